@@ -1,0 +1,370 @@
+"""Deploy-time checks and run-time parsing of BPMN, DMN and form sources.
+
+A deploy either accepts every file or names each problem (file, line, element, reason); it never
+lets a SpiffWorkflow traceback reach a process owner.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+
+from engine.forms import FormSchemaError, load_camunda_form
+
+from . import expressions
+from .parser import GrosParser
+from .runtime import FORMS_PREFIX, ProcessBundle
+from .timers import timer_text_is_literal
+
+BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+CAMUNDA = "http://camunda.org/schema/1.0/bpmn"
+NS = {"bpmn": BPMN, "camunda": CAMUNDA}
+DMN_NAMESPACES = ("https://www.omg.org/spec/DMN/20191111/MODEL/", "http://www.omg.org/spec/DMN/20151101/dmn.xsd")
+
+UNSUPPORTED = {
+    "compensateEventDefinition": "compensation events are not supported",
+    "complexGateway": "complex gateways are not supported",
+    "linkEventDefinition": "link events are not supported; draw the sequence flow",
+    "serviceTask": "service tasks are not supported (no Java delegates or external workers run here); "
+    "use a user task, a message or a business rule task",
+    "sendTask": "send tasks are not supported; use a message end or throw event",
+    "executionListener": "execution listeners are not supported",
+    "taskListener": "task listeners are not supported",
+}
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    kind: str  # bpmn | dmn | form
+    content: str
+
+    @property
+    def content_hash(self) -> str:
+        return hashlib.sha256(self.content.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int | None
+    element: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file + (f":{self.line}" if self.line else "")
+        element = f" [{self.element}]" if self.element else ""
+        return f"{where}{element}: {self.message}"
+
+
+class DeployError(Exception):
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+@dataclass
+class CompiledProcess:
+    """One executable process as deployed: what it is, what it needs, how it starts."""
+
+    key: str
+    name: str
+    source: str
+    content_hash: str
+    needs: list[str]
+    history_ttl: str | None
+    version_tag: str | None
+    none_start: bool
+    message_starts: list[tuple[str, str]] = field(default_factory=list)
+    timer_starts: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+def kind_of(name: str) -> str | None:
+    for suffix in ("bpmn", "dmn", "form"):
+        if name.endswith("." + suffix):
+            return suffix
+    return None
+
+
+def compile_sources(universe: dict[str, Source], changed: Iterable[str]) -> list[CompiledProcess]:
+    """Check ``changed`` files against everything deployed and return their executable processes."""
+    changed = sorted(changed)
+    problems: list[Problem] = []
+    trees = {}
+    for name in changed:
+        tree = _check_source(universe[name], problems)
+        if tree is not None:
+            trees[name] = tree
+    if problems:
+        raise DeployError(problems)
+    forms = _form_ids(universe, problems)
+    parser = _parser(universe, problems, validate=True)
+    if problems:
+        raise DeployError(problems)
+    compiled = []
+    for name, tree in trees.items():
+        if universe[name].kind == "bpmn":
+            compiled += _compile_file(universe, name, tree, parser, forms, problems)
+    if problems:
+        raise DeployError(problems)
+    return compiled
+
+
+def bundle(key: str, sources: Iterable[Source]) -> ProcessBundle:
+    """Parse a definition's own sources into the specs it runs (no XSD: checked at deploy)."""
+    problems: list[Problem] = []
+    parser = _parser({s.name: s for s in sources}, problems, validate=False)
+    if problems:
+        raise DeployError(problems)
+    return ProcessBundle(key, parser.get_spec(key), parser.get_subprocess_specs(key))
+
+
+# --- one file ------------------------------------------------------------------------------------
+def _check_source(source: Source, problems: list[Problem]):
+    if source.kind == "form":
+        try:
+            load_camunda_form(source.content, source.name)
+        except FormSchemaError as error:
+            problems.append(Problem(source.name, None, None, str(error)))
+        return None
+    try:
+        tree = etree.fromstring(source.content.encode(), etree.XMLParser(resolve_entities=False))
+    except etree.XMLSyntaxError as error:
+        problems.append(Problem(source.name, error.lineno, None, f"not well-formed XML: {error.msg}"))
+        return None
+    if source.kind == "dmn":
+        _check_dmn(source, tree, problems)
+        return tree
+    if tree.tag != f"{{{BPMN}}}definitions":
+        problems.append(Problem(source.name, tree.sourceline, None, "not a BPMN 2.0 definitions document"))
+        return None
+    try:
+        BpmnValidator().validate(tree, source.name)
+    except ValidationException as error:
+        problems.append(Problem(source.name, error.line_number or None, None, f"invalid BPMN: {error}"))
+        return None
+    _check_rules(source, tree, problems)
+    return tree
+
+
+def _check_dmn(source: Source, tree, problems: list[Problem]) -> None:
+    if etree.QName(tree).namespace not in DMN_NAMESPACES:
+        problems.append(Problem(source.name, tree.sourceline, None, "not a DMN 1.2 or 1.3 definitions document"))
+        return
+    decisions = tree.findall(f"{{{etree.QName(tree).namespace}}}decision")
+    if len(decisions) != 1:
+        problems.append(
+            Problem(source.name, tree.sourceline, None, f"one decision per DMN file is supported, found {len(decisions)}")
+        )
+
+
+def _check_rules(source: Source, tree, problems: list[Problem]) -> None:
+    def add(node, message):
+        problems.append(Problem(source.name, node.sourceline, node.get("id") or etree.QName(node).localname, message))
+
+    for node in tree.iter(etree.Element):
+        local = etree.QName(node).localname
+        if local in UNSUPPORTED:
+            add(node, UNSUPPORTED[local])
+        elif local == "conditionExpression" and node.text and node.text.strip():
+            _check_expression(node, node.text, add)
+        elif local == "scriptTask":
+            _check_script(node, add)
+        elif local in ("timeDuration", "timeDate", "timeCycle"):
+            _check_timer(node, local, add)
+        elif local == "businessRuleTask" and node.get(f"{{{CAMUNDA}}}decisionRef") is None:
+            add(node, "business rule tasks need camunda:decisionRef (DMN); other implementations are not supported")
+
+
+def _check_expression(node, text: str, add) -> None:
+    try:
+        expressions.check(text.strip())
+    except expressions.ExpressionError as error:
+        add(node.getparent(), str(error))
+
+
+def _check_script(node, add) -> None:
+    script_format = (node.get("scriptFormat") or "python").lower()
+    if script_format != "python":
+        add(node, f"script format '{script_format}' is not supported; write the script in the engine's "
+                  "restricted Python (scriptFormat=\"python\")")
+        return
+    script = node.find("bpmn:script", NS)
+    try:
+        expressions.check_script(script.text if script is not None and script.text else "")
+    except expressions.ExpressionError as error:
+        add(node, str(error))
+
+
+def _check_timer(node, kind: str, add) -> None:
+    text = (node.text or "").strip()
+    if not text:
+        add(node.getparent().getparent(), f"the timer has an empty {kind}")
+        return
+    if not timer_text_is_literal(text):
+        _check_expression(node.getparent(), text, add)
+        return
+    try:
+        if kind == "timeCycle":
+            TimerEventDefinition.parse_iso_recurring_interval(text)
+        else:
+            TimerEventDefinition.parse_time_or_duration(text)
+    except Exception as error:  # Spiff raises bare Exception('Invalid duration') and ValueError
+        add(node.getparent().getparent(), f"invalid ISO 8601 {kind} '{text}': {error}")
+
+
+# --- the whole universe of deployed files --------------------------------------------------------
+def _form_ids(universe: dict[str, Source], problems: list[Problem]) -> dict[str, str]:
+    """form id -> file name of every deployed form."""
+    ids = {}
+    for source in universe.values():
+        if source.kind != "form":
+            continue
+        try:
+            ids[load_camunda_form(source.content, source.name).form_id] = source.name
+        except FormSchemaError as error:
+            problems.append(Problem(source.name, None, None, str(error)))
+    return ids
+
+
+def _parser(universe: dict[str, Source], problems: list[Problem], validate: bool) -> GrosParser:
+    parser = GrosParser()
+    owners: dict[str, str] = {}
+    for source in sorted(universe.values(), key=lambda s: s.name):
+        if source.kind == "form":
+            continue
+        tree = etree.fromstring(source.content.encode())
+        try:
+            if source.kind == "dmn":
+                parser.add_dmn_xml(tree, filename=source.name)
+            else:
+                _claim_processes(source, tree, owners, problems)
+                parser.add_bpmn_xml(tree, filename=source.name)
+        except ValidationException as error:
+            problems.append(_problem(error, source.name))
+    return parser
+
+
+def _claim_processes(source: Source, tree, owners: dict[str, str], problems: list[Problem]) -> None:
+    for process in tree.iterfind("bpmn:process", NS):
+        pid = process.get("id")
+        if pid in owners:
+            problems.append(Problem(source.name, process.sourceline, pid,
+                                    f"process '{pid}' is also defined in {owners[pid]}"))
+        owners[pid] = source.name
+
+
+def _compile_file(universe, name, tree, parser, forms, problems) -> list[CompiledProcess]:
+    compiled = []
+    for process in tree.iterfind("bpmn:process", NS):
+        if process.get("isExecutable") != "true":
+            continue
+        before = len(problems)
+        _check_references(universe[name], process, parser, forms, problems)
+        if len(problems) > before:
+            continue
+        try:
+            parser.get_spec(process.get("id"))
+            parser.get_subprocess_specs(process.get("id"))
+        except ValidationException as error:
+            problems.append(_problem(error, name))
+            continue
+        compiled.append(_describe(universe, name, process, parser, forms))
+    return compiled
+
+
+def _check_references(source: Source, process, parser, forms: dict[str, str], problems: list[Problem]) -> None:
+    def add(node, message):
+        problems.append(Problem(source.name, node.sourceline, node.get("id"), message))
+
+    for node in process.iter(f"{{{BPMN}}}callActivity"):
+        called = node.get("calledElement")
+        if not called or called.startswith("${"):
+            add(node, "call activities need a fixed calledElement (expressions are not supported)")
+        elif called not in parser.process_parsers:
+            add(node, f"called process '{called}' not deployed")
+    for node in process.iter(f"{{{BPMN}}}businessRuleTask"):
+        ref = node.get(f"{{{CAMUNDA}}}decisionRef")
+        if ref and ref not in parser.dmn_parsers:
+            add(node, f"decision '{ref}' not deployed")
+    for node in process.iter(f"{{{BPMN}}}userTask"):
+        form = _form_reference(node)
+        if form and form not in forms and form not in forms.values():
+            add(node, f"form '{form}' not found")
+
+
+def _form_reference(node) -> str | None:
+    ref = node.get(f"{{{CAMUNDA}}}formRef")
+    key = node.get(f"{{{CAMUNDA}}}formKey") or ""
+    if ref:
+        return ref
+    if key.startswith(FORMS_PREFIX):
+        return key[len(FORMS_PREFIX):]
+    return None
+
+
+def _describe(universe, name, process, parser, forms) -> CompiledProcess:
+    pid = process.get("id")
+    processes = [pid, *parser.get_subprocess_specs(pid).keys()]
+    files = {parser.process_parsers[p].filename for p in processes if p in parser.process_parsers}
+    elements = [parser.process_parsers[p].node for p in processes if p in parser.process_parsers]
+    decisions = {n.get(f"{{{CAMUNDA}}}decisionRef") for el in elements for n in el.iter(f"{{{BPMN}}}businessRuleTask")}
+    files |= {parser.dmn_parsers[d].filename for d in decisions if d in parser.dmn_parsers}
+    form_refs = {_form_reference(n) for el in elements for n in el.iter(f"{{{BPMN}}}userTask")} - {None}
+    files |= {forms.get(ref, ref) for ref in form_refs}
+    needs = sorted(files)
+    digest = hashlib.sha256(etree.tostring(process, method="c14n"))
+    for needed in needs:
+        if needed != name:
+            digest.update(universe[needed].content_hash.encode())
+    return CompiledProcess(
+        key=pid,
+        name=process.get("name") or pid,
+        source=name,
+        content_hash=digest.hexdigest(),
+        needs=needs,
+        history_ttl=process.get(f"{{{CAMUNDA}}}historyTimeToLive"),
+        version_tag=process.get(f"{{{CAMUNDA}}}versionTag"),
+        none_start=any(not _event_kind(s) for s in _starts(process)),
+        message_starts=[(s.get("id"), _message_name(process, s)) for s in _starts(process)
+                        if _event_kind(s) == "messageEventDefinition"],
+        timer_starts=[(s.get("id"), *_timer_spec(s)) for s in _starts(process)
+                      if _event_kind(s) == "timerEventDefinition"],
+    )
+
+
+def _starts(process):
+    return process.findall("bpmn:startEvent", NS)
+
+
+def _event_kind(event) -> str | None:
+    for child in event:
+        local = etree.QName(child).localname
+        if local.endswith("EventDefinition"):
+            return local
+    return None
+
+
+def _message_name(process, start) -> str:
+    ref = start.find("bpmn:messageEventDefinition", NS).get("messageRef")
+    message = process.getroottree().getroot().find(f"bpmn:message[@id='{ref}']", NS)
+    return message.get("name") if message is not None else ref
+
+
+def _timer_spec(start) -> tuple[str, str]:
+    definition = start.find("bpmn:timerEventDefinition", NS)
+    for kind in ("timeDate", "timeDuration", "timeCycle"):
+        node = definition.find(f"bpmn:{kind}", NS)
+        if node is not None:
+            return kind, (node.text or "").strip()
+    return "timeDuration", ""
+
+
+def _problem(error: ValidationException, file_name: str) -> Problem:
+    return Problem(error.file_name or file_name, error.line_number or None, error.id or None, str(error))

@@ -1,0 +1,176 @@
+"""The Camunda 7 dialect as process owners draw it in Camunda Modeler, read into SpiffWorkflow specs.
+
+Stock ``CamundaParser`` ignores most ``camunda:`` attributes on user tasks and call activities and
+builds timers and messages that do not behave as in Camunda; the subclasses here fill those gaps.
+"""
+
+from __future__ import annotations
+
+from copy import deepcopy
+
+from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
+from SpiffWorkflow.bpmn.specs.defaults import (
+    BoundaryEvent,
+    CallActivity,
+    EndEvent,
+    IntermediateCatchEvent,
+    IntermediateThrowEvent,
+    StartEvent,
+)
+from SpiffWorkflow.camunda.parser import CamundaParser
+from SpiffWorkflow.camunda.parser.event_parsers import (
+    CamundaBoundaryEventParser,
+    CamundaEndEventParser,
+    CamundaIntermediateCatchEventParser,
+    CamundaIntermediateThrowEventParser,
+    CamundaStartEventParser,
+)
+from SpiffWorkflow.camunda.parser.task_spec import CAMUNDA_MODEL_NS, CallActivityParser, UserTaskParser
+from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition
+from SpiffWorkflow.camunda.specs.user_task import UserTask
+
+from .timers import engine_timer
+
+USER_TASK_ATTRIBUTES = (
+    "candidateGroups",
+    "candidateUsers",
+    "assignee",
+    "dueDate",
+    "followUpDate",
+    "priority",
+    "formKey",
+    "formRef",
+    "formRefBinding",
+    "formRefVersion",
+)
+
+
+class GrosMessage(MessageEventDefinition):
+    """A Camunda message: the variables it carries become process variables, as in Camunda."""
+
+    def update_task_data(self, my_task) -> None:
+        event = my_task.internal_data.get(self.name) or {}
+        payload, result_var = event.get("payload"), event.get("result_var")
+        if result_var is None and isinstance(payload, dict):
+            my_task.data.update(deepcopy(payload))
+        elif payload is not None:
+            my_task.data[result_var or f"{my_task.task_spec.bpmn_id}_antwoord"] = payload
+
+    def update_internal_data(self, my_task, event) -> None:
+        my_task.internal_data[self.name] = event.payload
+
+
+class _EngineEvents:
+    """Mixin for every event parser: clock-aware timers and Camunda message semantics."""
+
+    def parse_timer_event(self, event):
+        return engine_timer(super().parse_timer_event(event))
+
+    def parse_message_event(self, message_event):
+        parsed = super().parse_message_event(message_event)
+        return GrosMessage(parsed.name, parsed.correlation_properties, parsed.expression, parsed.result_var)
+
+
+class GrosStartEventParser(_EngineEvents, CamundaStartEventParser):
+    pass
+
+
+class GrosEndEventParser(_EngineEvents, CamundaEndEventParser):
+    pass
+
+
+class GrosCatchEventParser(_EngineEvents, CamundaIntermediateCatchEventParser):
+    pass
+
+
+class GrosThrowEventParser(_EngineEvents, CamundaIntermediateThrowEventParser):
+    pass
+
+
+class GrosBoundaryEventParser(_EngineEvents, CamundaBoundaryEventParser):
+    pass
+
+
+class GrosUserTaskParser(UserTaskParser):
+    """Reads the assignment, deadline and form attributes into ``task_spec.extensions``."""
+
+    def parse_extensions(self, node=None) -> dict:
+        extensions = {"properties": super().parse_extensions(node)}
+        for name in USER_TASK_ATTRIBUTES:
+            value = self.node.get(f"{{{CAMUNDA_MODEL_NS}}}{name}")
+            if value is not None:
+                extensions[name] = value.strip()
+        fields = self.xpath(".//camunda:formData/camunda:formField")
+        if fields:
+            extensions["formData"] = [_form_field(field) for field in fields]
+        return extensions
+
+
+def _form_field(node) -> dict:
+    ns = f"{{{CAMUNDA_MODEL_NS}}}"
+    return {
+        "id": node.get("id"),
+        "label": node.get("label"),
+        "type": node.get("type"),
+        "default_value": node.get("defaultValue"),
+        "options": [(v.get("id"), v.get("name")) for v in node.iter(f"{ns}value")],
+        "validation": {c.get("name"): c.get("config") for c in node.iter(f"{ns}constraint")},
+    }
+
+
+class GrosCallActivity(CallActivity):
+    """A call activity that passes only the variables its ``camunda:in``/``camunda:out`` map."""
+
+    def __init__(self, wf_spec, bpmn_id, subworkflow_spec, in_mappings=(), out_mappings=(), **kwargs):
+        super().__init__(wf_spec, bpmn_id, subworkflow_spec, **kwargs)
+        self.in_mappings = list(in_mappings)
+        self.out_mappings = list(out_mappings)
+
+    def copy_data(self, my_task, subworkflow) -> None:
+        start = subworkflow.get_next_task(subworkflow.task_tree, skip_subprocesses=True, spec_name="Start")
+        start.set_data(**_mapped(my_task, self.in_mappings, my_task.data))
+
+    def update_data(self, my_task, subworkflow) -> None:
+        my_task.data.update(_mapped(my_task, self.out_mappings, subworkflow.last_task.data))
+
+
+def _mapped(my_task, mappings: list[dict], source: dict) -> dict:
+    result: dict = {}
+    for mapping in mappings:
+        if mapping.get("variables") == "all":
+            result.update(deepcopy(source))
+        elif mapping.get("sourceExpression"):
+            engine = my_task.workflow.script_engine
+            result[mapping["target"]] = engine.environment.evaluate(mapping["sourceExpression"], source)
+        elif mapping.get("source") in source:
+            result[mapping["target"]] = deepcopy(source[mapping["source"]])
+    return result
+
+
+class GrosCallActivityParser(CallActivityParser):
+    def create_task(self):
+        task = super().create_task()
+        ns = f"{{{CAMUNDA_MODEL_NS}}}"
+        extension = self.node.find(full_tag("extensionElements"))
+        nodes = list(extension) if extension is not None else []
+        task.in_mappings = [dict(n.attrib) for n in nodes if n.tag == f"{ns}in" and _is_variable_mapping(n)]
+        task.out_mappings = [dict(n.attrib) for n in nodes if n.tag == f"{ns}out"]
+        return task
+
+
+def _is_variable_mapping(node) -> bool:
+    """``camunda:in businessKey=...`` passes the business key, which a called process shares here."""
+    return node.get("businessKey") is None
+
+
+class GrosParser(CamundaParser):
+    OVERRIDE_PARSER_CLASSES = {
+        **CamundaParser.OVERRIDE_PARSER_CLASSES,
+        full_tag("userTask"): (GrosUserTaskParser, UserTask),
+        full_tag("callActivity"): (GrosCallActivityParser, GrosCallActivity),
+        full_tag("startEvent"): (GrosStartEventParser, StartEvent),
+        full_tag("endEvent"): (GrosEndEventParser, EndEvent),
+        full_tag("intermediateCatchEvent"): (GrosCatchEventParser, IntermediateCatchEvent),
+        full_tag("intermediateThrowEvent"): (GrosThrowEventParser, IntermediateThrowEvent),
+        full_tag("boundaryEvent"): (GrosBoundaryEventParser, BoundaryEvent),
+    }

@@ -1,0 +1,316 @@
+"""Run one workflow: everything the commands need from SpiffWorkflow, behind plain data.
+
+Nothing outside ``engine/bpmn`` touches SpiffWorkflow objects; the commands hold a ``Workflow``
+handle and read ``UserTaskView``/``TimerView``/``MessageView`` values from it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.simple import NoneEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.util.task import TaskState
+
+from .expressions import SafeScriptEngine
+from .serializer import dump_state, load_state
+from .timers import GrosCycle, clock_at
+
+SCRIPT_ENGINE = SafeScriptEngine()
+FORMS_PREFIX = "camunda-forms:deployment:"
+
+
+class EngineStepError(Exception):
+    """An element failed while the engine ran it (a script, a condition, a missing variable)."""
+
+    def __init__(self, message: str, element_id: str | None, task_id: str | None) -> None:
+        super().__init__(message)
+        self.element_id = element_id
+        self.task_id = task_id
+
+
+class TaskStateError(Exception):
+    """The task is not waiting for a person (not READY, not a user task, or unknown)."""
+
+
+@dataclass(frozen=True)
+class ProcessBundle:
+    """A parsed process and the processes it calls: what one definition version runs."""
+
+    key: str
+    spec: Any
+    subprocess_specs: dict
+
+
+@dataclass(frozen=True)
+class UserTaskView:
+    id: str
+    element_id: str
+    name: str
+    lane: str | None
+    process_key: str
+    process_name: str
+    assignee: str | None
+    form_ref: str | None
+    attributes: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TimerView:
+    task_id: str
+    element_id: str
+    name: str
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class MessageView:
+    task_id: str
+    element_id: str
+    message_name: str
+
+
+@dataclass(frozen=True)
+class ElementRun:
+    """A step the engine took, for the audit trail."""
+
+    element_id: str
+    name: str
+    kind: str
+
+
+class Workflow:
+    """A live workflow instance plus the clock time its current command runs at."""
+
+    def __init__(self, bundle: ProcessBundle, inner: BpmnWorkflow) -> None:
+        self.bundle = bundle
+        self.inner = inner
+        self.steps: list[ElementRun] = []
+
+    # --- creating, loading, saving -----------------------------------------------------------
+    @classmethod
+    def create(cls, bundle: ProcessBundle, variables: dict, start_element: str | None, now: datetime):
+        inner = BpmnWorkflow(bundle.spec, bundle.subprocess_specs, script_engine=SCRIPT_ENGINE)
+        workflow = cls(bundle, inner)
+        with clock_at(now):
+            root = inner.get_next_task(state=TaskState.READY, spec_name="Start")
+            root.data.update(variables)
+            root.run()
+            for start in inner.get_tasks(spec_class=StartEvent, state=TaskState.NOT_FINISHED_MASK):
+                if start.workflow is not inner:
+                    continue
+                if start_element is None and isinstance(start.task_spec.event_definition, NoneEventDefinition):
+                    continue
+                if start.task_spec.bpmn_id == start_element:
+                    _mark_started(start)
+                else:
+                    start.cancel()
+        return workflow
+
+    @classmethod
+    def load(cls, bundle: ProcessBundle, state: str) -> Workflow:
+        inner = load_state(state, bundle.spec, bundle.subprocess_specs)
+        inner.script_engine = SCRIPT_ENGINE
+        for sub in inner.subprocesses.values():
+            sub.script_engine = SCRIPT_ENGINE
+        return cls(bundle, inner)
+
+    def dump(self) -> str:
+        return dump_state(self.inner)
+
+    # --- what it waits for -------------------------------------------------------------------
+    @property
+    def completed(self) -> bool:
+        return self.inner.completed
+
+    @property
+    def data(self) -> dict:
+        return self.inner.data if self.completed else self._latest_data()
+
+    def _latest_data(self) -> dict:
+        task = self.inner.last_task or self.inner.task_tree
+        return task.data
+
+    def user_tasks(self) -> list[UserTaskView]:
+        return [_user_task_view(t) for t in self.inner.get_tasks(state=TaskState.READY, manual=True)]
+
+    def timers(self) -> list[TimerView]:
+        return [view for view in map(_timer_view, self._waiting()) if view is not None]
+
+    def messages(self) -> list[MessageView]:
+        return [
+            MessageView(str(t.id), t.task_spec.bpmn_id, t.task_spec.event_definition.name)
+            for t in self._waiting()
+            if isinstance(t.task_spec.event_definition, MessageEventDefinition)
+        ]
+
+    def waiting_at(self) -> list[str]:
+        ready = [t.task_spec.bpmn_id for t in self.inner.get_tasks(state=TaskState.READY, manual=True)]
+        waiting = [t.task_spec.bpmn_id for t in self._waiting()]
+        errored = [t.task_spec.bpmn_id for t in self.inner.get_tasks(state=TaskState.ERROR)]
+        return sorted(set(ready + waiting + errored))
+
+    def _waiting(self) -> list:
+        return [t for t in self.inner.event_manager.tasks.values() if t.state == TaskState.WAITING]
+
+    def task_data(self, task_id: str) -> dict:
+        return self._task(task_id).data
+
+    # --- acting ------------------------------------------------------------------------------
+    def complete_user_task(self, task_id: str, variables: dict, now: datetime) -> ElementRun:
+        task = self._task(task_id)
+        self.user_task(task_id)
+        with clock_at(now):
+            task.data.update(variables)
+            self._run_task(task)
+        return ElementRun(task.task_spec.bpmn_id, task.task_spec.bpmn_name or "", "userTask")
+
+    def deliver_message(self, task_id: str, name: str, variables: dict, now: datetime) -> None:
+        task = self._task(task_id)
+        definition = task.task_spec.event_definition
+        if task.state != TaskState.WAITING or getattr(definition, "name", None) != name:
+            raise TaskStateError(f"task {task_id} does not wait for message '{name}'")
+        with clock_at(now):
+            event = BpmnEvent(definition, payload={"payload": variables, "result_var": None})
+            task.task_spec.catch(task, event)
+            task.task_spec._update(task)
+
+    def run(self, now: datetime) -> None:
+        """Run engine steps until only people, timers and messages are awaited."""
+        with clock_at(now):
+            try:
+                self.inner.do_engine_steps(did_complete_task=self._record)
+                self.inner.refresh_timers()
+                self.inner.do_engine_steps(did_complete_task=self._record)
+            except SpiffWorkflowException as error:
+                raise _step_error(error) from error
+
+    def retry(self, element_id: str | None, variables: dict, now: datetime) -> None:
+        """Run the failed element again, after someone fixed its data or the model."""
+        failed = [t for t in self.inner.get_tasks(state=TaskState.ERROR)]
+        with clock_at(now):
+            for task in failed:
+                task.data.update(variables)
+                try:
+                    self._run_task(task)
+                except SpiffWorkflowException as error:
+                    raise _step_error(error) from error
+        self.run(now)
+
+    def set_assignee(self, task_id: str, user: str | None) -> UserTaskView:
+        task = self._task(task_id)
+        if task.state != TaskState.READY or not task.task_spec.manual:
+            raise TaskStateError(f"task {task_id} is not waiting for a person")
+        task.internal_data["assignee"] = user
+        return _user_task_view(task)
+
+    def user_task(self, task_id: str) -> UserTaskView:
+        task = self._task(task_id)
+        if task.state != TaskState.READY or not task.task_spec.manual:
+            raise TaskStateError(f"task {task_id} is {TaskState.get_name(task.state)}, not waiting for a person")
+        return _user_task_view(task)
+
+    def set_variables(self, variables: dict) -> None:
+        self._latest_data().update(variables)
+
+    def _run_task(self, task) -> None:
+        task.run()
+        self._record(task)
+
+    def _record(self, task) -> None:
+        spec = task.task_spec
+        if getattr(spec, "bpmn_id", None):
+            self.steps.append(ElementRun(spec.bpmn_id, spec.bpmn_name or "", spec.__class__.__name__))
+
+    def _task(self, task_id: str):
+        try:
+            task = self.inner.get_task_from_id(UUID(task_id))
+        except (ValueError, SpiffWorkflowException):
+            task = None
+        if task is None:
+            raise TaskStateError(f"task {task_id} is not part of this instance")
+        return task
+
+
+def _mark_started(start_task) -> None:
+    """A start event chosen by the engine (message or timer start) has already happened."""
+    definition = getattr(start_task.task_spec, "event_definition", None)
+    if isinstance(definition, GrosCycle):
+        start_task._set_internal_data(event_value={"cycles": 0, "next": None, "duration": 0})
+    start_task._set_internal_data(event_fired=True)
+
+
+def _user_task_view(task) -> UserTaskView:
+    spec = task.task_spec
+    attributes = _evaluated(task, spec.extensions or {})
+    if "assignee" not in task.internal_data:
+        task.internal_data["assignee"] = attributes.get("assignee") or None
+    return UserTaskView(
+        id=str(task.id),
+        element_id=spec.bpmn_id,
+        name=spec.bpmn_name or spec.bpmn_id,
+        lane=spec.lane,
+        process_key=task.workflow.spec.name,
+        process_name=task.workflow.spec.description or task.workflow.spec.name,
+        assignee=task.internal_data["assignee"],
+        form_ref=form_reference(attributes),
+        attributes=attributes,
+    )
+
+
+def form_reference(attributes: dict) -> str | None:
+    """The Camunda Form a task shows: ``camunda:formRef`` or a ``camunda-forms:deployment:`` key."""
+    key = attributes.get("formKey") or ""
+    if attributes.get("formRef"):
+        return attributes["formRef"]
+    if key.startswith(FORMS_PREFIX):
+        return key[len(FORMS_PREFIX):]
+    return None
+
+
+def _evaluated(task, extensions: dict) -> dict:
+    """Camunda evaluates ``${...}`` in assignment and deadline attributes when the task is created."""
+    result = {}
+    for name, value in extensions.items():
+        if isinstance(value, str) and "${" in value:
+            value = task.workflow.script_engine.evaluate(task, value)
+        result[name] = value
+    return result
+
+
+def _timer_view(task) -> TimerView | None:
+    definition = task.task_spec.event_definition
+    if not isinstance(definition, TimerEventDefinition):
+        return None
+    value = definition.details(task).value
+    if isinstance(value, dict):
+        value = value.get("next")
+    if not value:
+        return None
+    return TimerView(str(task.id), task.task_spec.bpmn_id, task.task_spec.bpmn_name or "", _instant(value))
+
+
+def _instant(value: str) -> datetime:
+    return TimerEventDefinition.get_datetime(value)
+
+
+def _step_error(error: SpiffWorkflowException) -> EngineStepError:
+    task = getattr(error, "task", None)
+    element = getattr(task.task_spec, "bpmn_id", None) if task is not None else None
+    message = str(error)
+    notes = getattr(error, "notes", None) or []
+    if notes:
+        message = f"{message} ({'; '.join(notes)})"
+    return EngineStepError(message, element, str(task.id) if task is not None else None)
+
+
+def dumps(data: Any) -> str:
+    return json.dumps(data, default=str, ensure_ascii=False)

@@ -1,0 +1,67 @@
+"""Instance state as JSON, without the process spec: the spec is stored once per definition version."""
+
+from __future__ import annotations
+
+import json
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.event_definition import TimerConditionalEventDefinitionConverter
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
+from SpiffWorkflow.camunda.serializer.event_definition import MessageEventDefinitionConverter
+
+from .parser import GrosMessage
+from .timers import GrosCycle, GrosDuration, GrosTimeDate
+
+STATE_FORMAT = "gros-1"
+
+
+class StateOnlyConverter(BpmnWorkflowConverter):
+    """Writes the task tree only; reads it back against specs the caller already holds."""
+
+    def to_dict(self, workflow):
+        dct = super(BpmnWorkflowConverter, self).to_dict(workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+    def from_dict(self, dct, spec=None, subprocess_specs=None):
+        workflow = self.target_class(spec, subprocess_specs, deserializing=True)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
+def _registry():
+    config = dict(CAMUNDA_CONFIG)
+    config[BpmnWorkflow] = StateOnlyConverter
+    config[GrosMessage] = MessageEventDefinitionConverter
+    for timer in (GrosTimeDate, GrosDuration, GrosCycle):
+        config[timer] = TimerConditionalEventDefinitionConverter
+    return BpmnWorkflowSerializer.configure(config)
+
+
+_SERIALIZER = BpmnWorkflowSerializer(_registry())
+
+
+def dump_state(workflow: BpmnWorkflow) -> str:
+    _SERIALIZER.registry._encoder_mode = True
+    try:
+        dct = _SERIALIZER.to_dict(workflow)
+    finally:
+        _SERIALIZER.registry._encoder_mode = False
+    dct["format"] = STATE_FORMAT
+    return json.dumps(dct, cls=_SERIALIZER._encoder_cls, separators=(",", ":"))
+
+
+def load_state(state: str, spec, subprocess_specs: dict) -> BpmnWorkflow:
+    dct = json.loads(state)
+    if dct.pop("format", None) != STATE_FORMAT:
+        raise ValueError("instance state was written in an unknown format")
+    dct["typename"] = "BpmnWorkflow"
+    return _SERIALIZER.registry.restore(dct, spec=spec, subprocess_specs=subprocess_specs)

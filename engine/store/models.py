@@ -1,0 +1,214 @@
+"""Tables. Instance state is written only by the commands; the derived rows (human_task, timer,
+subscription) are rewritten from the live workflow in the same transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator):
+    """Stored as UTC; SQLite forgets zones, so they are put back on the way out."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored")
+        return value
+
+    def process_result_value(self, value, dialect):
+        from datetime import UTC
+
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC) if value is not None else None
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime, dict: JSON, list: JSON}
+
+
+class Deployment(Base):
+    __tablename__ = "deployment"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    deployed_at: Mapped[datetime]
+    deployed_by: Mapped[str] = mapped_column(String(100))
+
+
+class Resource(Base):
+    """One version of a deployed file, stored once by content."""
+
+    __tablename__ = "resource"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deployment_id: Mapped[int] = mapped_column(ForeignKey("deployment.id"))
+    name: Mapped[str] = mapped_column(String(300), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    content: Mapped[str] = mapped_column(Text)
+    form_id: Mapped[str | None] = mapped_column(String(200), index=True)
+    __table_args__ = (UniqueConstraint("name", "content_hash"),)
+
+
+class ProcessDefinition(Base):
+    __tablename__ = "process_definition"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200))
+    version: Mapped[int]
+    name: Mapped[str] = mapped_column(String(300))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    deployment_id: Mapped[int] = mapped_column(ForeignKey("deployment.id"))
+    source: Mapped[str] = mapped_column(String(300))
+    resource_ids: Mapped[list]
+    history_ttl: Mapped[str | None] = mapped_column(String(50))
+    version_tag: Mapped[str | None] = mapped_column(String(100))
+    none_start: Mapped[bool] = mapped_column(Boolean)
+    deployed_at: Mapped[datetime]
+    __table_args__ = (UniqueConstraint("key", "version"),)
+
+
+class StartTrigger(Base):
+    """How the latest version of a definition can be started besides by key: a message or a timer."""
+
+    __tablename__ = "start_trigger"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"), index=True)
+    definition_key: Mapped[str] = mapped_column(String(200))
+    element_id: Mapped[str] = mapped_column(String(200))
+    message_name: Mapped[str | None] = mapped_column(String(200), index=True)
+    timer_kind: Mapped[str | None] = mapped_column(String(20))
+    timer_text: Mapped[str | None] = mapped_column(String(200))
+
+
+class ProcessInstance(Base):
+    __tablename__ = "process_instance"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"), index=True)
+    definition_key: Mapped[str] = mapped_column(String(200), index=True)
+    business_key: Mapped[str | None] = mapped_column(String(200), index=True)
+    title: Mapped[str | None] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    suspended: Mapped[bool] = mapped_column(Boolean, default=False)
+    waiting_at: Mapped[list]
+    state: Mapped[str] = mapped_column(Text)
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime]
+    started_by: Mapped[str | None] = mapped_column(String(100))
+    updated_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+
+
+class HumanTask(Base):
+    """A READY user task: what the inbox lists, never read from instance state."""
+
+    __tablename__ = "human_task"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    definition_key: Mapped[str] = mapped_column(String(200))
+    process_key: Mapped[str] = mapped_column(String(200))
+    element_id: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(300))
+    lane: Mapped[str | None] = mapped_column(String(200))
+    business_key: Mapped[str | None] = mapped_column(String(200))
+    title: Mapped[str | None] = mapped_column(String(500))
+    candidate_groups: Mapped[list]
+    candidate_users: Mapped[list]
+    assignee: Mapped[str | None] = mapped_column(String(100), index=True)
+    due_at: Mapped[datetime | None] = mapped_column(index=True)
+    follow_up_at: Mapped[datetime | None]
+    priority: Mapped[int] = mapped_column(Integer, default=50)
+    form_ref: Mapped[str | None] = mapped_column(String(200))
+    form_resource_id: Mapped[int | None]
+    form_key: Mapped[str | None] = mapped_column(String(300))
+    form_data: Mapped[list | None]
+    created_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class TaskCandidate(Base):
+    """One row per (task, group or user) so "tasks of group G" is an index lookup."""
+
+    __tablename__ = "task_candidate"
+    task_id: Mapped[str] = mapped_column(ForeignKey("human_task.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(5), primary_key=True)  # group | user
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    created_at: Mapped[datetime]
+    __table_args__ = (Index("ix_task_candidate_lookup", "kind", "name", "created_at"),)
+
+
+class Timer(Base):
+    __tablename__ = "timer"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[str | None] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    start_trigger_id: Mapped[int | None] = mapped_column(ForeignKey("start_trigger.id", ondelete="CASCADE"))
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    element_id: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str | None] = mapped_column(String(300))
+    due_at: Mapped[datetime] = mapped_column(index=True)
+    repeats_left: Mapped[int | None]  # start timers with a cycle: -1 for ever
+
+
+class Subscription(Base):
+    """A catch event waiting for a message; ``variables`` holds the instance's scalar variables."""
+
+    __tablename__ = "subscription"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    task_id: Mapped[str] = mapped_column(String(36))
+    element_id: Mapped[str] = mapped_column(String(200))
+    message_name: Mapped[str] = mapped_column(String(200))
+    business_key: Mapped[str | None] = mapped_column(String(200))
+    __table_args__ = (Index("ix_subscription_lookup", "message_name", "business_key"),)
+
+
+class SubscriptionValue(Base):
+    """Correlation values: a waiting instance's scalar variables, one row each, indexed."""
+
+    __tablename__ = "subscription_value"
+    subscription_id: Mapped[int] = mapped_column(
+        ForeignKey("subscription.id", ondelete="CASCADE"), primary_key=True
+    )
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    value: Mapped[str] = mapped_column(String(500))
+    __table_args__ = (Index("ix_subscription_value_lookup", "name", "value"),)
+
+
+class AuditEvent(Base):
+    """Append-only: who did what, when, to which instance and task, with the data entered."""
+
+    __tablename__ = "audit_event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    at: Mapped[datetime]
+    actor: Mapped[str | None] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(50))
+    element_id: Mapped[str | None] = mapped_column(String(200))
+    element_name: Mapped[str | None] = mapped_column(String(300))
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    data: Mapped[dict | None]
+
+
+class Incident(Base):
+    __tablename__ = "incident"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    element_id: Mapped[str | None] = mapped_column(String(200))
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    message: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None]
+    resolved_by: Mapped[str | None] = mapped_column(String(100))
