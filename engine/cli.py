@@ -1,0 +1,284 @@
+"""The ``gros`` command: operators and scripts give the engine's commands from a shell."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+
+from engine.clock import FixedClock, parse_instant
+from engine.commands import Actor, Engine
+from engine.errors import CommandError, InvalidData
+
+ROOT = Path(__file__).resolve().parents[1]
+MODEL_FOLDERS = [ROOT / "processen", ROOT / "formulieren"]
+
+
+def parse_vars(pairs: tuple[str, ...]) -> dict[str, Any]:
+    """``name=value`` pairs; a value that is valid JSON is read as JSON, otherwise as a string."""
+    result: dict[str, Any] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise click.BadParameter(f"'{pair}' is not name=value")
+        try:
+            result[name] = json.loads(value)
+        except json.JSONDecodeError:
+            result[name] = value
+    return result
+
+
+def open_engine(now: str | None = None) -> Engine:
+    clock = FixedClock(parse_instant(now)) if now else None
+    return Engine.open(clock=clock)
+
+
+def actor(user: str | None, groups: str | None) -> Actor:
+    if not user:
+        raise click.UsageError("--user is required for this command")
+    return Actor.of(user, (groups or "").split(","))
+
+
+def refusals(function: Callable) -> Callable:
+    """A refused command prints what is wrong and exits 1; never a traceback."""
+
+    @wraps(function)
+    def wrapper(*args, **kwargs):
+        as_json = kwargs.get("as_json", False)
+        try:
+            return function(*args, **kwargs)
+        except CommandError as error:
+            details = [str(p) for p in getattr(error, "problems", [])]
+            details += [f"{e.label or e.key}: {e.message}" for e in getattr(error, "errors", [])]
+            if as_json:
+                click.echo(json.dumps({"error": type(error).__name__, "title": error.title,
+                                       "detail": str(error), "errors": details}, ensure_ascii=False))
+            else:
+                click.echo(f"Geweigerd: {error}", err=True)
+                if isinstance(error, InvalidData):
+                    for line in details:
+                        click.echo(f"  - {line}", err=True)
+            sys.exit(1)
+
+    return wrapper
+
+
+def emit(as_json: bool, data: Any, text: Callable[[], str]) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str) if as_json else text())
+
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+now_option = click.option("--now", help="Act as if it is this ISO 8601 moment (timers fire by it).")
+user_options = [
+    click.option("--user", help="Who acts (recorded in the audit trail)."),
+    click.option("--groups", help="Comma-separated groups of that user."),
+]
+
+
+def with_user(function: Callable) -> Callable:
+    for option in reversed(user_options):
+        function = option(function)
+    return function
+
+
+def task_json(task) -> dict:
+    return {
+        "id": task.id, "name": task.name, "element_id": task.element_id, "instance_id": task.instance_id,
+        "business_key": task.business_key, "candidate_groups": task.candidate_groups,
+        "candidate_users": task.candidate_users, "assignee": task.assignee,
+        "due_at": task.due_at.isoformat() if task.due_at else None, "created_at": task.created_at.isoformat(),
+    }
+
+
+def instance_json(engine: Engine, instance) -> dict:
+    versions = {d.id: d.version for d in engine.definitions(instance.definition_key)}
+    return {
+        "id": instance.id, "business_key": instance.business_key, "definition_key": instance.definition_key,
+        "version": versions.get(instance.definition_id), "status": instance.status,
+        "waiting_at": instance.waiting_at, "title": instance.title,
+        "started_at": instance.started_at.isoformat(),
+        "ended_at": instance.ended_at.isoformat() if instance.ended_at else None,
+    }
+
+
+@click.group()
+def main() -> None:
+    """GROS werkstroom: BPMN-procedures voor grensbelemmeringen."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@json_option
+@refusals
+def deploy(paths: tuple[Path, ...], as_json: bool) -> None:
+    """Deploy .bpmn, .dmn and .form files or folders."""
+    result = open_engine().deploy(paths, name=", ".join(p.name for p in paths))
+    emit(as_json, [d.__dict__ for d in result], lambda: "\n".join(
+        f"{d.key} v{d.version} {'nieuw' if d.changed else 'ongewijzigd'}" for d in result) or "niets te doen")
+
+
+@main.command()
+@click.argument("key")
+@click.option("--business-key")
+@click.option("--var", "variables", multiple=True, help="name=value (JSON or text); repeatable.")
+@with_user
+@now_option
+@json_option
+@refusals
+def start(key, business_key, variables, user, groups, now, as_json) -> None:
+    """Start a process by key."""
+    engine = open_engine(now)
+    who = Actor.of(user or "cli", (groups or "").split(","))
+    instance_id = engine.start(key, business_key, parse_vars(variables), who)
+    emit(as_json, instance_json(engine, engine.instance(instance_id)), lambda: instance_id)
+
+
+@main.command()
+@click.option("--group")
+@click.option("--user", help="Tasks assigned to or candidate for this user.")
+@click.option("--instance", "instance_id")
+@json_option
+@refusals
+def tasks(group, user, instance_id, as_json) -> None:
+    """List waiting user tasks."""
+    rows = open_engine().tasks(group=group, user=user, instance_id=instance_id)
+    emit(as_json, [task_json(t) for t in rows], lambda: "\n".join(
+        f"{t.id}  {t.name}  [{', '.join(t.candidate_groups)}]  {t.business_key or ''}"
+        f"{'  → ' + t.assignee if t.assignee else ''}" for t in rows) or "geen taken")
+
+
+@main.command()
+@click.argument("task_id")
+@with_user
+@json_option
+@refusals
+def claim(task_id, user, groups, as_json) -> None:
+    """Claim a task for yourself."""
+    open_engine().claim(task_id, actor(user, groups))
+    emit(as_json, {"id": task_id, "assignee": user}, lambda: f"geclaimd door {user}")
+
+
+@main.command()
+@click.argument("task_id")
+@with_user
+@json_option
+@refusals
+def unclaim(task_id, user, groups, as_json) -> None:
+    """Give a claimed task back to its groups."""
+    open_engine().unclaim(task_id, actor(user, groups))
+    emit(as_json, {"id": task_id, "assignee": None}, lambda: "vrijgegeven")
+
+
+@main.command()
+@click.argument("task_id")
+@click.option("--var", "variables", multiple=True)
+@with_user
+@now_option
+@json_option
+@refusals
+def complete(task_id, variables, user, groups, now, as_json) -> None:
+    """Complete a task with form data."""
+    done = open_engine(now).complete(task_id, actor(user, groups), parse_vars(variables))
+    emit(as_json, done.__dict__, lambda: f"afgerond; instantie {done.instance_id} is {done.status}")
+
+
+@main.command()
+@click.argument("message")
+@click.option("--business-key")
+@click.option("--key", "keys", multiple=True, help="Correlation variable name=value; repeatable.")
+@click.option("--var", "variables", multiple=True)
+@with_user
+@now_option
+@json_option
+@refusals
+def correlate(message, business_key, keys, variables, user, groups, now, as_json) -> None:
+    """Deliver a message to the one instance waiting for it."""
+    who = Actor.of(user or "cli", (groups or "").split(","))
+    instance_id = open_engine(now).correlate(message, business_key, parse_vars(keys), parse_vars(variables), who)
+    emit(as_json, {"instance_id": instance_id}, lambda: f"afgeleverd aan {instance_id}")
+
+
+@main.command()
+@click.option("--fire", is_flag=True, help="Fire the timers that are due.")
+@now_option
+@json_option
+@refusals
+def timers(fire, now, as_json) -> None:
+    """List pending timers, or fire the due ones."""
+    engine = open_engine(now)
+    if fire:
+        fired = engine.fire_due_timers()
+        emit(as_json, {"fired": fired}, lambda: f"{fired} timer(s) afgegaan")
+        return
+    rows = engine.timers()
+    emit(as_json, [{"id": t.id, "instance_id": t.instance_id, "element_id": t.element_id,
+                    "due_at": t.due_at.isoformat()} for t in rows],
+         lambda: "\n".join(f"{t.due_at:%Y-%m-%d %H:%M}Z  {t.element_id}  {t.instance_id or 'start'}"
+                           for t in rows) or "geen timers")
+
+
+@main.command()
+@click.option("--status", type=click.Choice(["running", "completed", "incident", "suspended"]))
+@json_option
+@refusals
+def instances(status, as_json) -> None:
+    """List process instances."""
+    engine = open_engine()
+    rows = engine.instances(status=status)
+    emit(as_json, [instance_json(engine, i) for i in rows], lambda: "\n".join(
+        f"{i.id}  {i.definition_key}  {i.business_key or ''}  {i.status}  {', '.join(i.waiting_at)}"
+        for i in rows) or "geen instanties")
+
+
+@main.command()
+@click.argument("instance_id")
+@json_option
+@refusals
+def instance(instance_id, as_json) -> None:
+    """Show one instance: status, where it waits, history and incidents."""
+    engine = open_engine()
+    row = engine.instance(instance_id)
+    history = [{"at": h.at.isoformat(), "actor": h.actor, "action": h.action, "element_id": h.element_id,
+                "element_name": h.element_name, "data": h.data} for h in engine.history(instance_id)]
+    incidents = [{"id": i.id, "element_id": i.element_id, "message": i.message,
+                  "resolved": i.resolved_at is not None} for i in engine.incidents(instance_id)]
+    data = instance_json(engine, row) | {"history": history, "incidents": incidents}
+
+    def text() -> str:
+        lines = [f"{row.id}  {row.definition_key}  {row.business_key or ''}",
+                 f"status: {row.status}", f"wacht bij: {', '.join(row.waiting_at) or '-'}", "historiek:"]
+        lines += [f"  {h['at'][:16]}  {h['actor']:<12} {h['action']:<18} {h['element_name'] or h['element_id'] or ''}"
+                  for h in history]
+        lines += [f"incident {i['id']}: {i['element_id']}: {i['message']}" for i in incidents if not i["resolved"]]
+        return "\n".join(lines)
+
+    emit(as_json, data, text)
+
+
+@main.command()
+@click.argument("incident_id", type=int)
+@click.option("--var", "variables", multiple=True, help="Corrected variable name=value; repeatable.")
+@with_user
+@json_option
+@refusals
+def retry(incident_id, variables, user, groups, as_json) -> None:
+    """Retry a failed element after fixing its data."""
+    status = open_engine().retry_incident(incident_id, actor(user, groups), parse_vars(variables))
+    emit(as_json, {"status": status}, lambda: f"instantie is nu {status}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=5000, type=int)
+@refusals
+def serve(host: str, port: int, as_json: bool = False) -> None:
+    """Deploy processen/ and formulieren/ and report ready."""
+    engine = open_engine()
+    deployed = engine.deploy([p for p in MODEL_FOLDERS if p.exists()], name="gros serve")
+    click.echo(f"{len(deployed)} procesdefinities gedeployed; database {engine.db.url}")
+    click.echo(f"GROS werkstroom klaar (http://{host}:{port} volgt met de werkbak)")

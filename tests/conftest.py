@@ -1,0 +1,83 @@
+"""Shared fixtures: a real SQLite file and a real PostgreSQL database per test session.
+
+PostgreSQL tests skip with a visible reason where no server runs; CI (``GROS_REQUIRE_ALL=1``)
+turns every such skip into a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
+
+from engine.clock import FixedClock
+from engine.commands import Engine
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(__file__).parent / "data"
+POSTGRES_ADMIN_URL = os.environ.get("GROS_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REQUIRE_ALL = os.environ.get("GROS_REQUIRE_ALL") == "1"
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test run, dropped afterwards."""
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"gros_test_{uuid.uuid4().hex[:10]}"
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except OperationalError as error:
+        pytest.skip(f"needs PostgreSQL at {POSTGRES_ADMIN_URL}: {error.orig}")
+    url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    yield url
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'gros.db'}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request, tmp_path: Path) -> Iterator[str]:
+    """Each test that takes this runs once on a SQLite file and once on PostgreSQL (own schema)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'gros.db'}"
+        return
+    base = request.getfixturevalue("postgres_url")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(base)
+    with engine.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine.dispose()
+    yield f"{base}?options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture
+def engine(database: str, clock: FixedClock) -> Iterator[Engine]:
+    opened = Engine.open(database, clock=clock)
+    yield opened
+    opened.db.dispose()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Under CI a skip for a missing PostgreSQL, Node or Chromium is a failure, not a pass."""
+    outcome = yield
+    report = outcome.get_result()
+    if REQUIRE_ALL and report.skipped and isinstance(report.longrepr, tuple) and "needs " in report.longrepr[2]:
+        report.outcome = "failed"
+        report.longrepr = f"CI requires every test to run, but it skipped: {report.longrepr[2]}"
