@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -74,6 +75,22 @@ class Engine:
         self.clock = clock or SystemClock()
         self._bundles: dict[int, ProcessBundle] = {}
         self._forms: dict[int, FormDefinition] = {}
+        self._listeners: list[Callable[[Session, list[AuditEvent]], None]] = []
+
+    def on_events(self, listener: Callable[[Session, list[AuditEvent]], None]) -> None:
+        """Call ``listener`` inside every command's transaction with the audit events it appended,
+        just before commit — an outbox written here commits or rolls back with the change."""
+        self._listeners.append(listener)
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Session]:
+        with self.db.transaction() as session:
+            session.info["audit"] = []
+            yield session
+            if self._listeners and session.info["audit"]:
+                session.flush()
+                for listener in self._listeners:
+                    listener(session, session.info["audit"])
 
     @classmethod
     def open(cls, url: str | None = None, clock: Clock | None = None) -> Engine:
@@ -95,7 +112,7 @@ class Engine:
         if unknown:
             raise DeployRefused([f"{n}: only .bpmn, .dmn and .form files can be deployed" for n in unknown])
         now = self.now()
-        with self.db.transaction() as session:
+        with self._transaction() as session:
             latest = _latest_resources(session)
             changed = [n for n, s in sources.items() if n not in latest or latest[n].content_hash != s.content_hash]
             if not changed:
@@ -149,7 +166,7 @@ class Engine:
     def start(self, key: str, business_key: str | None = None, variables: dict | None = None,
               actor: Actor = SYSTEM) -> str:
         """Start the latest version of ``key`` at its none start event."""
-        with self.db.transaction() as session:
+        with self._transaction() as session:
             definition = _latest_definition(session, key)
             if definition is None:
                 raise NotFound(f"process '{key}' is not deployed")
@@ -159,7 +176,7 @@ class Engine:
 
     def start_by_message(self, message_name: str, variables: dict | None = None,
                          business_key: str | None = None, actor: Actor = SYSTEM) -> str:
-        with self.db.transaction() as session:
+        with self._transaction() as session:
             trigger = _message_start(session, message_name)
             if trigger is None:
                 raise NotFound(f"no deployed process starts with message '{message_name}'")
@@ -197,7 +214,7 @@ class Engine:
 
     def _assign(self, task_id, actor, user, action, to: Actor | None = None) -> None:
         now = self.now()
-        with self.db.transaction() as session:
+        with self._transaction() as session:
             instance, task = self._locked_task(session, task_id)
             _authorize(task, actor, allow_claimed=action != "task.claimed")
             if action == "task.claimed" and task.assignee and task.assignee != actor.user:
@@ -213,7 +230,7 @@ class Engine:
     def complete(self, task_id: str, actor: Actor, variables: dict | None = None) -> Completion:
         """Complete a READY user task for a candidate or its assignee, after the form's own rules."""
         now = self.now()
-        with self.db.transaction() as session:
+        with self._transaction() as session:
             instance, task = self._locked_task(session, task_id)
             _authorize(task, actor, allow_claimed=False)
             data = self._validated(session, instance, task, variables or {})
@@ -283,7 +300,7 @@ class Engine:
         variables = variables or {}
         _check_variables(variables)
         now = self.now()
-        with self.db.transaction() as session:
+        with self._transaction() as session:
             matches = _subscriptions(session, message_name, business_key, correlation or {})
             if not matches:
                 if _message_start(session, message_name) is not None and not correlation:
@@ -324,8 +341,8 @@ class Engine:
 
     def fire_timer(self, timer_id: int, now: datetime | None = None) -> bool:
         now = now or self.now()
-        with self.db.transaction() as session:
-            timer = session.get(Timer, timer_id)
+        with self._transaction() as session:
+            timer = session.execute(select(Timer).where(Timer.id == timer_id).with_for_update()).scalar_one_or_none()
             if timer is None or timer.due_at > now:
                 return False
             if timer.start_trigger_id is not None:
@@ -358,7 +375,7 @@ class Engine:
     def set_variables(self, instance_id: str, actor: Actor, variables: dict) -> None:
         _check_variables(variables)
         now = self.now()
-        with self.db.transaction() as session:
+        with self._transaction() as session:
             instance = self._lock(session, instance_id)
             workflow = self._load(session, instance)
             workflow.set_variables(variables)
@@ -368,7 +385,7 @@ class Engine:
     def retry_incident(self, incident_id: int, actor: Actor, variables: dict | None = None) -> str:
         """Run the failed element again after a fix; the incident closes if it succeeds."""
         now = self.now()
-        with self.db.transaction() as session:
+        with self._transaction() as session:
             incident = session.get(Incident, incident_id)
             if incident is None or incident.resolved_at is not None:
                 raise NotFound(f"geen open incident {incident_id}")
@@ -392,7 +409,7 @@ class Engine:
 
     def _set_suspended(self, instance_id: str, actor: Actor, suspended: bool) -> None:
         now = self.now()
-        with self.db.transaction() as session:
+        with self._transaction() as session:
             instance = self._lock(session, instance_id)
             if instance.status == "completed":
                 raise Conflict("een afgeronde instantie kan niet worden geschorst of hervat")
@@ -687,8 +704,10 @@ def _check_variables(variables: dict) -> None:
 
 def _audit(session, instance_id, at, actor: Actor, action, element_id=None, element_name=None, task_id=None,
            data=None) -> None:
-    session.add(AuditEvent(instance_id=instance_id, at=at, actor=actor.user, action=action,
-                           element_id=element_id, element_name=element_name, task_id=task_id, data=data))
+    event = AuditEvent(instance_id=instance_id, at=at, actor=actor.user, action=action,
+                       element_id=element_id, element_name=element_name, task_id=task_id, data=data)
+    session.add(event)
+    session.info.setdefault("audit", []).append(event)
 
 
 def _audit_steps(session, instance_id: str, now: datetime, workflow: Workflow) -> None:
