@@ -502,6 +502,13 @@ class Engine:
                 _explain_missing_task(session, task_id)
             return task
 
+    def task_for(self, task_id: str, actor: Actor) -> HumanTask:
+        """A waiting task as its assignee or a candidate may see it; anyone else is refused."""
+        task = self.task(task_id)
+        if task.assignee != actor.user and not _is_candidate(task, actor):
+            raise Forbidden("je bent geen kandidaat voor deze taak")
+        return task
+
     def instance(self, instance_id: str) -> ProcessInstance:
         with self.db.reading() as session:
             instance = session.get(ProcessInstance, instance_id)
