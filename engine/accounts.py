@@ -73,6 +73,13 @@ def actor_for(engine: Engine, username: str) -> Actor | None:
         return _actor(session, account) if account is not None and account.active else None
 
 
+def account(engine: Engine, username: str) -> tuple[Account, list[str]] | None:
+    """One account with its groups (active or not), or None."""
+    with engine.db.reading() as session:
+        found = session.scalars(select(Account).where(Account.username == username)).first()
+        return (found, _groups(session, found.id)) if found is not None else None
+
+
 def accounts(engine: Engine, group: str | None = None) -> list[tuple[Account, list[str]]]:
     with engine.db.reading() as session:
         query = select(Account).order_by(Account.username)

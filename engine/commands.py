@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import and_, exists, func, select
@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 from engine import index
 from engine.bpmn.definitions import DeployError, Source, bundle, compile_sources, kind_of
 from engine.bpmn.runtime import EngineStepError, ProcessBundle, TaskStateError, Workflow
-from engine.bpmn.timers import due_of_duration, parse_cycle
-from engine.clock import Clock, SystemClock, parse_instant
+from engine.bpmn.timers import add_duration, first_due, parse_cycle
+from engine.clock import Clock, SystemClock
 from engine.errors import Conflict, DeployRefused, Forbidden, InvalidData, NoMatch, NotFound
 from engine.forms import FormDefinition, form_from_form_data, load_camunda_form, validate_submission
 from engine.store.db import Database, database_url
@@ -158,7 +158,7 @@ class Engine:
                                    element_id=element_id, timer_kind=kind, timer_text=text)
             session.add(trigger)
             session.flush()
-            due, repeats = _first_start_due(kind, text, now)
+            due, repeats = first_due(kind, text, now)
             session.add(Timer(start_trigger_id=trigger.id, element_id=element_id, name=text,
                               due_at=due, repeats_left=repeats))
 
@@ -312,11 +312,12 @@ class Engine:
             if len(matches) > 1:
                 raise NoMatch(f"{len(matches)} wachtende instanties passen bij bericht '{message_name}'; "
                               "geef een businessKey of correlatiesleutels die er precies één aanwijzen")
-            subscription_id, instance_id, task_id = matches[0]
+            _, instance_id, task_id = matches[0]
             instance = self._lock(session, instance_id)
-            if session.execute(
-                select(Subscription.id).where(Subscription.id == subscription_id)
-            ).scalar_one_or_none() is None:
+            still_waiting = select(Subscription.id).where(
+                Subscription.instance_id == instance_id, Subscription.task_id == task_id,
+                Subscription.message_name == message_name)
+            if session.execute(still_waiting).first() is None:
                 raise NoMatch(f"instantie {instance_id} wacht niet meer op bericht '{message_name}'")
             self._check_active(instance)
             workflow = self._load(session, instance)
@@ -725,20 +726,12 @@ def _audit_steps(session, instance_id: str, now: datetime, workflow: Workflow) -
     workflow.steps.clear()
 
 
-def _first_start_due(kind: str, text: str, now: datetime) -> tuple[datetime, int | None]:
-    if kind == "timeDate":
-        return parse_instant(text), None
-    if kind == "timeDuration":
-        return due_of_duration(text, now), None
-    cycles, first, _ = parse_cycle(text, now)
-    return first, cycles
-
-
 def _next_start_due(trigger: StartTrigger, timer: Timer, now: datetime) -> datetime | None:
+    """The next time a cycle start timer fires; runs missed while the engine was down fire once."""
     if trigger.timer_kind != "timeCycle" or timer.repeats_left in (0, 1):
         return None
-    _, _, interval = parse_cycle(trigger.timer_text, timer.due_at)
-    due = timer.due_at + interval
-    while due <= now and interval > timedelta(0):
-        due += interval
+    _, _, period = parse_cycle(trigger.timer_text, timer.due_at)
+    due = add_duration(timer.due_at, period)
+    while due <= now:
+        due = add_duration(due, period)
     return due

@@ -126,31 +126,51 @@ def _priority(value) -> int:
 
 
 def _rewrite_timers(session: Session, instance: ProcessInstance, workflow: Workflow) -> None:
-    session.execute(delete(Timer).where(Timer.instance_id == instance.id))
+    """Keep unchanged timer rows (and their ids, which a scheduler may hold); replace the rest."""
+    wanted = {(t.task_id, t.due_at): t for t in workflow.timers()}
+    stored = session.execute(select(Timer.id, Timer.task_id, Timer.due_at).where(Timer.instance_id == instance.id))
+    kept = set()
+    for timer_id, task_id, due_at in stored:
+        if (task_id, due_at) in wanted:
+            kept.add((task_id, due_at))
+        else:
+            session.execute(delete(Timer).where(Timer.id == timer_id))
     rows = [
         {"instance_id": instance.id, "task_id": t.task_id, "element_id": t.element_id, "name": t.name,
          "due_at": t.due_at}
-        for t in workflow.timers()
+        for key, t in wanted.items() if key not in kept
     ]
     if rows:
         session.execute(insert(Timer), rows)
 
 
 def _rewrite_subscriptions(session: Session, instance: ProcessInstance, workflow: Workflow) -> None:
-    session.execute(delete(Subscription).where(Subscription.instance_id == instance.id))
-    for message in workflow.messages():
-        subscription_id = session.execute(
+    wanted = {(m.task_id, m.message_name): m for m in workflow.messages()}
+    stored = session.execute(select(Subscription.id, Subscription.task_id, Subscription.message_name)
+                             .where(Subscription.instance_id == instance.id))
+    existing = {}
+    for subscription_id, task_id, name in stored:
+        if (task_id, name) in wanted:
+            existing[(task_id, name)] = subscription_id
+        else:
+            session.execute(delete(Subscription).where(Subscription.id == subscription_id))
+    for key, message in wanted.items():
+        subscription_id = existing.get(key) or session.execute(
             insert(Subscription)
             .values(instance_id=instance.id, task_id=message.task_id, element_id=message.element_id,
                     message_name=message.message_name, business_key=instance.business_key)
             .returning(Subscription.id)
         ).scalar_one()
-        values = correlation_values(workflow.task_data(message.task_id))
-        if values:
-            session.execute(
-                insert(SubscriptionValue),
-                [{"subscription_id": subscription_id, "name": k, "value": v} for k, v in values.items()],
-            )
+        _rewrite_values(session, subscription_id, correlation_values(workflow.task_data(message.task_id)))
+
+
+def _rewrite_values(session: Session, subscription_id: int, values: dict[str, str]) -> None:
+    session.execute(delete(SubscriptionValue).where(SubscriptionValue.subscription_id == subscription_id))
+    if values:
+        session.execute(
+            insert(SubscriptionValue),
+            [{"subscription_id": subscription_id, "name": k, "value": v} for k, v in values.items()],
+        )
 
 
 def correlation_values(data: dict) -> dict[str, str]:

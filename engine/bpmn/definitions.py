@@ -13,14 +13,13 @@ from dataclasses import dataclass, field
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from engine.forms import FormSchemaError, load_camunda_form
 
 from . import expressions
 from .parser import GrosParser
 from .runtime import FORMS_PREFIX, ProcessBundle
-from .timers import timer_text_is_literal
+from .timers import check_timer, timer_text_is_literal
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CAMUNDA = "http://camunda.org/schema/1.0/bpmn"
@@ -159,9 +158,8 @@ def _check_dmn(source: Source, tree, problems: list[Problem]) -> None:
         return
     decisions = tree.findall(f"{{{etree.QName(tree).namespace}}}decision")
     if len(decisions) != 1:
-        problems.append(
-            Problem(source.name, tree.sourceline, None, f"one decision per DMN file is supported, found {len(decisions)}")
-        )
+        message = f"one decision per DMN file is supported, found {len(decisions)}"
+        problems.append(Problem(source.name, tree.sourceline, None, message))
 
 
 def _check_rules(source: Source, tree, problems: list[Problem]) -> None:
@@ -204,19 +202,16 @@ def _check_script(node, add) -> None:
 
 def _check_timer(node, kind: str, add) -> None:
     text = (node.text or "").strip()
+    event = node.getparent().getparent()
     if not text:
-        add(node.getparent().getparent(), f"the timer has an empty {kind}")
-        return
-    if not timer_text_is_literal(text):
+        add(event, f"the timer has an empty {kind}")
+    elif not timer_text_is_literal(text):
         _check_expression(node.getparent(), text, add)
-        return
-    try:
-        if kind == "timeCycle":
-            TimerEventDefinition.parse_iso_recurring_interval(text)
-        else:
-            TimerEventDefinition.parse_time_or_duration(text)
-    except Exception as error:  # Spiff raises bare Exception('Invalid duration') and ValueError
-        add(node.getparent().getparent(), f"invalid ISO 8601 {kind} '{text}': {error}")
+    else:
+        try:
+            check_timer(kind, text)
+        except ValueError as error:
+            add(event, f"invalid ISO 8601 {kind} '{text}': {error}")
 
 
 # --- the whole universe of deployed files --------------------------------------------------------

@@ -29,6 +29,7 @@ from SpiffWorkflow.camunda.parser.task_spec import CAMUNDA_MODEL_NS, CallActivit
 from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.camunda.specs.user_task import UserTask
 
+from . import expressions
 from .timers import engine_timer
 
 USER_TASK_ATTRIBUTES = (
@@ -140,8 +141,7 @@ def _mapped(my_task, mappings: list[dict], source: dict) -> dict:
         if mapping.get("variables") == "all":
             result.update(deepcopy(source))
         elif mapping.get("sourceExpression"):
-            engine = my_task.workflow.script_engine
-            result[mapping["target"]] = engine.environment.evaluate(mapping["sourceExpression"], source)
+            result[mapping["target"]] = expressions.evaluate(mapping["sourceExpression"], source)
         elif mapping.get("source") in source:
             result[mapping["target"]] = deepcopy(source[mapping["source"]])
     return result

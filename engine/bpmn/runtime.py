@@ -22,7 +22,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from .expressions import SafeScriptEngine
 from .serializer import dump_state, load_state
-from .timers import GrosCycle, clock_at
+from .timers import GrosCycle, clock_at, instant
 
 SCRIPT_ENGINE = SafeScriptEngine()
 FORMS_PREFIX = "camunda-forms:deployment:"
@@ -119,8 +119,6 @@ class Workflow:
     def load(cls, bundle: ProcessBundle, state: str) -> Workflow:
         inner = load_state(state, bundle.spec, bundle.subprocess_specs)
         inner.script_engine = SCRIPT_ENGINE
-        for sub in inner.subprocesses.values():
-            sub.script_engine = SCRIPT_ENGINE
         return cls(bundle, inner)
 
     def dump(self) -> str:
@@ -190,7 +188,7 @@ class Workflow:
                 self.inner.do_engine_steps(did_complete_task=self._record)
                 self.inner.refresh_timers()
                 self.inner.do_engine_steps(did_complete_task=self._record)
-            except SpiffWorkflowException as error:
+            except Exception as error:  # noqa: BLE001 - any failure inside a model run becomes an incident
                 raise _step_error(error) from error
 
     def retry(self, element_id: str | None, variables: dict, now: datetime) -> None:
@@ -244,8 +242,9 @@ def _mark_started(start_task) -> None:
     """A start event chosen by the engine (message or timer start) has already happened."""
     definition = getattr(start_task.task_spec, "event_definition", None)
     if isinstance(definition, GrosCycle):
-        start_task._set_internal_data(event_value={"cycles": 0, "next": None, "duration": 0})
+        start_task._set_internal_data(event_value={"cycles": 0, "next": None, "period": "P0D"})
     start_task._set_internal_data(event_fired=True)
+    start_task.task_spec._update(start_task)
 
 
 def _user_task_view(task) -> UserTaskView:
@@ -299,13 +298,13 @@ def _timer_view(task) -> TimerView | None:
 
 
 def _instant(value: str) -> datetime:
-    return TimerEventDefinition.get_datetime(value)
+    return instant(value)
 
 
-def _step_error(error: SpiffWorkflowException) -> EngineStepError:
+def _step_error(error: Exception) -> EngineStepError:
     task = getattr(error, "task", None)
     element = getattr(task.task_spec, "bpmn_id", None) if task is not None else None
-    message = str(error)
+    message = str(error) if isinstance(error, SpiffWorkflowException) else f"{type(error).__name__}: {error}"
     notes = getattr(error, "notes", None) or []
     if notes:
         message = f"{message} ({'; '.join(notes)})"

@@ -160,6 +160,7 @@ class Timer(Base):
     name: Mapped[str | None] = mapped_column(String(300))
     due_at: Mapped[datetime] = mapped_column(index=True)
     repeats_left: Mapped[int | None]  # start timers with a cycle: -1 for ever
+    __table_args__ = {"sqlite_autoincrement": True}  # a fired timer's id is never reused
 
 
 class Subscription(Base):

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 02:56:00.464088
+Create Date: 2026-11-29 02:58:48.820944
 """
 from alembic import op
 import sqlalchemy as sa
@@ -201,7 +201,8 @@ def upgrade() -> None:
     sa.Column('repeats_left', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['instance_id'], ['process_instance.id'], ),
     sa.ForeignKeyConstraint(['start_trigger_id'], ['start_trigger.id'], ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id')
+    sa.PrimaryKeyConstraint('id'),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('timer', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_timer_due_at'), ['due_at'], unique=False)
