@@ -216,9 +216,9 @@ class Engine:
         now = self.now()
         with self._transaction() as session:
             instance, task = self._locked_task(session, task_id)
-            _authorize(task, actor, allow_claimed=action != "task.claimed")
-            if action == "task.claimed" and task.assignee and task.assignee != actor.user:
+            if action == "task.claimed" and task.assignee and task.assignee != actor.user and _is_candidate(task, actor):
                 raise Conflict(f"taak is al geclaimd door {task.assignee}")
+            _authorize(task, actor, allow_claimed=action != "task.claimed")
             if to is not None and not _is_candidate(task, to):
                 raise Forbidden(f"{to.user} is geen kandidaat voor deze taak")
             workflow = self._load(session, instance)
@@ -349,18 +349,22 @@ class Engine:
         now = now or self.now()
         return sum(self.fire_timer(timer_id, now) for timer_id in self.due_timers(now))
 
-    def fire_timer(self, timer_id: int, now: datetime | None = None) -> bool:
+    def fire_timer(self, timer_id: int, now: datetime | None = None, skip_locked: bool = False) -> bool:
+        """Fire one due timer. False when it is gone (fired elsewhere), not due, suspended, or — with
+        ``skip_locked`` — held by another transaction right now (a scheduler on another node)."""
         now = now or self.now()
         with self._transaction() as session:
-            timer = session.execute(select(Timer).where(Timer.id == timer_id).with_for_update()).scalar_one_or_none()
+            timer = session.get(Timer, timer_id)
             if timer is None or timer.due_at > now:
                 return False
             if timer.start_trigger_id is not None:
-                return self._fire_start_timer(session, timer, now)
+                return self._fire_start_timer(session, timer_id, now, skip_locked)
+            # The instance row first, as every command locks it: a timer row locked first would
+            # deadlock against a command that rewrites this instance's timers.
+            if skip_locked and not _try_lock(session, ProcessInstance.id, timer.instance_id):
+                return False
             instance = self._lock(session, timer.instance_id)
-            timer = session.execute(
-                select(Timer).where(Timer.id == timer_id).execution_options(populate_existing=True)
-            ).scalar_one_or_none()
+            timer = _reread(session, timer_id)
             if timer is None or instance.suspended:
                 return False
             workflow = self._load(session, instance)
@@ -369,7 +373,12 @@ class Engine:
             self._advance(session, instance, workflow, SYSTEM, now)
             return True
 
-    def _fire_start_timer(self, session, timer: Timer, now: datetime) -> bool:
+    def _fire_start_timer(self, session, timer_id: int, now: datetime, skip_locked: bool) -> bool:
+        if skip_locked and not _try_lock(session, Timer.id, timer_id):
+            return False
+        timer = _reread(session, timer_id, lock=True)
+        if timer is None or timer.due_at > now:
+            return False
         trigger = session.get(StartTrigger, timer.start_trigger_id)
         definition = session.get(ProcessDefinition, trigger.definition_id)
         next_due = _next_start_due(trigger, timer, now)
@@ -380,6 +389,34 @@ class Engine:
             timer.repeats_left = timer.repeats_left - 1 if timer.repeats_left and timer.repeats_left > 0 else -1
         self._create(session, definition, trigger.element_id, None, {}, SYSTEM, how={"timer": trigger.timer_text})
         return True
+
+    def timer_failed(self, timer_id: int, error: Exception, retry_at: datetime) -> None:
+        """Firing raised something the engine did not expect: an open incident says so (once per
+        element and message) and the timer waits until ``retry_at``, so a broken timer never spins."""
+        now = self.now()
+        message = f"timer kon niet afgaan: {type(error).__name__}: {error}"[:4000]
+        with self._transaction() as session:
+            timer = session.get(Timer, timer_id)
+            if timer is None:
+                return
+            if timer.instance_id is not None:
+                instance = self._lock(session, timer.instance_id)
+                timer = _reread(session, timer_id)
+                if timer is None:
+                    return
+                self._open_incident(session, instance, timer, message, now)
+            else:
+                timer = _reread(session, timer_id, lock=True)
+            timer.due_at = retry_at
+
+    def _open_incident(self, session, instance: ProcessInstance, timer: Timer, message: str, now) -> None:
+        known = session.execute(select(Incident.id).where(
+            Incident.instance_id == instance.id, Incident.element_id == timer.element_id,
+            Incident.message == message, Incident.resolved_at.is_(None))).first()
+        if known is None:
+            self._record_incident(session, instance, EngineStepError(message, timer.element_id, timer.task_id),
+                                  SYSTEM, now)
+            instance.status = _status(session, instance, completed=False)
 
     # --- operators -------------------------------------------------------------------------------
     def set_variables(self, instance_id: str, actor: Actor, variables: dict) -> None:
@@ -733,6 +770,17 @@ def _audit_steps(session, instance_id: str, now: datetime, workflow: Workflow) -
             _audit(session, instance_id, now, SYSTEM, "element.completed", step.element_id, step.name,
                    data={"type": step.kind})
     workflow.steps.clear()
+
+
+def _try_lock(session: Session, column, key) -> bool:
+    """Lock one row unless another transaction holds it (SKIP LOCKED; SQLite holds the database already)."""
+    query = select(column).where(column == key).with_for_update(skip_locked=True)
+    return session.execute(query).first() is not None
+
+
+def _reread(session: Session, timer_id: int, lock: bool = False) -> Timer | None:
+    query = select(Timer).where(Timer.id == timer_id).execution_options(populate_existing=True)
+    return session.execute(query.with_for_update() if lock else query).scalar_one_or_none()
 
 
 def _next_start_due(trigger: StartTrigger, timer: Timer, now: datetime) -> datetime | None:
