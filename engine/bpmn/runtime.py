@@ -23,6 +23,7 @@ from SpiffWorkflow.util.task import TaskState
 from .expressions import SafeScriptEngine
 from .serializer import dump_state, load_state
 from .timers import GrosCycle, clock_at, instant
+from .timers import now as timers_now
 
 SCRIPT_ENGINE = SafeScriptEngine()
 FORMS_PREFIX = "camunda-forms:deployment:"
@@ -98,22 +99,21 @@ class Workflow:
     # --- creating, loading, saving -----------------------------------------------------------
     @classmethod
     def create(cls, bundle: ProcessBundle, variables: dict, start_element: str | None, now: datetime):
+        """A new instance started at ``start_element`` (a message or timer start the engine chose),
+        or at the process's plain start event; every other start event is cancelled."""
         inner = BpmnWorkflow(bundle.spec, bundle.subprocess_specs, script_engine=SCRIPT_ENGINE)
-        workflow = cls(bundle, inner)
+        starts = [t for t in inner.get_tasks(spec_class=StartEvent) if t.workflow is inner]
+        chosen = [t for t in starts if _is_chosen(t, start_element)]
         with clock_at(now):
+            for start in chosen:
+                _mark_started(start)
             root = inner.get_next_task(state=TaskState.READY, spec_name="Start")
             root.data.update(variables)
             root.run()
-            for start in inner.get_tasks(spec_class=StartEvent, state=TaskState.NOT_FINISHED_MASK):
-                if start.workflow is not inner:
-                    continue
-                if start_element is None and isinstance(start.task_spec.event_definition, NoneEventDefinition):
-                    continue
-                if start.task_spec.bpmn_id == start_element:
-                    _mark_started(start)
-                else:
+            for start in starts:
+                if start not in chosen and not start.has_state(TaskState.FINISHED_MASK):
                     start.cancel()
-        return workflow
+        return cls(bundle, inner)
 
     @classmethod
     def load(cls, bundle: ProcessBundle, state: str) -> Workflow:
@@ -238,13 +238,20 @@ class Workflow:
         return task
 
 
+def _is_chosen(start_task, start_element: str | None) -> bool:
+    if start_element is None:
+        return isinstance(start_task.task_spec.event_definition, NoneEventDefinition)
+    return start_task.task_spec.bpmn_id == start_element
+
+
 def _mark_started(start_task) -> None:
-    """A start event chosen by the engine (message or timer start) has already happened."""
-    definition = getattr(start_task.task_spec, "event_definition", None)
+    """The event of a start the engine chose (message or timer) has already happened."""
+    definition = start_task.task_spec.event_definition
     if isinstance(definition, GrosCycle):
-        start_task._set_internal_data(event_value={"cycles": 0, "next": None, "period": "P0D"})
-    start_task._set_internal_data(event_fired=True)
-    start_task.task_spec._update(start_task)
+        # A cycle start event spawns one branch per tick; the engine's timer row is this one tick.
+        start_task._set_internal_data(event_value={"cycles": 1, "next": timers_now().isoformat(), "period": "P1D"})
+    else:
+        start_task._set_internal_data(event_fired=True)
 
 
 def _user_task_view(task) -> UserTaskView:
