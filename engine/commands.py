@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from engine import index
@@ -525,9 +525,13 @@ class Engine:
 
     # --- reading ---------------------------------------------------------------------------------
     def tasks(self, group: str | None = None, user: str | None = None, assignee: str | None = None,
-              instance_id: str | None = None, limit: int = 200, offset: int = 0) -> list[HumanTask]:
-        """Ready user tasks from the derived rows; ``user`` means assigned to or candidate for that user."""
+              instance_id: str | None = None, limit: int = 200, offset: int = 0,
+              visible_to: Actor | None = None) -> list[HumanTask]:
+        """Ready user tasks from the derived rows; ``user`` means assigned to or candidate for that user;
+        ``visible_to`` keeps the tasks that actor may see (as ``task_for`` decides)."""
         query = select(HumanTask)
+        if visible_to is not None:
+            query = query.where(_visible_to(visible_to))
         if group:
             query = query.where(exists().where(and_(
                 TaskCandidate.task_id == HumanTask.id, TaskCandidate.kind == "group", TaskCandidate.name == group)))
@@ -710,6 +714,13 @@ def _explain_missing_task(session: Session, task_id: str):
 
 def _is_candidate(task: HumanTask, actor: Actor) -> bool:
     return bool(actor.groups & set(task.candidate_groups)) or actor.user in task.candidate_users
+
+
+def _visible_to(actor: Actor):
+    candidate = exists().where(and_(TaskCandidate.task_id == HumanTask.id, or_(
+        and_(TaskCandidate.kind == "group", TaskCandidate.name.in_(sorted(actor.groups))),
+        and_(TaskCandidate.kind == "user", TaskCandidate.name == actor.user))))
+    return or_(HumanTask.assignee == actor.user, candidate)
 
 
 def _authorize(task: HumanTask, actor: Actor, allow_claimed: bool) -> None:
