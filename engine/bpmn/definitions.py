@@ -92,7 +92,8 @@ def kind_of(name: str) -> str | None:
 
 
 def compile_sources(universe: dict[str, Source], changed: Iterable[str]) -> list[CompiledProcess]:
-    """Check ``changed`` files against everything deployed and return their executable processes."""
+    """Check ``changed`` files, then compile every executable process against everything deployed
+    (a changed form, decision or called process changes the processes that use it)."""
     changed = sorted(changed)
     problems: list[Problem] = []
     trees = {}
@@ -107,8 +108,11 @@ def compile_sources(universe: dict[str, Source], changed: Iterable[str]) -> list
     if problems:
         raise DeployError(problems)
     compiled = []
-    for name, tree in trees.items():
-        if universe[name].kind == "bpmn":
+    for name, source in sorted(universe.items()):
+        if source.kind == "bpmn":
+            tree = trees.get(name)
+            if tree is None:
+                tree = etree.fromstring(source.content.encode())
             compiled += _compile_file(universe, name, tree, parser, forms, problems)
     if problems:
         raise DeployError(problems)
@@ -164,7 +168,8 @@ def _check_dmn(source: Source, tree, problems: list[Problem]) -> None:
 
 def _check_rules(source: Source, tree, problems: list[Problem]) -> None:
     def add(node, message):
-        problems.append(Problem(source.name, node.sourceline, node.get("id") or etree.QName(node).localname, message))
+        owner = next((n for n in node.iterancestors() if n.get("id")), node) if node.get("id") is None else node
+        problems.append(Problem(source.name, node.sourceline, owner.get("id") or etree.QName(node).localname, message))
 
     for node in tree.iter(etree.Element):
         local = etree.QName(node).localname
@@ -238,21 +243,24 @@ def _parser(universe: dict[str, Source], problems: list[Problem], validate: bool
         try:
             if source.kind == "dmn":
                 parser.add_dmn_xml(tree, filename=source.name)
-            else:
-                _claim_processes(source, tree, owners, problems)
+            elif _claim_processes(source, tree, owners, problems):
                 parser.add_bpmn_xml(tree, filename=source.name)
         except ValidationException as error:
             problems.append(_problem(error, source.name))
     return parser
 
 
-def _claim_processes(source: Source, tree, owners: dict[str, str], problems: list[Problem]) -> None:
+def _claim_processes(source: Source, tree, owners: dict[str, str], problems: list[Problem]) -> bool:
+    """Record which file defines each process id; False if another file already does."""
+    clashes = 0
     for process in tree.iterfind("bpmn:process", NS):
         pid = process.get("id")
         if pid in owners:
+            clashes += 1
             problems.append(Problem(source.name, process.sourceline, pid,
                                     f"process '{pid}' is also defined in {owners[pid]}"))
-        owners[pid] = source.name
+        owners.setdefault(pid, source.name)
+    return clashes == 0
 
 
 def _compile_file(universe, name, tree, parser, forms, problems) -> list[CompiledProcess]:

@@ -1,0 +1,125 @@
+"""Deploy refuses broken or unsupported files with file, line and element — never a traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from engine.commands import Engine
+from engine.errors import DeployRefused
+from tests.conftest import DATA, ROOT
+
+MIWG = ROOT.parent / "shared" / "corpora" / "miwg"
+HEAD = ('<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '
+        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+        'xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d" targetNamespace="t">\n')
+
+
+def process(body: str, extra: str = "") -> str:
+    return (f'{HEAD}{extra}<bpmn:process id="p" isExecutable="true">\n'
+            f'<bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>\n'
+            f'{body}\n</bpmn:process>\n</bpmn:definitions>\n')
+
+
+def flow_to(element: str) -> str:
+    return (f'{element}\n<bpmn:endEvent id="end"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>\n'
+            '<bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="x"/>\n'
+            '<bpmn:sequenceFlow id="f2" sourceRef="x" targetRef="end"/>')
+
+
+@pytest.fixture
+def sqlite_engine(sqlite_url: str, clock) -> Engine:
+    return Engine.open(sqlite_url, clock=clock)
+
+
+def refusal(engine: Engine, files: dict[str, str]) -> list[str]:
+    with pytest.raises(DeployRefused) as refused:
+        engine.deploy_sources(files)
+    return [str(p) for p in refused.value.problems]
+
+
+def test_not_well_formed_xml_names_file_and_line(sqlite_engine: Engine):
+    [problem] = refusal(sqlite_engine, {"kapot.bpmn": HEAD + "<bpmn:process id='p'>\n<oops></bpmn:definitions>"})
+    assert problem.startswith("kapot.bpmn:4") and "not well-formed" in problem
+
+
+def test_xsd_violation_names_line(sqlite_engine: Engine):
+    [problem] = refusal(sqlite_engine, {"xsd.bpmn": process('<bpmn:userTaak id="x"/>')})
+    assert problem.startswith("xsd.bpmn:5") and "invalid BPMN" in problem
+
+
+@pytest.mark.parametrize(("element", "message"), [
+    ('<bpmn:intermediateThrowEvent id="x"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>'
+     '<bpmn:compensateEventDefinition/></bpmn:intermediateThrowEvent>', "compensation events are not supported"),
+    ('<bpmn:serviceTask id="x" camunda:class="nl.Gros"><bpmn:incoming>f1</bpmn:incoming>'
+     '<bpmn:outgoing>f2</bpmn:outgoing></bpmn:serviceTask>', "service tasks are not supported"),
+    ('<bpmn:scriptTask id="x" scriptFormat="groovy"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>'
+     '<bpmn:script>println 1</bpmn:script></bpmn:scriptTask>', "script format 'groovy' is not supported"),
+    ('<bpmn:scriptTask id="x" scriptFormat="python"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>'
+     '<bpmn:script>import os</bpmn:script></bpmn:scriptTask>', "Script is invalid"),
+    ('<bpmn:callActivity id="x" calledElement="onbekend"><bpmn:incoming>f1</bpmn:incoming>'
+     '<bpmn:outgoing>f2</bpmn:outgoing></bpmn:callActivity>', "called process 'onbekend' not deployed"),
+    ('<bpmn:userTask id="x" camunda:formRef="nergens"><bpmn:incoming>f1</bpmn:incoming>'
+     '<bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>', "form 'nergens' not found"),
+    ('<bpmn:businessRuleTask id="x" camunda:decisionRef="geen"><bpmn:incoming>f1</bpmn:incoming>'
+     '<bpmn:outgoing>f2</bpmn:outgoing></bpmn:businessRuleTask>', "decision 'geen' not deployed"),
+    ('<bpmn:intermediateCatchEvent id="x"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>'
+     '<bpmn:timerEventDefinition><bpmn:timeDuration>P14X</bpmn:timeDuration></bpmn:timerEventDefinition>'
+     '</bpmn:intermediateCatchEvent>', "invalid ISO 8601 timeDuration 'P14X'"),
+])
+def test_unsupported_or_unresolved_elements_are_named(sqlite_engine: Engine, element: str, message: str):
+    [problem] = refusal(sqlite_engine, {"model.bpmn": process(flow_to(element))})
+    assert problem.startswith("model.bpmn:") and "[x]" in problem and message in problem
+
+
+def test_unsafe_condition_is_refused_at_deploy(sqlite_engine: Engine):
+    body = ('<bpmn:exclusiveGateway id="x" default="f3"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2'
+            '</bpmn:outgoing><bpmn:outgoing>f3</bpmn:outgoing></bpmn:exclusiveGateway>'
+            '<bpmn:endEvent id="end"><bpmn:incoming>f2</bpmn:incoming><bpmn:incoming>f3</bpmn:incoming></bpmn:endEvent>'
+            '<bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="x"/>'
+            '<bpmn:sequenceFlow id="f2" sourceRef="x" targetRef="end"><bpmn:conditionExpression '
+            'xsi:type="bpmn:tFormalExpression">${().__class__.__base__.__subclasses__()}</bpmn:conditionExpression>'
+            '</bpmn:sequenceFlow><bpmn:sequenceFlow id="f3" sourceRef="x" targetRef="end"/>')
+    [problem] = refusal(sqlite_engine, {"m.bpmn": process(body)})
+    assert "[f2]" in problem and "not allowed" in problem
+
+
+def test_every_problem_is_reported_at_once_and_nothing_is_stored(sqlite_engine: Engine):
+    files = {"a.bpmn": process(flow_to('<bpmn:sendTask id="x"><bpmn:incoming>f1</bpmn:incoming>'
+                                       '<bpmn:outgoing>f2</bpmn:outgoing></bpmn:sendTask>')),
+             "b.dmn": '<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="d" name="d" '
+                      'namespace="n"><decision id="a"/><decision id="b"/></definitions>',
+             "c.form": '{"type": "default"}'}
+    problems = refusal(sqlite_engine, files)
+    assert [p.split(":")[0] for p in problems] == ["a.bpmn", "b.dmn", "c.form"]
+    assert "one decision per DMN file" in problems[1]
+    assert sqlite_engine.definitions() == []
+
+
+def test_unknown_file_kind_is_refused(sqlite_engine: Engine):
+    assert "only .bpmn, .dmn and .form" in refusal(sqlite_engine, {"notes.txt": "hallo"})[0]
+
+
+def test_a_form_change_makes_a_new_version_of_the_processes_that_use_it(sqlite_engine: Engine, tmp_path: Path):
+    form = (DATA / "bpmn" / "aanvraag.form").read_text()
+    sqlite_engine.deploy([DATA / "bpmn" / "approval.bpmn", DATA / "bpmn" / "aanvraag.form"])
+    (tmp_path / "aanvraag.form").write_text(form.replace('"Bedrag"', '"Bedrag in euro"'))
+    [changed] = [d for d in sqlite_engine.deploy([tmp_path / "aanvraag.form"])]
+    assert (changed.key, changed.version, changed.changed) == ("goedkeuring", 2, True)
+
+
+@pytest.mark.skipif(not MIWG.exists(), reason="needs the MIWG corpus in ../shared/corpora/miwg")
+@pytest.mark.parametrize("name", sorted(p.name for p in MIWG.glob("*.bpmn")) if MIWG.exists() else [])
+def test_miwg_reference_models_deploy_or_are_refused_with_reasons(tmp_path: Path, clock, name: str):
+    engine = Engine.open(f"sqlite:///{tmp_path / 'miwg.db'}", clock=clock)
+    try:
+        deployed = engine.deploy([MIWG / name])
+    except DeployRefused as refused:
+        assert refused.problems
+        assert all(str(p).startswith(name) and len(p.message) > 10 for p in refused.problems)
+        return
+    for definition in deployed:
+        if engine.definitions(definition.key)[0].none_start:
+            assert engine.instance(engine.start(definition.key)).status in {"running", "completed", "incident"}
