@@ -349,29 +349,33 @@ class Engine:
         now = now or self.now()
         return sum(self.fire_timer(timer_id, now) for timer_id in self.due_timers(now))
 
-    def fire_timer(self, timer_id: int, now: datetime | None = None, skip_locked: bool = False) -> bool:
-        """Fire one due timer. False when it is gone (fired elsewhere), not due, suspended, or — with
-        ``skip_locked`` — held by another transaction right now (a scheduler on another node)."""
+    def fire_timer(self, timer_id: int, now: datetime | None = None, skip_locked: bool = False) -> int:
+        """Fire a due timer and any other due timer of its instance; returns how many fired. 0 when it
+        is gone (fired elsewhere), not due, suspended, or — with ``skip_locked`` — held by another
+        transaction right now (a scheduler on another node)."""
         now = now or self.now()
         with self._transaction() as session:
             timer = session.get(Timer, timer_id)
             if timer is None or timer.due_at > now:
-                return False
+                return 0
             if timer.start_trigger_id is not None:
-                return self._fire_start_timer(session, timer_id, now, skip_locked)
+                return int(self._fire_start_timer(session, timer_id, now, skip_locked))
             # The instance row first, as every command locks it: a timer row locked first would
             # deadlock against a command that rewrites this instance's timers.
             if skip_locked and not _try_lock(session, ProcessInstance.id, timer.instance_id):
-                return False
+                return 0
             instance = self._lock(session, timer.instance_id)
             timer = _reread(session, timer_id)
             if timer is None or instance.suspended:
-                return False
+                return 0
             workflow = self._load(session, instance)
-            _audit(session, instance.id, now, SYSTEM, "timer.fired", timer.element_id, timer.name, timer.task_id,
-                   {"due_at": timer.due_at.isoformat()})
+            due = session.scalars(select(Timer).where(Timer.instance_id == instance.id, Timer.due_at <= now)
+                                  .order_by(Timer.due_at)).all()
+            for fired in due:  # the engine step fires every due timer of the instance at once
+                _audit(session, instance.id, now, SYSTEM, "timer.fired", fired.element_id, fired.name,
+                       fired.task_id, {"due_at": fired.due_at.isoformat()})
             self._advance(session, instance, workflow, SYSTEM, now)
-            return True
+            return len(due)
 
     def _fire_start_timer(self, session, timer_id: int, now: datetime, skip_locked: bool) -> bool:
         if skip_locked and not _try_lock(session, Timer.id, timer_id):
