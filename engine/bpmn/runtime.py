@@ -298,7 +298,8 @@ def _timer_view(task) -> TimerView | None:
         return None
     value = definition.details(task).value
     if isinstance(value, dict):
-        value = value.get("next")
+        # An exhausted cycle keeps its last "next" until a refresh ends it: nothing left to fire.
+        value = value.get("next") if value.get("cycles") != 0 else None
     if not value:
         return None
     return TimerView(str(task.id), task.task_spec.bpmn_id, task.task_spec.bpmn_name or "", _instant(value))
