@@ -1,0 +1,351 @@
+"""The scheduler: fires every due BPMN timer through ``Engine.fire_timer`` and runs the periodic jobs
+(meeting calendar, stall radar, webhook delivery).
+
+It never polls instances. It reads the indexed ``timer`` rows, sleeps until the earliest ``due_at``
+(at most ``max_sleep``), and is woken early when a command creates an earlier timer: in the same
+process after the command commits, in other processes by PostgreSQL ``NOTIFY gros_timer``.
+
+Exactly once across nodes: ``fire_timer`` locks the instance row and re-reads the timer after the
+lock, so a timer another node fired is gone; ``skip_locked`` makes a node pass over an instance
+another node holds right now instead of queueing behind it. A node killed mid-fire holds its lock
+only as long as its connection lives; PostgreSQL then rolls the transaction back and the timer is
+still due for the survivors.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from weakref import WeakKeyDictionary
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from sqlalchemy import event, func, or_, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from engine.commands import Engine
+from engine.store.models import AuditEvent, ProcessInstance, Timer
+
+log = logging.getLogger("gros.scheduler")
+
+CHANNEL = "gros_timer"
+TIMER_JOB = "timers"
+
+
+@dataclass(frozen=True)
+class Settings:
+    workers: int = 4  # timers fired side by side per process on PostgreSQL (SQLite has one writer)
+    batch: int = 200
+    max_sleep: float = 30.0  # the longest sleep without a wake-up: a safety net, not the mechanism
+    busy_retry: float = 0.05  # timers held by another transaction are looked at again after this
+    retry_after: timedelta = timedelta(minutes=5)  # a timer that failed unexpectedly waits this long
+    radar_every: float = 300.0
+    calendar_every: float = 60.0
+    deliver_every: float = 5.0
+
+    @classmethod
+    def from_env(cls, environ=os.environ) -> Settings:
+        def number(name: str, default: float) -> float:
+            return float(environ.get(name, default))
+
+        return cls(
+            workers=int(number("GROS_SCHEDULER_WORKERS", cls.workers)),
+            max_sleep=number("GROS_SCHEDULER_MAX_SLEEP", cls.max_sleep),
+            radar_every=number("GROS_RADAR_EVERY", cls.radar_every),
+            calendar_every=number("GROS_CALENDAR_EVERY", cls.calendar_every),
+        )
+
+
+@dataclass
+class Round:
+    """What one pass over the due timers did."""
+
+    fired: int = 0
+    passed: int = 0  # gone, or held by another node
+    failed: int = 0
+    retry: int = 0  # a database error; still due
+    errors: list[str] = field(default_factory=list)
+
+
+class TimerRunner:
+    """Fires the due timers, oldest first, until none fires any more. Tests drive it with a moved clock."""
+
+    def __init__(self, engine: Engine, settings: Settings | None = None) -> None:
+        self.engine = engine
+        self.settings = settings or Settings()
+        workers = 1 if engine.db.is_sqlite else max(1, self.settings.workers)
+        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="gros-timer") if workers > 1 else None
+
+    def run_due(self, now: datetime | None = None) -> Round:
+        result = Round()
+        fired_here: set[int] = set()
+        while True:
+            moment = now or self.engine.now()
+            ids = self.due(moment)
+            self._postpone_stuck([i for i in ids if i in fired_here], moment)
+            ids = [i for i in ids if i not in fired_here]
+            if not ids:
+                return result
+            outcomes = list(self._map(partial(self._fire, now=moment), ids))
+            for timer_id, (outcome, error) in zip(ids, outcomes, strict=True):
+                setattr(result, outcome, getattr(result, outcome) + 1)
+                if outcome == "fired":
+                    fired_here.add(timer_id)
+                if error:
+                    result.errors.append(error)
+            if all(outcome != "fired" for outcome, _ in outcomes):
+                return result
+
+    def _postpone_stuck(self, ids: list[int], now: datetime) -> None:
+        """A timer that fired and is still due with the same row would fire for ever: an incident instead."""
+        for timer_id in ids:
+            log.error("timer %s is still due after it fired", timer_id)
+            self._postpone(timer_id, RuntimeError("de timer bleef na het afgaan verschuldigd"), now)
+
+    def due(self, now: datetime) -> list[int]:
+        """Due timers of instances that are not suspended (their timers wait for the resume)."""
+        with self.engine.db.reading() as session:
+            return list(session.scalars(_firable(select(Timer.id), now).order_by(Timer.due_at)
+                                        .limit(self.settings.batch)))
+
+    def next_due(self) -> datetime | None:
+        with self.engine.db.reading() as session:
+            return session.scalar(_firable(select(func.min(Timer.due_at)), None))
+
+    def _map(self, function: Callable[[int], bool], ids: list[int]):
+        return self._pool.map(function, ids) if self._pool else map(function, ids)
+
+    def _fire(self, timer_id: int, now: datetime) -> tuple[str, str | None]:
+        """("fired" | "passed" | "failed" | "retry", error): passed means gone or held by another node."""
+        try:
+            return ("fired" if self.engine.fire_timer(timer_id, now, skip_locked=True) else "passed"), None
+        except DBAPIError as error:  # lost connection, deadlock, serialization: the timer stays due
+            log.warning("timer %s: database error, will retry: %s", timer_id, error.orig or error)
+            return "retry", str(error.orig or error)
+        except Exception as error:
+            log.exception("timer %s failed", timer_id)
+            self._postpone(timer_id, error, now)
+            return "failed", f"{type(error).__name__}: {error}"
+
+    def _postpone(self, timer_id: int, error: Exception, now: datetime) -> None:
+        try:
+            self.engine.timer_failed(timer_id, error, now + self.settings.retry_after)
+        except Exception:
+            log.exception("timer %s: could not record the failure", timer_id)
+
+    def close(self) -> None:
+        if self._pool:
+            self._pool.shutdown(wait=True)
+
+
+def _firable(query, now: datetime | None):
+    query = query.outerjoin(ProcessInstance, ProcessInstance.id == Timer.instance_id).where(
+        or_(Timer.instance_id.is_(None), ProcessInstance.suspended.is_(False)))
+    return query.where(Timer.due_at <= now) if now is not None else query
+
+
+class Scheduler:
+    """APScheduler around the timer runner and the periodic jobs; embedded (a background thread in
+    the app) or standalone (``gros scheduler``, blocking)."""
+
+    def __init__(self, engine: Engine, settings: Settings | None = None, blocking: bool = False,
+                 jobs: list[tuple[str, float, Callable[[], object]]] | None = None) -> None:
+        self.engine = engine
+        self.settings = settings or Settings.from_env()
+        self.runner = TimerRunner(engine, self.settings)
+        kind = BlockingScheduler if blocking else BackgroundScheduler
+        self.aps = kind(timezone=UTC, job_defaults={"coalesce": True, "misfire_grace_time": None})
+        self.jobs = jobs if jobs is not None else default_jobs(engine, self.settings)
+        self.last_round: Round | None = None
+        self._lock = threading.Lock()
+        self._round_lock = threading.Lock()
+        self._running = False
+        self._next_at: datetime | None = None
+        self._woken_at: datetime | None = None
+        self._failures = 0
+        self._listener: NotifyListener | None = None
+
+    def start(self) -> None:
+        announce(self.engine, self.wake)
+        if not self.engine.db.is_sqlite:
+            self._listener = NotifyListener(self.engine.db.url, self.wake)
+            self._listener.start()
+        for name, seconds, function in self.jobs:
+            self.aps.add_job(_guarded(name, function), "interval", seconds=seconds, id=name,
+                             next_run_time=datetime.now(UTC), max_instances=1)
+        with self._lock:
+            self._arm(datetime.now(UTC))
+        log.info("scheduler started (%s)", "blocking" if isinstance(self.aps, BlockingScheduler) else "embedded")
+        self.aps.start()
+
+    def shutdown(self) -> None:
+        if self.wake in _wakers.get(self.engine, []):
+            _wakers[self.engine].remove(self.wake)
+        if self._listener:
+            self._listener.stop()
+        if self.aps.running:
+            self.aps.shutdown(wait=True)
+        self.runner.close()
+
+    def wake(self, due: datetime) -> None:
+        """A timer due at ``due`` appeared: make sure a round runs then."""
+        with self._lock:
+            if self._running:
+                self._woken_at = min(due, self._woken_at or due)
+            elif self._next_at is None or due < self._next_at:
+                self._arm(due)
+
+    def _arm(self, when: datetime) -> None:
+        self._next_at = when
+        # max_instances=2: the next round may be armed a moment before this one's thread returns.
+        self.aps.add_job(self._round, "date", run_date=when, id=TIMER_JOB, replace_existing=True,
+                         max_instances=2)
+
+    def _round(self) -> None:
+        with self._round_lock:
+            with self._lock:
+                self._running, self._woken_at = True, None
+            try:
+                self.last_round = self.runner.run_due()
+                self._failures = 0
+            except Exception:
+                self._failures += 1
+                log.exception("timer round failed (%d in a row)", self._failures)
+            finally:
+                with self._lock:
+                    self._running = False
+                    self._arm(self._next_wake())
+
+    def _next_wake(self) -> datetime:
+        now = datetime.now(UTC)
+        latest = now + timedelta(seconds=self.settings.max_sleep)
+        if self._failures:
+            return now + timedelta(seconds=min(self.settings.max_sleep, 0.5 * 2 ** self._failures))
+        try:
+            due = self.runner.next_due()
+        except Exception:
+            log.exception("could not read the next due timer")
+            return now + timedelta(seconds=1)
+        candidates = [t for t in (due, self._woken_at) if t is not None]
+        when = min([latest, *candidates])
+        return max(when, now + timedelta(seconds=self.settings.busy_retry)) if when <= now else when
+
+
+def _guarded(name: str, function: Callable[[], object]) -> Callable[[], None]:
+    def run() -> None:
+        try:
+            function()
+        except Exception:
+            log.exception("scheduler job %s failed", name)
+
+    run.__name__ = name
+    return run
+
+
+def default_jobs(engine: Engine, settings: Settings) -> list[tuple[str, float, Callable[[], object]]]:
+    """The periodic jobs beside the timers: calendar rounds, the stall radar, webhook delivery."""
+    from engine import meetings, radar
+
+    jobs = [
+        ("calendar", settings.calendar_every, lambda: meetings.run_calendar(engine)),
+        ("stall-radar", settings.radar_every, lambda: radar.refresh(engine)),
+    ]
+    deliver = _webhook_delivery()
+    if deliver is not None:
+        jobs.append(("webhooks", settings.deliver_every, lambda: deliver(engine, engine.now())))
+    return jobs
+
+
+def _webhook_delivery() -> Callable | None:
+    try:
+        from webhooks.delivery import deliver_due
+    except ImportError:
+        return None
+    return deliver_due
+
+
+# --- waking: the same process after commit, other processes by NOTIFY --------------------------------
+_wakers: WeakKeyDictionary[Engine, list[Callable[[datetime], None]]] = WeakKeyDictionary()
+
+
+def announce(engine: Engine, wake: Callable[[datetime], None] | None = None) -> None:
+    """Tell schedulers about new timers a command writes: on PostgreSQL a ``NOTIFY`` that commits
+    (or rolls back) with the command, and ``wake`` in this process once the command has committed."""
+    if engine not in _wakers:
+        _wakers[engine] = []
+        engine.on_events(lambda session, events: _announce(engine, session, events))
+    if wake is not None:
+        _wakers[engine].append(wake)
+
+
+def _announce(engine: Engine, session: Session, events: list[AuditEvent]) -> None:
+    due = _earliest_new_timer(session, events)
+    if due is None:
+        return
+    if not engine.db.is_sqlite:
+        session.execute(text("SELECT pg_notify(:channel, :due)"), {"channel": CHANNEL, "due": due.isoformat()})
+    for wake in _wakers[engine]:
+        event.listen(session, "after_commit", lambda _session, wake=wake: wake(due), once=True)
+
+
+def _earliest_new_timer(session: Session, events: list[AuditEvent]) -> datetime | None:
+    instance_ids = {e.instance_id for e in events if e.instance_id}
+    where = [Timer.instance_id.in_(instance_ids)] if instance_ids else []
+    if any(e.action == "deployment.created" for e in events):
+        where.append(Timer.start_trigger_id.is_not(None))
+    if not where:
+        return None
+    return session.scalar(select(func.min(Timer.due_at)).where(or_(*where)))
+
+
+class NotifyListener:
+    """LISTEN gros_timer on its own connection; reconnects after a lost connection."""
+
+    def __init__(self, url: str, wake: Callable[[datetime], None]) -> None:
+        self.conninfo = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+        self.wake = wake
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="gros-notify", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        import psycopg
+
+        while not self._stop.is_set():
+            try:
+                with psycopg.connect(self.conninfo, autocommit=True) as connection:
+                    connection.execute(f"LISTEN {CHANNEL}")
+                    while not self._stop.is_set():
+                        for note in connection.notifies(timeout=1.0):
+                            self.wake(datetime.fromisoformat(note.payload))
+            except Exception:
+                log.exception("LISTEN %s lost; reconnecting", CHANNEL)
+                self._stop.wait(2.0)
+
+
+def run_standalone(engine: Engine, settings: Settings | None = None) -> None:
+    """``gros scheduler``: block and fire timers until stopped (SIGTERM/SIGINT)."""
+    import signal
+
+    scheduler = Scheduler(engine, settings, blocking=True)
+
+    def stop(*_args) -> None:
+        threading.Thread(target=scheduler.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    scheduler.start()
