@@ -1,0 +1,31 @@
+"""Strict JSON for input from outside: no NaN or Infinity (not JSON, and PostgreSQL refuses them), no
+NUL characters in text (PostgreSQL text cannot hold them), no nesting deep enough to exhaust the stack."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+
+def loads(text: str | bytes) -> Any:
+    """Parse JSON; ValueError names what is wrong."""
+    try:
+        return json.loads(text, parse_constant=_no_constant)
+    except RecursionError as error:
+        raise ValueError("te diep genest") from error
+
+
+def nul_paths(value: Any, path: str = "") -> list[str]:
+    """JSON pointers of every key or string that contains a NUL character."""
+    if isinstance(value, str):
+        return [path or "/"] if "\x00" in value else []
+    if isinstance(value, dict):
+        return [p for k, v in value.items()
+                for p in ([f"{path}/{k}"] if "\x00" in k else nul_paths(v, f"{path}/{k}"))]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in nul_paths(v, f"{path}/{i}")]
+    return []
+
+
+def _no_constant(name: str) -> None:
+    raise ValueError(f"{name} is geen JSON-getal")

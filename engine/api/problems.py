@@ -1,0 +1,123 @@
+"""Errors as RFC 9457 problem details (``application/problem+json``), with every invalid input named
+in ``invalidParams`` as the Dutch API Design Rules ask. Shared by the REST API and the webhooks."""
+
+from __future__ import annotations
+
+import ast
+import json
+from dataclasses import dataclass
+
+from flask import Response, request
+from jsonschema import ValidationError
+
+from engine.errors import CommandError
+
+PROBLEM_TYPE = "application/problem+json"
+API_VERSION = "1.0.0"
+
+
+@dataclass(frozen=True)
+class Invalid:
+    name: str
+    reason: str
+
+    def json(self) -> dict:
+        return {"name": self.name, "reason": self.reason}
+
+
+class BadInput(Exception):
+    """Input broke the documented rules: 400 naming every problem at once."""
+
+    status = 400
+    title = "Ongeldige invoer"
+
+    def __init__(self, detail: str, invalid: list[Invalid]) -> None:
+        super().__init__(detail)
+        self.invalid = invalid
+
+
+def problem_body(status: int, title: str, detail: str | None = None, invalid: list[Invalid] = (),
+                 instance: str | None = None) -> dict:
+    body = {"type": "about:blank", "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    body["instance"] = instance or request.path
+    if invalid:
+        body["invalidParams"] = [item.json() for item in invalid]
+    return body
+
+
+def problem(status: int, title: str, detail: str | None = None, invalid: list[Invalid] = (),
+            headers: dict | None = None) -> Response:
+    text = json.dumps(problem_body(status, title, detail, invalid), ensure_ascii=False)
+    return Response(text, status, headers={**(headers or {}), "API-Version": API_VERSION}, mimetype=PROBLEM_TYPE)
+
+
+def from_command_error(error: CommandError) -> Response:
+    """An engine refusal, with the form fields or deployment problems it names."""
+    invalid = [Invalid(e.key, f"{e.label}: {e.message}" if e.label else e.message)
+               for e in getattr(error, "errors", [])]
+    invalid += [_deploy_problem(p) for p in getattr(error, "problems", [])]
+    return problem(error.status, error.title, str(error), invalid)
+
+
+def _deploy_problem(item) -> Invalid:
+    if isinstance(item, str):
+        return Invalid("", item)
+    place = ":".join(str(part) for part in (item.file, item.line) if part)
+    return Invalid(f"{place} {item.element or ''}".strip(), item.message)
+
+
+_DUTCH = {
+    "type": "verwacht type {expected}",
+    "enum": "toegelaten waarden: {expected}",
+    "const": "moet {expected} zijn",
+    "minLength": "minstens {expected} tekens",
+    "maxLength": "hoogstens {expected} tekens",
+    "minimum": "minstens {expected}",
+    "maximum": "hoogstens {expected}",
+    "pattern": "voldoet niet aan het patroon {expected}",
+    "minProperties": "minstens {expected} velden",
+    "maxProperties": "hoogstens {expected} velden",
+    "minItems": "minstens {expected} elementen",
+    "maxItems": "hoogstens {expected} elementen",
+    "anyOf": "past bij geen van de toegelaten vormen",
+    "oneOf": "past niet bij precies één van de toegelaten vormen",
+    "propertyNames": "ongeldige naam",
+}
+
+
+def schema_errors(errors: list[ValidationError], base: str = "") -> list[Invalid]:
+    """JSON Schema errors as invalid params: the JSON pointer of the offending value and a Dutch reason;
+    a missing or unknown field is named itself."""
+    found = [Invalid(base + pointer or "/", reason) for e in errors for pointer, reason in _named(e)]
+    return sorted(found, key=lambda i: i.name)
+
+
+def _named(error: ValidationError) -> list[tuple[str, str]]:
+    path = "".join("/" + _escaped(part) for part in error.absolute_path)
+    if error.validator == "required":
+        return [(f"{path}/{_escaped(_missing(error))}", "is verplicht")]
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        return [(f"{path}/{_escaped(name)}", "onbekend veld") for name in extra]
+    return [(path, _reason(error))]
+
+
+def _escaped(part) -> str:
+    return str(part).replace("~", "~0").replace("/", "~1")
+
+
+def _missing(error: ValidationError) -> str:
+    # jsonschema names the missing property only in its message: "'name' is a required property".
+    return str(ast.literal_eval(error.message.removesuffix(" is a required property")))
+
+
+def _reason(error: ValidationError) -> str:
+    template = _DUTCH.get(error.validator)
+    if template is None:
+        return error.message
+    expected = error.validator_value
+    if error.validator == "type" and isinstance(expected, list):
+        expected = " of ".join(expected)
+    return template.format(expected=expected)
