@@ -1,0 +1,79 @@
+"""Webhook administration in the REST API, for management and the secretariaat: received deliveries
+with their outcome, and the subscribers of outbound events (add, pause, resume)."""
+
+from __future__ import annotations
+
+from engine.api.access import current_engine, require_overseer
+from engine.api.resources import BOOLEAN, INTEGER, STRING, STRINGS, TIME, array, when
+from engine.api.spec import TEXT, Call, Param, Routes, nullable, obj
+from engine.api.tasks import PAGING
+from webhooks import admin
+from webhooks.events import EVENT_TYPES
+from webhooks.models import WebhookDelivery
+
+routes = Routes("Webhooks", "Ontvangen webhooks en abonnees op uitgaande events (management en secretariaat).")
+OUTCOME = {"type": "string", "enum": ["accepted", "duplicate", "rejected", "unmatched", "error"]}
+DELIVERY = obj({
+    "id": INTEGER, "source": STRING, "webhookId": nullable(STRING), "received": TIME, "outcome": OUTCOME,
+    "httpStatus": INTEGER, "reason": nullable(STRING),
+})
+SUBSCRIBER = obj({
+    "id": INTEGER, "name": STRING, "url": STRING, "eventTypes": STRINGS, "paused": BOOLEAN,
+    "pausedTime": nullable(TIME), "pauseReason": nullable(STRING), "failingSince": nullable(TIME),
+    "pending": INTEGER, "failed": INTEGER, "delivered": INTEGER,
+})
+NEW_SUBSCRIBER = obj({
+    "name": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,99}$"},
+    "url": {"type": "string", "pattern": "^https?://[^\\u0000]+$", "maxLength": 1000},
+    "eventTypes": {"type": "array", "items": {"enum": EVENT_TYPES}, "uniqueItems": True},
+}, required=["name", "url"])
+NAME = {"name": {**TEXT, "maxLength": 100}}
+
+
+@routes.operation("GET", "/webhook-delivery", "Ontvangen webhookafleveringen met hun uitkomst, nieuwste eerst.",
+                  params=[Param("source", TEXT, "Van deze bron."), Param("outcome", OUTCOME, "Met deze uitkomst."),
+                          *PAGING],
+                  ok=(200, array(DELIVERY)), errors=(403,))
+def list_webhook_deliveries(call: Call) -> list[dict]:
+    require_overseer(call.actor)
+    q = call.query
+    rows = admin.deliveries(current_engine(), q.get("source"), q.get("outcome"), q.get("maxResults", 100),
+                            q.get("firstResult", 0))
+    return [_delivery_json(d) for d in rows]
+
+
+@routes.operation("GET", "/webhook-subscriber", "Abonnees op uitgaande events, met wat op hen wacht.",
+                  ok=(200, array(SUBSCRIBER)), errors=(403,))
+def list_webhook_subscribers(call: Call) -> list[dict]:
+    require_overseer(call.actor)
+    return [_subscriber_json(s) for s in admin.subscribers(current_engine())]
+
+
+@routes.operation("POST", "/webhook-subscriber", "Nieuwe abonnee; het antwoord bevat eenmalig het geheim.",
+                  body=NEW_SUBSCRIBER, ok=(200, obj({"id": INTEGER, "secret": STRING})), errors=(403, 409))
+def create_webhook_subscriber(call: Call) -> dict:
+    require_overseer(call.actor)
+    body = call.body
+    subscriber_id, secret = admin.add_subscriber(current_engine(), body["name"], body["url"],
+                                                 body.get("eventTypes", []), call.actor.user)
+    return {"id": subscriber_id, "secret": secret}
+
+
+@routes.operation("POST", "/webhook-subscriber/{name}/resume", "Hervat een gepauzeerde abonnee.",
+                  ok=(200, obj({"requeued": INTEGER})), errors=(403, 404), path_schemas=NAME)
+def resume_webhook_subscriber(call: Call, name: str) -> dict:
+    require_overseer(call.actor)
+    return {"requeued": admin.resume_subscriber(current_engine(), name)}
+
+
+def _delivery_json(delivery: WebhookDelivery) -> dict:
+    return {"id": delivery.id, "source": delivery.source, "webhookId": delivery.webhook_id,
+            "received": when(delivery.received_at), "outcome": delivery.outcome,
+            "httpStatus": delivery.http_status, "reason": delivery.reason}
+
+
+def _subscriber_json(view: admin.SubscriberView) -> dict:
+    return {"id": view.id, "name": view.name, "url": view.url, "eventTypes": view.event_types,
+            "paused": view.paused_at is not None, "pausedTime": when(view.paused_at), "pauseReason": view.pause_reason,
+            "failingSince": when(view.failing_since), "pending": view.pending, "failed": view.failed,
+            "delivered": view.delivered}

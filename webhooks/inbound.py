@@ -1,0 +1,281 @@
+"""Inbound webhooks: verify, de-duplicate, validate and turn an event into one engine command.
+
+Exactly once: the ``webhook_message`` row of an accepted event is written by an engine listener inside
+the command's own transaction, under a unique (source, webhook-id). A second delivery of the same
+id — even one racing the first on another worker — either finds that row and gets its stored reply,
+or fails on the constraint, which rolls its whole command back, and then gets the first one's reply.
+A delivery that finds no dossier waiting is stored as ``unmatched`` (422) and tried again later, by a
+redelivery or by ``retry_unmatched``; nothing of it is applied until it succeeds.
+"""
+
+from __future__ import annotations
+
+import json
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from engine.api import jsontext
+from engine.api.problems import Invalid, problem_body, schema_errors
+from engine.commands import Actor, Engine
+from engine.errors import Conflict, InvalidData, NoMatch, NotFound
+from engine.store.models import AuditEvent
+from webhooks.models import WebhookDelivery, WebhookMessage, WebhookSecret
+from webhooks.signing import SignatureError, verify
+from webhooks.sources import ENVELOPE, EventMapping, Source, pointed
+
+RETRY_DELAYS = [timedelta(minutes=m) for m in (1, 5, 15, 60, 240, 720)]
+MAX_RETRIES = 12
+UNMATCHED = (NoMatch, NotFound, Conflict)
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    body: dict
+    outcome: str
+
+
+@dataclass
+class _Pending:
+    """An event being applied; the engine listener records it in the command's transaction."""
+
+    source: str
+    webhook_id: str
+    event_type: str
+    body: str
+    message_id: int | None
+    now: datetime
+    reason: str | None
+    reply: dict | None = field(default=None)
+
+
+_pending: ContextVar[_Pending | None] = ContextVar("gros_webhook_pending", default=None)
+
+
+class AlreadyHandled(Exception):
+    """Another delivery of this webhook-id settled it first; this command must not take effect."""
+
+
+class Receiver:
+    def __init__(self, engine: Engine, sources: dict[str, Source]) -> None:
+        self.engine = engine
+        self.sources = sources
+
+    def receive(self, source_name: str, headers: dict[str, str], body: bytes | None) -> Reply:
+        """Handle one HTTP delivery; ``body`` None means it was larger than the source allows."""
+        now = self.engine.now()
+        source = self.sources.get(source_name)
+        claimed_id = headers.get("webhook-id")
+        if source is None:
+            return self._refuse(source_name, claimed_id, now, 404, "Onbekende bron",
+                                f"geen webhookbron '{source_name}' geconfigureerd")
+        if body is None:
+            return self._refuse(source_name, claimed_id, now, 413, "Te groot",
+                                f"deze bron aanvaardt hoogstens {source.max_bytes} bytes")
+        try:
+            webhook_id = verify(self._secrets(source.name, now), headers, body, now, source.tolerance)
+        except SignatureError as error:
+            return self._refuse(source_name, claimed_id, now, 401, "Niet authentiek", str(error))
+        existing = self._message(source.name, webhook_id)
+        if existing is not None and existing.status != "unmatched":
+            return self._duplicate(existing, now)
+        payload, mapping, problems = _validated(source, body)
+        if problems:
+            reply = problem_body(400, "Ongeldige payload", f"{len(problems)} fout(en) in de payload", problems,
+                                 _path(source.name))
+            return self._settle(source.name, webhook_id, payload, body, now, Reply(400, reply, "rejected"), existing)
+        return self._apply(source, mapping, webhook_id, payload, body.decode(), now, existing)
+
+    def retry_unmatched(self, now: datetime | None = None, limit: int = 100) -> int:
+        """Try the stored unmatched events that are due again; returns how many were accepted now."""
+        now = now or self.engine.now()
+        with self.engine.db.reading() as session:
+            due = list(session.scalars(select(WebhookMessage).where(
+                WebhookMessage.status == "unmatched", WebhookMessage.next_retry_at <= now)
+                .order_by(WebhookMessage.next_retry_at).limit(limit)))
+        accepted = 0
+        for message in due:
+            source = self.sources.get(message.source)
+            payload = json.loads(message.body)
+            mapping = source.events.get(payload.get("type")) if source else None
+            if mapping is None:
+                continue
+            reply = self._apply(source, mapping, message.webhook_id, payload, message.body, now, message,
+                                reason="opnieuw geprobeerd")
+            accepted += reply.outcome == "accepted"
+        return accepted
+
+    def _apply(self, source: Source, mapping: EventMapping, webhook_id: str, payload: dict, body: str,
+               now: datetime, existing: WebhookMessage | None, reason: str | None = None) -> Reply:
+        pending = _Pending(source.name, webhook_id, mapping.type, body, existing.id if existing else None, now, reason)
+        token = _pending.set(pending)
+        try:
+            self._command(source, mapping, payload)
+        except UNMATCHED as error:
+            reply = problem_body(422, "Geen passend dossier", f"{error}; bewaard om later opnieuw te proberen",
+                                 instance=_path(source.name))
+            return self._settle(source.name, webhook_id, payload, body.encode(), now, Reply(422, reply, "unmatched"),
+                                existing, reason)
+        except InvalidData as error:
+            invalid = [Invalid(e.key, e.message) for e in error.errors]
+            reply = problem_body(400, "Ongeldige payload", str(error), invalid, _path(source.name))
+            return self._settle(source.name, webhook_id, payload, body.encode(), now, Reply(400, reply, "rejected"),
+                                existing, reason)
+        except (IntegrityError, AlreadyHandled):
+            return self._duplicate(self._message(source.name, webhook_id), now)
+        finally:
+            _pending.reset(token)
+        if pending.reply is None:
+            raise RuntimeError(f"{mapping.message} ging door zonder dat webhook {webhook_id} werd vastgelegd")
+        return Reply(200, pending.reply, "accepted")
+
+    def _command(self, source: Source, mapping: EventMapping, payload: dict) -> str:
+        actor = Actor(f"webhook:{source.name}")
+        business_key = _value(payload, mapping.business_key)
+        variables = _values(payload, mapping.variables)
+        if mapping.action == "start":
+            return self.engine.start_by_message(mapping.message, variables, business_key, actor)
+        return self.engine.correlate(mapping.message, business_key, _values(payload, mapping.correlation),
+                                     variables, actor)
+
+    def _settle(self, source: str, webhook_id: str, payload: Any, body: bytes, now: datetime, reply: Reply,
+                existing: WebhookMessage | None, reason: str | None = None) -> Reply:
+        """Store a refusal of an authentic delivery (400 or 422) as the reply its id gets from now on."""
+        status = "unmatched" if reply.status == 422 else "rejected"
+        event_type = payload.get("type") if isinstance(payload, dict) else None
+        try:
+            with self.engine.db.transaction() as session:
+                if existing is None:
+                    message = _new_message(source, webhook_id, event_type, body.decode(errors="replace"), now)
+                    session.add(message)
+                    session.flush()
+                    message_id, attempts = message.id, 1
+                else:
+                    message_id, attempts = existing.id, existing.attempts + 1
+                _store_outcome(session, message_id, existing is not None, status, reply, attempts, now)
+                session.add(_delivery(source, webhook_id, now, reply.outcome, reply.status,
+                                      reason or reply.body.get("detail"), message_id))
+        except (IntegrityError, AlreadyHandled):
+            return self._duplicate(self._message(source, webhook_id), now)
+        return reply
+
+    def _duplicate(self, message: WebhookMessage, now: datetime) -> Reply:
+        with self.engine.db.transaction() as session:
+            session.add(_delivery(message.source, message.webhook_id, now, "duplicate", message.http_status,
+                                  f"al ontvangen: {message.status}", message.id))
+        return Reply(message.http_status, message.reply, "duplicate")
+
+    def _refuse(self, source: str, webhook_id: str | None, now: datetime, status: int, title: str,
+                detail: str) -> Reply:
+        """Refused before it was known to be authentic: logged, but never holds its webhook-id."""
+        with self.engine.db.transaction() as session:
+            session.add(_delivery(_clean(source, 100), _clean(webhook_id, 200), now, "rejected", status, detail, None))
+        return Reply(status, problem_body(status, title, detail, instance=_path(_clean(source, 100))), "rejected")
+
+    def record_error(self, source: str, webhook_id: str | None, error: Exception) -> None:
+        """An unexpected failure is logged as this delivery's outcome before it propagates."""
+        with self.engine.db.transaction() as session:
+            session.add(_delivery(_clean(source, 100), _clean(webhook_id, 200), self.engine.now(), "error", 500,
+                                  f"{type(error).__name__}: {error}", None))
+
+    def _message(self, source: str, webhook_id: str) -> WebhookMessage | None:
+        with self.engine.db.reading() as session:
+            return session.scalars(select(WebhookMessage).where(
+                WebhookMessage.source == source, WebhookMessage.webhook_id == webhook_id)).first()
+
+    def _secrets(self, source: str, now: datetime) -> list[str]:
+        with self.engine.db.reading() as session:
+            return list(session.scalars(select(WebhookSecret.secret).where(
+                WebhookSecret.source == source,
+                (WebhookSecret.retired_at.is_(None)) | (WebhookSecret.retired_at > now))))
+
+
+def record_accepted(session: Session, events: list[AuditEvent]) -> None:
+    """Engine listener: store the event being applied, in the transaction of its command."""
+    pending = _pending.get()
+    if pending is None or pending.reply is not None:
+        return
+    instance_id = next((e.instance_id for e in events if e.instance_id), None)
+    reply = _accepted(pending.webhook_id, pending.event_type, instance_id)
+    if pending.message_id is None:
+        message = _new_message(pending.source, pending.webhook_id, pending.event_type, pending.body, pending.now)
+        session.add(message)
+        session.flush()
+        message_id = message.id
+    else:
+        message_id = pending.message_id
+    _store_outcome(session, message_id, pending.message_id is not None, "accepted", Reply(200, reply, "accepted"),
+                   None, pending.now, instance_id)
+    session.add(_delivery(pending.source, pending.webhook_id, pending.now, "accepted", 200, pending.reason, message_id))
+    pending.reply = reply
+
+
+def _store_outcome(session: Session, message_id: int, was_unmatched: bool, status: str, reply: Reply,
+                   attempts: int | None, now: datetime, instance_id: str | None = None) -> None:
+    values: dict[str, Any] = {"status": status, "http_status": reply.status, "reply": reply.body, "updated_at": now,
+                              "instance_id": instance_id, "next_retry_at": None}
+    if attempts is not None:
+        values["attempts"] = attempts
+    if status == "unmatched" and (attempts or 1) < MAX_RETRIES:
+        values["next_retry_at"] = now + RETRY_DELAYS[min((attempts or 1) - 1, len(RETRY_DELAYS) - 1)]
+    query = update(WebhookMessage).where(WebhookMessage.id == message_id)
+    if was_unmatched:
+        query = query.where(WebhookMessage.status == "unmatched")
+    if session.execute(query.values(**values)).rowcount != 1:
+        raise AlreadyHandled()
+
+
+def _new_message(source: str, webhook_id: str, event_type: str | None, body: str, now: datetime) -> WebhookMessage:
+    return WebhookMessage(source=source, webhook_id=webhook_id, event_type=(event_type or "")[:200] or None,
+                          status="pending", http_status=0, reply={}, body=body.replace("\x00", ""), attempts=1,
+                          received_at=now, updated_at=now)
+
+
+def _delivery(source: str, webhook_id: str | None, now: datetime, outcome: str, status: int, reason: str | None,
+              message_id: int | None) -> WebhookDelivery:
+    return WebhookDelivery(source=source, webhook_id=webhook_id, received_at=now, outcome=outcome,
+                           http_status=status, reason=reason, message_id=message_id)
+
+
+def _validated(source: Source, body: bytes) -> tuple[Any, EventMapping | None, list[Invalid]]:
+    try:
+        payload = jsontext.loads(body)
+    except ValueError as error:
+        return None, None, [Invalid("/", f"geen geldige JSON: {error}")]
+    problems = schema_errors(list(ENVELOPE.iter_errors(payload)))
+    if problems:
+        return payload, None, problems
+    mapping = source.events.get(payload["type"])
+    if mapping is None:
+        known = ", ".join(sorted(source.events))
+        return payload, None, [Invalid("/type", f"onbekend eventtype; deze bron kent {known}")]
+    problems = schema_errors(list(mapping.validator.iter_errors(payload["data"])), "/data")
+    problems += [Invalid(pointer, "tekst mag geen NUL-teken bevatten") for pointer in jsontext.nul_paths(payload)]
+    return payload, mapping, problems
+
+
+def _value(payload: dict, pointer: str | None) -> Any:
+    return pointed(payload, pointer)[1] if pointer else None
+
+
+def _values(payload: dict, pointers: dict[str, str]) -> dict[str, Any]:
+    found = {name: pointed(payload, pointer) for name, pointer in pointers.items()}
+    return {name: value for name, (present, value) in found.items() if present}
+
+
+def _accepted(webhook_id: str, event_type: str, instance_id: str | None) -> dict:
+    return {"status": "accepted", "webhookId": webhook_id, "eventType": event_type, "processInstanceId": instance_id}
+
+
+def _path(source: str) -> str:
+    return f"/webhooks/{source}"
+
+
+def _clean(text: str | None, length: int) -> str | None:
+    return text.replace("\x00", "")[:length] if text is not None else None

@@ -1,0 +1,14 @@
+"""The one engine listener of this package, registered on every engine that is opened."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from engine.store.models import AuditEvent
+from webhooks.events import write_outbox
+from webhooks.inbound import record_accepted
+
+
+def on_events(session: Session, events: list[AuditEvent]) -> None:
+    record_accepted(session, events)
+    write_outbox(session, events)
