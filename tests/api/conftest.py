@@ -1,0 +1,113 @@
+"""The API and webhooks served over real HTTP: a Flask app on a real WSGI server on 127.0.0.1, backed
+by the SQLite file or PostgreSQL database of the ``engine`` fixture."""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+import requests
+from flask import Flask
+from standardwebhooks import Webhook
+from werkzeug.serving import make_server
+
+from engine.accounts import create_account
+from engine.api import web
+from engine.api.tokens import create_token
+from engine.commands import Engine
+from webhooks import routes
+from webhooks.admin import add_secret
+from webhooks.listener import on_events
+from webhooks.sources import load_sources
+
+DATA = Path(__file__).parent / "data"
+SHARED = Path(__file__).parents[1] / "data" / "bpmn"
+PASSWORD = "correct-horse-battery"
+ACCOUNTS = {
+    "beheer": ["management"],
+    "secretaris": ["secretariaat"],
+    "nl": ["grensregio-nl"],
+    "vl": ["grensregio-vl"],
+}
+
+
+@dataclass
+class Site:
+    url: str
+    engine: Engine
+    tokens: dict[str, str]
+    secret: str
+
+    def call(self, method: str, path: str, user: str | None = "beheer", **kwargs) -> requests.Response:
+        headers = kwargs.pop("headers", {})
+        if user:
+            headers["Authorization"] = f"Bearer {self.tokens[user]}"
+        return requests.request(method, self.url + path, headers=headers, timeout=30, **kwargs)
+
+    def api(self, method: str, path: str, user: str | None = "beheer", **kwargs) -> requests.Response:
+        return self.call(method, "/api/v1" + path, user, **kwargs)
+
+    def webhook(self, source: str, event_type: str, data: dict, *, message_id: str | None = None,
+                secret: str | None = None, at: datetime | None = None, body: bytes | None = None,
+                headers: dict | None = None) -> requests.Response:
+        """Deliver a webhook signed by the reference Standard Webhooks library."""
+        text = body.decode() if body is not None else json.dumps(
+            {"type": event_type, "timestamp": self.engine.now().isoformat(), "data": data})
+        message_id = message_id or f"msg_{uuid.uuid4().hex}"
+        moment = at or self.engine.now()
+        signed = {"webhook-id": message_id, "webhook-timestamp": str(int(moment.timestamp())),
+                  "webhook-signature": Webhook(secret or self.secret).sign(message_id, moment, text),
+                  "Content-Type": "application/json"}
+        return requests.post(f"{self.url}/webhooks/{source}", data=text.encode(), headers=signed | (headers or {}),
+                             timeout=30)
+
+
+def make_app(engine: Engine, sources_folder: Path = DATA / "bronnen") -> Flask:
+    app = Flask("gros-test")
+    web.init_app(app, engine)
+    routes.init_app(app, engine, load_sources(sources_folder))
+    return app
+
+
+@pytest.fixture
+def served_engine(engine: Engine) -> Engine:
+    engine.on_events(on_events)
+    engine.deploy([DATA / "melding.bpmn", SHARED / "approval.bpmn", SHARED / "aanvraag.form",
+                   SHARED / "incident.bpmn"])
+    return engine
+
+
+@pytest.fixture
+def site(served_engine: Engine) -> Iterator[Site]:
+    with serve(make_app(served_engine)) as url:
+        yield Site(url, served_engine, _tokens(served_engine), add_secret(served_engine, "proef", "test")[1])
+
+
+class serve:
+    """Run a WSGI app on a real threaded HTTP server on loopback for the duration of a ``with``."""
+
+    def __init__(self, app) -> None:
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> str:
+        self.thread.start()
+        return f"http://127.0.0.1:{self.server.server_port}"
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.thread.join()
+
+
+def _tokens(engine: Engine) -> dict[str, str]:
+    tokens = {}
+    for username, groups in ACCOUNTS.items():
+        create_account(engine, username, PASSWORD, groups)
+        tokens[username] = create_token(engine, username, "test", "pytest")[1]
+    return tokens

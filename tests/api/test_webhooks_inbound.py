@@ -1,0 +1,182 @@
+"""Inbound Standard Webhooks over real HTTP: authenticity, freshness, exactly-once, payload rules,
+and events that find no dossier yet."""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from engine.store.models import ProcessInstance
+from webhooks.admin import add_secret, deliveries, retire_secret
+from webhooks.inbound import Receiver
+from webhooks.models import WebhookMessage
+from webhooks.signing import new_secret
+from webhooks.sources import load_sources
+
+from .conftest import DATA
+
+MELDING = {"kenmerk": "GB-2027-001", "titel": "Grensarbeiders en pensioen", "ernst": 3}
+
+
+def instance_count(engine) -> int:
+    with engine.db.reading() as session:
+        return session.scalar(select(func.count()).select_from(ProcessInstance))
+
+
+def outcomes(engine) -> list[tuple[str, int]]:
+    return [(d.outcome, d.http_status) for d in reversed(deliveries(engine))]
+
+
+def test_a_signed_event_starts_a_dossier(site):
+    response = site.webhook("proef", "melding.nieuw", MELDING)
+    assert response.status_code == 200, response.text
+    assert response.headers["API-Version"]
+    reply = response.json()
+    assert reply["status"] == "accepted" and reply["eventType"] == "melding.nieuw"
+    instance = site.engine.instance(reply["processInstanceId"])
+    assert (instance.business_key, instance.title, instance.waiting_at) == ("GB-2027-001", MELDING["titel"],
+                                                                          ["beoordelen"])
+    assert site.engine.variables(instance.id)["ernst"] == 3
+    assert [e.actor for e in site.engine.history(instance.id)][0] == "webhook:proef"
+    assert outcomes(site.engine) == [("accepted", 200)]
+
+
+def test_a_wrong_signature_is_refused_and_logged(site):
+    response = site.webhook("proef", "melding.nieuw", MELDING, secret=new_secret())
+    assert response.status_code == 401
+    assert response.headers["Content-Type"] == "application/problem+json"
+    assert "handtekening" in response.json()["detail"]
+    assert instance_count(site.engine) == 0
+    [logged] = deliveries(site.engine)
+    assert (logged.outcome, logged.http_status, logged.message_id) == ("rejected", 401, None)
+
+
+def test_a_tampered_body_or_missing_headers_are_refused(site):
+    body = json.dumps({"type": "melding.nieuw", "timestamp": "x", "data": MELDING}).encode()
+    signed = site.webhook("proef", "melding.nieuw", MELDING, message_id="msg_1", body=body)
+    assert signed.status_code == 200
+    tampered = body.replace(b"Grensarbeiders", b"Grenswerkers")
+    assert site.webhook("proef", "", {}, message_id="msg_2", body=tampered,
+                        headers={"webhook-signature": signed.request.headers["webhook-signature"]}).status_code == 401
+    bare = site.call("POST", "/webhooks/proef", None, data=body, headers={"Content-Type": "application/json"})
+    assert bare.status_code == 401 and "verplicht" in bare.json()["detail"]
+    garbage = site.webhook("proef", "melding.nieuw", MELDING, headers={"webhook-signature": "v1 v2,@@ ,"})
+    assert garbage.status_code == 401
+    assert instance_count(site.engine) == 1
+
+
+def test_rotated_secrets_are_all_accepted_until_retired(site):
+    old = site.secret
+    new_id, new = add_secret(site.engine, "proef", "test")
+    assert site.webhook("proef", "melding.nieuw", {**MELDING, "kenmerk": "OUD-1"}, secret=old).status_code == 200
+    assert site.webhook("proef", "melding.nieuw", {**MELDING, "kenmerk": "NIEUW-1"}, secret=new).status_code == 200
+    [old_row] = [s for s in __import__("webhooks.admin").admin.secrets_of(site.engine, "proef") if s.secret == old]
+    retire_secret(site.engine, old_row.id)
+    assert site.webhook("proef", "melding.nieuw", {**MELDING, "kenmerk": "OUD-2"}, secret=old).status_code == 401
+    both = site.webhook("proef", "melding.nieuw", {**MELDING, "kenmerk": "BEIDE-1"}, secret=old,
+                        message_id="msg_beide")
+    assert both.status_code == 401
+    # A sender in the middle of rotating signs with both secrets; one valid signature is enough.
+    text = json.dumps({"type": "melding.nieuw", "timestamp": "t", "data": {**MELDING, "kenmerk": "BEIDE-2"}})
+    from standardwebhooks import Webhook
+    now = site.engine.now()
+    signature = " ".join(Webhook(s).sign("msg_rot", now, text) for s in (old, new))
+    response = site.call("POST", "/webhooks/proef", None, data=text.encode(), headers={
+        "webhook-id": "msg_rot", "webhook-timestamp": str(int(now.timestamp())), "webhook-signature": signature})
+    assert response.status_code == 200, response.text
+    assert new_id and instance_count(site.engine) == 3
+
+
+def test_stale_or_future_timestamps_are_refused(site, clock):
+    now = clock.now()
+    stale = site.webhook("proef", "melding.nieuw", MELDING, at=now - timedelta(minutes=6))
+    future = site.webhook("proef", "melding.nieuw", MELDING, at=now + timedelta(minutes=6))
+    assert (stale.status_code, future.status_code) == (401, 401)
+    assert "toegelaten is 300 s" in stale.json()["detail"]
+    assert site.webhook("proef", "melding.nieuw", MELDING, at=now - timedelta(minutes=4)).status_code == 200
+
+
+def test_the_same_delivery_twice_has_one_effect_and_one_answer(site):
+    first = site.webhook("proef", "melding.nieuw", MELDING, message_id="msg_twice")
+    second = site.webhook("proef", "melding.nieuw", MELDING, message_id="msg_twice")
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert first.json() == second.json()
+    assert instance_count(site.engine) == 1
+    assert outcomes(site.engine) == [("accepted", 200), ("duplicate", 200)]
+
+
+def test_concurrent_deliveries_of_one_event_have_one_effect(site):
+    def deliver(_):
+        return site.webhook("proef", "melding.nieuw", MELDING, message_id="msg_race")
+
+    with ThreadPoolExecutor(8) as pool:
+        replies = list(pool.map(deliver, range(8)))
+    assert {r.status_code for r in replies} == {200}
+    assert len({r.text for r in replies}) == 1
+    assert instance_count(site.engine) == 1
+    logged = outcomes(site.engine)
+    assert logged.count(("accepted", 200)) == 1 and logged.count(("duplicate", 200)) == 7
+
+
+def test_payload_errors_are_all_named_and_the_answer_is_kept(site):
+    bad = {"kenmerk": "kleine letters", "ernst": 9, "extra": True}
+    response = site.webhook("proef", "melding.nieuw", bad, message_id="msg_bad")
+    assert response.status_code == 400
+    problem = response.json()
+    assert problem["status"] == 400 and problem["title"] == "Ongeldige payload"
+    names = {p["name"] for p in problem["invalidParams"]}
+    assert names == {"/data/kenmerk", "/data/titel", "/data/ernst", "/data/extra"}
+    assert site.webhook("proef", "melding.nieuw", bad, message_id="msg_bad").json() == problem
+    unknown = site.webhook("proef", "onbekend.type", MELDING)
+    assert unknown.status_code == 400 and "melding.nieuw" in unknown.json()["invalidParams"][0]["reason"]
+    not_json = site.webhook("proef", "", {}, body=b"{niet json")
+    assert not_json.status_code == 400
+    no_envelope = site.webhook("proef", "", {}, body=b'{"data": 1}')
+    assert {p["name"] for p in no_envelope.json()["invalidParams"]} == {"/type", "/timestamp", "/data"}
+    assert instance_count(site.engine) == 0
+
+
+def test_unknown_source_and_oversized_body(site):
+    assert site.webhook("elders", "melding.nieuw", MELDING).status_code == 404
+    big = {**MELDING, "titel": "x" * 5000}
+    response = site.webhook("proef", "melding.nieuw", big)
+    assert response.status_code == 413 and response.json()["status"] == 413
+    assert outcomes(site.engine) == [("rejected", 404), ("rejected", 413)]
+    assert instance_count(site.engine) == 0
+
+
+def test_an_event_for_a_dossier_not_waiting_yet_is_kept_and_applied_when_redelivered(site):
+    started = site.webhook("proef", "melding.nieuw", MELDING).json()["processInstanceId"]
+    besluit = {"kenmerk": MELDING["kenmerk"], "besluit": "ja"}
+    early = site.webhook("proef", "besluit.genomen", besluit, message_id="msg_besluit")
+    assert early.status_code == 422
+    assert "geen instantie wacht op bericht 'besluit-ontvangen'" in early.json()["detail"]
+    assert site.engine.instance(started).waiting_at == ["beoordelen"]
+    [task] = site.engine.tasks(instance_id=started)
+    assert site.api("POST", f"/task/{task.id}/complete", "secretaris").status_code == 204
+    again = site.webhook("proef", "besluit.genomen", besluit, message_id="msg_besluit")
+    assert again.status_code == 200 and again.json()["processInstanceId"] == started
+    assert site.engine.instance(started).waiting_at == ["verwerken"]
+    assert site.engine.variables(started)["besluit"] == "ja"
+    assert site.webhook("proef", "besluit.genomen", besluit, message_id="msg_besluit").json() == again.json()
+    assert outcomes(site.engine)[-3:] == [("unmatched", 422), ("accepted", 200), ("duplicate", 200)]
+
+
+def test_unmatched_events_are_retried_by_the_scheduler_function(site, clock):
+    started = site.webhook("proef", "melding.nieuw", MELDING).json()["processInstanceId"]
+    besluit = {"kenmerk": MELDING["kenmerk"], "besluit": "nee"}
+    assert site.webhook("proef", "besluit.genomen", besluit).status_code == 422
+    receiver = Receiver(site.engine, load_sources(DATA / "bronnen"))
+    assert receiver.retry_unmatched(clock.advance(timedelta(minutes=2))) == 0
+    [task] = site.engine.tasks(instance_id=started)
+    site.api("POST", f"/task/{task.id}/complete", "secretaris")
+    assert receiver.retry_unmatched(clock.now()) == 0, "not due yet: the second wait is five minutes"
+    assert receiver.retry_unmatched(clock.advance(timedelta(minutes=5))) == 1
+    assert site.engine.instance(started).waiting_at == ["verwerken"]
+    with site.engine.db.reading() as session:
+        message = session.scalars(select(WebhookMessage).where(WebhookMessage.event_type == "besluit.genomen")).one()
+    assert (message.status, message.http_status, message.instance_id, message.next_retry_at) == (
+        "accepted", 200, started, None)
