@@ -5,14 +5,16 @@ engine steps, save, rewrite the derived rows, append audit events."""
 from __future__ import annotations
 
 import json
+import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, exists, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from engine import index
@@ -74,8 +76,10 @@ class Engine:
         self.db = db
         self.clock = clock or SystemClock()
         self._bundles: dict[int, ProcessBundle] = {}
+        self._definitions: dict[int, ProcessDefinition] = {}
         self._forms: dict[int, FormDefinition] = {}
         self._listeners: list[Callable[[Session, list[AuditEvent]], None]] = []
+        self._live = LiveWorkflows()
 
     def on_events(self, listener: Callable[[Session, list[AuditEvent]], None]) -> None:
         """Call ``listener`` inside every command's transaction with the audit events it appended,
@@ -84,13 +88,19 @@ class Engine:
 
     @contextmanager
     def _transaction(self) -> Iterator[Session]:
+        """A command's transaction: audit events are written in one batch before commit, and the
+        workflows it saved stay in memory only once the commit succeeded."""
         with self.db.transaction() as session:
-            session.info["audit"] = []
+            session.info["audit"], session.info["saved"] = [], []
             yield session
-            if self._listeners and session.info["audit"]:
+            events = session.info["audit"]
+            if events:
                 session.flush()
+                _insert_audit(session, events)
                 for listener in self._listeners:
-                    listener(session, session.info["audit"])
+                    listener(session, events)
+        for instance_id, revision, workflow in session.info["saved"]:
+            self._live.keep(instance_id, revision, workflow)
 
     @classmethod
     def open(cls, url: str | None = None, clock: Clock | None = None) -> Engine:
@@ -245,10 +255,10 @@ class Engine:
             return Completion(instance.id, instance.status, next_ids)
 
     def _locked_task(self, session: Session, task_id: str) -> tuple[ProcessInstance, HumanTask]:
-        task = session.get(HumanTask, task_id)
-        if task is None:
+        instance_id = session.execute(select(HumanTask.instance_id).where(HumanTask.id == task_id)).scalar()
+        if instance_id is None:
             _explain_missing_task(session, task_id)
-        instance = self._lock(session, task.instance_id)
+        instance = self._lock(session, instance_id)
         task = session.execute(
             select(HumanTask).where(HumanTask.id == task_id).execution_options(populate_existing=True)
         ).scalar_one_or_none()
@@ -486,9 +496,22 @@ class Engine:
             raise Conflict(f"instantie {instance.id} is afgerond")
 
     def _load(self, session: Session, instance: ProcessInstance) -> Workflow:
+        """The instance's workflow: from memory when this process saved its current revision, else
+        deserialized. A command that fails drops it (it may be half-changed) — the database wins."""
         self._check_active(instance)
-        return Workflow.load(self._bundle(session, session.get(ProcessDefinition, instance.definition_id)),
+        live = self._live.take(instance.id, instance.revision)
+        if live is not None:
+            return live
+        return Workflow.load(self._bundle(session, self._definition(session, instance.definition_id)),
                              instance.state)
+
+    def _definition(self, session: Session, definition_id: int) -> ProcessDefinition:
+        """Definition versions never change once stored, so each is read once per process."""
+        if definition_id not in self._definitions:
+            definition = session.get(ProcessDefinition, definition_id)
+            session.expunge(definition)
+            self._definitions[definition_id] = definition
+        return self._definitions[definition_id]
 
     def _bundle(self, session: Session, definition: ProcessDefinition) -> ProcessBundle:
         if definition.id not in self._bundles:
@@ -508,6 +531,7 @@ class Engine:
     def _record_incident(self, session, instance, error: EngineStepError, actor: Actor, now) -> None:
         session.add(Incident(instance_id=instance.id, element_id=error.element_id, task_id=error.task_id,
                              message=str(error), created_at=now))
+        session.info["incident"] = True
         _audit(session, instance.id, now, actor, "incident.created", error.element_id, None, error.task_id,
                {"message": str(error)})
 
@@ -518,7 +542,6 @@ class Engine:
         instance.updated_at = now
         instance.waiting_at = workflow.waiting_at()
         instance.title = _title(workflow.data, instance.business_key) or instance.title
-        session.flush()
         if workflow.completed:
             instance.ended_at = now
             index.clear(session, instance.id)
@@ -526,6 +549,7 @@ class Engine:
         else:
             index.rewrite(session, instance, workflow, now)
         instance.status = _status(session, instance, workflow.completed)
+        session.info["saved"].append((instance.id, instance.revision, workflow))
 
     # --- reading ---------------------------------------------------------------------------------
     def tasks(self, group: str | None = None, user: str | None = None, assignee: str | None = None,
@@ -748,6 +772,8 @@ def _status(session: Session, instance: ProcessInstance, completed: bool) -> str
         return "completed"
     if instance.suspended:
         return "suspended"
+    if instance.status == "running" and not session.info.get("incident"):
+        return "running"
     open_incident = session.execute(select(Incident.id).where(
         Incident.instance_id == instance.id, Incident.resolved_at.is_(None)).limit(1)).first()
     return "incident" if open_incident else "running"
@@ -773,10 +799,40 @@ def _check_variables(variables: dict) -> None:
 
 def _audit(session, instance_id, at, actor: Actor, action, element_id=None, element_name=None, task_id=None,
            data=None) -> None:
+    """Queue an audit event; the command's transaction writes the queue in one batch before commit."""
     event = AuditEvent(instance_id=instance_id, at=at, actor=actor.user, action=action,
                        element_id=element_id, element_name=element_name, task_id=task_id, data=data)
-    session.add(event)
     session.info.setdefault("audit", []).append(event)
+
+
+AUDIT_COLUMNS = ("instance_id", "at", "actor", "action", "element_id", "element_name", "task_id", "data")
+
+
+def _insert_audit(session: Session, events: list[AuditEvent]) -> None:
+    rows = [{name: getattr(event, name) for name in AUDIT_COLUMNS} for event in events]
+    session.connection().execute(insert(AuditEvent.__table__), rows)
+
+
+class LiveWorkflows:
+    """Recently saved workflows by instance and revision, so the next command on a busy dossier
+    skips deserializing it. Taking one removes it: a failed command can never leave a dirty copy."""
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self._items: OrderedDict[str, tuple[int, Workflow]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def keep(self, instance_id: str, revision: int, workflow: Workflow) -> None:
+        with self._lock:
+            self._items[instance_id] = (revision, workflow)
+            self._items.move_to_end(instance_id)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def take(self, instance_id: str, revision: int) -> Workflow | None:
+        with self._lock:
+            held = self._items.pop(instance_id, None)
+        return held[1] if held is not None and held[0] == revision else None
 
 
 def _audit_steps(session, instance_id: str, now: datetime, workflow: Workflow) -> None:

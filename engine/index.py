@@ -1,62 +1,58 @@
 """Derive the indexed rows — ready human tasks, pending timers, message subscriptions — from a live
-workflow, inside the command's transaction. Lists and scans read these rows, never instance state."""
+workflow, inside the command's transaction. Lists and scans read these rows, never instance state.
+
+Runs on every command, so it speaks SQLAlchemy Core and touches only rows that changed.
+"""
 
 from __future__ import annotations
 
 import json
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from engine.bpmn.runtime import UserTaskView, Workflow
 from engine.clock import parse_instant
-from engine.store.models import (
-    HumanTask,
-    ProcessInstance,
-    Subscription,
-    SubscriptionValue,
-    TaskCandidate,
-    Timer,
-)
+from engine.store.models import HumanTask, ProcessInstance, Subscription, SubscriptionValue, TaskCandidate, Timer
 
 MAX_CORRELATION_VALUE = 500
+TASKS, CANDIDATES, TIMERS = HumanTask.__table__, TaskCandidate.__table__, Timer.__table__
+SUBSCRIPTIONS, VALUES = Subscription.__table__, SubscriptionValue.__table__
 
 
 def rewrite(session: Session, instance: ProcessInstance, workflow: Workflow, now: datetime) -> None:
-    _rewrite_tasks(session, instance, workflow, now)
-    _rewrite_timers(session, instance, workflow)
-    _rewrite_subscriptions(session, instance, workflow)
+    connection = session.connection()
+    _rewrite_tasks(connection, instance, workflow, now)
+    _rewrite_timers(connection, instance, workflow)
+    _rewrite_subscriptions(connection, instance, workflow)
 
 
 def clear(session: Session, instance_id: str) -> None:
-    session.execute(delete(HumanTask).where(HumanTask.instance_id == instance_id))
-    session.execute(delete(Timer).where(Timer.instance_id == instance_id))
-    session.execute(delete(Subscription).where(Subscription.instance_id == instance_id))
+    connection = session.connection()
+    for table in (TASKS, TIMERS, SUBSCRIPTIONS):
+        connection.execute(delete(table).where(table.c.instance_id == instance_id))
 
 
-def _rewrite_tasks(session: Session, instance: ProcessInstance, workflow: Workflow, now: datetime) -> None:
+def _rewrite_tasks(connection: Connection, instance: ProcessInstance, workflow: Workflow, now: datetime) -> None:
     views = {view.id: view for view in workflow.user_tasks()}
-    stored = {row.id: row for row in session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id))}
+    stored = {row.id: row for row in connection.execute(select(TASKS).where(TASKS.c.instance_id == instance.id))}
     gone = [task_id for task_id in stored if task_id not in views]
     if gone:
-        session.execute(delete(HumanTask).where(HumanTask.id.in_(gone)))
+        connection.execute(delete(TASKS).where(TASKS.c.id.in_(gone)))
     for view in views.values():
         row = stored.get(view.id)
         values = _task_values(instance, view, row.created_at if row else now)
         if row is None:
-            session.execute(insert(HumanTask), [values])
-            _insert_candidates(session, values)
-        elif _changed(row, values):
-            session.execute(delete(TaskCandidate).where(TaskCandidate.task_id == view.id))
-            for name, value in values.items():
-                setattr(row, name, value)
-            session.flush()
-            _insert_candidates(session, values)
-
-
-def _changed(row: HumanTask, values: dict) -> bool:
-    return any(getattr(row, name) != value for name, value in values.items())
+            connection.execute(insert(TASKS), [values])
+        elif any(getattr(row, name) != value for name, value in values.items() if name != "created_at"):
+            connection.execute(update(TASKS).where(TASKS.c.id == view.id).values(values))
+            connection.execute(delete(CANDIDATES).where(CANDIDATES.c.task_id == view.id))
+        else:
+            continue
+        candidates = _candidates(values)
+        if candidates:
+            connection.execute(insert(CANDIDATES), candidates)
 
 
 def _task_values(instance: ProcessInstance, view: UserTaskView, created_at: datetime) -> dict:
@@ -85,21 +81,14 @@ def _task_values(instance: ProcessInstance, view: UserTaskView, created_at: date
     }
 
 
-def _insert_candidates(session: Session, values: dict) -> None:
-    rows = _candidates(values)
-    if rows:
-        session.execute(insert(TaskCandidate), rows)
-
-
 def _candidates(values: dict) -> list[dict]:
     rows = [("group", name) for name in values["candidate_groups"]]
     rows += [("user", name) for name in values["candidate_users"]]
     if values["assignee"]:
         rows.append(("user", values["assignee"]))
-    unique = dict.fromkeys(rows)
     return [
         {"task_id": values["id"], "kind": kind, "name": name, "created_at": values["created_at"]}
-        for kind, name in unique
+        for kind, name in dict.fromkeys(rows)
     ]
 
 
@@ -125,51 +114,47 @@ def _priority(value) -> int:
         return 50
 
 
-def _rewrite_timers(session: Session, instance: ProcessInstance, workflow: Workflow) -> None:
+def _rewrite_timers(connection: Connection, instance: ProcessInstance, workflow: Workflow) -> None:
     """Keep unchanged timer rows (and their ids, which a scheduler may hold); replace the rest."""
     wanted = {(t.task_id, t.due_at): t for t in workflow.timers()}
-    stored = session.execute(select(Timer.id, Timer.task_id, Timer.due_at).where(Timer.instance_id == instance.id))
-    kept = set()
-    for timer_id, task_id, due_at in stored:
-        if (task_id, due_at) in wanted:
-            kept.add((task_id, due_at))
-        else:
-            session.execute(delete(Timer).where(Timer.id == timer_id))
+    stored = connection.execute(select(TIMERS.c.id, TIMERS.c.task_id, TIMERS.c.due_at)
+                                .where(TIMERS.c.instance_id == instance.id)).all()
+    gone = [timer_id for timer_id, task_id, due_at in stored if (task_id, due_at) not in wanted]
+    if gone:
+        connection.execute(delete(TIMERS).where(TIMERS.c.id.in_(gone)))
+    kept = {(task_id, due_at) for _, task_id, due_at in stored}
     rows = [
         {"instance_id": instance.id, "task_id": t.task_id, "element_id": t.element_id, "name": t.name,
          "due_at": t.due_at}
         for key, t in wanted.items() if key not in kept
     ]
     if rows:
-        session.execute(insert(Timer), rows)
+        connection.execute(insert(TIMERS), rows)
 
 
-def _rewrite_subscriptions(session: Session, instance: ProcessInstance, workflow: Workflow) -> None:
+def _rewrite_subscriptions(connection: Connection, instance: ProcessInstance, workflow: Workflow) -> None:
     wanted = {(m.task_id, m.message_name): m for m in workflow.messages()}
-    stored = session.execute(select(Subscription.id, Subscription.task_id, Subscription.message_name)
-                             .where(Subscription.instance_id == instance.id))
-    existing = {}
-    for subscription_id, task_id, name in stored:
-        if (task_id, name) in wanted:
-            existing[(task_id, name)] = subscription_id
-        else:
-            session.execute(delete(Subscription).where(Subscription.id == subscription_id))
+    stored = connection.execute(select(SUBSCRIPTIONS.c.id, SUBSCRIPTIONS.c.task_id, SUBSCRIPTIONS.c.message_name)
+                                .where(SUBSCRIPTIONS.c.instance_id == instance.id)).all()
+    existing = {(task_id, name): sid for sid, task_id, name in stored if (task_id, name) in wanted}
+    gone = [sid for sid, task_id, name in stored if (task_id, name) not in wanted]
+    if gone:
+        connection.execute(delete(SUBSCRIPTIONS).where(SUBSCRIPTIONS.c.id.in_(gone)))
     for key, message in wanted.items():
-        subscription_id = existing.get(key) or session.execute(
-            insert(Subscription)
+        subscription_id = existing.get(key) or connection.execute(
+            insert(SUBSCRIPTIONS)
             .values(instance_id=instance.id, task_id=message.task_id, element_id=message.element_id,
                     message_name=message.message_name, business_key=instance.business_key)
-            .returning(Subscription.id)
+            .returning(SUBSCRIPTIONS.c.id)
         ).scalar_one()
-        _rewrite_values(session, subscription_id, correlation_values(workflow.task_data(message.task_id)))
+        _rewrite_values(connection, subscription_id, correlation_values(workflow.task_data(message.task_id)))
 
 
-def _rewrite_values(session: Session, subscription_id: int, values: dict[str, str]) -> None:
-    session.execute(delete(SubscriptionValue).where(SubscriptionValue.subscription_id == subscription_id))
+def _rewrite_values(connection: Connection, subscription_id: int, values: dict[str, str]) -> None:
+    connection.execute(delete(VALUES).where(VALUES.c.subscription_id == subscription_id))
     if values:
-        session.execute(
-            insert(SubscriptionValue),
-            [{"subscription_id": subscription_id, "name": k, "value": v} for k, v in values.items()],
+        connection.execute(
+            insert(VALUES), [{"subscription_id": subscription_id, "name": k, "value": v} for k, v in values.items()]
         )
 
 

@@ -138,7 +138,7 @@ class Workflow:
         return task.data
 
     def user_tasks(self) -> list[UserTaskView]:
-        return [_user_task_view(t) for t in self.inner.get_tasks(state=TaskState.READY, manual=True)]
+        return [_user_task_view(t) for t in self._in_state(TaskState.READY) if t.task_spec.manual]
 
     def timers(self) -> list[TimerView]:
         return [view for view in map(_timer_view, self._waiting()) if view is not None]
@@ -151,10 +151,15 @@ class Workflow:
         ]
 
     def waiting_at(self) -> list[str]:
-        ready = [t.task_spec.bpmn_id for t in self.inner.get_tasks(state=TaskState.READY, manual=True)]
+        ready = [t.task_spec.bpmn_id for t in self._in_state(TaskState.READY) if t.task_spec.manual]
         waiting = [t.task_spec.bpmn_id for t in self._waiting()]
-        errored = [t.task_spec.bpmn_id for t in self.inner.get_tasks(state=TaskState.ERROR)]
+        errored = [t.task_spec.bpmn_id for t in self._in_state(TaskState.ERROR)]
         return sorted(set(ready + waiting + errored))
+
+    def _in_state(self, state: int) -> list:
+        """Tasks in a state, from the flat task maps: cheaper than walking a long history's tree."""
+        workflows = [self.inner, *self.inner.subprocesses.values()]
+        return [task for workflow in workflows for task in workflow.tasks.values() if task.state == state]
 
     def _waiting(self) -> list:
         return [t for t in self.inner.event_manager.tasks.values() if t.state == TaskState.WAITING]
@@ -185,15 +190,17 @@ class Workflow:
         """Run engine steps until only people, timers and messages are awaited."""
         with clock_at(now):
             try:
-                self.inner.do_engine_steps(did_complete_task=self._record)
                 self.inner.refresh_timers()
                 self.inner.do_engine_steps(did_complete_task=self._record)
+                # do_engine_steps ends by arming new timers; one already due leaves a ready branch.
+                while any(not t.task_spec.manual for t in self._in_state(TaskState.READY)):
+                    self.inner.do_engine_steps(did_complete_task=self._record)
             except Exception as error:  # noqa: BLE001 - any failure inside a model run becomes an incident
                 raise _step_error(error) from error
 
     def retry(self, element_id: str | None, variables: dict, now: datetime) -> None:
         """Run the failed element again, after someone fixed its data or the model."""
-        failed = [t for t in self.inner.get_tasks(state=TaskState.ERROR)]
+        failed = self._in_state(TaskState.ERROR)
         with clock_at(now):
             for task in failed:
                 task.data.update(variables)

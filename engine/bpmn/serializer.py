@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import weakref
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.event_definition import TimerConditionalEventDefinitionConverter
-from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, TaskConverter
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 from SpiffWorkflow.camunda.serializer.event_definition import MessageEventDefinitionConverter
+from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.task import TaskState
 
 from .parser import GrosMessage
 from .timers import GrosCycle, GrosDuration, GrosTimeDate
@@ -37,9 +40,27 @@ class StateOnlyConverter(BpmnWorkflowConverter):
         return workflow
 
 
+class FinishedTaskConverter(TaskConverter):
+    """A finished task never changes again, so a live workflow saved after every command reuses its
+    dict instead of rebuilding it: saving costs what changed, not the whole history."""
+
+    _finished = weakref.WeakKeyDictionary()
+
+    def to_dict(self, task):
+        if not task.has_state(TaskState.FINISHED_MASK):
+            return super().to_dict(task)
+        key = (task.state, task.last_state_change, len(task._children))
+        held = self._finished.get(task)
+        if held is None or held[0] != key:
+            held = (key, super().to_dict(task))
+            self._finished[task] = held
+        return held[1]
+
+
 def _registry():
     config = dict(CAMUNDA_CONFIG)
     config[BpmnWorkflow] = StateOnlyConverter
+    config[Task] = FinishedTaskConverter
     config[GrosMessage] = MessageEventDefinitionConverter
     for timer in (GrosTimeDate, GrosDuration, GrosCycle):
         config[timer] = TimerConditionalEventDefinitionConverter
