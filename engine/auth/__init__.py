@@ -1,0 +1,104 @@
+"""Logging in and out, and who is logged in: every request knows its actor (user and current groups)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, request, session, url_for
+
+from engine.accounts import account, actor_for, authenticate
+from engine.forms import FieldError
+from engine.web import current_engine
+
+bp = Blueprint("auth", __name__, template_folder="templates")
+WRONG_LOGIN = "Onbekende gebruikersnaam of verkeerd wachtwoord."
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+
+
+@bp.before_app_request
+def load_actor() -> None:
+    g.actor = None
+    username = session.get("user")
+    if request.endpoint == "static" or not username:
+        return
+    g.actor = actor_for(current_engine(), username)
+    if g.actor is None:  # deactivated since logging in
+        session.clear()
+
+
+def login_required(view: Callable) -> Callable:
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if g.actor is None:
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def groups_required(*groups: str) -> Callable[[Callable], Callable]:
+    """Only members of one of ``groups`` get past; others get 403."""
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not g.actor.groups & set(groups):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return login_required(wrapped)
+
+    return decorate
+
+
+@bp.route("/inloggen", methods=("GET", "POST"))
+def login():
+    errors: list[FieldError] = []
+    if request.method == "POST":
+        username = request.form.get("gebruikersnaam", "").strip().lower()
+        password = request.form.get("wachtwoord", "")
+        errors = _missing(username, password)
+        if not errors:
+            actor = authenticate(current_engine(), username, password)
+            if actor is not None:
+                return _log_in(username)
+            errors = [FieldError("gebruikersnaam", "Gebruikersnaam", WRONG_LOGIN)]
+    status = 400 if errors else 200
+    return render_template("auth/login.html", errors=errors, next=request.values.get("next", "")), status
+
+
+@bp.post("/uitloggen")
+def logout():
+    session.clear()
+    flash("Je bent uitgelogd.", "success")
+    return redirect(url_for("auth.login"))
+
+
+def _missing(username: str, password: str) -> list[FieldError]:
+    errors = []
+    if not username:
+        errors.append(FieldError("gebruikersnaam", "Gebruikersnaam", "Vul je gebruikersnaam in."))
+    if not password:
+        errors.append(FieldError("wachtwoord", "Wachtwoord", "Vul je wachtwoord in."))
+    return errors
+
+
+def _log_in(username: str):
+    found, _ = account(current_engine(), username)
+    target = _safe_next(request.form.get("next", ""))
+    session.clear()  # a fresh session (and CSRF token) after logging in
+    session.permanent = True
+    session["user"] = username
+    session["name"] = found.display_name
+    return redirect(target or url_for("inbox.mine"))
+
+
+def _safe_next(target: str) -> str | None:
+    """Only a path on this site: never another host (open redirect)."""
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None

@@ -1,0 +1,26 @@
+"""The candidate-group vocabulary of the GROS procedure: the groups the models name on their user
+tasks and that accounts can be members of, each with the Dutch name people see."""
+
+from __future__ import annotations
+
+GROUPS: dict[str, str] = {
+    "secretariaat": "GROS-secretariaat",
+    "regionaal-netwerk": "Regionaal netwerk",
+    "grensregio-nl": "Grensregio-overleg, Nederlandse zijde",
+    "grensregio-vl": "Grensregio-overleg, Vlaamse zijde",
+    "departement-nl": "Departementen, Nederland",
+    "departement-vl": "Departementen, Vlaanderen",
+    "federaal-be": "Federale overheid België",
+    "hoofd-van-dienst-nl": "Hoofd van dienst, Nederland",
+    "hoofd-van-dienst-vl": "Hoofd van dienst, Vlaanderen",
+    "bewindspersoon-nl": "Bewindspersoon, Nederland",
+    "bewindspersoon-vl": "Bewindspersoon, Vlaanderen",
+    "ministerraad-nl": "Ministerraad, Nederland",
+    "vlaamse-regering": "Vlaamse Regering",
+    "bilateraal-overleg": "Bilateraal overleg",
+    "management": "Management",
+}
+
+
+def group_name(group: str) -> str:
+    return GROUPS.get(group, group)

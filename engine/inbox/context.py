@@ -1,0 +1,136 @@
+"""What an official needs to act on a task: what the dossier is about, what earlier steps decided
+(from the audit trail, with who and when) and the documents and links entered. Values read with the
+labels of the forms that asked for them."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from engine.accounts import account
+from engine.clock import parse_instant
+from engine.commands import Engine
+from engine.forms import FormDefinition
+from engine.store.models import HumanTask
+from engine.web.display import date_text, moment_text
+
+URL = re.compile(r"https?://[^\s<>\"']+")
+MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}.*)?$")
+REMARK = "afronding_opmerking"  # the remark a form-less task is completed with
+EXTRA_LABELS = {REMARK: "Opmerking bij afronden"}
+
+
+@dataclass(frozen=True)
+class Entry:
+    label: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Step:
+    at: datetime
+    who: str
+    title: str
+    entries: list[Entry]
+
+
+@dataclass(frozen=True)
+class Dossier:
+    facts: list[Entry]
+    links: list[tuple[str, str]]
+    steps: list[Step]
+
+
+class Labels:
+    """Field labels and option labels from every deployed form, so stored values read as people wrote them."""
+
+    def __init__(self, forms: dict[str, FormDefinition]) -> None:
+        self.fields: dict[str, str] = dict(EXTRA_LABELS)
+        self.options: dict[str, dict[str, str]] = {}
+        for form in forms.values():
+            self._read(form.schema.get("components", []))
+
+    def _read(self, components: list) -> None:
+        for component in components:
+            key = component.get("key")
+            if key and component.get("label"):
+                self.fields.setdefault(key, component["label"])
+            if key and isinstance(component.get("values"), list):
+                self.options.setdefault(key, {str(v.get("value")): v.get("label", "") for v in component["values"]})
+            self._read(component.get("components", []))
+
+    def entries(self, values: dict) -> list[Entry]:
+        return [Entry(self.fields.get(key, _humanized(key)), self.text(key, value))
+                for key, value in values.items() if value not in (None, "", [], {})]
+
+    def text(self, key: str, value: Any) -> str:
+        if isinstance(value, bool):
+            return "ja" if value else "nee"
+        if isinstance(value, list):
+            return ", ".join(self.text(key, item) for item in value)
+        if isinstance(value, dict):
+            return json.dumps(value, ensure_ascii=False)
+        if isinstance(value, str) and MOMENT.match(value):
+            return _moment(value)
+        return self.options.get(key, {}).get(str(value), str(value))
+
+
+def dossier(engine: Engine, task: HumanTask, variables: dict) -> Dossier:
+    """The task's dossier as its page shows it, from its variables and its audit trail."""
+    labels = Labels(engine.deployed_forms())
+    return Dossier(labels.entries(variables), _links(labels, variables), _steps(engine, labels, task.instance_id))
+
+
+def _links(labels: Labels, variables: dict) -> list[tuple[str, str]]:
+    return [(labels.fields.get(key, _humanized(key)), url)
+            for key, value in variables.items() for url in URL.findall(_flat(value))]
+
+
+def _flat(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def _steps(engine: Engine, labels: Labels, instance_id: str) -> list[Step]:
+    names: dict[str, str] = {}
+    steps = []
+    for event in engine.history(instance_id):
+        title, values = _described(event.action, event.element_name, event.data or {})
+        if title is not None:
+            steps.append(Step(event.at, _name(engine, names, event.actor), title, labels.entries(values)))
+    return steps[::-1]
+
+
+def _described(action: str, element: str | None, data: dict) -> tuple[str | None, dict]:
+    if action == "instance.started":
+        return "Dossier gestart", data.get("variables", {})
+    if action == "task.completed":
+        return element or "Taak afgerond", data
+    if action == "message.correlated":
+        return f"Bericht ontvangen: {element}", data.get("variables", {})
+    if action == "timer.fired":
+        return f"Termijn verstreken: {element}", {}
+    return None, {}
+
+
+def _name(engine: Engine, names: dict[str, str], username: str | None) -> str:
+    if not username:
+        return "onbekend"
+    if username not in names:
+        found = account(engine, username)
+        names[username] = found[0].display_name if found else username
+    return names[username]
+
+
+def _moment(text: str) -> str:
+    """ISO dates and instants as people read them; anything else that merely looks like one, unchanged."""
+    try:
+        return moment_text(parse_instant(text)) if "T" in text else date_text(date.fromisoformat(text))
+    except ValueError:
+        return text
+
+
+def _humanized(key: str) -> str:
+    return key.replace("_", " ").capitalize()

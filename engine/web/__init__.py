@@ -1,0 +1,52 @@
+"""What every blueprint of the web app shares: the engine it talks to and the navigation it joins."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from flask import Flask, current_app, g, request
+
+from engine.commands import Engine
+from engine.errors import InvalidData
+from engine.forms import FieldError
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    endpoint: str
+    groups: frozenset[str] | None  # None: every logged-in user
+
+
+def current_engine() -> Engine:
+    return current_app.extensions["gros.engine"]
+
+
+def add_nav(app: Flask, label: str, endpoint: str, groups: tuple[str, ...] | None = None) -> None:
+    """Put a link in the main navigation, for everyone or only for members of ``groups``."""
+    app.extensions.setdefault("gros.nav", []).append(
+        NavItem(label, endpoint, frozenset(groups) if groups is not None else None))
+
+
+def nav_items(app: Flask, groups: frozenset[str]) -> list[NavItem]:
+    return [item for item in app.extensions.get("gros.nav", []) if item.groups is None or item.groups & groups]
+
+
+def init_app(app: Flask) -> None:
+    @app.context_processor
+    def navigation() -> dict:
+        actor = g.get("actor")
+        return {"nav": nav_items(app, actor.groups) if actor else []}
+
+
+def posted_variables() -> dict:
+    """The JSON object a form-js form posted in its page form's ``variables`` field."""
+    try:
+        data = json.loads(request.form.get("variables", ""))
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        raise InvalidData("Het formulier kwam niet leesbaar aan.", [
+            FieldError("formulier", "Formulier", "De ingevulde gegevens konden niet gelezen worden; probeer opnieuw.")])
+    return data

@@ -1,0 +1,49 @@
+"""How moments and durations read in Dutch, in the procedure's time zone."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import Flask
+
+from engine.groups import group_name
+
+ZONE = ZoneInfo("Europe/Brussels")
+MONTHS = ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters.update(datum=date_text, tijdstip=moment_text, duur=duration_text, iso=iso_text,
+                                 getal=number_text, groepnaam=group_name)
+
+
+def date_text(moment: date | None) -> str:
+    if moment is None:
+        return ""
+    local = moment.astimezone(ZONE) if isinstance(moment, datetime) else moment
+    return f"{local.day} {MONTHS[local.month - 1]} {local.year}"
+
+
+def moment_text(moment: datetime | None) -> str:
+    if moment is None:
+        return ""
+    return f"{date_text(moment)} {moment.astimezone(ZONE):%H:%M}"
+
+
+def iso_text(moment: datetime | None) -> str:
+    return moment.astimezone(ZONE).isoformat(timespec="minutes") if moment else ""
+
+
+def duration_text(delta: timedelta) -> str:
+    """'3 dagen', '1 uur', '12 minuten': the largest whole unit, as people say it."""
+    seconds = max(int(delta.total_seconds()), 0)
+    for size, one, many in ((86400, "dag", "dagen"), (3600, "uur", "uur"), (60, "minuut", "minuten")):
+        if seconds >= size:
+            count = seconds // size
+            return f"{count} {one if count == 1 else many}"
+    return "net"
+
+
+def number_text(number: int) -> str:
+    return f"{number:,}".replace(",", ".")
