@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -31,8 +32,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from engine import meetings, radar
 from engine.commands import Engine
 from engine.store.models import AuditEvent, ProcessInstance, Timer
+from engine.store.scheduling import SchedulerNode
 
 log = logging.getLogger("gros.scheduler")
 
@@ -50,6 +53,7 @@ class Settings:
     radar_every: float = 300.0
     calendar_every: float = 60.0
     deliver_every: float = 5.0
+    heartbeat_every: float = 10.0
 
     @classmethod
     def from_env(cls, environ=os.environ) -> Settings:
@@ -172,13 +176,17 @@ class Scheduler:
         self._woken_at: datetime | None = None
         self._failures = 0
         self._listener: NotifyListener | None = None
+        self.name = f"{socket.gethostname()}:{os.getpid()}"
+        self.started_at = datetime.now(UTC)
+        self.fired = 0
+        self.last_error: str | None = None
 
     def start(self) -> None:
-        announce(self.engine, self.wake)
+        attach(self.engine, self.wake)
         if not self.engine.db.is_sqlite:
             self._listener = NotifyListener(self.engine.db.url, self.wake)
             self._listener.start()
-        for name, seconds, function in self.jobs:
+        for name, seconds, function in [("heartbeat", self.settings.heartbeat_every, self.beat), *self.jobs]:
             self.aps.add_job(_guarded(name, function), "interval", seconds=seconds, id=name,
                              next_run_time=datetime.now(UTC), max_instances=1)
         with self._lock:
@@ -194,6 +202,10 @@ class Scheduler:
         if self.aps.running:
             self.aps.shutdown(wait=True)
         self.runner.close()
+        try:
+            self.beat()  # the final count, for whoever reads the heartbeats
+        except Exception:
+            log.exception("last heartbeat failed")
 
     def wake(self, due: datetime) -> None:
         """A timer due at ``due`` appeared: make sure a round runs then."""
@@ -202,6 +214,13 @@ class Scheduler:
                 self._woken_at = min(due, self._woken_at or due)
             elif self._next_at is None or due < self._next_at:
                 self._arm(due)
+
+    def beat(self) -> None:
+        """Say this node is alive (health checks and the monitor read it)."""
+        now = datetime.now(UTC)
+        with self.engine.db.transaction() as session:
+            session.merge(SchedulerNode(name=self.name, started_at=self.started_at, beat_at=now,
+                                        fired=self.fired, last_error=self.last_error))
 
     def _arm(self, when: datetime) -> None:
         self._next_at = when
@@ -215,9 +234,12 @@ class Scheduler:
                 self._running, self._woken_at = True, None
             try:
                 self.last_round = self.runner.run_due()
+                self.fired += self.last_round.fired
+                self.last_error = self.last_round.errors[-1] if self.last_round.errors else self.last_error
                 self._failures = 0
-            except Exception:
+            except Exception as error:
                 self._failures += 1
+                self.last_error = f"{type(error).__name__}: {error}"
                 log.exception("timer round failed (%d in a row)", self._failures)
             finally:
                 with self._lock:
@@ -252,8 +274,6 @@ def _guarded(name: str, function: Callable[[], object]) -> Callable[[], None]:
 
 def default_jobs(engine: Engine, settings: Settings) -> list[tuple[str, float, Callable[[], object]]]:
     """The periodic jobs beside the timers: calendar rounds, the stall radar, webhook delivery."""
-    from engine import meetings, radar
-
     jobs = [
         ("calendar", settings.calendar_every, lambda: meetings.run_calendar(engine)),
         ("stall-radar", settings.radar_every, lambda: radar.refresh(engine)),
@@ -276,12 +296,14 @@ def _webhook_delivery() -> Callable | None:
 _wakers: WeakKeyDictionary[Engine, list[Callable[[datetime], None]]] = WeakKeyDictionary()
 
 
-def announce(engine: Engine, wake: Callable[[datetime], None] | None = None) -> None:
-    """Tell schedulers about new timers a command writes: on PostgreSQL a ``NOTIFY`` that commits
-    (or rolls back) with the command, and ``wake`` in this process once the command has committed."""
+def attach(engine: Engine, wake: Callable[[datetime], None] | None = None) -> None:
+    """Hook an engine up once in every process that runs commands (app, CLI, scheduler): a timer a
+    command writes wakes the schedulers — by a ``NOTIFY`` that commits with it on PostgreSQL, and by
+    ``wake`` in this process after commit — and agenda items follow their dossiers."""
     if engine not in _wakers:
         _wakers[engine] = []
-        engine.on_events(lambda session, events: _announce(engine, session, events))
+        engine.on_events(partial(_announce, engine))
+        meetings.track(engine)
     if wake is not None:
         _wakers[engine].append(wake)
 
@@ -349,3 +371,12 @@ def run_standalone(engine: Engine, settings: Settings | None = None) -> None:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     scheduler.start()
+
+
+def healthy(engine: Engine, within: timedelta = timedelta(seconds=45), host: str | None = None) -> bool:
+    """Did a scheduler (on ``host``, if given) beat recently? What ``gros scheduler --health`` asks."""
+    with engine.db.reading() as session:
+        query = select(SchedulerNode.name).where(SchedulerNode.beat_at >= datetime.now(UTC) - within)
+        if host:
+            query = query.where(SchedulerNode.name.startswith(f"{host}:"))
+        return session.execute(query.limit(1)).first() is not None

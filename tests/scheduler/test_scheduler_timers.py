@@ -122,7 +122,8 @@ def test_an_unexpected_error_becomes_one_incident_and_the_timer_waits(deployed, 
     broken = deployed.start("tussentijds")
     healthy = deployed.start("tussentijds")
     with deployed.db.transaction() as session:  # a damaged state, as after a bad manual repair
-        session.execute(update(ProcessInstance).where(ProcessInstance.id == broken).values(state="{"))
+        session.execute(update(ProcessInstance).where(ProcessInstance.id == broken)
+                        .values(state="{", revision=ProcessInstance.revision + 1))
     clock.advance(timedelta(hours=1))
     first = runner.run_due()
     assert (first.fired, first.failed) == (1, 1)
