@@ -6,17 +6,24 @@ import json
 import logging
 import socket
 import sys
+import tempfile
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
 from typing import Any
 
 import click
+import waitress
+from sqlalchemy.engine import make_url
 
+from engine import accounts, demo
+from engine.app import ConfigurationError, create_app
 from engine.clock import FixedClock, parse_instant
 from engine.commands import Actor, Engine
 from engine.errors import CommandError, InvalidData
+from engine.groups import GROUPS
 from engine.scheduler import attach, healthy, run_standalone
+from engine.web import vendor as vendored
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL_FOLDERS = [ROOT / "processen", ROOT / "formulieren"]
@@ -278,15 +285,124 @@ def retry(incident_id, variables, user, groups, as_json) -> None:
 
 
 @main.command()
-@click.option("--host", default="127.0.0.1")
-@click.option("--port", default=5000, type=int)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, type=int, show_default=True)
 @refusals
-def serve(host: str, port: int, as_json: bool = False) -> None:
-    """Deploy processen/ and formulieren/ and report ready."""
-    engine = open_engine()
+def serve(host: str, port: int) -> None:
+    """Deploy processen/ and formulieren/, seed the demo when GROS_DEMO=1, and serve the web app."""
+    try:
+        app = create_app()
+    except ConfigurationError as error:
+        raise click.ClickException(str(error)) from error
+    engine = app.extensions["gros.engine"]
     deployed = engine.deploy([p for p in MODEL_FOLDERS if p.exists()], name="gros serve")
-    click.echo(f"{len(deployed)} procesdefinities gedeployed; database {engine.db.url}")
-    click.echo(f"GROS werkstroom klaar (http://{host}:{port} volgt met de werkbak)")
+    click.echo(f"{len(deployed)} procesdefinities gedeployed; database "
+               f"{make_url(engine.db.url).render_as_string(hide_password=True)}")
+    if app.config["GROS_DEMO"]:
+        announce_demo(demo.seed_accounts(engine, Path(app.instance_path)), Path(app.instance_path))
+    click.echo(f"GROS werkstroom draait op http://{host}:{port}/ (stoppen met Ctrl+C)")
+    waitress.serve(app, host=host, port=port, threads=8, ident="GROS werkstroom")
+
+
+def announce_demo(created: list[tuple[str, str]], folder: Path) -> None:
+    if created:
+        click.echo(f"Demo-accounts (wachtwoorden ook in {folder / demo.PASSWORDS_FILE}):")
+        for username, password in created:
+            click.echo(f"  {username:<22} {password}")
+    else:
+        click.echo(f"Demo-accounts en hun wachtwoorden: {folder / demo.PASSWORDS_FILE}")
+
+
+@main.group()
+def user() -> None:
+    """Accounts: add officials, set their groups, reset passwords."""
+
+
+@user.command("add")
+@click.argument("username")
+@click.option("--groups", required=True, help="Comma-separated candidate groups, e.g. grensregio-nl.")
+@click.option("--name", "display_name", help="Full name shown in the app.")
+@click.option("--email")
+@click.password_option("--password", prompt="Wachtwoord", confirmation_prompt="Herhaal het wachtwoord")
+@refusals
+def user_add(username: str, groups: str, display_name: str | None, email: str | None, password: str) -> None:
+    """Add an account."""
+    names = group_list(groups)
+    accounts.create_account(open_engine(), username, password, names, display_name, email)
+    click.echo(f"gebruiker {username} aangemaakt in {', '.join(names)}")
+
+
+@user.command("groups")
+@click.argument("username")
+@click.argument("groups")
+@refusals
+def user_groups(username: str, groups: str) -> None:
+    """Replace an account's groups (comma-separated)."""
+    names = group_list(groups)
+    accounts.set_groups(open_engine(), username, names)
+    click.echo(f"{username} zit nu in {', '.join(names) or 'geen groepen'}")
+
+
+@user.command("password")
+@click.argument("username")
+@click.password_option("--password", prompt="Nieuw wachtwoord", confirmation_prompt="Herhaal het wachtwoord")
+@refusals
+def user_password(username: str, password: str) -> None:
+    """Set a new password."""
+    accounts.set_password(open_engine(), username, password)
+    click.echo(f"wachtwoord van {username} gewijzigd")
+
+
+@user.command("deactivate")
+@click.argument("username")
+@refusals
+def user_deactivate(username: str) -> None:
+    """Stop an account from logging in (its history stays)."""
+    accounts.set_active(open_engine(), username, False)
+    click.echo(f"{username} kan niet meer inloggen")
+
+
+@user.command("activate")
+@click.argument("username")
+@refusals
+def user_activate(username: str) -> None:
+    """Let a deactivated account log in again."""
+    accounts.set_active(open_engine(), username, True)
+    click.echo(f"{username} kan weer inloggen")
+
+
+@user.command("list")
+@click.option("--group")
+@json_option
+@refusals
+def user_list(group: str | None, as_json: bool) -> None:
+    """List accounts and their groups."""
+    rows = accounts.accounts(open_engine(), group)
+    emit(as_json, [{"username": a.username, "name": a.display_name, "email": a.email, "active": a.active,
+                    "groups": groups} for a, groups in rows],
+         lambda: "\n".join(f"{a.username:<22} {'' if a.active else '(gedeactiveerd) '}{a.display_name:<28} "
+                           f"{', '.join(groups)}" for a, groups in rows) or "geen gebruikers")
+
+
+def group_list(text: str) -> list[str]:
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    for name in names:
+        if name not in GROUPS:
+            click.echo(f"let op: '{name}' is geen groep uit de GROS-procedure ({', '.join(GROUPS)})", err=True)
+    return names
+
+
+@main.command()
+@click.option("--check", is_flag=True, help="Only report copies that differ from node_modules (exit 1 if any).")
+def vendor(check: bool) -> None:
+    """Copy the front-end files the app serves from node_modules (after npm ci)."""
+    if not vendored.NODE_MODULES.is_dir():
+        raise click.ClickException("node_modules ontbreekt: draai eerst npm ci")
+    changed = vendored.stale() if check else vendored.refresh()
+    for path in changed:
+        click.echo(f"{'verouderd' if check else 'gekopieerd'}: {path}")
+    if check and changed:
+        sys.exit(1)
 
 
 @main.command()
@@ -298,3 +414,16 @@ def scheduler(health: bool) -> None:
         sys.exit(0 if healthy(engine, host=socket.gethostname()) else 1)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     run_standalone(engine)
+
+
+@main.command()
+@click.option("--quick", is_flag=True, help="Fewer instances and a 10,000-task inbox: a smoke run, not the figures.")
+@json_option
+def bench(quick: bool, as_json: bool) -> None:
+    """Measure the engine's speed goals (SQLite, and PostgreSQL when it answers). Not a test."""
+    from engine.bench import run_all
+
+    with tempfile.TemporaryDirectory() as folder:
+        figures = run_all(f"sqlite:///{folder}/bench.db", instances=50 if quick else 300,
+                          inbox_sizes=(1_000, 10_000) if quick else (1_000, 100_000))
+    emit(as_json, figures, lambda: json.dumps(figures, indent=2, ensure_ascii=False))
