@@ -106,7 +106,13 @@ class Engine:
     def open(cls, url: str | None = None, clock: Clock | None = None) -> Engine:
         db = Database(url or database_url())
         db.migrate()
-        return cls(db, clock)
+        engine = cls(db, clock)
+        # Whoever opens the engine (web app, scheduler, CLI), its commands write the outbound-webhook
+        # outbox and record the inbound webhook they apply, in their own transaction.
+        from webhooks.listener import on_events
+
+        engine.on_events(on_events)
+        return engine
 
     def now(self) -> datetime:
         return self.clock.now()
