@@ -23,7 +23,6 @@ from engine.api.tokens import create_token
 from engine.commands import Engine
 from webhooks import routes
 from webhooks.admin import add_secret
-from webhooks.listener import on_events
 from webhooks.sources import load_sources
 
 DATA = Path(__file__).parent / "data"
@@ -77,7 +76,6 @@ def make_app(engine: Engine, sources_folder: Path = DATA / "bronnen") -> Flask:
 
 @pytest.fixture
 def served_engine(engine: Engine) -> Engine:
-    engine.on_events(on_events)
     engine.deploy([DATA / "melding.bpmn", SHARED / "approval.bpmn", SHARED / "aanvraag.form",
                    SHARED / "incident.bpmn"])
     return engine
