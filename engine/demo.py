@@ -4,14 +4,20 @@ the engine's own commands, as the officials would in the inbox."""
 
 from __future__ import annotations
 
+import json
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from engine.accounts import account, create_account
-from engine.commands import Engine
+from engine.clock import FixedClock
+from engine.commands import Actor, Engine
+from engine.errors import CommandError
 
 PASSWORDS_FILE = "demo-accounts.txt"
+FOLDER = Path("instance")  # next to the default SQLite database, relative to where the app runs
+DOSSIERS = Path(__file__).resolve().parents[1] / "processen" / "demo_dossiers.json"
 
 
 @dataclass(frozen=True)
@@ -43,7 +49,7 @@ ACCOUNTS = (
 )
 
 
-def seed_accounts(engine: Engine, folder: Path) -> list[tuple[str, str]]:
+def seed_accounts(engine: Engine, folder: Path = FOLDER) -> list[tuple[str, str]]:
     """Create the demo accounts that do not exist yet, each with a fresh random password.
 
     Returns (username, password) of the new ones; they are also appended to ``folder``/demo-accounts.txt
@@ -61,3 +67,47 @@ def seed_accounts(engine: Engine, folder: Path) -> list[tuple[str, str]]:
         with (folder / PASSWORDS_FILE).open("a", encoding="utf-8") as file:
             file.writelines(f"{username}\t{password}\n" for username, password in created)
     return created
+
+
+def seed_dossiers(engine: Engine, path: Path = DOSSIERS) -> tuple[list[str], list[str]]:
+    """Start every demo dossier that does not exist yet and take it through its steps.
+
+    Each dossier's steps happen a day apart and end a few days ago, so the inbox shows tasks that have
+    waited for a while. Returns the business keys started and, for a dossier the current models refuse,
+    what went wrong (the dossier stays where it got to).
+    """
+    now = engine.now()
+    started, problems = [], []
+    for number, dossier in enumerate(json.loads(path.read_text(encoding="utf-8"))["dossiers"]):
+        key = dossier["business_key"]
+        if engine.instances(business_key=key, limit=1):
+            continue
+        clock = FixedClock(now - timedelta(days=len(dossier["stappen"]) + 2 + number))
+        try:
+            _drive(Engine(engine.db, clock), clock, dossier)
+        except CommandError as error:
+            problems.append(f"demodossier {key}: {error}")
+        started.append(key)
+    return started, problems
+
+
+def _drive(engine: Engine, clock: FixedClock, dossier: dict) -> None:
+    key, start = dossier["business_key"], dossier["start"]
+    if start["type"] == "bericht":
+        instance_id = engine.start_by_message(start["bericht"], start["variabelen"], key, _member("regionaal-netwerk"))
+    else:
+        instance_id = engine.start(start["proces"], key, start["variabelen"], _member("secretariaat"))
+    for step in dossier["stappen"]:
+        clock.advance(timedelta(days=1))
+        if "bericht" in step:
+            engine.correlate(step["bericht"], key, None, step["variabelen"], _member("secretariaat"))
+            continue
+        task = next((t for t in engine.tasks(instance_id=instance_id) if t.element_id == step["taak"]), None)
+        if task is None:
+            raise CommandError(f"taak {step['taak']} staat niet open")
+        engine.complete(task.id, _member(step["groep"]), step["variabelen"])
+
+
+def _member(group: str) -> Actor:
+    """The demo official of ``group`` (their username is the group's name)."""
+    return Actor.of(group, [group])
