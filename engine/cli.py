@@ -299,7 +299,12 @@ def serve(host: str, port: int) -> None:
     click.echo(f"{len(deployed)} procesdefinities gedeployed; database "
                f"{make_url(engine.db.url).render_as_string(hide_password=True)}")
     if app.config["GROS_DEMO"]:
-        announce_demo(demo.seed_accounts(engine, Path(app.instance_path)), Path(app.instance_path))
+        announce_demo(demo.seed_accounts(engine, demo.FOLDER), demo.FOLDER)
+        started, problems = demo.seed_dossiers(engine)
+        if started:
+            click.echo(f"Demodossiers aangemaakt: {', '.join(started)}")
+        for problem in problems:
+            click.echo(f"let op: {problem}", err=True)
     click.echo(f"GROS werkstroom draait op http://{host}:{port}/ (stoppen met Ctrl+C)")
     waitress.serve(app, host=host, port=port, threads=8, ident="GROS werkstroom")
 
