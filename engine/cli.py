@@ -432,3 +432,11 @@ def bench(quick: bool, as_json: bool) -> None:
         figures = run_all(f"sqlite:///{folder}/bench.db", instances=50 if quick else 300,
                           inbox_sizes=(1_000, 10_000) if quick else (1_000, 100_000))
     emit(as_json, figures, lambda: json.dumps(figures, indent=2, ensure_ascii=False))
+
+
+# Command groups of other packages; imported last because they use the helpers above.
+from engine.api.cli import token  # noqa: E402
+from webhooks.cli import webhooks  # noqa: E402
+
+main.add_command(token)
+main.add_command(webhooks)
