@@ -92,7 +92,7 @@ class serve:
 
     def __init__(self, app) -> None:
         self.server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
 
     def __enter__(self) -> str:
         self.thread.start()
