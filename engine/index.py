@@ -13,7 +13,7 @@ from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from engine.bpmn.runtime import UserTaskView, Workflow
-from engine.clock import parse_instant
+from engine.bpmn.timers import deadline
 from engine.store.models import HumanTask, ProcessInstance, Subscription, SubscriptionValue, TaskCandidate, Timer
 
 MAX_CORRELATION_VALUE = 500
@@ -104,7 +104,7 @@ def _instant(value) -> datetime | None:
         return None
     if isinstance(value, datetime):
         return value
-    return parse_instant(str(value))
+    return deadline(str(value))
 
 
 def _priority(value) -> int:

@@ -6,15 +6,15 @@ builds timers and messages that do not behave as in Camunda; the subclasses here
 
 from __future__ import annotations
 
-from copy import deepcopy
-
 from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
+from SpiffWorkflow.bpmn.parser.event_parsers import ReceiveTaskParser
+from SpiffWorkflow.bpmn.parser.task_parsers import ConditionalGatewayParser, GatewayParser
 from SpiffWorkflow.bpmn.specs.defaults import (
     BoundaryEvent,
-    CallActivity,
     EndEvent,
     IntermediateCatchEvent,
     IntermediateThrowEvent,
+    ReceiveTask,
     StartEvent,
 )
 from SpiffWorkflow.camunda.parser import CamundaParser
@@ -26,10 +26,9 @@ from SpiffWorkflow.camunda.parser.event_parsers import (
     CamundaStartEventParser,
 )
 from SpiffWorkflow.camunda.parser.task_spec import CAMUNDA_MODEL_NS, CallActivityParser, UserTaskParser
-from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.camunda.specs.user_task import UserTask
 
-from . import expressions
+from .specs import GrosCallActivity, GrosInclusiveGateway, GrosMessage, GrosParallelGateway
 from .timers import engine_timer
 
 USER_TASK_ATTRIBUTES = (
@@ -46,21 +45,6 @@ USER_TASK_ATTRIBUTES = (
 )
 
 
-class GrosMessage(MessageEventDefinition):
-    """A Camunda message: the variables it carries become process variables, as in Camunda."""
-
-    def update_task_data(self, my_task) -> None:
-        event = my_task.internal_data.get(self.name) or {}
-        payload, result_var = event.get("payload"), event.get("result_var")
-        if result_var is None and isinstance(payload, dict):
-            my_task.data.update(deepcopy(payload))
-        elif payload is not None:
-            my_task.data[result_var or f"{my_task.task_spec.bpmn_id}_antwoord"] = payload
-
-    def update_internal_data(self, my_task, event) -> None:
-        my_task.internal_data[self.name] = event.payload
-
-
 class _EngineEvents:
     """Mixin for every event parser: clock-aware timers and Camunda message semantics."""
 
@@ -69,7 +53,8 @@ class _EngineEvents:
 
     def parse_message_event(self, message_event):
         parsed = super().parse_message_event(message_event)
-        return GrosMessage(parsed.name, parsed.correlation_properties, parsed.expression, parsed.result_var)
+        return GrosMessage(parsed.name, parsed.correlation_properties, getattr(parsed, "expression", None),
+                           getattr(parsed, "result_var", None))
 
 
 class GrosStartEventParser(_EngineEvents, CamundaStartEventParser):
@@ -89,6 +74,10 @@ class GrosThrowEventParser(_EngineEvents, CamundaIntermediateThrowEventParser):
 
 
 class GrosBoundaryEventParser(_EngineEvents, CamundaBoundaryEventParser):
+    pass
+
+
+class GrosReceiveTaskParser(_EngineEvents, ReceiveTaskParser):
     pass
 
 
@@ -119,34 +108,6 @@ def _form_field(node) -> dict:
     }
 
 
-class GrosCallActivity(CallActivity):
-    """A call activity that passes only the variables its ``camunda:in``/``camunda:out`` map."""
-
-    def __init__(self, wf_spec, bpmn_id, subworkflow_spec, in_mappings=(), out_mappings=(), **kwargs):
-        super().__init__(wf_spec, bpmn_id, subworkflow_spec, **kwargs)
-        self.in_mappings = list(in_mappings)
-        self.out_mappings = list(out_mappings)
-
-    def copy_data(self, my_task, subworkflow) -> None:
-        start = subworkflow.get_next_task(subworkflow.task_tree, skip_subprocesses=True, spec_name="Start")
-        start.set_data(**_mapped(my_task, self.in_mappings, my_task.data))
-
-    def update_data(self, my_task, subworkflow) -> None:
-        my_task.data.update(_mapped(my_task, self.out_mappings, subworkflow.last_task.data))
-
-
-def _mapped(my_task, mappings: list[dict], source: dict) -> dict:
-    result: dict = {}
-    for mapping in mappings:
-        if mapping.get("variables") == "all":
-            result.update(deepcopy(source))
-        elif mapping.get("sourceExpression"):
-            result[mapping["target"]] = expressions.evaluate(mapping["sourceExpression"], source)
-        elif mapping.get("source") in source:
-            result[mapping["target"]] = deepcopy(source[mapping["source"]])
-    return result
-
-
 class GrosCallActivityParser(CallActivityParser):
     def create_task(self):
         task = super().create_task()
@@ -173,4 +134,7 @@ class GrosParser(CamundaParser):
         full_tag("intermediateCatchEvent"): (GrosCatchEventParser, IntermediateCatchEvent),
         full_tag("intermediateThrowEvent"): (GrosThrowEventParser, IntermediateThrowEvent),
         full_tag("boundaryEvent"): (GrosBoundaryEventParser, BoundaryEvent),
+        full_tag("receiveTask"): (GrosReceiveTaskParser, ReceiveTask),
+        full_tag("parallelGateway"): (GatewayParser, GrosParallelGateway),
+        full_tag("inclusiveGateway"): (ConditionalGatewayParser, GrosInclusiveGateway),
     }

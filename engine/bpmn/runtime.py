@@ -14,6 +14,7 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.simple import NoneEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
@@ -141,13 +142,13 @@ class Workflow:
         return [_user_task_view(t) for t in self._in_state(TaskState.READY) if t.task_spec.manual]
 
     def timers(self) -> list[TimerView]:
-        return [view for view in map(_timer_view, self._waiting()) if view is not None]
+        return [view for task in self._waiting() for view in _timer_views(task)]
 
     def messages(self) -> list[MessageView]:
         return [
-            MessageView(str(t.id), t.task_spec.bpmn_id, t.task_spec.event_definition.name)
-            for t in self._waiting()
-            if isinstance(t.task_spec.event_definition, MessageEventDefinition)
+            MessageView(str(task.id), task.task_spec.bpmn_id, definition.name)
+            for task in self._waiting()
+            for definition in _definitions(task, MessageEventDefinition)
         ]
 
     def waiting_at(self) -> list[str]:
@@ -178,9 +179,10 @@ class Workflow:
 
     def deliver_message(self, task_id: str, name: str, variables: dict, now: datetime) -> None:
         task = self._task(task_id)
-        definition = task.task_spec.event_definition
-        if task.state != TaskState.WAITING or getattr(definition, "name", None) != name:
+        matching = [d for d in _definitions(task, MessageEventDefinition) if d.name == name]
+        if task.state != TaskState.WAITING or not matching:
             raise TaskStateError(f"task {task_id} does not wait for message '{name}'")
+        definition = matching[0]
         with clock_at(now):
             event = BpmnEvent(definition, payload={"payload": variables, "result_var": None})
             task.task_spec.catch(task, event)
@@ -299,17 +301,24 @@ def _evaluated(task, extensions: dict) -> dict:
     return result
 
 
-def _timer_view(task) -> TimerView | None:
+def _definitions(task, kind: type) -> list:
+    """The event definitions of ``kind`` a waiting task catches; an event-based gateway holds several."""
     definition = task.task_spec.event_definition
-    if not isinstance(definition, TimerEventDefinition):
-        return None
-    value = definition.details(task).value
-    if isinstance(value, dict):
-        # An exhausted cycle keeps its last "next" until a refresh ends it: nothing left to fire.
-        value = value.get("next") if value.get("cycles") != 0 else None
-    if not value:
-        return None
-    return TimerView(str(task.id), task.task_spec.bpmn_id, task.task_spec.bpmn_name or "", _instant(value))
+    parts = definition.event_definitions if isinstance(definition, MultipleEventDefinition) else [definition]
+    return [part for part in parts if isinstance(part, kind)]
+
+
+def _timer_views(task) -> list[TimerView]:
+    views = []
+    for definition in _definitions(task, TimerEventDefinition):
+        value = definition.details(task).value
+        if isinstance(value, dict):
+            # An exhausted cycle keeps its last "next" until a refresh ends it: nothing left to fire.
+            value = value.get("next") if value.get("cycles") != 0 else None
+        if value:
+            views.append(TimerView(str(task.id), task.task_spec.bpmn_id, task.task_spec.bpmn_name or "",
+                                   _instant(value)))
+    return views
 
 
 def _instant(value: str) -> datetime:

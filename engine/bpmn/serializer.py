@@ -15,7 +15,7 @@ from SpiffWorkflow.camunda.serializer.event_definition import MessageEventDefini
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
-from .parser import GrosMessage
+from .specs import GrosMessage
 from .timers import GrosCycle, GrosDuration, GrosTimeDate
 
 STATE_FORMAT = "gros-1"

@@ -63,6 +63,14 @@ def instant(text: str) -> datetime:
     return moment.astimezone(UTC)
 
 
+def deadline(text: str) -> datetime:
+    """A due date as people write it: a date alone means the end of that day in the business zone."""
+    text = text.strip()
+    if len(text) == 10:
+        return instant(f"{text}T23:59:59")
+    return instant(text)
+
+
 def add_duration(start: datetime, text: str) -> datetime:
     """``start`` plus an ISO 8601 duration: years, months, weeks and days on the business wall clock
     (a P1D deadline keeps its hour across DST), hours/minutes/seconds as elapsed time."""

@@ -276,3 +276,38 @@ def test_listener_sees_audit_events_inside_the_transaction(deployed: Engine):
     deployed.on_events(lambda session, events: seen.extend(e.action for e in events))
     deployed.start("parallel")
     assert seen[:2] == ["instance.started", "element.completed"]
+
+
+def test_a_join_keeps_each_branchs_latest_answer_across_rounds(deployed: Engine):
+    """Round 1: NL ja, VL nee. Round 2: NL nee first, VL ja last — VL's stale copy of akkoord_nl must
+    not win, so the dossier is not agendered."""
+    instance_id = deployed.start("rondes")
+    deployed.complete(only_task(deployed, instance_id, "ministerraad-nl").id, person("ministerraad-nl"),
+                      {"akkoord_nl": "ja"})
+    deployed.complete(only_task(deployed, instance_id, "vlaamse-regering").id, person("vlaamse-regering"),
+                      {"akkoord_vl": "nee"})
+    deployed.complete(only_task(deployed, instance_id, "ministerraad-nl").id, person("ministerraad-nl"),
+                      {"akkoord_nl": "nee"})
+    deployed.complete(only_task(deployed, instance_id, "vlaamse-regering").id, person("vlaamse-regering"),
+                      {"akkoord_vl": "ja"})
+    assert deployed.instance(instance_id).status == "running"
+    assert deployed.variables(instance_id) | {} == {"akkoord_nl": "nee", "akkoord_vl": "ja"}
+
+
+def test_event_based_gateway_waits_for_message_or_timer(deployed: Engine, clock):
+    by_message = deployed.start("wachten", business_key="EB-1")
+    by_timer = deployed.start("wachten", business_key="EB-2")
+    assert {t.instance_id for t in deployed.timers() if t.instance_id} == {by_message, by_timer}
+    deployed.correlate("rapport-ontvangen", business_key="EB-1", variables={"rapport": "klaar"})
+    assert deployed.instance(by_message).waiting_at == ["besluit"]
+    assert [t.instance_id for t in deployed.timers() if t.instance_id] == [by_timer]
+    deployed.correlate("besluit-ontvangen", business_key="EB-1", variables={"besluit": "ja"})
+    assert deployed.instance(by_message).status == "completed"
+    assert deployed.variables(by_message) == {"rapport": "klaar", "besluit": "ja"}  # a receive task's too
+    clock.advance(timedelta(days=31))
+    deployed.fire_due_timers()
+    reminder = only_task(deployed, by_timer)
+    assert reminder.name == "Aanmanen"
+    assert reminder.due_at.isoformat() == "2027-03-01T22:59:59+00:00"  # a date alone: end of that day
+    with pytest.raises(NoMatch):
+        deployed.correlate("rapport-ontvangen", business_key="EB-2")

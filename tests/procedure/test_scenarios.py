@@ -519,13 +519,6 @@ def test_seven_months_without_a_progress_round_asks_the_secretariat(gros: Engine
     assert set(d.open()) == {"Activity_VoortgangRapporteren"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "engine: a parallel join lets the last arriving branch's copy of every variable win (SpiffWorkflow "
-        "task data); Camunda semantics need only the keys a branch changed - see processen/README.md"
-    ),
-)
 def test_resubmitted_accord_uses_each_governments_latest_answer(gros: Engine):
     d = Dossier(gros, "GROS-T-010")
     signaal_en_triage(d)

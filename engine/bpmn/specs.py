@@ -1,0 +1,116 @@
+"""Task specs whose run-time behaviour differs from SpiffWorkflow's where Camunda users expect it."""
+
+from __future__ import annotations
+
+from copy import deepcopy
+
+from SpiffWorkflow.bpmn.specs.defaults import CallActivity, InclusiveGateway, ParallelGateway
+from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition
+from SpiffWorkflow.util.task import TaskState
+
+from . import expressions
+
+
+class GrosMessage(MessageEventDefinition):
+    """A Camunda message: the variables it carries become process variables, as in Camunda."""
+
+    def update_task_data(self, my_task) -> None:
+        event = my_task.internal_data.get(self.name) or {}
+        payload, result_var = event.get("payload"), event.get("result_var")
+        if result_var is None and isinstance(payload, dict):
+            my_task.data.update(deepcopy(payload))
+        elif payload is not None:
+            my_task.data[result_var or f"{my_task.task_spec.bpmn_id}_antwoord"] = payload
+
+    def update_internal_data(self, my_task, event) -> None:
+        my_task.internal_data[self.name] = event.payload
+
+
+class GrosCallActivity(CallActivity):
+    """A call activity that passes only the variables its ``camunda:in``/``camunda:out`` map."""
+
+    def __init__(self, wf_spec, bpmn_id, subworkflow_spec, in_mappings=(), out_mappings=(), **kwargs):
+        super().__init__(wf_spec, bpmn_id, subworkflow_spec, **kwargs)
+        self.in_mappings = list(in_mappings)
+        self.out_mappings = list(out_mappings)
+
+    def copy_data(self, my_task, subworkflow) -> None:
+        start = subworkflow.get_next_task(subworkflow.task_tree, skip_subprocesses=True, spec_name="Start")
+        start.set_data(**_mapped(self.in_mappings, my_task.data))
+
+    def update_data(self, my_task, subworkflow) -> None:
+        my_task.data.update(_mapped(self.out_mappings, subworkflow.last_task.data))
+
+
+def _mapped(mappings: list[dict], source: dict) -> dict:
+    result: dict = {}
+    for mapping in mappings:
+        if mapping.get("variables") == "all":
+            result.update(deepcopy(source))
+        elif mapping.get("sourceExpression"):
+            result[mapping["target"]] = expressions.evaluate(mapping["sourceExpression"], source)
+        elif mapping.get("source") in source:
+            result[mapping["target"]] = deepcopy(source[mapping["source"]])
+    return result
+
+
+class _BranchMergingJoin:
+    """At a join, each branch contributes only the variables it changed since the fork.
+
+    SpiffWorkflow copies every branch's whole data over the others, so the last branch to arrive
+    restores stale values of variables another branch changed (a loop that re-asks two governments
+    would keep the first round's answer). Camunda keeps one set of process variables; merging the
+    changes per branch gives the same result."""
+
+    def _run_hook(self, my_task):
+        previous = _previous_activation(my_task)
+        others = [
+            t for t in my_task.workflow.tasks.values()
+            if t.task_spec == self and t.has_state(TaskState.FINISHED_MASK) and not my_task.is_descendant_of(t)
+            and (previous is None or t.is_descendant_of(previous))
+        ]
+        branches = [t.parent for t in sorted(others, key=lambda t: t.last_state_change)] + [my_task.parent]
+        base = _fork(branches).data
+        merged = deepcopy(base)
+        for branch in branches:
+            merged.update({k: deepcopy(v) for k, v in branch.data.items() if k not in base or base[k] != v})
+            for key in [k for k in base if k not in branch.data]:
+                merged.pop(key, None)
+        for task in others:
+            if task.has_state(TaskState.COMPLETED):
+                task._drop_children(force=True)
+        my_task.data = merged
+        return True
+
+
+def _previous_activation(my_task):
+    """This join's last firing before the current one (in a loop): branches older than it are spent."""
+    task = my_task.parent
+    while task is not None and task.task_spec != my_task.task_spec:
+        task = task.parent
+    return task
+
+
+def _fork(branches: list):
+    """The latest task every branch descends from: where their data last was one."""
+    ancestors = []
+    task = branches[0]
+    while task is not None:
+        ancestors.append(task)
+        task = task.parent
+    common = set(ancestors)
+    for branch in branches[1:]:
+        lineage, task = set(), branch
+        while task is not None:
+            lineage.add(task)
+            task = task.parent
+        common &= lineage
+    return next(task for task in ancestors if task in common)
+
+
+class GrosParallelGateway(_BranchMergingJoin, ParallelGateway):
+    pass
+
+
+class GrosInclusiveGateway(_BranchMergingJoin, InclusiveGateway):
+    pass
