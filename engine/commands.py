@@ -232,7 +232,8 @@ class Engine:
         now = self.now()
         with self._transaction() as session:
             instance, task = self._locked_task(session, task_id)
-            if action == "task.claimed" and task.assignee and task.assignee != actor.user and _is_candidate(task, actor):
+            claimed_by_other = task.assignee and task.assignee != actor.user
+            if action == "task.claimed" and claimed_by_other and _is_candidate(task, actor):
                 raise Conflict(f"taak is al geclaimd door {task.assignee}")
             _authorize(task, actor, allow_claimed=action != "task.claimed")
             if to is not None and not _is_candidate(task, to):
