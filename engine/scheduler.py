@@ -98,7 +98,8 @@ class TimerRunner:
             ids = [i for i in ids if i not in fired_here]
             if not ids:
                 return result
-            outcomes = list(self._map(partial(self._fire, now=moment), ids))
+            # Without a fixed ``now`` each timer fires at the clock's time when its turn comes.
+            outcomes = list(self._map(partial(self._fire, now=now), ids))
             for timer_id, (outcome, error) in zip(ids, outcomes, strict=True):
                 setattr(result, outcome, getattr(result, outcome) + 1)
                 if outcome == "fired":
@@ -127,7 +128,7 @@ class TimerRunner:
     def _map(self, function: Callable[[int], bool], ids: list[int]):
         return self._pool.map(function, ids) if self._pool else map(function, ids)
 
-    def _fire(self, timer_id: int, now: datetime) -> tuple[str, str | None]:
+    def _fire(self, timer_id: int, now: datetime | None) -> tuple[str, str | None]:
         """("fired" | "passed" | "failed" | "retry", error): passed means gone or held by another node."""
         try:
             return ("fired" if self.engine.fire_timer(timer_id, now, skip_locked=True) else "passed"), None
@@ -136,7 +137,7 @@ class TimerRunner:
             return "retry", str(error.orig or error)
         except Exception as error:
             log.exception("timer %s failed", timer_id)
-            self._postpone(timer_id, error, now)
+            self._postpone(timer_id, error, now or self.engine.now())
             return "failed", f"{type(error).__name__}: {error}"
 
     def _postpone(self, timer_id: int, error: Exception, now: datetime) -> None:
