@@ -28,6 +28,7 @@ PARTS: list[str] = [
     "engine.inbox",
     "engine.intake",
     "engine.admin",
+    "engine.planning",
 ]
 
 MIN_SECRET_KEY = 32
