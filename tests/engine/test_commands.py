@@ -67,8 +67,8 @@ def test_start_and_complete_through_gateway_with_camunda_condition(deployed: Eng
 
 def test_a_no_from_either_side_takes_the_default_flow(deployed: Engine):
     instance_id = deployed.start("parallel")
-    deployed.complete(only_task(deployed, instance_id, "grensregio-nl").id, person("grensregio-nl"), {"besluit_nl": "ja"})
-    deployed.complete(only_task(deployed, instance_id, "grensregio-vl").id, person("grensregio-vl"), {"besluit_vl": "nee"})
+    for group, answer in (("grensregio-nl", {"besluit_nl": "ja"}), ("grensregio-vl", {"besluit_vl": "nee"})):
+        deployed.complete(only_task(deployed, instance_id, group).id, person(group), answer)
     assert steps(deployed, instance_id)[-1] == "gestopt"
 
 
