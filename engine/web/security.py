@@ -79,6 +79,9 @@ def _check_csrf() -> None:
 
 def _exempt() -> bool:
     blueprints = current_app.blueprints
+    if request.url_rule is None:  # no route matched (unknown path, wrong method): judge by URL prefix
+        return any(getattr(b, "csrf_exempt", False) and b.url_prefix and request.path.startswith(b.url_prefix + "/")
+                   for b in blueprints.values())
     return any(getattr(blueprints.get(name), "csrf_exempt", False) for name in request.blueprints)
 
 
