@@ -29,6 +29,8 @@ PARTS: list[str] = [
     "engine.intake",
     "engine.admin",
     "engine.planning",
+    "engine.api",
+    "webhooks",
 ]
 
 MIN_SECRET_KEY = 32
