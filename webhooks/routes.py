@@ -4,24 +4,29 @@ from __future__ import annotations
 
 import json
 import logging
+from pathlib import Path
 
 from flask import Blueprint, Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
-from engine.api.problems import API_VERSION, PROBLEM_TYPE, problem
-from engine.commands import Engine
+from engine.api.problems import API_VERSION, PROBLEM_TYPE, http_problem, problem
+from engine.web.errors import handle_under
+from engine.web.security import csrf_exempt
 from webhooks.inbound import Receiver
-from webhooks.sources import Source, load_sources
+from webhooks.sources import load_sources
 
 EXTENSION = "gros.webhooks"
 log = logging.getLogger(__name__)
 blueprint = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 
 
-def init_app(app: Flask, engine: Engine, sources: dict[str, Source] | None = None) -> None:
-    """Receive webhooks for ``engine``; sources from the configured folder unless given."""
-    app.extensions[EXTENSION] = Receiver(engine, load_sources() if sources is None else sources)
-    app.register_blueprint(blueprint)
+def init_app(app: Flask) -> None:
+    """Receive webhooks for the app's engine, from the sources in ``GROS_WEBHOOK_SOURCES`` (app config
+    or environment; ``webhooks/bronnen/`` by default). Signed, so no CSRF token."""
+    folder = app.config.get("GROS_WEBHOOK_SOURCES")
+    app.extensions[EXTENSION] = Receiver(app.extensions["gros.engine"], load_sources(Path(folder) if folder else None))
+    app.register_blueprint(csrf_exempt(blueprint))
+    handle_under(app, "/webhooks/", http_problem)
 
 
 @blueprint.post("/<source>")
@@ -43,7 +48,7 @@ def receive(source: str) -> Response:
 @blueprint.errorhandler(Exception)
 def _unexpected(error: Exception) -> Response:
     if isinstance(error, HTTPException):
-        return problem(error.code or 500, error.name, error.description)
+        return http_problem(error)
     log.exception("onverwachte fout bij webhook %s", request.path)
     return problem(500, "Interne fout", "de fout is vastgelegd; de afzender mag later opnieuw afleveren")
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from flask import Response, request
 from jsonschema import ValidationError
+from werkzeug.exceptions import HTTPException
 
 from engine.errors import CommandError
 
@@ -51,6 +52,12 @@ def problem(status: int, title: str, detail: str | None = None, invalid: list[In
             headers: dict | None = None) -> Response:
     text = json.dumps(problem_body(status, title, detail, invalid), ensure_ascii=False)
     return Response(text, status, headers={**(headers or {}), "API-Version": API_VERSION}, mimetype=PROBLEM_TYPE)
+
+
+def http_problem(error: HTTPException) -> Response:
+    """An HTTP error raised before or outside a view (unknown path, wrong method, too large)."""
+    allow = error.get_response().headers.get("Allow")
+    return problem(error.code or 500, error.name, error.description, headers={"Allow": allow} if allow else None)
 
 
 def from_command_error(error: CommandError) -> Response:

@@ -11,11 +11,13 @@ from werkzeug.exceptions import HTTPException
 
 from engine.api import definitions, instances, messages, tasks
 from engine.api.access import EXTENSION
-from engine.api.problems import API_VERSION, BadInput, from_command_error, problem
+from engine.api.problems import API_VERSION, BadInput, from_command_error, http_problem, problem
 from engine.api.spec import Api, Call, Routes, Unauthorized, obj
 from engine.api.tokens import actor_for_token
 from engine.commands import Engine
 from engine.errors import CommandError
+from engine.web.errors import handle_under
+from engine.web.security import csrf_exempt
 from webhooks import api as webhook_admin
 
 PREFIX = "/api/v1"
@@ -37,11 +39,10 @@ def build_api(engine: Engine) -> Api:
                lambda token: actor_for_token(engine, token))
 
 
-def init_app(app: Flask, engine: Engine) -> None:
-    """Serve the API for ``engine`` in ``app``."""
-    app.extensions[EXTENSION] = engine
-    api = build_api(engine)
-    blueprint = api.blueprint("api", PREFIX)
+def init_app(app: Flask) -> None:
+    """Serve the API for the app's engine: bearer tokens instead of sessions, so no CSRF token."""
+    api = build_api(app.extensions[EXTENSION])
+    blueprint = csrf_exempt(api.blueprint("api", PREFIX))
     document = json.dumps(api.document(), ensure_ascii=False)
     blueprint.add_url_rule("/openapi.json", "openapi", lambda: Response(document, mimetype="application/json"))
     blueprint.before_request(_limit_size)
@@ -53,7 +54,7 @@ def init_app(app: Flask, engine: Engine) -> None:
         headers={"WWW-Authenticate": 'Bearer realm="gros"'}))
     blueprint.register_error_handler(Exception, _unexpected)
     app.register_blueprint(blueprint)
-    app.register_error_handler(HTTPException, _http_error)
+    handle_under(app, PREFIX + "/", http_problem)
 
 
 def _limit_size() -> None:
@@ -67,17 +68,9 @@ def _version_header(response: Response) -> Response:
 
 def _unexpected(error: Exception) -> Response:
     if isinstance(error, HTTPException):
-        return _http_error(error)
+        return http_problem(error)
     log.exception("onverwachte fout in %s %s", request.method, request.path)
     return problem(500, "Interne fout", "de fout is vastgelegd; probeer later opnieuw")
-
-
-def _http_error(error: HTTPException) -> Response | HTTPException:
-    """Routing errors (unknown path, wrong method, too large) under the API as problem details too."""
-    if not request.path.startswith((PREFIX + "/", "/webhooks/")):
-        return error
-    allow = error.get_response().headers.get("Allow")
-    return problem(error.code or 500, error.name, error.description, headers={"Allow": allow} if allow else None)
 
 
 DESCRIPTION = """REST-API van GROS werkstroom, naar het model van de Camunda 7 REST API en de Nederlandse
