@@ -13,17 +13,17 @@ from pathlib import Path
 
 import pytest
 import requests
+from argon2 import PasswordHasher
 from flask import Flask
 from standardwebhooks import Webhook
 from werkzeug.serving import make_server
 
+from engine import accounts
 from engine.accounts import create_account
-from engine.api import web
 from engine.api.tokens import create_token
+from engine.app import create_app
 from engine.commands import Engine
-from webhooks import routes
 from webhooks.admin import add_secret
-from webhooks.sources import load_sources
 
 DATA = Path(__file__).parent / "data"
 SHARED = Path(__file__).parents[1] / "data" / "bpmn"
@@ -68,10 +68,14 @@ class Site:
 
 
 def make_app(engine: Engine, sources_folder: Path = DATA / "bronnen") -> Flask:
-    app = Flask("gros-test")
-    web.init_app(app, engine)
-    routes.init_app(app, engine, load_sources(sources_folder))
-    return app
+    """The real web app (``create_app``), on the test's engine and webhook sources."""
+    return create_app({"GROS_ENGINE": engine, "SECRET_KEY": "s" * 48, "GROS_WEBHOOK_SOURCES": str(sources_folder)})
+
+
+@pytest.fixture(autouse=True)
+def quick_password_hashing(monkeypatch) -> None:
+    """Real argon2 with its cheapest parameters; production's cost would make every test slow."""
+    monkeypatch.setattr(accounts, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 @pytest.fixture
