@@ -1,0 +1,8 @@
+# One image for every GROS service: the web app (gunicorn), the scheduler and the one-shot migration.
+FROM python:3.11-slim
+ENV PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+WORKDIR /app
+COPY . .
+RUN pip install -e . "gunicorn>=22"
+EXPOSE 8000
+CMD ["gunicorn", "--workers", "2", "engine.app:create_app()"]
