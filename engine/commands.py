@@ -30,6 +30,7 @@ from engine.store.models import (
     Deployment,
     HumanTask,
     Incident,
+    Position,
     ProcessDefinition,
     ProcessInstance,
     Resource,
@@ -623,6 +624,11 @@ class Engine:
         with self.db.reading() as session:
             return list(session.scalars(query))
 
+    def positions(self, instance_id: str) -> list[Position]:
+        with self.db.reading() as session:
+            return list(session.scalars(select(Position).where(Position.instance_id == instance_id)
+                                        .order_by(Position.process_key, Position.element_id)))
+
     def history(self, instance_id: str) -> list[AuditEvent]:
         with self.db.reading() as session:
             return list(session.scalars(
@@ -846,7 +852,7 @@ def _audit_steps(session, instance_id: str, now: datetime, workflow: Workflow) -
     for step in workflow.steps:
         if step.kind != "UserTask":
             _audit(session, instance_id, now, SYSTEM, "element.completed", step.element_id, step.name,
-                   data={"type": step.kind})
+                   data={"type": step.kind, "process": step.process_key})
     workflow.steps.clear()
 
 

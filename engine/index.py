@@ -14,11 +14,19 @@ from sqlalchemy.orm import Session
 
 from engine.bpmn.runtime import UserTaskView, Workflow
 from engine.bpmn.timers import deadline
-from engine.store.models import HumanTask, ProcessInstance, Subscription, SubscriptionValue, TaskCandidate, Timer
+from engine.store.models import (
+    HumanTask,
+    Position,
+    ProcessInstance,
+    Subscription,
+    SubscriptionValue,
+    TaskCandidate,
+    Timer,
+)
 
 MAX_CORRELATION_VALUE = 500
 TASKS, CANDIDATES, TIMERS = HumanTask.__table__, TaskCandidate.__table__, Timer.__table__
-SUBSCRIPTIONS, VALUES = Subscription.__table__, SubscriptionValue.__table__
+SUBSCRIPTIONS, VALUES, POSITIONS = Subscription.__table__, SubscriptionValue.__table__, Position.__table__
 
 
 def rewrite(session: Session, instance: ProcessInstance, workflow: Workflow, now: datetime) -> None:
@@ -26,11 +34,12 @@ def rewrite(session: Session, instance: ProcessInstance, workflow: Workflow, now
     _rewrite_tasks(connection, instance, workflow, now)
     _rewrite_timers(connection, instance, workflow)
     _rewrite_subscriptions(connection, instance, workflow)
+    _rewrite_positions(connection, instance, workflow, now)
 
 
 def clear(session: Session, instance_id: str) -> None:
     connection = session.connection()
-    for table in (TASKS, TIMERS, SUBSCRIPTIONS):
+    for table in (TASKS, TIMERS, SUBSCRIPTIONS, POSITIONS):
         connection.execute(delete(table).where(table.c.instance_id == instance_id))
 
 
@@ -156,6 +165,21 @@ def _rewrite_values(connection: Connection, subscription_id: int, values: dict[s
         connection.execute(
             insert(VALUES), [{"subscription_id": subscription_id, "name": k, "value": v} for k, v in values.items()]
         )
+
+
+def _rewrite_positions(connection: Connection, instance: ProcessInstance, workflow: Workflow, now: datetime) -> None:
+    """Tokens that stay keep their arrival time; new ones arrive now."""
+    wanted = {(p.process_key, p.element_id) for p in workflow.positions()}
+    stored = set(connection.execute(select(POSITIONS.c.process_key, POSITIONS.c.element_id)
+                                    .where(POSITIONS.c.instance_id == instance.id)).all())
+    for process_key, element_id in stored - wanted:
+        connection.execute(delete(POSITIONS).where(POSITIONS.c.instance_id == instance.id,
+                                                   POSITIONS.c.process_key == process_key,
+                                                   POSITIONS.c.element_id == element_id))
+    arrived = [{"instance_id": instance.id, "process_key": process_key, "element_id": element_id,
+                "definition_id": instance.definition_id, "since": now} for process_key, element_id in wanted - stored]
+    if arrived:
+        connection.execute(insert(POSITIONS), arrived)
 
 
 def correlation_values(data: dict) -> dict[str, str]:

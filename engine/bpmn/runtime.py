@@ -87,6 +87,15 @@ class ElementRun:
     element_id: str
     name: str
     kind: str
+    process_key: str
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a token stands: a waiting element, or a call activity/subprocess whose process runs."""
+
+    process_key: str
+    element_id: str
 
 
 class Workflow:
@@ -157,6 +166,13 @@ class Workflow:
         errored = [t.task_spec.bpmn_id for t in self._in_state(TaskState.ERROR)]
         return sorted(set(ready + waiting + errored))
 
+    def positions(self) -> list[Position]:
+        """Every element a token stands on, in the process (or called process) that owns it."""
+        tasks = [t for t in self._in_state(TaskState.READY) if t.task_spec.manual]
+        tasks += self._waiting() + self._in_state(TaskState.ERROR) + self._in_state(TaskState.STARTED)
+        found = {Position(t.workflow.spec.name, t.task_spec.bpmn_id) for t in tasks if t.task_spec.bpmn_id}
+        return sorted(found, key=lambda p: (p.process_key, p.element_id))
+
     def _in_state(self, state: int) -> list:
         """Tasks in a state, from the flat task maps: cheaper than walking a long history's tree."""
         workflows = [self.inner, *self.inner.subprocesses.values()]
@@ -169,13 +185,12 @@ class Workflow:
         return self._task(task_id).data
 
     # --- acting ------------------------------------------------------------------------------
-    def complete_user_task(self, task_id: str, variables: dict, now: datetime) -> ElementRun:
+    def complete_user_task(self, task_id: str, variables: dict, now: datetime) -> None:
         task = self._task(task_id)
         self.user_task(task_id)
         with clock_at(now):
             task.data.update(variables)
             self._run_task(task)
-        return ElementRun(task.task_spec.bpmn_id, task.task_spec.bpmn_name or "", "userTask")
 
     def deliver_message(self, task_id: str, name: str, variables: dict, now: datetime) -> None:
         task = self._task(task_id)
@@ -235,7 +250,8 @@ class Workflow:
     def _record(self, task) -> None:
         spec = task.task_spec
         if getattr(spec, "bpmn_id", None):
-            self.steps.append(ElementRun(spec.bpmn_id, spec.bpmn_name or "", spec.__class__.__name__))
+            self.steps.append(ElementRun(spec.bpmn_id, spec.bpmn_name or "", spec.__class__.__name__,
+                                         task.workflow.spec.name))
 
     def _task(self, task_id: str):
         try:

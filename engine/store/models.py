@@ -188,6 +188,19 @@ class SubscriptionValue(Base):
     __table_args__ = (Index("ix_subscription_value_lookup", "name", "value"),)
 
 
+class Position(Base):
+    """Where an instance's tokens stand (per process, so called processes count too) and since when:
+    the monitor's token counts and "age in this step" come from here, not from instance state."""
+
+    __tablename__ = "position"
+    instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), primary_key=True)
+    process_key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    element_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"))
+    since: Mapped[datetime]
+    __table_args__ = (Index("ix_position_element", "process_key", "element_id"),)
+
+
 class AuditEvent(Base):
     """Append-only: who did what, when, to which instance and task, with the data entered."""
 

@@ -311,3 +311,15 @@ def test_event_based_gateway_waits_for_message_or_timer(deployed: Engine, clock)
     assert reminder.due_at.isoformat() == "2027-03-01T22:59:59+00:00"  # a date alone: end of that day
     with pytest.raises(NoMatch):
         deployed.correlate("rapport-ontvangen", business_key="EB-2")
+
+
+def test_positions_show_where_tokens_stand_in_called_processes_and_since_when(deployed: Engine, clock):
+    instance_id = deployed.start("ouder", variables={"land": "VL", "niveau": 2})
+    clock.advance(timedelta(hours=1))
+    positions = deployed.positions(instance_id)
+    assert {(p.process_key, p.element_id) for p in positions} == {("ouder", "roep"), ("kind", "beslis")}
+    deployed.complete(only_task(deployed, instance_id).id, person("hoofd-van-dienst-vl"), {"uitkomst": "ok"})
+    [after] = deployed.positions(instance_id)
+    assert (after.process_key, after.element_id, after.since) == ("ouder", "na", clock.now())
+    completed = [e for e in deployed.history(instance_id) if e.action == "element.completed"]
+    assert ("kind", "keinde") in {(e.data["process"], e.element_id) for e in completed}
