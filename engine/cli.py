@@ -8,6 +8,7 @@ import socket
 import sys
 import tempfile
 from collections.abc import Callable
+from datetime import datetime
 from functools import wraps
 from pathlib import Path
 from typing import Any
@@ -16,8 +17,9 @@ import click
 import waitress
 from sqlalchemy.engine import make_url
 
-from engine import accounts, demo
+from engine import accounts, demo, meetings, radar
 from engine.app import ConfigurationError, create_app
+from engine.business_calendar import ZONES, to_local
 from engine.clock import FixedClock, parse_instant
 from engine.commands import Actor, Engine
 from engine.errors import CommandError, InvalidData
@@ -440,3 +442,94 @@ from webhooks.cli import webhooks  # noqa: E402
 
 main.add_command(token)
 main.add_command(webhooks)
+
+
+@main.group()
+def meeting() -> None:
+    """The meeting calendar: half-yearly bilateral meetings and the Vlaams-Nederlandse Top."""
+
+
+@meeting.command("plan")
+@click.argument("when")
+@click.option("--kind", type=click.Choice(list(meetings.KINDS)), default="bilateraal", show_default=True)
+@click.option("--title")
+@click.option("--side", type=click.Choice(list(ZONES)), default="VL", show_default=True,
+              help="Whose local time WHEN is in (Brussels or Amsterdam).")
+@click.option("--lead-time", default=meetings.DEFAULT_LEAD_TIME, show_default=True,
+              help="ISO 8601 duration before the meeting when reports are asked.")
+@click.option("--report-before", default=meetings.DEFAULT_REPORT_BEFORE, show_default=True,
+              help="ISO 8601 duration before the meeting when reports are due.")
+@with_user
+@json_option
+@refusals
+def meeting_plan(when, kind, title, side, lead_time, report_before, user, groups, as_json) -> None:
+    """Plan a meeting at WHEN, local time (e.g. 2027-05-20T10:00)."""
+    try:
+        held = datetime.fromisoformat(when)
+    except ValueError as error:
+        raise click.BadParameter(f"'{when}' is geen datum en uur zoals 2027-05-20T10:00") from error
+    row = meetings.plan(open_engine(), kind, held, actor(user, groups), title, ZONES[side], lead_time, report_before)
+    emit(as_json, meeting_json(row), lambda: f"{row.id}  {row.title}: rapporten gevraagd vanaf "
+                                             f"{to_local(row.request_at, row.zone):%d-%m-%Y %H:%M}")
+
+
+@meeting.command("list")
+@click.option("--all", "include_past", is_flag=True, help="Past meetings too.")
+@json_option
+@refusals
+def meeting_list(include_past: bool, as_json: bool) -> None:
+    """List planned meetings."""
+    rows = meetings.calendar(open_engine(), include_past)
+    emit(as_json, [meeting_json(m) for m in rows], lambda: "\n".join(
+        f"{m.id}  {to_local(m.held_at, m.zone):%d-%m-%Y %H:%M}  {m.title}"
+        f"{'  agenda klaar' if m.agenda_ready_at else '  rapporten gevraagd' if m.requested_at else ''}"
+        for m in rows) or "geen overleg gepland")
+
+
+@meeting.command("agenda")
+@click.argument("meeting_id", type=int)
+@json_option
+@refusals
+def meeting_agenda(meeting_id: int, as_json: bool) -> None:
+    """Show a meeting's agenda: every agendered dossier with its report and judgement."""
+    found = meetings.agenda(open_engine(), meeting_id)
+    items = [{"business_key": i.business_key, "title": i.title, "status": i.status, "report": i.report,
+              "judgement": i.judgement} for i in found.items]
+    emit(as_json, meeting_json(found.meeting) | {"items": items}, lambda: "\n".join(
+        [found.meeting.title] + [f"  {i['business_key'] or ''}  {i['status']}  {i['title'] or ''}" for i in items]))
+
+
+@meeting.command("cancel")
+@click.argument("meeting_id", type=int)
+@with_user
+@refusals
+def meeting_cancel(meeting_id: int, user, groups) -> None:
+    """Take a meeting off the calendar (before its reports are asked)."""
+    meetings.cancel(open_engine(), meeting_id, actor(user, groups))
+    click.echo("geschrapt")
+
+
+def meeting_json(row) -> dict:
+    return {"id": row.id, "kind": row.kind, "title": row.title, "held_at": row.held_at.isoformat(),
+            "zone": row.zone, "request_at": row.request_at.isoformat(),
+            "report_deadline": row.report_deadline.isoformat(),
+            "requested_at": row.requested_at.isoformat() if row.requested_at else None,
+            "agenda_ready_at": row.agenda_ready_at.isoformat() if row.agenda_ready_at else None}
+
+
+@main.command()
+@click.option("--refresh", is_flag=True, help="Recompute the flags now instead of showing the scheduler's last run.")
+@now_option
+@json_option
+@refusals
+def stalls(refresh: bool, now: str | None, as_json: bool) -> None:
+    """Dossiers the stall radar flags: overdue tasks, or no task completed for GROS_STALL_AFTER."""
+    engine = open_engine(now)
+    if refresh:
+        radar.refresh(engine)
+    rows = radar.flags(engine)
+    emit(as_json, [{"instance_id": f.instance_id, "business_key": f.business_key, "reason": f.reason,
+                    "since": f.since.isoformat(), "side": f.side, "waiting_on": f.waiting_on,
+                    "task": f.task_name} for f in rows],
+         lambda: "\n".join(f"{f.since:%d-%m-%Y}  {f.reason:<18} {f.business_key or f.instance_id}  "
+                           f"{f.side or '-'}  {', '.join(f.waiting_on)}" for f in rows) or "geen stilstand")
