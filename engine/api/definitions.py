@@ -91,7 +91,9 @@ def get_latest_definition_xml(call: Call, key: str) -> dict:
 
 
 @routes.operation("POST", "/process-definition/key/{key}/start", "Start de nieuwste versie van een proces.",
-                  body=START, ok=(200, INSTANCE), errors=(404, 409))
+                  body=START, ok=(200, INSTANCE), errors=(404, 409), links={
+                      "Instantie": ("getInstance", "$response.body#/id"),
+                      "Historiek": ("getInstanceHistory", "$response.body#/id")})
 def start_process(call: Call, key: str) -> dict:
     variables, problems = plain(call.body.get("variables", {}), "body/variables")
     if problems:

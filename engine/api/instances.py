@@ -72,7 +72,8 @@ def set_instance_suspended(call: Call, id: str) -> None:
 @routes.operation("GET", "/incident", "Incidenten (management en secretariaat).",
                   params=[Param("processInstanceId", TEXT, "Van deze instantie."),
                           Param("open", {"type": "boolean"}, "Alleen niet-opgeloste.")],
-                  ok=(200, array(INCIDENT)), errors=(403,))
+                  ok=(200, array(INCIDENT)), errors=(403,),
+                  links={"Opnieuw": ("retryIncident", "$response.body#/0/id")})
 def list_incidents(call: Call) -> list[dict]:
     require_overseer(call.actor)
     rows = current_engine().incidents(call.query.get("processInstanceId"), call.query.get("open", False))

@@ -73,6 +73,7 @@ class Operation:
     ok: tuple[int, dict | None]
     errors: tuple[int, ...]
     public: bool
+    links: dict[str, tuple[str, str]]
     validator: Draft202012Validator | None = field(default=None, repr=False)
 
 
@@ -86,14 +87,17 @@ class Routes:
     def operation(self, method: str, path: str, summary: str, *, params: Iterable[Param] = (),
                   body: dict | None = None, multipart: dict | None = None,
                   ok: tuple[int, dict | None] = (200, None), errors: Iterable[int] = (),
-                  public: bool = False, path_schemas: dict[str, dict] | None = None) -> Callable:
-        """Declare an operation; path parameters are text unless ``path_schemas`` says otherwise."""
+                  public: bool = False, path_schemas: dict[str, dict] | None = None,
+                  links: dict[str, tuple[str, str]] | None = None) -> Callable:
+        """Declare an operation; path parameters are text unless ``path_schemas`` says otherwise.
+        ``links`` (OpenAPI links: name → operationId, runtime expression for its ``id``) tell clients
+        and Schemathesis where the next call's identifier comes from."""
         def register(handler: Callable) -> Callable:
             path_params = [Param(n, (path_schemas or {}).get(n, PATH_TEXT), n, "path")
                            for n in re.findall(r"{(\w+)}", path)]
             self.operations.append(Operation(
                 method, path, _camel(handler.__name__), summary, self.tag, handler, [*path_params, *params], body,
-                multipart, ok, tuple(errors), public))
+                multipart, ok, tuple(errors), public, links or {}))
             return handler
         return register
 
@@ -199,6 +203,9 @@ ERROR_TEXT = {400: "Ongeldige invoer; invalidParams noemt elke fout.", 401: "Gee
 def _describe(op: Operation) -> dict:
     status, schema = op.ok
     responses = {str(status): _ok_response(schema)}
+    if op.links:
+        responses[str(status)]["links"] = {name: {"operationId": target, "parameters": {"id": expression}}
+                                           for name, (target, expression) in op.links.items()}
     errors = set(op.errors) | ({400} if op.params or op.body or op.multipart else set())
     errors |= set() if op.public else {401}
     for code in sorted(errors):

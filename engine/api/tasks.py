@@ -19,7 +19,10 @@ PAGING = [Param("firstResult", {"type": "integer", "minimum": 0, "maximum": 10**
                           Param("candidateUser", TEXT, "Kandidaatgebruiker."),
                           Param("assignee", TEXT, "Toegewezen aan."),
                           Param("processInstanceId", TEXT, "Van deze procesinstantie."), *PAGING],
-                  ok=(200, array(TASK)))
+                  ok=(200, array(TASK)), links={
+                      "Taak": ("getTask", "$response.body#/0/id"), "Claimen": ("claimTask", "$response.body#/0/id"),
+                      "Vrijgeven": ("unclaimTask", "$response.body#/0/id"),
+                      "Afronden": ("completeTask", "$response.body#/0/id")})
 def list_tasks(call: Call) -> list[dict]:
     q = call.query
     rows = current_engine().tasks(
