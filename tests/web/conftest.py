@@ -146,16 +146,21 @@ def chromium():
 
 
 @pytest.fixture
-def browser_page(chromium):
+def console_errors() -> list[str]:
+    """What the browser reported as errors; a test that provokes one on purpose removes it."""
+    return []
+
+
+@pytest.fixture
+def browser_page(chromium, console_errors):
     """A fresh browser context; console errors (CSP violations among them) fail the test at the end."""
     context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="nl-BE")
     page = context.new_page()
-    problems: list[str] = []
-    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on("console", lambda message: console_errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: console_errors.append(str(error)))
     yield page
     context.close()
-    assert not problems, f"browser console errors: {problems}"
+    assert not console_errors, f"browser console errors: {console_errors}"
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,214 @@
+"""The inbox in a real browser — Debian's chromium driven by Playwright — against the app served over
+real HTTP, on the real GROS models in processen/ and formulieren/. axe-core checks every page it visits
+(no serious or critical violations); screenshots go to test-output/."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from .conftest import PASSWORD, ROOT
+
+MODELS = [ROOT / "processen", ROOT / "formulieren"]
+AXE = ROOT / "tests" / "vendor" / "axe.min.js"
+REFUSED = "Failed to load resource: the server responded with a status of 400 (BAD REQUEST)"  # a page with errors
+SIGNAL = {
+    "titel": "Grensoverschrijdend openbaar vervoer: bus Hulst – Sint-Niklaas",
+    "omschrijving": "De busverbinding over de grens valt weg bij elke nieuwe concessie.",
+    "melder": "egts-linieland-van-waas-en-hulst", "melder_contact": "", "thema": "mobiliteit",
+    "betrokken_regelgeving": "Wet personenvervoer 2000 (NL); decreet basisbereikbaarheid (VL)",
+}
+
+
+def decided(engine, instance_id: str, element_id: str) -> list[dict]:
+    """What completing ``element_id`` recorded in the audit trail, once per completion."""
+    return [e.data for e in engine.history(instance_id) if e.action == "task.completed" and e.element_id == element_id]
+
+
+def open_task(engine, instance_id: str, element_id: str):
+    return next(t for t in engine.tasks(instance_id=instance_id) if t.element_id == element_id)
+
+
+@pytest.fixture
+def selection(app, engine, people) -> str:
+    """A dossier at the paritaire selectie: the Dutch and the Flemish decision both wait."""
+    engine.deploy(MODELS)
+    secretariaat = people["sec"]
+    instance_id = engine.start("gros-dossier", "GROS-2027-001", {}, secretariaat)
+    proposal = {"selectie_voorstel": "Selecteren: dagelijks honderden reizigers getroffen.",
+                "selectie_overleg_datum": "2027-01-21"}
+    steps = [("Activity_SignaalRegistreren", SIGNAL),
+             ("Activity_Triage", {"triage_besluit": "ja", "triage_toelichting": "Structurele belemmering."}),
+             ("Activity_SelectievoorstelVoorbereiden", proposal)]
+    for element_id, variables in steps:
+        engine.complete(open_task(engine, instance_id, element_id).id, secretariaat, variables)
+    return instance_id
+
+
+class Visit:
+    """One person's browser session against the live server, with axe and screenshots on the way."""
+
+    def __init__(self, page, base: str, folder: Path) -> None:
+        self.page, self.base, self.folder = page, base, folder
+
+    def log_in(self, username: str) -> None:
+        self.page.goto(f"{self.base}/inloggen")
+        self.page.get_by_label("Gebruikersnaam").fill(username)
+        self.page.get_by_label("Wachtwoord").fill(PASSWORD)
+        self.page.get_by_role("button", name="Inloggen").click()
+        self.page.wait_for_url(f"{self.base}/taken")
+
+    def log_out(self) -> None:
+        self.page.get_by_role("button", name="Uitloggen").click()
+        self.page.wait_for_url(f"{self.base}/inloggen")
+
+    def group_tasks(self) -> None:
+        lists = self.page.get_by_role("navigation", name="Takenlijsten")
+        lists.get_by_role("link", name="Taken van mijn groepen").click()
+        self.page.wait_for_url(f"{self.base}/taken/groepen")
+
+    def claim(self, task_name: str) -> None:
+        self.page.get_by_role("button", name=f"Claimen ‘{task_name}’").click()
+        self.page.wait_for_selector(".fjs-form")
+
+    def choose(self, label: str) -> None:
+        self.page.locator("#formulier").get_by_label(label, exact=True).check()
+
+    def fill(self, label: str, text: str) -> None:
+        self.page.locator("#formulier").get_by_label(label).fill(text)
+
+    def select(self, label: str, option: str) -> None:
+        field = self.page.locator(".fjs-form-field-select", has_text=label)
+        field.locator(".fjs-select-display").click()
+        field.locator(".fjs-dropdownlist-item", has_text=option).click()
+
+    def submit(self, button: str = "Afronden") -> None:
+        self.page.get_by_role("button", name=button).click()
+
+    def check(self, name: str) -> None:
+        """Screenshot, then axe-core: no serious or critical accessibility violations."""
+        self.page.screenshot(path=self.folder / f"{name}.png", full_page=True)
+        self.page.evaluate(AXE.read_text(encoding="utf-8"))
+        result = self.page.evaluate("axe.run(document)")
+        bad = [f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']]}"
+               for v in result["violations"] if v["impact"] in ("serious", "critical")]
+        assert not bad, f"{name}: {bad}"
+
+
+@pytest.fixture
+def visit(live_server, browser_page, screenshots) -> Visit:
+    return Visit(browser_page, live_server, screenshots)
+
+
+def test_both_sides_take_the_paritaire_selectie(visit, selection, engine):
+    page = visit.page
+    page.goto(f"{visit.base}/taken")
+    visit.check("01-inloggen")
+    visit.log_in("joris")
+    visit.check("02-mijn-taken-leeg")
+    visit.group_tasks()
+    row = page.get_by_role("row", name="GROS-2027-001")
+    assert "Selectiebesluit Nederland" in row.inner_text() and "Paritaire selectie" in row.inner_text()
+    visit.check("03-taken-van-mijn-groepen")
+
+    visit.claim("Selectiebesluit Nederland")
+    decision = open_task(engine, selection, "Activity_SelectiebesluitNL")
+    assert engine.task(decision.id).assignee == "joris"
+    visit.check("04-taak-met-formulier")
+
+    visit.choose("Ja")
+    visit.fill("Motivering", "kort")
+    visit.submit()
+    page.get_by_text("Minstens 10 tekens.").wait_for()
+    assert page.locator("#formulier-status").inner_text() == "Eén veld is niet goed ingevuld."
+    assert page.url.endswith(f"/taken/{decision.id}")
+    assert engine.task(decision.id).id == decision.id and decided(engine, selection, decision.element_id) == []
+    visit.check("05-fout-in-formulier")
+
+    visit.fill("Motivering", "Past in de prioriteiten van de Nederlandse grensregio.")
+    visit.submit()
+    page.wait_for_url(f"{visit.base}/taken")
+    page.get_by_text("‘Selectiebesluit Nederland’ is afgerond voor dossier GROS-2027-001.").wait_for()
+    assert decided(engine, selection, decision.element_id) == [
+        {"besluit_nl": "ja", "besluit_nl_reden": "Past in de prioriteiten van de Nederlandse grensregio."}]
+    visit.check("06-afgerond")
+    visit.log_out()
+
+    visit.log_in("lien")
+    visit.group_tasks()
+    page.get_by_role("link", name="Selectiebesluit Vlaanderen").click()
+    page.get_by_role("button", name="Claimen").click()
+    page.wait_for_selector(".fjs-form")
+    history = page.locator("aside").inner_text()
+    assert "Selectiebesluit Nederland" in history and "Joris van Dijk" in history
+    visit.check("07-vlaamse-zijde")
+    visit.choose("Ja")
+    visit.fill("Motivering", "Ook voor Vlaanderen een prioritair knelpunt.")
+    visit.submit()
+    page.wait_for_url(f"{visit.base}/taken")
+    visit.log_out()
+
+    visit.log_in("pieter")
+    visit.group_tasks()
+    row = page.get_by_role("row", name="GROS-2027-001")
+    assert "Eerste verkenning uitvoeren" in row.inner_text()
+    visit.check("08-volgende-stap-regionaal-netwerk")
+    assert engine.variables(selection)["besluit_vl"] == "ja"
+
+
+def test_the_server_refuses_what_the_browser_let_through(visit, selection, engine, console_errors):
+    visit.log_in("joris")
+    visit.group_tasks()
+    visit.claim("Selectiebesluit Nederland")
+    visit.page.locator('#afronden input[name="variables"]').evaluate(
+        "(input, value) => { input.value = value; input.form.submit(); }",
+        json.dumps({"besluit_nl": "misschien", "besluit_nl_reden": "Twijfel."}))
+    visit.page.wait_for_selector(".error-summary")
+    console_errors.remove(REFUSED)
+    summary = visit.page.locator(".error-summary").inner_text()
+    assert "Selecteren voor gerichte inzet?: Kies een van de toegelaten waarden." in summary
+    assert "Motivering: Minstens 10 tekens." in summary
+    visit.page.wait_for_selector(".fjs-form")
+    assert visit.page.locator("#formulier").get_by_label("Motivering").input_value() == "Twijfel."
+    assert decided(engine, selection, "Activity_SelectiebesluitNL") == []
+    visit.check("09-server-weigert")
+
+
+def test_the_secretariaat_registers_a_new_dossier(visit, engine):
+    engine.deploy(MODELS)
+    visit.log_in("sanne")
+    visit.page.get_by_role("link", name="Nieuw dossier").click()
+    visit.page.wait_for_selector(".fjs-form")
+    visit.check("10-nieuw-dossier")
+    visit.fill("Titel", "Zorgkosten van grensarbeiders")
+    visit.fill("Omschrijving van de grensbelemmering", "Grensarbeiders betalen zorgkosten dubbel voor hun gezin.")
+    visit.select("Melder (regionaal netwerk)", "Euregio Scheldemond")
+    visit.select("Thema", "Zorg en zorgkosten")
+    visit.submit("Dossier aanmaken")
+    visit.page.wait_for_url(f"{visit.base}/taken")
+    visit.page.get_by_text("‘Zorgkosten van grensarbeiders’ is aangemaakt.").wait_for()
+    visit.page.get_by_role("link", name="Volgende stap: ‘Signaal registreren’").click()
+    visit.page.get_by_role("button", name="Claimen").click()
+    visit.page.wait_for_selector(".fjs-form")
+    assert visit.page.locator("#formulier").get_by_label("Titel").input_value() == "Zorgkosten van grensarbeiders"
+    visit.check("11-signaal-registreren")
+
+
+def test_the_secretariaat_adds_an_official(visit, console_errors):
+    visit.log_in("sanne")
+    visit.page.get_by_role("link", name="Gebruikers").click()
+    visit.page.get_by_role("link", name="Gebruiker toevoegen").click()
+    visit.page.get_by_label("Gebruikersnaam").fill("an.peeters")
+    visit.page.get_by_label("Volledige naam").fill("An Peeters")
+    visit.page.get_by_label("Eerste wachtwoord").fill("kort")
+    visit.page.get_by_role("button", name="Gebruiker aanmaken").click()
+    visit.page.get_by_text("Een wachtwoord heeft minstens 10 tekens.").first.wait_for()
+    console_errors.remove(REFUSED)
+    visit.check("12-gebruiker-fouten")
+    visit.page.get_by_label("Eerste wachtwoord").fill("een-sterk-wachtwoord")
+    visit.page.get_by_label("Departementen, Vlaanderen").check()
+    visit.page.get_by_role("button", name="Gebruiker aanmaken").click()
+    visit.page.get_by_text("Gebruiker an.peeters is aangemaakt.").wait_for()
+    visit.check("13-gebruikers")
