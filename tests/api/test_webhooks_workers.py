@@ -1,0 +1,91 @@
+"""The same webhook delivered at once to two gunicorn worker processes: one effect, one answer."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import requests
+from sqlalchemy import func, select
+from standardwebhooks import Webhook
+
+from engine.commands import Engine
+from engine.store.models import ProcessInstance
+from webhooks.admin import add_secret, deliveries
+
+from .conftest import DATA
+
+GUNICORN = Path(sys.executable).parent / "gunicorn"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def workers(database: str) -> Iterator[tuple[str, Engine, str]]:
+    """The app (create_app) in gunicorn with two worker processes, on the test database."""
+    if not GUNICORN.exists():
+        pytest.skip("needs gunicorn (test extra)")
+    engine = Engine.open(database)
+    engine.deploy([DATA / "melding.bpmn"])
+    secret = add_secret(engine, "proef", "test")[1]
+    port = free_port()
+    env = os.environ | {"GROS_DATABASE_URL": database, "GROS_SECRET_KEY": "k" * 48,
+                        "GROS_WEBHOOK_SOURCES": str(DATA / "bronnen"), "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen([str(GUNICORN), "--workers", "2", "--bind", f"127.0.0.1:{port}", "--log-level",
+                                "warning", "engine.app:create_app()"], env=env, cwd=ROOT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(url, process)
+        yield url, engine, secret
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        engine.db.dispose()
+
+
+def _wait_until_up(url: str, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "gunicorn stopped"
+        try:
+            if requests.get(f"{url}/api/v1/health", timeout=2).status_code == 200:
+                return
+        except (requests.ConnectionError, requests.Timeout):
+            time.sleep(0.1)  # waiting for a process to listen, not for a BPMN timer
+    raise AssertionError("gunicorn did not come up")
+
+
+def test_one_event_racing_on_two_workers_takes_effect_once(workers):
+    url, engine, secret = workers
+    text = json.dumps({"type": "melding.nieuw", "timestamp": "t",
+                       "data": {"kenmerk": "RACE-1", "titel": "Tegelijk", "ernst": 1}})
+    now = datetime.now(UTC)
+    headers = {"webhook-id": "msg_workers", "webhook-timestamp": str(int(now.timestamp())),
+               "webhook-signature": Webhook(secret).sign("msg_workers", now, text),
+               "Content-Type": "application/json"}
+
+    def deliver(_):
+        return requests.post(f"{url}/webhooks/proef", data=text.encode(), headers=headers, timeout=60)
+
+    with ThreadPoolExecutor(16) as pool:
+        replies = list(pool.map(deliver, range(16)))
+    assert {r.status_code for r in replies} == {200}, [r.text for r in replies if r.status_code != 200]
+    assert len({r.text for r in replies}) == 1
+    with engine.db.reading() as session:
+        assert session.scalar(select(func.count()).select_from(ProcessInstance)) == 1
+    logged = [d.outcome for d in deliveries(engine)]
+    assert logged.count("accepted") == 1 and logged.count("duplicate") == 15
