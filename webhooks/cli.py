@@ -8,7 +8,7 @@ from engine.cli import emit, json_option, now_option, open_engine, refusals
 from engine.clock import parse_instant
 from webhooks import admin
 from webhooks.delivery import deliver_due
-from webhooks.inbound import Receiver
+from webhooks.inbound import retry_due
 from webhooks.sources import load_sources, sources_folder
 
 
@@ -139,7 +139,7 @@ def deliver(now: str | None, as_json: bool) -> None:
 def retry(now: str | None, as_json: bool) -> None:
     """Try again the received events that found no dossier yet."""
     engine = open_engine(now)
-    accepted = Receiver(engine, load_sources()).retry_unmatched(engine.now())
+    accepted = retry_due(engine, engine.now())
     emit(as_json, {"accepted": accepted}, lambda: f"{accepted} event(s) alsnog verwerkt")
 
 

@@ -27,7 +27,7 @@ from engine.errors import Conflict, InvalidData, NoMatch, NotFound
 from engine.store.models import AuditEvent
 from webhooks.models import WebhookDelivery, WebhookMessage, WebhookSecret
 from webhooks.signing import SignatureError, verify
-from webhooks.sources import ENVELOPE, EventMapping, Source, pointed
+from webhooks.sources import ENVELOPE, EventMapping, Source, load_sources, pointed
 
 RETRY_DELAYS = [timedelta(minutes=m) for m in (1, 5, 15, 60, 240, 720)]
 MAX_RETRIES = 12
@@ -279,3 +279,8 @@ def _path(source: str) -> str:
 
 def _clean(text: str | None, length: int) -> str | None:
     return text.replace("\x00", "")[:length] if text is not None else None
+
+
+def retry_due(engine: Engine, now: datetime | None = None) -> int:
+    """For the scheduler: try again the stored events that found no dossier yet (configured sources)."""
+    return Receiver(engine, load_sources()).retry_unmatched(now)
