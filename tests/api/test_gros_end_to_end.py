@@ -1,0 +1,144 @@
+"""The GROS procedure end to end over HTTP: a regional network's system signals a new obstacle by
+webhook, officials (machine clients with tokens) take it through selection and exploration via the
+API, the ministerraad's and the Vlaamse Regering's accords arrive by signed webhooks, the bilateral
+meeting agendates it, and a subscriber receives the signed domain events of each milestone."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from flask import Flask, request
+
+from engine.accounts import create_account
+from engine.api.tokens import create_token
+from engine.commands import Engine
+from webhooks import admin
+from webhooks.delivery import deliver_due
+from webhooks.events import ELEMENT_EVENTS
+from webhooks.signing import verify
+from webhooks.sources import DEFAULT_FOLDER, load_sources
+
+from .conftest import PASSWORD, Site, make_app, serve
+
+ROOT = Path(__file__).resolve().parents[2]
+GROUPS = ["secretariaat", "grensregio-nl", "grensregio-vl", "regionaal-netwerk", "departement-nl",
+          "departement-vl", "bilateraal-overleg"]
+SIGNAAL = {
+    "kenmerk": "GROS-2027-014",
+    "titel": "Grensoverschrijdende busverbinding Hulst – Antwerpen",
+    "omschrijving": "De busverbinding valt weg bij elke nieuwe concessie omdat concessies aan de grens stoppen.",
+    "melder": "egts-linieland-van-waas-en-hulst",
+    "thema": "mobiliteit",
+}
+
+
+@pytest.fixture
+def gros_site(engine: Engine) -> Iterator[Site]:
+    engine.deploy([ROOT / "processen", ROOT / "formulieren"])
+    tokens = {}
+    for group in GROUPS:
+        create_account(engine, group, PASSWORD, [group])
+        tokens[group] = create_token(engine, group, "koppeling", "pytest")[1]
+    secrets = {source: admin.add_secret(engine, source, "pytest")[1]
+               for source in ("regionale-netwerken", "besluitvorming-nl", "besluitvorming-vl")}
+    with serve(make_app(engine, DEFAULT_FOLDER)) as url:
+        site = Site(url, engine, tokens, "")
+        site.secrets = secrets
+        yield site
+
+
+def do(site: Site, instance_id: str, element_id: str, group: str, **variables) -> None:
+    tasks = site.api("GET", "/task", group, params={"processInstanceId": instance_id}).json()
+    matching = [t for t in tasks if t["taskDefinitionKey"] == element_id]
+    assert matching, f"{element_id} is not open for {group}; open: {[t['taskDefinitionKey'] for t in tasks]}"
+    response = site.api("POST", f"/task/{matching[0]['id']}/complete", group,
+                        json={"variables": {name: {"value": value} for name, value in variables.items()}})
+    assert response.status_code == 204, response.text
+
+
+def test_signal_by_webhook_accords_by_webhook_and_milestone_events_out(gros_site: Site, clock):
+    site = gros_site
+    received: list[tuple[dict, bytes]] = []
+    receiver = Flask("abonnee")
+    receiver.add_url_rule("/gros", "gros", lambda: received.append(
+        ({k.lower(): v for k, v in request.headers.items()}, request.get_data())) or ("", 204), methods=["POST"])
+    with serve(receiver) as receiver_url:
+        _, secret = admin.add_subscriber(site.engine, "provincie-zeeland", f"{receiver_url}/gros", [], "pytest")
+
+        signal = site.webhook("regionale-netwerken", "grensbelemmering.gesignaleerd", SIGNAAL,
+                              secret=site.secrets["regionale-netwerken"])
+        assert signal.status_code == 200, signal.text
+        dossier = signal.json()["processInstanceId"]
+        instance = site.api("GET", f"/process-instance/{dossier}", "secretariaat").json()
+        assert (instance["definitionKey"], instance["businessKey"]) == ("gros-dossier", "GROS-2027-014")
+
+        do(site, dossier, "Activity_SignaalRegistreren", "secretariaat", **{
+            k: v for k, v in SIGNAAL.items() if k != "kenmerk"}, melder_contact="", betrokken_regelgeving="")
+        do(site, dossier, "Activity_Triage", "secretariaat", triage_besluit="ja",
+           triage_toelichting="Structureel en veel getroffenen.")
+        do(site, dossier, "Activity_SelectievoorstelVoorbereiden", "secretariaat",
+           selectie_voorstel="Selecteren voor gerichte inzet.", selectie_overleg_datum="2027-02-11")
+        do(site, dossier, "Activity_SelectiebesluitNL", "grensregio-nl", besluit_nl="ja",
+           besluit_nl_reden="Nederlandse zijde: ja.")
+        do(site, dossier, "Activity_SelectiebesluitVL", "grensregio-vl", besluit_vl="ja",
+           besluit_vl_reden="Vlaamse zijde: ja, zie advies.")
+        do(site, dossier, "Activity_EersteVerkenning", "regionaal-netwerk", oorzaak_aard="verschil-stelsels",
+           oorzaak="Concessies stoppen aan de grens.", getroffenen="Dagelijks honderden reizigers.", precedenten="",
+           oplossingsperspectief="pragmatisch", belang_oplossing="Zonder oplossing rijden reizigers met de auto.",
+           betrokken_regelgeving="", federale_wetgeving=False)
+        do(site, dossier, "Activity_RegionaalBesluit", "grensregio-nl", regionaal_besluit="verder",
+           regionaal_besluit_reden="Besloten in het bestuurlijk grensregio-overleg.", regionaal_engagement="Trekker.")
+        do(site, dossier, "Activity_VoorbereidingNL", "departement-nl",
+           standpunt_departement_nl="Ruimte voor een oplossing.", haalbaarheid_nl="haalbaar")
+        do(site, dossier, "Activity_VoorbereidingVL", "departement-vl",
+           standpunt_departement_vl="Haalbaar onder voorwaarden.", haalbaarheid_vl="voorwaardelijk")
+        do(site, dossier, "Activity_AgenderingsvoorstelOpstellen", "secretariaat",
+           agenderingsvoorstel="Agenderen in maart.", beoogd_overleg_datum="2027-03-18")
+
+        accord = {"dossier": "GROS-2027-014", "akkoord": "ja", "toelichting": "Besluitenlijst ministerraad 12 maart."}
+        nl = site.webhook("besluitvorming-nl", "ministerraad.besluit", accord,
+                          secret=site.secrets["besluitvorming-nl"])
+        assert nl.status_code == 200 and nl.json()["processInstanceId"] == dossier, nl.text
+        assert site.webhook("besluitvorming-nl", "ministerraad.besluit", accord, message_id=nl.request.headers[
+            "webhook-id"], secret=site.secrets["besluitvorming-nl"]).json() == nl.json(), "delivered again: no effect"
+        vl = site.webhook("besluitvorming-vl", "vlaamse-regering.besluit",
+                          {**accord, "toelichting": "Beslissing Vlaamse Regering."},
+                          secret=site.secrets["besluitvorming-vl"])
+        assert vl.status_code == 200, vl.text
+        history = site.api("GET", f"/process-instance/{dossier}/history", "secretariaat").json()
+        correlated = [h for h in history if h["operation"] == "message.correlated"]
+        assert [(h["activityName"], h["userId"]) for h in correlated] == [
+            ("akkoord-ministerraad", "webhook:besluitvorming-nl"),
+            ("akkoord-vlaamse-regering", "webhook:besluitvorming-vl")]
+        assert correlated[0]["data"]["variables"] == {"akkoord_nl": "ja",
+                                                      "akkoord_nl_toelichting": accord["toelichting"]}
+
+        do(site, dossier, "Activity_Agenderingsbesluit", "bilateraal-overleg", agendering_resultaat="geagendeerd",
+           overleg_datum_agendering="2027-03-18", agendering_toelichting="Geagendeerd met opdracht tot uitwerking.")
+        do(site, dossier, "Activity_EngagementVastleggen", "grensregio-vl",
+           engagement_regio="Provincies zetten capaciteit in.", engagement_lokaal="")
+        tasks = site.api("GET", "/task", "departement-nl", params={"processInstanceId": dossier}).json()
+        assert [t["taskDefinitionKey"] for t in tasks] == ["Activity_OplossingUitwerken"]
+
+        assert deliver_due(site.engine, clock.advance(timedelta(seconds=1))) == 5
+
+    # Delivered in parallel, so in any order; each carries its own timestamp.
+    types = sorted(json.loads(body)["type"] for _, body in received)
+    assert types == ["dossier.bericht-ontvangen", "dossier.bericht-ontvangen", "dossier.geagendeerd",
+                     "dossier.geselecteerd", "dossier.gestart"]
+    for headers, body in received:
+        verify([secret], headers, body, clock.now(), timedelta(minutes=5))
+        assert json.loads(body)["data"]["businessKey"] == "GROS-2027-014"
+
+
+def test_the_mapped_milestones_and_messages_exist_in_the_procedure():
+    text = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "processen").glob("*.bpmn"))
+    for element_id in ELEMENT_EVENTS:
+        assert f'id="{element_id}"' in text, element_id
+    for source in load_sources(DEFAULT_FOLDER).values():
+        for mapping in source.events.values():
+            assert f'name="{mapping.message}"' in text, (source.name, mapping.message)
