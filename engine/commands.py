@@ -556,6 +556,7 @@ class Engine:
             _audit(session, instance.id, now, SYSTEM, "instance.completed")
         else:
             index.rewrite(session, instance, workflow, now)
+        index.summarize(session, instance, workflow, now)
         instance.status = _status(session, instance, workflow.completed)
         session.info["saved"].append((instance.id, instance.revision, workflow))
 

@@ -1,4 +1,5 @@
-"""Derive the indexed rows — ready human tasks, pending timers, message subscriptions — from a live
+"""Derive the indexed rows — ready human tasks, pending timers, message subscriptions, positions and the
+instance summary — from a live
 workflow, inside the command's transaction. Lists and scans read these rows, never instance state.
 
 Runs on every command, so it speaks SQLAlchemy Core and touches only rows that changed.
@@ -16,6 +17,7 @@ from engine.bpmn.runtime import UserTaskView, Workflow
 from engine.bpmn.timers import deadline
 from engine.store.models import (
     HumanTask,
+    InstanceSummary,
     Position,
     ProcessInstance,
     Subscription,
@@ -27,6 +29,9 @@ from engine.store.models import (
 MAX_CORRELATION_VALUE = 500
 TASKS, CANDIDATES, TIMERS = HumanTask.__table__, TaskCandidate.__table__, Timer.__table__
 SUBSCRIPTIONS, VALUES, POSITIONS = Subscription.__table__, SubscriptionValue.__table__, Position.__table__
+SUMMARIES = InstanceSummary.__table__
+# The headline variables a summary keeps for filtering and reporting (names from processen/README.md).
+THEME, OUTCOME, AGENDERED = "thema", "uitkomst", ("agendering_resultaat", "geagendeerd")
 
 
 def rewrite(session: Session, instance: ProcessInstance, workflow: Workflow, now: datetime) -> None:
@@ -180,6 +185,27 @@ def _rewrite_positions(connection: Connection, instance: ProcessInstance, workfl
                 "definition_id": instance.definition_id, "since": now} for process_key, element_id in wanted - stored]
     if arrived:
         connection.execute(insert(POSITIONS), arrived)
+
+
+def summarize(session: Session, instance: ProcessInstance, workflow: Workflow, now: datetime) -> None:
+    """The instance at a glance; its phase keeps its start time while it stays in that phase."""
+    connection = session.connection()
+    data = workflow.data
+    stored = connection.execute(select(SUMMARIES).where(SUMMARIES.c.instance_id == instance.id)).first()
+    phase = None if workflow.completed else workflow.phase()
+    values = {
+        "phase": phase, "theme": _headline(data.get(THEME)), "outcome": _headline(data.get(OUTCOME)),
+        "agendered": bool(stored and stored.agendered) or data.get(AGENDERED[0]) == AGENDERED[1],
+        "phase_since": stored.phase_since if stored is not None and stored.phase == phase else now,
+    }
+    if stored is None:
+        connection.execute(insert(SUMMARIES).values(instance_id=instance.id, **values))
+    elif any(getattr(stored, name) != value for name, value in values.items()):
+        connection.execute(update(SUMMARIES).where(SUMMARIES.c.instance_id == instance.id).values(values))
+
+
+def _headline(value) -> str | None:
+    return str(value)[:200] if value not in (None, "") else None
 
 
 def correlation_values(data: dict) -> dict[str, str]:

@@ -23,6 +23,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from .expressions import SafeScriptEngine
 from .serializer import dump_state, load_state
+from .specs import GrosCallActivity
 from .timers import GrosCycle, clock_at, instant
 from .timers import now as timers_now
 
@@ -172,6 +173,12 @@ class Workflow:
         tasks += self._waiting() + self._in_state(TaskState.ERROR) + self._in_state(TaskState.STARTED)
         found = {Position(t.workflow.spec.name, t.task_spec.bpmn_id) for t in tasks if t.task_spec.bpmn_id}
         return sorted(found, key=lambda p: (p.process_key, p.element_id))
+
+    def phase(self) -> str:
+        """The process the deepest running call activity runs, else the root process: where the instance is."""
+        called = [w for w in self.inner.subprocesses.values() if not w.completed
+                  and isinstance(self.inner.get_task_from_id(w.parent_task_id).task_spec, GrosCallActivity)]
+        return max(called, key=lambda w: w.depth).spec.name if called else self.inner.spec.name
 
     def _in_state(self, state: int) -> list:
         """Tasks in a state, from the flat task maps: cheaper than walking a long history's tree."""

@@ -201,6 +201,20 @@ class Position(Base):
     __table_args__ = (Index("ix_position_element", "process_key", "element_id"),)
 
 
+class InstanceSummary(Base):
+    """An instance at a glance, for overviews and counts over many: the (called) process it is in and
+    since when, and a few headline variables to filter on. Kept when the instance completes."""
+
+    __tablename__ = "instance_summary"
+    instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), primary_key=True)
+    phase: Mapped[str | None] = mapped_column(String(200))  # None once completed
+    phase_since: Mapped[datetime]
+    theme: Mapped[str | None] = mapped_column(String(200), index=True)
+    outcome: Mapped[str | None] = mapped_column(String(200))
+    agendered: Mapped[bool] = mapped_column(Boolean, default=False)
+    __table_args__ = (Index("ix_instance_summary_phase", "phase", "phase_since"),)
+
+
 class AuditEvent(Base):
     """Append-only: who did what, when, to which instance and task, with the data entered."""
 

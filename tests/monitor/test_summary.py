@@ -1,0 +1,57 @@
+"""The instance summary the commands derive: the (called) process a dossier is in and since when, its
+theme, its outcome and whether it was agendered — on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from engine import demo
+from engine.commands import Actor
+from engine.store.models import InstanceSummary, ProcessInstance
+from tests.conftest import ROOT
+
+SECRETARIAAT = Actor.of("sanne", ["secretariaat"])
+SIGNAL = {"titel": "Proef", "omschrijving": "De busverbinding over de grens valt weg bij elke concessie.",
+          "melder": "overig", "melder_contact": "", "thema": "mobiliteit",
+          "betrokken_regelgeving": "Wet personenvervoer 2000 (NL)"}
+
+
+def summaries(engine) -> dict[str, InstanceSummary]:
+    with engine.db.reading() as session:
+        rows = session.execute(select(ProcessInstance.business_key, InstanceSummary)
+                               .join(InstanceSummary, InstanceSummary.instance_id == ProcessInstance.id))
+        return {key: summary for key, summary in rows}
+
+
+def test_each_demo_dossier_is_summarized_in_its_deepest_called_process(engine):
+    engine.deploy([ROOT / "processen", ROOT / "formulieren"])
+    demo.seed_dossiers(engine)
+    found = {key: (row.phase, row.theme, row.outcome, row.agendered) for key, row in summaries(engine).items()}
+    assert found == {
+        "GROS-2026-001": ("gros-agendering", "energie-en-klimaat", None, False),
+        "GROS-2026-002": ("gros-uitwerking", "energie-en-klimaat", None, True),
+        "GROS-2026-003": ("gros-selectie", "mobiliteit", None, False),
+        "GROS-2025-004": ("gros-uitvoering", "havens-en-economie", None, True),  # waiting in an embedded subprocess
+        "GROS-2026-005": ("gros-escalatie", "sociale-zekerheid", None, True),  # called from gros-uitwerking
+        "GROS-2026-006": ("gros-verkenning", "zorg", None, False),
+        "GROS-2025-007": (None, "zorg", "opgelost", True),
+        "GROS-2026-008": (None, "onderwijs", "afgewezen-vl", False),
+    }
+
+
+def test_the_phase_keeps_its_start_while_steps_inside_it_go_on(engine, clock):
+    engine.deploy([ROOT / "processen", ROOT / "formulieren"])
+    started = clock.now()
+    instance_id = engine.start("gros-dossier", "GROS-T-1", {"titel": "Proef", "thema": "zorg"}, SECRETARIAAT)
+    [register] = engine.tasks(instance_id=instance_id)
+    clock.advance(timedelta(days=2))
+    engine.complete(register.id, SECRETARIAAT, SIGNAL)
+    summary = summaries(engine)["GROS-T-1"]
+    assert (summary.phase, summary.phase_since, summary.theme) == ("gros-dossier", started, "mobiliteit")
+    [triage] = engine.tasks(instance_id=instance_id)
+    clock.advance(timedelta(days=3))
+    engine.complete(triage.id, SECRETARIAAT, {"triage_besluit": "ja", "triage_toelichting": "Structureel."})
+    summary = summaries(engine)["GROS-T-1"]
+    assert (summary.phase, summary.phase_since) == ("gros-selectie", clock.now())
