@@ -20,6 +20,7 @@ import socket
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -130,6 +131,7 @@ class TimerRunner:
 
     def _fire(self, timer_id: int, now: datetime | None) -> tuple[str, str | None]:
         """("fired" | "passed" | "failed" | "retry", error): passed means gone or held by another node."""
+        token = _in_round.set(True)
         try:
             return ("fired" if self.engine.fire_timer(timer_id, now, skip_locked=True) else "passed"), None
         except DBAPIError as error:  # lost connection, deadlock, serialization: the timer stays due
@@ -139,6 +141,8 @@ class TimerRunner:
             log.exception("timer %s failed", timer_id)
             self._postpone(timer_id, error, now or self.engine.now())
             return "failed", f"{type(error).__name__}: {error}"
+        finally:
+            _in_round.reset(token)
 
     def _postpone(self, timer_id: int, error: Exception, now: datetime) -> None:
         try:
@@ -196,12 +200,16 @@ class Scheduler:
         self.aps.start()
 
     def shutdown(self) -> None:
+        """Stop after the running jobs finish, then leave a last heartbeat."""
+        if self.aps.running:
+            self.aps.shutdown(wait=True)
+        self.close()
+
+    def close(self) -> None:
         if self.wake in _wakers.get(self.engine, []):
             _wakers[self.engine].remove(self.wake)
         if self._listener:
             self._listener.stop()
-        if self.aps.running:
-            self.aps.shutdown(wait=True)
         self.runner.close()
         try:
             self.beat()  # the final count, for whoever reads the heartbeats
@@ -294,6 +302,7 @@ def _webhook_delivery() -> Callable | None:
 
 
 # --- waking: the same process after commit, other processes by NOTIFY --------------------------------
+_in_round: ContextVar[bool] = ContextVar("gros_in_round", default=False)
 _wakers: WeakKeyDictionary[Engine, list[Callable[[datetime], None]]] = WeakKeyDictionary()
 
 
@@ -310,6 +319,8 @@ def attach(engine: Engine, wake: Callable[[datetime], None] | None = None) -> No
 
 
 def _announce(engine: Engine, session: Session, events: list[AuditEvent]) -> None:
+    if _in_round.get():  # a round ends by reading the next due timer anyway; no query per fire
+        return
     due = _earliest_new_timer(session, events)
     if due is None:
         return
@@ -367,11 +378,15 @@ def run_standalone(engine: Engine, settings: Settings | None = None) -> None:
     scheduler = Scheduler(engine, settings, blocking=True)
 
     def stop(*_args) -> None:
-        threading.Thread(target=scheduler.shutdown, daemon=True).start()
+        # Not in the handler itself: shutting down waits for the running round to finish.
+        threading.Thread(target=scheduler.aps.shutdown, daemon=True).start()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    scheduler.start()
+    try:
+        scheduler.start()  # returns once the jobs have finished
+    finally:
+        scheduler.close()
 
 
 def healthy(engine: Engine, within: timedelta = timedelta(seconds=45), host: str | None = None) -> bool:
