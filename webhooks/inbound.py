@@ -50,6 +50,7 @@ class _Pending:
     event_type: str
     body: str
     message_id: int | None
+    attempts: int
     now: datetime
     reason: str | None
     reply: dict | None = field(default=None)
@@ -113,7 +114,8 @@ class Receiver:
 
     def _apply(self, source: Source, mapping: EventMapping, webhook_id: str, payload: dict, body: str,
                now: datetime, existing: WebhookMessage | None, reason: str | None = None) -> Reply:
-        pending = _Pending(source.name, webhook_id, mapping.type, body, existing.id if existing else None, now, reason)
+        pending = _Pending(source.name, webhook_id, mapping.type, body, existing.id if existing else None,
+                           existing.attempts + 1 if existing else 1, now, reason)
         token = _pending.set(pending)
         try:
             self._command(source, mapping, payload)
@@ -151,14 +153,9 @@ class Receiver:
         event_type = payload.get("type") if isinstance(payload, dict) else None
         try:
             with self.engine.db.transaction() as session:
-                if existing is None:
-                    message = _new_message(source, webhook_id, event_type, body.decode(errors="replace"), now)
-                    session.add(message)
-                    session.flush()
-                    message_id, attempts = message.id, 1
-                else:
-                    message_id, attempts = existing.id, existing.attempts + 1
-                _store_outcome(session, message_id, existing is not None, status, reply, attempts, now)
+                message_id = _store(session, source, webhook_id, event_type, body.decode(errors="replace"),
+                                    existing.id if existing else None, existing.attempts + 1 if existing else 1,
+                                    now, status, reply)
                 session.add(_delivery(source, webhook_id, now, reply.outcome, reply.status,
                                       reason or reply.body.get("detail"), message_id))
         except (IntegrityError, AlreadyHandled):
@@ -203,38 +200,34 @@ def record_accepted(session: Session, events: list[AuditEvent]) -> None:
         return
     instance_id = next((e.instance_id for e in events if e.instance_id), None)
     reply = _accepted(pending.webhook_id, pending.event_type, instance_id)
-    if pending.message_id is None:
-        message = _new_message(pending.source, pending.webhook_id, pending.event_type, pending.body, pending.now)
-        session.add(message)
-        session.flush()
-        message_id = message.id
-    else:
-        message_id = pending.message_id
-    _store_outcome(session, message_id, pending.message_id is not None, "accepted", Reply(200, reply, "accepted"),
-                   None, pending.now, instance_id)
+    message_id = _store(session, pending.source, pending.webhook_id, pending.event_type, pending.body,
+                        pending.message_id, pending.attempts, pending.now, "accepted", Reply(200, reply, "accepted"),
+                        instance_id)
     session.add(_delivery(pending.source, pending.webhook_id, pending.now, "accepted", 200, pending.reason, message_id))
     pending.reply = reply
 
 
-def _store_outcome(session: Session, message_id: int, was_unmatched: bool, status: str, reply: Reply,
-                   attempts: int | None, now: datetime, instance_id: str | None = None) -> None:
-    values: dict[str, Any] = {"status": status, "http_status": reply.status, "reply": reply.body, "updated_at": now,
-                              "instance_id": instance_id, "next_retry_at": None}
-    if attempts is not None:
-        values["attempts"] = attempts
-    if status == "unmatched" and (attempts or 1) < MAX_RETRIES:
-        values["next_retry_at"] = now + RETRY_DELAYS[min((attempts or 1) - 1, len(RETRY_DELAYS) - 1)]
-    query = update(WebhookMessage).where(WebhookMessage.id == message_id)
-    if was_unmatched:
-        query = query.where(WebhookMessage.status == "unmatched")
-    if session.execute(query.values(**values)).rowcount != 1:
+def _store(session: Session, source: str, webhook_id: str, event_type: str | None, body: str,
+           existing_id: int | None, attempts: int, now: datetime, status: str, reply: Reply,
+           instance_id: str | None = None) -> int:
+    """Write an outcome: a new message row (its unique key makes a racing twin fail), or the update of
+    an unmatched one (which finds nothing to update if a racing twin settled it first)."""
+    retry = status == "unmatched" and attempts < MAX_RETRIES
+    values: dict[str, Any] = {
+        "status": status, "http_status": reply.status, "reply": reply.body, "instance_id": instance_id,
+        "attempts": attempts, "updated_at": now,
+        "next_retry_at": now + RETRY_DELAYS[min(attempts - 1, len(RETRY_DELAYS) - 1)] if retry else None}
+    if existing_id is None:
+        message = WebhookMessage(source=source, webhook_id=webhook_id, event_type=(event_type or "")[:200] or None,
+                                 body=body.replace("\x00", ""), received_at=now, **values)
+        session.add(message)
+        session.flush()
+        return message.id
+    updated = session.execute(update(WebhookMessage).where(
+        WebhookMessage.id == existing_id, WebhookMessage.status == "unmatched").values(**values))
+    if updated.rowcount != 1:
         raise AlreadyHandled()
-
-
-def _new_message(source: str, webhook_id: str, event_type: str | None, body: str, now: datetime) -> WebhookMessage:
-    return WebhookMessage(source=source, webhook_id=webhook_id, event_type=(event_type or "")[:200] or None,
-                          status="pending", http_status=0, reply={}, body=body.replace("\x00", ""), attempts=1,
-                          received_at=now, updated_at=now)
+    return existing_id
 
 
 def _delivery(source: str, webhook_id: str | None, now: datetime, outcome: str, status: int, reason: str | None,

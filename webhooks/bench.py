@@ -1,0 +1,154 @@
+"""Benchmark (not a test): sustained signed webhook deliveries per second — verified, de-duplicated,
+stored and each turned into an engine command that starts a GROS dossier — against the same server
+answering a trivial endpoint (``GET /api/v1/health``), as a ratio, with latency percentiles.
+
+The app runs as it would in production, in its own processes (gunicorn when installed, else waitress),
+so the load generator does not share their interpreter.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from engine.commands import Engine
+from webhooks.admin import add_secret
+from webhooks.signing import sign
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCE = "regionale-netwerken"
+
+
+def run(database_url: str | None = None, seconds: float = 10.0, clients: int = 8, server_workers: int = 4) -> dict:
+    """Measure on ``database_url`` (a fresh SQLite file by default); returns the figures."""
+    with tempfile.TemporaryDirectory() as folder:
+        url = database_url or f"sqlite:///{folder}/bench.db"
+        engine = Engine.open(url)
+        engine.deploy([ROOT / "processen", ROOT / "formulieren"], name="bench")
+        secret = add_secret(engine, SOURCE, "bench")[1]
+        with _server(url, server_workers) as port:
+            trivial = _load(port, seconds, clients, lambda: ("GET", "/api/v1/health", None, {}))
+            webhooks = _load(port, seconds, clients, lambda: _signed(secret, f"msg_{uuid.uuid4().hex}"))
+            repeated = _signed(secret, "msg_bench_repeated")
+            duplicates = _load(port, seconds / 2, clients, lambda: repeated)
+        engine.db.dispose()
+    return {
+        "database": "postgresql" if url.startswith("postgresql") else "sqlite",
+        "server": f"{_server_kind()} × {server_workers} workers", "clients": clients,
+        "trivial": trivial, "webhooks": webhooks, "duplicate_webhooks": duplicates,
+        "ratio_webhooks_to_trivial": round(webhooks["per_second"] / trivial["per_second"], 3),
+    }
+
+
+def _signed(secret: str, message_id: str) -> tuple[str, str, bytes, dict]:
+    key = "BENCH-" + uuid.uuid4().hex[:12].upper()
+    data = {"kenmerk": key, "titel": f"Benchmarkmelding {key}", "melder": "overig", "thema": "mobiliteit",
+            "omschrijving": "Een gemeten melding om de doorvoer van webhooks te bepalen."}
+    body = json.dumps({"type": "grensbelemmering.gesignaleerd", "timestamp": datetime.now(UTC).isoformat(),
+                       "data": data}).encode()
+    stamp = int(time.time())
+    headers = {"webhook-id": message_id, "webhook-timestamp": str(stamp),
+               "webhook-signature": sign(secret, message_id, stamp, body), "Content-Type": "application/json"}
+    return "POST", f"/webhooks/{SOURCE}", body, headers
+
+
+def _load(port: int, seconds: float, clients: int, request: Callable[[], tuple]) -> dict:
+    latencies: list[float] = []
+    failures: list[int] = []
+    lock = threading.Lock()
+    stop = time.perf_counter() + seconds
+
+    def client() -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        mine, bad = [], []
+        while time.perf_counter() < stop:
+            method, path, body, headers = request()
+            started = time.perf_counter()
+            connection.request(method, path, body, headers)
+            response = connection.getresponse()
+            response.read()
+            mine.append(time.perf_counter() - started)
+            if response.status != 200:
+                bad.append(response.status)
+        connection.close()
+        with lock:
+            latencies.extend(mine)
+            failures.extend(bad)
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - began
+    ordered = sorted(latencies)
+    return {"requests": len(ordered), "per_second": round(len(ordered) / elapsed, 1),
+            "p50_ms": round(statistics.median(ordered) * 1000, 2),
+            "p99_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000, 2),
+            "non_200": len(failures)}
+
+
+class _server:
+    def __init__(self, database_url: str, workers: int) -> None:
+        self.database_url, self.workers = database_url, workers
+
+    def __enter__(self) -> int:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        env = os.environ | {"GROS_DATABASE_URL": self.database_url, "GROS_SECRET_KEY": "b" * 48,
+                            "PYTHONPATH": str(ROOT)}
+        self.process = subprocess.Popen(_command(port, self.workers), env=env, cwd=ROOT,
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _wait_for(port, self.process)
+        return port
+
+    def __exit__(self, *exc) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+def _server_kind() -> str:
+    return "gunicorn" if shutil.which("gunicorn", path=str(Path(sys.executable).parent)) else "waitress"
+
+
+def _command(port: int, workers: int) -> list[str]:
+    bin_folder = Path(sys.executable).parent
+    if _server_kind() == "gunicorn":
+        return [str(bin_folder / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
+                "--log-level", "warning", "engine.app:create_app()"]
+    return [sys.executable, "-m", "waitress", f"--listen=127.0.0.1:{port}", f"--threads={workers * 2}",
+            "--call", "engine.app:create_app"]
+
+
+def _wait_for(port: int, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError("the benchmark server stopped at start")
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", "/api/v1/health")
+            if connection.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("the benchmark server did not come up")
+
+
+if __name__ == "__main__":
+    print(json.dumps(run(sys.argv[1] if len(sys.argv) > 1 else None), indent=2))
