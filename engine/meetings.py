@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
+from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -73,6 +74,22 @@ def plan(engine: Engine, kind: str, held_at: datetime, actor: Actor, title: str 
     with engine.db.transaction() as session:
         session.add(meeting)
     return meeting
+
+
+def seed_calendar(engine: Engine, actor: Actor = PLANNER, months: tuple[int, ...] = (5, 11)) -> list[Meeting]:
+    """A first calendar (demo, first start): the next two half-yearly bilateral meetings, on the third
+    Thursday of May and November at 10:00 Brussels time — unless meetings are planned already."""
+    if calendar(engine):
+        return []
+    today = to_local(engine.now(), DEFAULT_ZONE).date()
+    dates = sorted(d for year in (today.year, today.year + 1) for d in map(partial(_third_thursday, year), months)
+                   if d > today)
+    return [plan(engine, "bilateraal", datetime.combine(d, time(10, 0)), actor) for d in dates[:2]]
+
+
+def _third_thursday(year: int, month: int) -> date:
+    first = date(year, month, 1)
+    return first + timedelta(days=(3 - first.weekday()) % 7 + 14)
 
 
 def cancel(engine: Engine, meeting_id: int, actor: Actor) -> None:

@@ -1,0 +1,37 @@
+"""On the demo data the procedure runs itself when the clock advances: the seeded calendar asks the
+dossier in uitvoering for its report, and the escalated impasse moves up when its deadline passes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from engine import demo, meetings
+from engine.business_calendar import to_local
+from engine.commands import Engine
+from engine.scheduler import TimerRunner, attach
+
+
+def waiting_tasks(engine: Engine, business_key: str) -> list[tuple[str, list[str]]]:
+    [instance] = engine.instances(business_key=business_key)
+    return [(t.name, t.candidate_groups) for t in engine.tasks(instance_id=instance.id)]
+
+
+def test_the_demo_runs_itself_when_the_clock_moves(engine: Engine, clock):
+    attach(engine)
+    engine.deploy([demo.DOSSIERS.parent, demo.DOSSIERS.parents[1] / "formulieren"])
+    _, problems = demo.seed_dossiers(engine)
+    assert problems == []
+    first, second = meetings.seed_calendar(engine)
+    assert meetings.seed_calendar(engine) == []  # once
+    assert first.held_at < second.held_at and to_local(first.held_at).weekday() == 3  # a Thursday
+
+    runner = TimerRunner(engine)
+    while clock.now() < first.request_at:
+        clock.set(min(first.request_at, clock.now() + timedelta(days=7)))
+        runner.run_due()
+        meetings.run_calendar(engine)
+    runner.close()
+    assert ("Voortgang rapporteren", ["departement-nl", "departement-vl"]) in waiting_tasks(engine, "GROS-2025-004")
+    assert [i.business_key for i in meetings.agenda(engine, first.id).items] == ["GROS-2025-004"]
+    escalated = [groups for _, groups in waiting_tasks(engine, "GROS-2026-005")]
+    assert ["ministerraad-nl"] in escalated  # the bewindspersoon's six weeks ran out on the way
