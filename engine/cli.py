@@ -303,6 +303,7 @@ def serve(host: str, port: int) -> None:
     if app.config["GROS_DEMO"]:
         announce_demo(demo.seed_accounts(engine, demo.FOLDER), demo.FOLDER)
         started, problems = demo.seed_dossiers(engine)
+        meetings.seed_calendar(engine)  # the next two half-yearly meetings, so progress rounds come
         if started:
             click.echo(f"Demodossiers aangemaakt: {', '.join(started)}")
         for problem in problems:
