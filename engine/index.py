@@ -18,6 +18,7 @@ from engine.bpmn.timers import deadline
 from engine.store.models import (
     HumanTask,
     InstanceSummary,
+    PhaseVisit,
     Position,
     ProcessInstance,
     Subscription,
@@ -29,7 +30,7 @@ from engine.store.models import (
 MAX_CORRELATION_VALUE = 500
 TASKS, CANDIDATES, TIMERS = HumanTask.__table__, TaskCandidate.__table__, Timer.__table__
 SUBSCRIPTIONS, VALUES, POSITIONS = Subscription.__table__, SubscriptionValue.__table__, Position.__table__
-SUMMARIES = InstanceSummary.__table__
+SUMMARIES, VISITS = InstanceSummary.__table__, PhaseVisit.__table__
 # The headline variables a summary keeps for filtering and reporting (names from processen/README.md).
 THEME, OUTCOME, AGENDERED = "thema", "uitkomst", ("agendering_resultaat", "geagendeerd")
 
@@ -202,6 +203,15 @@ def summarize(session: Session, instance: ProcessInstance, workflow: Workflow, n
         connection.execute(insert(SUMMARIES).values(instance_id=instance.id, **values))
     elif any(getattr(stored, name) != value for name, value in values.items()):
         connection.execute(update(SUMMARIES).where(SUMMARIES.c.instance_id == instance.id).values(values))
+    if stored is None or stored.phase != phase:
+        _record_visit(connection, instance.id, phase, now)
+
+
+def _record_visit(connection: Connection, instance_id: str, phase: str | None, now: datetime) -> None:
+    connection.execute(update(VISITS).where(VISITS.c.instance_id == instance_id, VISITS.c.left_at.is_(None))
+                       .values(left_at=now))
+    if phase is not None:
+        connection.execute(insert(VISITS).values(instance_id=instance_id, phase=phase, entered_at=now))
 
 
 def _headline(value) -> str | None:

@@ -215,6 +215,18 @@ class InstanceSummary(Base):
     __table_args__ = (Index("ix_instance_summary_phase", "phase", "phase_since"),)
 
 
+class PhaseVisit(Base):
+    """One stay of an instance in a phase (see InstanceSummary): lead times and "how many were where, when"."""
+
+    __tablename__ = "phase_visit"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
+    phase: Mapped[str] = mapped_column(String(200))
+    entered_at: Mapped[datetime]
+    left_at: Mapped[datetime | None]
+    __table_args__ = (Index("ix_phase_visit_phase", "phase", "entered_at"),)
+
+
 class AuditEvent(Base):
     """Append-only: who did what, when, to which instance and task, with the data entered."""
 

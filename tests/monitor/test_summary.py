@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from engine import demo
 from engine.commands import Actor
-from engine.store.models import InstanceSummary, ProcessInstance
+from engine.store.models import InstanceSummary, PhaseVisit, ProcessInstance
 from tests.conftest import ROOT
 
 SECRETARIAAT = Actor.of("sanne", ["secretariaat"])
@@ -55,3 +55,22 @@ def test_the_phase_keeps_its_start_while_steps_inside_it_go_on(engine, clock):
     engine.complete(triage.id, SECRETARIAAT, {"triage_besluit": "ja", "triage_toelichting": "Structureel."})
     summary = summaries(engine)["GROS-T-1"]
     assert (summary.phase, summary.phase_since) == ("gros-selectie", clock.now())
+
+
+def test_each_stay_in_a_phase_is_a_visit_closed_when_the_next_begins(engine, clock):
+    engine.deploy([ROOT / "processen", ROOT / "formulieren"])
+    started = clock.now()
+    instance_id = engine.start("gros-dossier", "GROS-T-2", {"titel": "Proef"}, SECRETARIAAT)
+    [register] = engine.tasks(instance_id=instance_id)
+    engine.complete(register.id, SECRETARIAAT, SIGNAL)
+    [triage] = engine.tasks(instance_id=instance_id)
+    clock.advance(timedelta(days=3))
+    engine.complete(triage.id, SECRETARIAAT, {"triage_besluit": "nee", "triage_toelichting": "Geen belemmering."})
+    [outcome] = engine.tasks(instance_id=instance_id)
+    clock.advance(timedelta(days=1))
+    engine.complete(outcome.id, SECRETARIAAT, {"uitkomst": "gestopt-triage", "uitkomst_reden": "Geen belemmering."})
+    with engine.db.reading() as session:
+        visits = session.execute(select(PhaseVisit.phase, PhaseVisit.entered_at, PhaseVisit.left_at)
+                                 .where(PhaseVisit.instance_id == instance_id)).all()
+    assert [tuple(v) for v in visits] == [("gros-dossier", started, clock.now())]
+    assert summaries(engine)["GROS-T-2"].outcome == "gestopt-triage"
