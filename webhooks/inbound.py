@@ -80,10 +80,9 @@ class Receiver:
             return self._refuse(source_name, claimed_id, now, 413, "Te groot",
                                 f"deze bron aanvaardt hoogstens {source.max_bytes} bytes")
         try:
-            webhook_id = verify(self._secrets(source.name, now), headers, body, now, source.tolerance)
+            webhook_id, existing = self._authentic(source, headers, body, now)
         except SignatureError as error:
             return self._refuse(source_name, claimed_id, now, 401, "Niet authentiek", str(error))
-        existing = self._message(source.name, webhook_id)
         if existing is not None and existing.status != "unmatched":
             return self._duplicate(existing, now)
         payload, mapping, problems = _validated(source, body)
@@ -181,16 +180,24 @@ class Receiver:
             session.add(_delivery(_clean(source, 100), _clean(webhook_id, 200), self.engine.now(), "error", 500,
                                   f"{type(error).__name__}: {error}", None))
 
+    def _authentic(self, source: Source, headers: dict[str, str], body: bytes,
+                   now: datetime) -> tuple[str, WebhookMessage | None]:
+        """The verified webhook-id and what was stored for it before, read in one go."""
+        with self.engine.db.reading() as session:
+            secrets = session.scalars(select(WebhookSecret.secret).where(
+                WebhookSecret.source == source.name,
+                (WebhookSecret.retired_at.is_(None)) | (WebhookSecret.retired_at > now)))
+            webhook_id = verify(list(secrets), headers, body, now, source.tolerance)
+            return webhook_id, _message(session, source.name, webhook_id)
+
     def _message(self, source: str, webhook_id: str) -> WebhookMessage | None:
         with self.engine.db.reading() as session:
-            return session.scalars(select(WebhookMessage).where(
-                WebhookMessage.source == source, WebhookMessage.webhook_id == webhook_id)).first()
+            return _message(session, source, webhook_id)
 
-    def _secrets(self, source: str, now: datetime) -> list[str]:
-        with self.engine.db.reading() as session:
-            return list(session.scalars(select(WebhookSecret.secret).where(
-                WebhookSecret.source == source,
-                (WebhookSecret.retired_at.is_(None)) | (WebhookSecret.retired_at > now))))
+
+def _message(session: Session, source: str, webhook_id: str) -> WebhookMessage | None:
+    return session.scalars(select(WebhookMessage).where(
+        WebhookMessage.source == source, WebhookMessage.webhook_id == webhook_id)).first()
 
 
 def record_accepted(session: Session, events: list[AuditEvent]) -> None:
