@@ -7,6 +7,8 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     # Imported late: the migrations import this package for its models, long before any app exists.
+    from engine.api import pages
     from engine.api.web import init_app as serve_api
 
     serve_api(app)
+    pages.init_app(app)

@@ -69,7 +69,8 @@ class Site:
 
 def make_app(engine: Engine, sources_folder: Path = DATA / "bronnen") -> Flask:
     """The real web app (``create_app``), on the test's engine and webhook sources."""
-    return create_app({"GROS_ENGINE": engine, "SECRET_KEY": "s" * 48, "GROS_WEBHOOK_SOURCES": str(sources_folder)})
+    return create_app({"GROS_ENGINE": engine, "SECRET_KEY": "s" * 48, "GROS_WEBHOOK_SOURCES": str(sources_folder),
+                       "SESSION_COOKIE_SECURE": False})  # the test server speaks plain HTTP
 
 
 @pytest.fixture(autouse=True)

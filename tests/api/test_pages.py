@@ -1,0 +1,76 @@
+"""The Koppelingen page over real HTTP: the secretariaat makes and revokes tokens and adds subscribers
+(each secret shown once); management only looks; everyone else is refused."""
+
+from __future__ import annotations
+
+import re
+
+import requests
+
+from engine.api.tokens import list_tokens
+from webhooks import admin
+
+from .conftest import PASSWORD
+
+PAGE = "/beheer/koppelingen"
+
+
+def logged_in(site, username: str) -> requests.Session:
+    browser = requests.Session()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', browser.get(site.url + "/inloggen").text).group(1)
+    response = browser.post(site.url + "/inloggen", data={"csrf_token": token, "gebruikersnaam": username,
+                                                          "wachtwoord": PASSWORD}, allow_redirects=False)
+    assert response.status_code == 302, response.text
+    return browser
+
+
+def csrf(page: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+def test_the_secretariaat_makes_a_token_that_works_once_shown_and_revokes_it(site):
+    browser = logged_in(site, "secretaris")
+    page = browser.get(site.url + PAGE)
+    assert page.status_code == 200 and "API-tokens" in page.text
+    missing = browser.post(site.url + PAGE + "/tokens", data={"csrf_token": csrf(page.text), "naam": ""})
+    assert missing.status_code == 400
+    assert "Vul account in" in missing.text and "Vul naam van het token in" in missing.text
+    made = browser.post(site.url + PAGE + "/tokens", data={"csrf_token": csrf(page.text), "gebruiker": "nl",
+                                                          "naam": "regiosysteem"})
+    assert made.status_code == 200
+    token = re.search(r"<code>(gros_[^<]+)</code>", made.text).group(1)
+    assert site.call("GET", "/api/v1/task", None, headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    assert token not in browser.get(site.url + PAGE).text, "shown once"
+    [info] = [t for t in list_tokens(site.engine, "nl") if t.name == "regiosysteem"]
+    revoked = browser.post(site.url + f"{PAGE}/tokens/{info.id}/intrekken", data={"csrf_token": csrf(page.text)})
+    assert revoked.status_code == 200 and "ingetrokken" in revoked.text
+    assert site.call("GET", "/api/v1/task", None, headers={"Authorization": f"Bearer {token}"}).status_code == 401
+
+
+def test_subscribers_are_added_shown_paused_and_resumed_on_the_page(site, clock):
+    browser = logged_in(site, "secretaris")
+    page = browser.get(site.url + PAGE).text
+    bad = browser.post(site.url + PAGE + "/abonnees", data={"csrf_token": csrf(page), "abonnee": "x y",
+                                                            "url": "ftp://x"})
+    assert bad.status_code == 400 and "https://" in bad.text
+    added = browser.post(site.url + PAGE + "/abonnees", data={"csrf_token": csrf(page), "abonnee": "provincie",
+                                                              "url": "http://127.0.0.1:9/x",
+                                                              "events": ["dossier.gestart"]})
+    assert added.status_code == 200 and "whsec_" in added.text
+    admin.pause_subscriber(site.engine, "provincie", "test")
+    assert "gepauzeerd" in browser.get(site.url + PAGE).text
+    resumed = browser.post(site.url + PAGE + "/abonnees/provincie/hervatten", data={"csrf_token": csrf(page)})
+    assert resumed.status_code == 200 and "is hervat" in resumed.text
+    site.webhook("proef", "melding.nieuw", {"kenmerk": "P-1", "titel": "Pagina", "ernst": 1})
+    assert "verwerkt" in browser.get(site.url + PAGE).text
+
+
+def test_management_only_looks_and_others_are_refused(site):
+    manager = logged_in(site, "beheer")
+    page = manager.get(site.url + PAGE)
+    assert page.status_code == 200 and "Token maken" not in page.text and "Ontvangen webhooks" in page.text
+    assert manager.post(site.url + PAGE + "/tokens", data={"csrf_token": csrf(page.text), "gebruiker": "nl",
+                                                           "naam": "x"}).status_code == 403
+    other = logged_in(site, "nl")
+    assert other.get(site.url + PAGE).status_code == 403
+    assert "Koppelingen" not in other.get(site.url + "/").text
