@@ -29,6 +29,7 @@ PARTS: list[str] = [
     "engine.intake",
     "engine.admin",
     "engine.planning",
+    "engine.monitor",
     "engine.api",
     "webhooks",
 ]
