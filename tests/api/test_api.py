@@ -81,6 +81,10 @@ def test_typed_variables_and_body_errors_are_all_named(site):
     nan = site.api("POST", "/process-definition/key/goedkeuring/start", data=b'{"variables": {"x": {"value": NaN}}}',
                    headers={"Content-Type": "application/json"})
     assert nan.status_code == 400
+    deep = site.api("POST", "/process-definition/key/goedkeuring/start",
+                    data=b'{"variables": {"x": {"value": ' + b"[" * 5000 + b"]" * 5000 + b"}}}",
+                    headers={"Content-Type": "application/json"})
+    assert deep.status_code == 400 and "genest" in deep.json()["invalidParams"][0]["reason"]
     bad_json_value = site.api("POST", "/process-definition/key/goedkeuring/start",
                               json={"variables": {"d": {"value": "{", "type": "Json"}}})
     assert bad_json_value.json()["invalidParams"][0]["name"] == "body/variables/d/value"
