@@ -17,12 +17,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from statistics import quantiles
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from engine.clock import SystemClock
 from engine.commands import Engine
 from engine.scheduler import attach
-from engine.store.models import AuditEvent, ProcessInstance
+from engine.store.models import AuditEvent, ProcessInstance, Timer
 
 MODEL = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -58,7 +58,7 @@ def bench_timer_lateness(url: str, timers: int = 10_000, spread: float = 60.0, n
             list(pool.map(lambda due: engine.start("bench-timer", variables={"due": due.isoformat()}), dues))
         setup_s = time.monotonic() - created_at
         setup_overran = datetime.now(UTC) > first_due
-        _wait_until_fired(engine, dues[-1] + timedelta(seconds=grace), timers)
+        _wait_until_fired(engine, dues[-1] + timedelta(seconds=grace))
         lateness = _lateness(engine)
     finally:
         _stop(processes)
@@ -97,9 +97,15 @@ def _stop(processes: list[subprocess.Popen]) -> None:
             process.kill()
 
 
-def _wait_until_fired(engine: Engine, deadline: datetime, timers: int) -> None:
-    while datetime.now(UTC) < deadline and len(_lateness(engine)) < timers:
+def _wait_until_fired(engine: Engine, deadline: datetime) -> None:
+    while datetime.now(UTC) < deadline and _pending(engine):
         time.sleep(1)
+
+
+def _pending(engine: Engine) -> int:
+    """Bench timers still waiting (an indexed count; the warm-up sample's timers never fall due)."""
+    with engine.db.reading() as session:
+        return session.scalar(select(func.count()).select_from(Timer).where(Timer.due_at < FAR))
 
 
 def _lateness(engine: Engine) -> list[float]:
