@@ -599,17 +599,13 @@ class Engine:
 
     def instance(self, instance_id: str) -> ProcessInstance:
         with self.db.reading() as session:
-            instance = session.get(ProcessInstance, instance_id)
-            if instance is None:
-                raise NotFound(f"instantie {instance_id} bestaat niet")
-            return instance
+            return _existing_instance(session, instance_id)
 
     def variables(self, instance_id: str) -> dict:
+        """One instance's variables (this loads its state: for its own page, never for a list)."""
         with self.db.reading() as session:
-            instance = session.get(ProcessInstance, instance_id)
-            if instance is None:
-                raise NotFound(f"instantie {instance_id} bestaat niet")
-            definition = session.get(ProcessDefinition, instance.definition_id)
+            instance = _existing_instance(session, instance_id)
+            definition = self._definition(session, instance.definition_id)
             return dict(Workflow.load(self._bundle(session, definition), instance.state).data)
 
     def instances(self, status: str | None = None, definition_key: str | None = None,
@@ -744,6 +740,13 @@ def _no_match(message_name: str, business_key: str | None, correlation: dict | N
     criteria += [f"{k} = {v!r}" for k, v in (correlation or {}).items()]
     where = f" met {', '.join(criteria)}" if criteria else ""
     return f"geen instantie wacht op bericht '{message_name}'{where}"
+
+
+def _existing_instance(session: Session, instance_id: str) -> ProcessInstance:
+    instance = session.get(ProcessInstance, instance_id)
+    if instance is None:
+        raise NotFound(f"instantie {instance_id} bestaat niet")
+    return instance
 
 
 def _explain_missing_task(session: Session, task_id: str):
