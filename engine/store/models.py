@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -137,6 +138,16 @@ class HumanTask(Base):
     form_key: Mapped[str | None] = mapped_column(String(300))
     form_data: Mapped[list | None]
     created_at: Mapped[datetime] = mapped_column(index=True)
+    # The inbox's sort orders (migration 0010_inbox): mine by assignee, unclaimed ones partially indexed.
+    __table_args__ = (
+        Index("ix_human_task_assigned_waiting", "assignee", "created_at", "id"),
+        Index("ix_human_task_open_waiting", "created_at", "id",
+              postgresql_where=text("assignee IS NULL"), sqlite_where=text("assignee IS NULL")),
+        Index("ix_human_task_open_due", text("(due_at IS NULL)"), "due_at", "created_at", "id",
+              postgresql_where=text("assignee IS NULL"), sqlite_where=text("assignee IS NULL")),
+        Index("ix_human_task_open_priority", text("priority DESC"), "created_at", "id",
+              postgresql_where=text("assignee IS NULL"), sqlite_where=text("assignee IS NULL")),
+    )
 
 
 class TaskCandidate(Base):
