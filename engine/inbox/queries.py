@@ -15,12 +15,13 @@ from engine.forms import FieldError
 from engine.store.models import HumanTask, ProcessDefinition, TaskCandidate
 
 PAGE_SIZE = 25
-# Counting stops here: past it the list says "meer dan 10.000" instead of scanning every row.
-COUNT_LIMIT = 10_000
+# Counting stops here: past it the list says "meer dan 1.000" instead of visiting every row.
+COUNT_LIMIT = 1_000
+# Each in the order of one of the human_task indexes of migration 0010_inbox.
 SORTS = {
-    "wachttijd": (HumanTask.created_at.asc(), HumanTask.id),
-    "nieuwste": (HumanTask.created_at.desc(), HumanTask.id),
-    "termijn": (HumanTask.due_at.asc().nulls_last(), HumanTask.created_at, HumanTask.id),
+    "wachttijd": (HumanTask.created_at.asc(), HumanTask.id.asc()),
+    "nieuwste": (HumanTask.created_at.desc(), HumanTask.id.desc()),
+    "termijn": (HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at, HumanTask.id),
     "prioriteit": (HumanTask.priority.desc(), HumanTask.created_at, HumanTask.id),
 }
 DUE_CHOICES = {
@@ -68,10 +69,11 @@ class Filters:
 @dataclass(frozen=True)
 class TaskPage:
     rows: list[HumanTask]
-    total: int
+    total: int  # at most COUNT_LIMIT
     total_capped: bool
     page: int
-    pages: int
+    pages: int | None  # None when the count was capped
+    has_next: bool
 
 
 def assigned_to(engine: Engine, actor: Actor, filters: Filters) -> TaskPage:
@@ -113,11 +115,12 @@ def _page(engine: Engine, query: Select, filters: Filters) -> TaskPage:
     counted = query.with_only_columns(HumanTask.id).order_by(None).limit(COUNT_LIMIT + 1).subquery()
     with engine.db.reading() as session:
         total = session.scalar(select(func.count()).select_from(counted))
-        pages = max(1, -(-min(total, COUNT_LIMIT) // PAGE_SIZE))
-        page = min(filters.page, pages)
+        pages = None if total > COUNT_LIMIT else max(1, -(-total // PAGE_SIZE))
+        page = min(filters.page, pages or filters.page)
         rows = list(session.scalars(
-            query.order_by(*SORTS[filters.sort]).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)))
-    return TaskPage(rows, min(total, COUNT_LIMIT), total > COUNT_LIMIT, page, pages)
+            query.order_by(*SORTS[filters.sort]).limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)))
+    return TaskPage(rows[:PAGE_SIZE], min(total, COUNT_LIMIT), total > COUNT_LIMIT, page, pages,
+                    len(rows) > PAGE_SIZE)
 
 
 def _filtered(query: Select, filters: Filters, now: datetime) -> Select:

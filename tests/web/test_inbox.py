@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event, func, select
 
+from engine.inbox import queries
 from engine.store.models import AuditEvent
 
 VALID = {"bedrag": 250, "land": "NL", "motivering": "Past binnen de regeling voor grensarbeiders.",
@@ -98,6 +99,21 @@ def test_sorted_and_paginated(login, start, clock):
     assert newest.index("GROS-2027-030") < newest.index("GROS-2027-010")
     beyond = official.get("/taken/groepen?pagina=9").text
     assert "pagina 2 van 2" in beyond
+
+
+def test_long_lists_stop_counting_and_page_on(login, start, clock, monkeypatch):
+    monkeypatch.setattr(queries, "COUNT_LIMIT", 20)
+    for number in range(1, 31):
+        start(f"GROS-2027-{number:03d}")
+        clock.advance(timedelta(minutes=1))
+    official = login("nl")
+    first = official.get("/taken/groepen").text
+    assert "Meer dan 20 taken" in first and "pagina 1" in first and "pagina 1 van" not in first
+    assert 'rel="next"' in first
+    second = official.get("/taken/groepen?pagina=2").text
+    assert len(task_ids(second)) == 5 and 'rel="next"' not in second and 'rel="prev"' in second
+    beyond = official.get("/taken/groepen?pagina=7").text
+    assert task_ids(beyond) == [] and "Op deze pagina staan geen taken meer." in beyond
 
 
 def test_lists_never_read_instances(login, start, engine):
