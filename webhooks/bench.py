@@ -29,7 +29,9 @@ from sqlalchemy.exc import OperationalError
 
 from engine.commands import Engine
 from webhooks.admin import add_secret
+from webhooks.inbound import Receiver
 from webhooks.signing import sign
+from webhooks.sources import load_sources
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = "regionale-netwerken"
@@ -67,6 +69,7 @@ def run(database_url: str | None = None, seconds: float = 10.0, clients: int = 8
         engine = Engine.open(url)
         engine.deploy([ROOT / "processen", ROOT / "formulieren"], name="bench")
         secret = add_secret(engine, SOURCE, "bench")[1]
+        layer = _in_process_ms(engine, secret)
         with _server(url, server_workers) as port:
             trivial = _load(port, seconds, clients, lambda: ("GET", "/api/v1/health", None, {}))
             webhooks = _load(port, seconds, clients, lambda: _signed(secret, f"msg_{uuid.uuid4().hex}"))
@@ -78,7 +81,24 @@ def run(database_url: str | None = None, seconds: float = 10.0, clients: int = 8
         "server": f"{_server_kind()} × {server_workers} workers", "clients": clients,
         "trivial": trivial, "webhooks": webhooks, "duplicate_webhooks": duplicates,
         "ratio_webhooks_to_trivial": round(webhooks["per_second"] / trivial["per_second"], 3),
+        "in_process_ms": layer,
     }
+
+
+def _in_process_ms(engine: Engine, secret: str, count: int = 50) -> dict:
+    """One thread, no HTTP: the engine command alone against the whole webhook path around it."""
+    receiver = Receiver(engine, load_sources())
+    began = time.perf_counter()
+    for i in range(count):
+        engine.start_by_message("signaal-ontvangen", {"titel": f"Direct {i}"}, f"DIRECT-{i}")
+    command = (time.perf_counter() - began) / count
+    began = time.perf_counter()
+    for _ in range(count):
+        _, _, body, headers = _signed(secret, f"msg_{uuid.uuid4().hex}")
+        receiver.receive(SOURCE, headers, body)
+    webhook = (time.perf_counter() - began) / count
+    return {"engine_command": round(command * 1000, 2), "webhook": round(webhook * 1000, 2),
+            "webhook_layer_share": round(1 - command / webhook, 2)}
 
 
 def _signed(secret: str, message_id: str) -> tuple[str, str, bytes, dict]:
