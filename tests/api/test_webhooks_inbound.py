@@ -180,3 +180,37 @@ def test_unmatched_events_are_retried_by_the_scheduler_function(site, clock):
         message = session.scalars(select(WebhookMessage).where(WebhookMessage.event_type == "besluit.genomen")).one()
     assert (message.status, message.http_status, message.instance_id, message.next_retry_at) == (
         "accepted", 200, started, None)
+
+
+def test_an_unexpected_failure_is_logged_answered_500_and_the_event_can_come_again(site, monkeypatch, caplog):
+    def broken(*args, **kwargs):
+        raise RuntimeError("schijf vol")
+
+    monkeypatch.setattr(site.engine, "start_by_message", broken)
+    failed = site.webhook("proef", "melding.nieuw", MELDING, message_id="msg_fout")
+    assert failed.status_code == 500 and failed.headers["Content-Type"] == "application/problem+json"
+    assert "schijf vol" in caplog.text, "the error is logged with its traceback"
+    [logged] = deliveries(site.engine)
+    assert (logged.outcome, logged.reason) == ("error", "RuntimeError: schijf vol")
+    monkeypatch.undo()
+    assert site.webhook("proef", "melding.nieuw", MELDING, message_id="msg_fout").status_code == 200
+    assert instance_count(site.engine) == 1
+
+
+def test_managers_read_deliveries_and_manage_subscribers_through_the_api(site):
+    site.webhook("proef", "melding.nieuw", MELDING)
+    site.webhook("proef", "melding.nieuw", {"kenmerk": "x"})
+    listed = site.api("GET", "/webhook-delivery", "secretaris", params={"source": "proef"}).json()
+    assert [(d["outcome"], d["httpStatus"]) for d in listed] == [("rejected", 400), ("accepted", 200)]
+    assert site.api("GET", "/webhook-delivery", params={"outcome": "accepted"}).json()[0]["source"] == "proef"
+    created = site.api("POST", "/webhook-subscriber", "secretaris", json={
+        "name": "provincie", "url": "http://127.0.0.1:9/x", "eventTypes": ["dossier.gestart"]})
+    assert created.status_code == 200 and created.json()["secret"].startswith("whsec_")
+    again = site.api("POST", "/webhook-subscriber", "secretaris", json={"name": "provincie", "url": "http://x.nl"})
+    assert again.status_code == 409
+    wrong = site.api("POST", "/webhook-subscriber", json={"name": "Fout Naam", "url": "ftp://x", "eventTypes": ["x"]})
+    assert {p["name"] for p in wrong.json()["invalidParams"]} == {"body/name", "body/url", "body/eventTypes/0"}
+    [subscriber] = site.api("GET", "/webhook-subscriber").json()
+    assert (subscriber["name"], subscriber["paused"], subscriber["pending"]) == ("provincie", False, 0)
+    assert site.api("POST", "/webhook-subscriber/provincie/resume").json() == {"requeued": 0}
+    assert site.api("POST", "/webhook-subscriber/niemand/resume").status_code == 404
