@@ -158,8 +158,9 @@ class _server:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
+        # The web processes only, as in production where the scheduler is its own service.
         env = os.environ | {"GROS_DATABASE_URL": self.database_url, "GROS_SECRET_KEY": "b" * 48,
-                            "PYTHONPATH": str(ROOT)}
+                            "GROS_SCHEDULER": "off", "PYTHONPATH": str(ROOT)}
         self.process = subprocess.Popen(_command(port, self.workers), env=env, cwd=ROOT,
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         _wait_for(port, self.process)
