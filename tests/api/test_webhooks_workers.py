@@ -43,7 +43,7 @@ def workers(database: str) -> Iterator[tuple[str, Engine, str]]:
     engine.deploy([DATA / "melding.bpmn"])
     secret = add_secret(engine, "proef", "test")[1]
     port = free_port()
-    env = os.environ | {"GROS_DATABASE_URL": database, "GROS_SECRET_KEY": "k" * 48,
+    env = os.environ | {"GROS_DATABASE_URL": database, "GROS_SECRET_KEY": "k" * 48, "GROS_SCHEDULER": "off",
                         "GROS_WEBHOOK_SOURCES": str(DATA / "bronnen"), "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen([str(GUNICORN), "--workers", "2", "--bind", f"127.0.0.1:{port}", "--log-level",
                                 "warning", "engine.app:create_app()"], env=env, cwd=ROOT)
