@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -62,9 +63,11 @@ class Labels:
                 self.options.setdefault(key, {str(v.get("value")): v.get("label", "") for v in component["values"]})
             self._read(component.get("components", []))
 
+    def label(self, key: str) -> str:
+        return self.fields.get(key, _humanized(key))
+
     def entries(self, values: dict) -> list[Entry]:
-        return [Entry(self.fields.get(key, _humanized(key)), self.text(key, value))
-                for key, value in values.items() if value not in (None, "", [], {})]
+        return [Entry(self.label(key), self.text(key, value)) for key, value in _filled(values).items()]
 
     def text(self, key: str, value: Any) -> str:
         if isinstance(value, bool):
@@ -81,25 +84,40 @@ class Labels:
 def dossier(engine: Engine, task: HumanTask, variables: dict) -> Dossier:
     """The task's dossier as its page shows it, from its variables and its audit trail."""
     labels = Labels(engine.deployed_forms())
-    return Dossier(labels.entries(variables), _links(labels, variables), _steps(engine, labels, task.instance_id))
+    origins: dict[str, str] = {}
+    steps = _steps(engine, labels, task.instance_id, origins)
+    return Dossier(_facts(labels, variables, origins), _links(labels, variables), steps)
+
+
+def _facts(labels: Labels, variables: dict, origins: dict[str, str]) -> list[Entry]:
+    """The variables under their labels; where fields share a label, each says which step entered it."""
+    filled = _filled(variables)
+    shared = Counter(labels.label(key) for key in filled)
+    return [Entry(f"{labels.label(key)} ({origins[key]})" if shared[labels.label(key)] > 1 and key in origins
+                  else labels.label(key), labels.text(key, value)) for key, value in filled.items()]
+
+
+def _filled(values: dict) -> dict:
+    return {key: value for key, value in values.items() if value not in (None, "", [], {})}
 
 
 def _links(labels: Labels, variables: dict) -> list[tuple[str, str]]:
-    return [(labels.fields.get(key, _humanized(key)), url)
-            for key, value in variables.items() for url in URL.findall(_flat(value))]
+    return [(labels.label(key), url) for key, value in variables.items() for url in URL.findall(_flat(value))]
 
 
 def _flat(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
-def _steps(engine: Engine, labels: Labels, instance_id: str) -> list[Step]:
+def _steps(engine: Engine, labels: Labels, instance_id: str, origins: dict[str, str]) -> list[Step]:
+    """Newest first; ``origins`` learns which step last entered each variable."""
     names: dict[str, str] = {}
     steps = []
     for event in engine.history(instance_id):
         title, values = _described(event.action, event.element_name, event.data or {})
         if title is not None:
             steps.append(Step(event.at, _name(engine, names, event.actor), title, labels.entries(values)))
+            origins.update(dict.fromkeys(values, title))
     return steps[::-1]
 
 

@@ -42,6 +42,8 @@ PEOPLE = {
     "net": ("pieter", "Pieter Claes", ["regionaal-netwerk"]),
     "fed": ("koen", "Koen Dubois", ["federaal-be"]),
     "both": ("bram", "Bram Willems", ["grensregio-nl", "grensregio-vl"]),
+    "dnl": ("mark", "Mark Jansen", ["departement-nl"]),
+    "dvl": ("els", "Els Maes", ["departement-vl"]),
 }
 
 

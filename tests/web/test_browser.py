@@ -82,7 +82,7 @@ class Visit:
     def select(self, label: str, option: str) -> None:
         field = self.page.locator(".fjs-form-field-select", has_text=label)
         field.locator(".fjs-select-display").click()
-        field.locator(".fjs-dropdownlist-item", has_text=option).click()
+        field.locator(".fjs-dropdownlist-item").get_by_text(option, exact=True).click()
 
     def submit(self, button: str = "Afronden") -> None:
         self.page.get_by_role("button", name=button).click()
@@ -156,6 +156,59 @@ def test_both_sides_take_the_paritaire_selectie(visit, selection, engine):
     assert "Eerste verkenning uitvoeren" in row.inner_text()
     visit.check("08-volgende-stap-regionaal-netwerk")
     assert engine.variables(selection)["besluit_vl"] == "ja"
+
+
+def test_the_dossier_goes_through_the_verkenning(visit, selection, engine, people):
+    for element_id, key, variables in [
+        ("Activity_SelectiebesluitNL", "nl", {"besluit_nl": "ja", "besluit_nl_reden": "Prioriteit voor Nederland."}),
+        ("Activity_SelectiebesluitVL", "vl", {"besluit_vl": "ja", "besluit_vl_reden": "Prioriteit voor Vlaanderen."}),
+    ]:
+        engine.complete(open_task(engine, selection, element_id).id, people[key], variables)
+    page = visit.page
+
+    visit.log_in("pieter")
+    visit.group_tasks()
+    visit.claim("Eerste verkenning uitvoeren")
+    visit.select("Aard van de oorzaak", "Verschil tussen de stelsels")
+    visit.fill("Oorzaak (toelichting)", "De concessiegebieden stoppen aan de grens.")
+    visit.fill("Wie wordt getroffen, en hoeveel?", "Zo'n 400 reizigers per dag.")
+    visit.select("Oplossingsperspectief", "Pragmatische oplossing")
+    visit.fill("Belang van een oplossing tegenover de status quo", "Zonder bus nemen reizigers de auto.")
+    facts = page.locator("aside").inner_text()
+    assert "Motivering (Selectiebesluit Nederland)" in facts and "Motivering (Selectiebesluit Vlaanderen)" in facts
+    visit.check("14-eerste-verkenning")
+    visit.submit()
+    page.wait_for_url(f"{visit.base}/taken")
+    visit.log_out()
+
+    visit.log_in("joris")
+    visit.group_tasks()
+    visit.claim("Regionaal besluit en engagement")
+    visit.choose("Verder: voorbereiding agendering met de departementen")
+    visit.fill("Motivering", "De regio zet door en levert capaciteit.")
+    visit.submit()
+    page.wait_for_url(f"{visit.base}/taken")
+    visit.log_out()
+
+    for username, task_name in [("mark", "Gezamenlijke verkenning (NL)"), ("els", "Gezamenlijke verkenning (VL)")]:
+        visit.log_in(username)
+        visit.group_tasks()
+        visit.claim(task_name)
+        visit.fill("Standpunt", "Een afspraak tussen de concessieverleners volstaat.")
+        visit.select("Haalbaarheid van een oplossing", "Haalbaar")
+        visit.submit()
+        page.wait_for_url(f"{visit.base}/taken")
+        visit.log_out()
+
+    visit.log_in("sanne")
+    visit.group_tasks()
+    visit.claim("Voorstel tot agendering opstellen")
+    visit.fill("Agenderingsvoorstel", "Agenderen op het bilateraal overleg van het voorjaar.")
+    visit.submit()
+    page.wait_for_url(f"{visit.base}/taken")
+    waiting = sorted(t.element_id for t in engine.tasks(instance_id=selection))
+    assert waiting == ["Activity_AkkoordMinisterraad", "Activity_AkkoordVlaamseRegering"]
+    assert not any(e.element_id == "Activity_FederaalConsulteren" for e in engine.history(selection))
 
 
 def test_the_server_refuses_what_the_browser_let_through(visit, selection, engine, console_errors):
