@@ -12,6 +12,7 @@ import http.client
 import json
 import os
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -167,7 +168,7 @@ class _server:
         return port
 
     def __exit__(self, *exc) -> None:
-        self.process.terminate()
+        self.process.send_signal(signal.SIGINT)  # quick shutdown, for gunicorn and waitress alike
         self.process.wait(timeout=30)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -52,7 +53,7 @@ def workers(database: str) -> Iterator[tuple[str, Engine, str]]:
         _wait_until_up(url, process)
         yield url, engine, secret
     finally:
-        process.terminate()
+        process.send_signal(signal.SIGINT)  # gunicorn's quick shutdown
         process.wait(timeout=30)
         engine.db.dispose()
 
