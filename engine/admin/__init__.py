@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from engine import accounts
 from engine.auth import groups_required
@@ -25,13 +26,13 @@ def init_app(app: Flask) -> None:
 
 @bp.get("/gebruikers")
 @groups_required(*ADMINS)
-def users():
+def users() -> ResponseReturnValue:
     return render_template("admin/users.html", people=accounts.accounts(current_engine()), groups=GROUPS)
 
 
 @bp.route("/gebruikers/nieuw", methods=("GET", "POST"))
 @groups_required(*ADMINS)
-def new_user():
+def new_user() -> ResponseReturnValue:
     errors: list[FieldError] = []
     if request.method == "POST":
         form = request.form
@@ -48,7 +49,7 @@ def new_user():
 
 @bp.route("/gebruikers/<username>", methods=("GET", "POST"))
 @groups_required(*ADMINS)
-def edit_user(username: str):
+def edit_user(username: str) -> ResponseReturnValue:
     engine = current_engine()
     found = accounts.account(engine, username)
     if found is None:

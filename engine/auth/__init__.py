@@ -6,6 +6,7 @@ from collections.abc import Callable
 from functools import wraps
 
 from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 
 from engine.accounts import account, actor_for, authenticate
 from engine.forms import FieldError
@@ -56,7 +57,7 @@ def groups_required(*groups: str) -> Callable[[Callable], Callable]:
 
 
 @bp.route("/inloggen", methods=("GET", "POST"))
-def login():
+def login() -> ResponseReturnValue:
     errors: list[FieldError] = []
     if request.method == "POST":
         username = request.form.get("gebruikersnaam", "").strip().lower()
@@ -72,7 +73,7 @@ def login():
 
 
 @bp.post("/uitloggen")
-def logout():
+def logout() -> ResponseReturnValue:
     session.clear()
     flash("Je bent uitgelogd.", "success")
     return redirect(url_for("auth.login"))
@@ -87,7 +88,7 @@ def _missing(username: str, password: str) -> list[FieldError]:
     return errors
 
 
-def _log_in(username: str):
+def _log_in(username: str) -> ResponseReturnValue:
     found, _ = account(current_engine(), username)
     target = _safe_next(request.form.get("next", ""))
     session.clear()  # a fresh session (and CSRF token) after logging in

@@ -4,8 +4,10 @@ hands over or completes a task. Every change goes through the engine's commands.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from flask import Blueprint, Flask, flash, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from engine.accounts import accounts, actor_for
 from engine.auth import login_required
@@ -26,23 +28,23 @@ def init_app(app: Flask) -> None:
 
 
 @bp.get("/")
-def home():
+def home() -> ResponseReturnValue:
     return redirect(url_for("inbox.mine"))
 
 
 @bp.get("/taken")
 @login_required
-def mine():
+def mine() -> ResponseReturnValue:
     return _list("mine", queries.assigned_to)
 
 
 @bp.get("/taken/groepen")
 @login_required
-def groups():
+def groups() -> ResponseReturnValue:
     return _list("groups", queries.claimable_by)
 
 
-def _list(which: str, query):
+def _list(which: str, query: Callable[..., queries.TaskPage]) -> ResponseReturnValue:
     engine = current_engine()
     filters = queries.Filters.parse(request.args, g.actor.groups)
     return render_template("inbox/list.html", which=which, page=query(engine, g.actor, filters), filters=filters,
@@ -51,13 +53,13 @@ def _list(which: str, query):
 
 @bp.get("/taken/<task_id>")
 @login_required
-def task(task_id: str):
+def task(task_id: str) -> ResponseReturnValue:
     return _task_page(current_engine().task_for(task_id, g.actor))
 
 
 @bp.post("/taken/<task_id>/claimen")
 @login_required
-def claim(task_id: str):
+def claim(task_id: str) -> ResponseReturnValue:
     current_engine().claim(task_id, g.actor)
     flash("Je hebt deze taak op je genomen.", "success")
     return redirect(url_for("inbox.task", task_id=task_id))
@@ -65,7 +67,7 @@ def claim(task_id: str):
 
 @bp.post("/taken/<task_id>/vrijgeven")
 @login_required
-def unclaim(task_id: str):
+def unclaim(task_id: str) -> ResponseReturnValue:
     engine = current_engine()
     name = engine.task_for(task_id, g.actor).name
     engine.unclaim(task_id, g.actor)
@@ -75,7 +77,7 @@ def unclaim(task_id: str):
 
 @bp.post("/taken/<task_id>/overdragen")
 @login_required
-def hand_over(task_id: str):
+def hand_over(task_id: str) -> ResponseReturnValue:
     engine = current_engine()
     name = engine.task_for(task_id, g.actor).name
     username = request.form.get("aan", "")
@@ -89,7 +91,7 @@ def hand_over(task_id: str):
 
 @bp.post("/taken/<task_id>/afronden")
 @login_required
-def complete(task_id: str):
+def complete(task_id: str) -> ResponseReturnValue:
     engine = current_engine()
     task = engine.task_for(task_id, g.actor)
     has_form = engine.form(task_id) is not None
@@ -119,7 +121,7 @@ def _confirm(engine: Engine, task: HumanTask, done: Completion) -> None:
     flash(message, "success")
 
 
-def _task_page(task: HumanTask, errors: list | None = None, submitted: str | None = None):
+def _task_page(task: HumanTask, errors: list | None = None, submitted: str | None = None) -> str:
     engine = current_engine()
     variables = engine.variables(task.instance_id)
     mine = task.assignee == g.actor.user

@@ -5,6 +5,7 @@ secretariaat, by the regional network's message for a network (as processen/gros
 from __future__ import annotations
 
 from flask import Blueprint, Flask, flash, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from engine.auth import groups_required
@@ -30,7 +31,7 @@ def init_app(app: Flask) -> None:
 
 @bp.route("/dossiers/nieuw", methods=("GET", "POST"))
 @groups_required(*GROUPS)
-def new():
+def new() -> ResponseReturnValue:
     engine = current_engine()
     form = _signal_form(engine)
     data, errors = {}, []
@@ -56,7 +57,7 @@ def _start(engine: Engine, variables: dict) -> str:
     return engine.start_by_message(MESSAGE, variables, business_key, g.actor)
 
 
-def _started(engine: Engine, instance_id: str):
+def _started(engine: Engine, instance_id: str) -> ResponseReturnValue:
     instance = engine.instance(instance_id)
     message = {"text": f"Dossier {instance.business_key} ‘{instance.title}’ is aangemaakt."}
     following = engine.tasks(instance_id=instance_id, visible_to=g.actor, limit=1)
