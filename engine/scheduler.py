@@ -181,6 +181,8 @@ class Scheduler:
         self._woken_at: datetime | None = None
         self._failures = 0
         self._listener: NotifyListener | None = None
+        self._closed = False
+        self._stopping = False
         self.name = f"{socket.gethostname()}:{os.getpid()}"
         self.started_at = datetime.now(UTC)
         self.fired = 0
@@ -201,11 +203,21 @@ class Scheduler:
 
     def shutdown(self) -> None:
         """Stop after the running jobs finish, then leave a last heartbeat."""
-        if self.aps.running:
-            self.aps.shutdown(wait=True)
+        self.stop()
         self.close()
 
+    def stop(self) -> None:
+        # APScheduler holds its job store lock while it waits for running jobs; a round that armed
+        # its successor then would wait for that lock for ever. So no arming once stopping.
+        with self._lock:
+            self._stopping = True
+        if self.aps.running:
+            self.aps.shutdown(wait=True)
+
     def close(self) -> None:
+        if self._closed:  # atexit may ask again after an explicit shutdown
+            return
+        self._closed = True
         if self.wake in _wakers.get(self.engine, []):
             _wakers[self.engine].remove(self.wake)
         if self._listener:
@@ -221,7 +233,7 @@ class Scheduler:
         with self._lock:
             if self._running:
                 self._woken_at = min(due, self._woken_at or due)
-            elif self._next_at is None or due < self._next_at:
+            elif not self._stopping and (self._next_at is None or due < self._next_at):
                 self._arm(due)
 
     def beat(self) -> None:
@@ -253,7 +265,8 @@ class Scheduler:
             finally:
                 with self._lock:
                     self._running = False
-                    self._arm(self._next_wake())
+                    if not self._stopping:
+                        self._arm(self._next_wake())
 
     def _next_wake(self) -> datetime:
         now = datetime.now(UTC)
@@ -379,7 +392,7 @@ def run_standalone(engine: Engine, settings: Settings | None = None) -> None:
 
     def stop(*_args) -> None:
         # Not in the handler itself: shutting down waits for the running round to finish.
-        threading.Thread(target=scheduler.aps.shutdown, daemon=True).start()
+        threading.Thread(target=scheduler.stop, daemon=True).start()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
