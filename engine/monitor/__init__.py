@@ -32,7 +32,7 @@ watchers_only = groups_required(*WATCHERS)
 
 @bp.context_processor
 def report_helpers() -> dict:
-    return {"progress_text": report.progress_text, "flag_text": report.flag_text}
+    return {"flag_text": report.flag_text}
 
 
 @bp.get("/")

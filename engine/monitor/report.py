@@ -16,6 +16,7 @@ from engine.commands import Engine
 from engine.errors import InvalidData
 from engine.forms import FieldError
 from engine.inbox.context import Entry, Labels
+from engine.meetings import JUDGEMENT_VARIABLE, REPORT_VARIABLE
 from engine.monitor.queries import DONE, STATUSES, phases
 from engine.store.models import InstanceSummary, PhaseVisit, ProcessInstance
 from engine.store.scheduling import Meeting, MeetingItem, StallFlag
@@ -23,6 +24,7 @@ from engine.web.display import ZONE, date_text
 
 ESCALATION = "gros-escalatie"  # the reusable escalation process (processen/README.md)
 ESCALATION_FIELDS = ("escalatie_land", "escalatie_niveau", "escalatie_resultaat")
+FACTS = {"thema", "melder"}  # choices that describe the dossier rather than decide on it
 DEFAULT_PERIOD = timedelta(days=183)
 
 
@@ -73,7 +75,7 @@ class Item:
     phase: str
     phase_since: datetime | None
     theme: str
-    progress: list[MeetingItem] = field(default_factory=list)
+    progress: list[str] = field(default_factory=list)
     decisions: list[tuple[datetime, str, list[Entry]]] = field(default_factory=list)
     escalation: list[Entry] = field(default_factory=list)
     escalated_in_period: bool = False
@@ -120,10 +122,13 @@ def build(engine: Engine, period: Period) -> Report:
         items = {instance.id: Item(instance, _phase_name(names, summary), summary.phase_since,
                                    labels.text("thema", summary.theme) if summary.theme else "")
                  for instance, summary in found}
-        for row in session.scalars(select(MeetingItem).where(MeetingItem.instance_id.in_(ids))
-                                   .order_by(MeetingItem.requested_at)):
-            if any(period.holds(m) for m in (row.requested_at, row.reported_at, row.judged_at)):
-                items[row.instance_id].progress.append(row)
+        for row, title in session.execute(select(MeetingItem, Meeting.title).join(
+                Meeting, Meeting.id == MeetingItem.meeting_id).where(MeetingItem.instance_id.in_(ids))
+                .order_by(MeetingItem.requested_at)):
+            if period.holds(row.requested_at):
+                missing = "; niet gerapporteerd" if row.status == "niet-gerapporteerd" else ""
+                items[row.instance_id].progress.append(
+                    f"Rapport gevraagd op {date_text(row.requested_at)} voor {title}{missing}")
         for visit in session.scalars(select(PhaseVisit).where(
                 PhaseVisit.instance_id.in_(ids), PhaseVisit.phase == ESCALATION, PhaseVisit.entered_at < period.ends,
                 or_(PhaseVisit.left_at.is_(None), PhaseVisit.left_at >= period.begins))):
@@ -145,15 +150,25 @@ def _phase_name(names: dict[str, str], summary: InstanceSummary) -> str:
 
 
 def _decisions(engine: Engine, item: Item, period: Period, labels: Labels) -> None:
-    """The choices made in the period (fields with fixed options: ja/nee, oordelen, resultaten)."""
+    """From the dossier's own audit trail: progress reported and judged in the period, the choices made
+    in it (fields with fixed options: ja/nee, results) and the escalation's outcome."""
     for event in engine.history(item.instance.id):
         if event.action != "task.completed" or not event.data:
             continue
-        escalation = {k: v for k, v in event.data.items() if k in ESCALATION_FIELDS}
+        data = event.data
+        escalation = {k: v for k, v in data.items() if k in ESCALATION_FIELDS}
         if escalation:
             item.escalation = labels.entries(escalation)
-        if period.holds(event.at):
-            choices = {k: v for k, v in event.data.items() if k in labels.options}
+        if not period.holds(event.at):
+            continue
+        if REPORT_VARIABLE in data:
+            status = labels.text("voortgang_status", data["voortgang_status"]) if data.get("voortgang_status") else ""
+            item.progress.append(f"Gerapporteerd op {date_text(event.at)}{f' ({status})' if status else ''}: "
+                                 f"{data[REPORT_VARIABLE]}")
+        elif JUDGEMENT_VARIABLE in data:
+            item.progress.append(f"Oordeel van het overleg op {date_text(event.at)}: {_entries(labels.entries(data))}")
+        else:
+            choices = {k: v for k, v in data.items() if k in labels.options and k not in FACTS}
             if choices:
                 item.decisions.append((event.at, event.element_name or "", labels.entries(choices)))
 
@@ -180,27 +195,12 @@ def csv_text(report: Report) -> str:
         writer.writerow([
             item.instance.business_key or "", item.instance.title or "", item.theme, item.status, item.phase,
             date_text(item.phase_since) if item.phase != DONE else "",
-            " | ".join(progress_text(report.labels, p) for p in item.progress),
+            " | ".join(item.progress),
             " | ".join(f"{date_text(at)} {step}: {_entries(entries)}" for at, step, entries in item.decisions),
             _entries(item.escalation) if item.escalation or item.escalated_in_period else "",
             " | ".join(f"{flag_text(f)} sinds {date_text(f.since)}" for f in item.flags),
         ])
     return out.getvalue()
-
-
-def progress_text(labels: Labels, item: MeetingItem) -> str:
-    """What a meeting item says: asked, reported (with the report's status), judged."""
-    parts = [f"gevraagd {date_text(item.requested_at)}"]
-    report = item.report or {}
-    if item.reported_at:
-        status = labels.text("voortgang_status", report["voortgang_status"]) if report.get("voortgang_status") else ""
-        parts.append(f"gerapporteerd {date_text(item.reported_at)}{f' ({status})' if status else ''}: "
-                     f"{report.get('voortgang_rapport', '')}".rstrip(": "))
-    elif item.status == "niet-gerapporteerd":
-        parts.append("niet gerapporteerd")
-    if item.judged_at:
-        parts.append(f"oordeel overleg {date_text(item.judged_at)}: {_entries(labels.entries(item.judgement or {}))}")
-    return "; ".join(parts)
 
 
 def flag_text(flag: StallFlag) -> str:

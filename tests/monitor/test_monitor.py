@@ -1,0 +1,183 @@
+"""The monitor over HTTP, on SQLite and PostgreSQL: who may see it, the overview's filters and counts,
+a dossier's diagram marks and history, retrying an incident and suspending through the commands, the
+process view's token counts per version, the charts, and the parliament report as CSV and PDF."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import timedelta
+
+import pytest
+from pypdf import PdfReader
+
+from engine import radar
+
+from .conftest import DATA, ROOT
+
+AGENDERED = {"GROS-2026-002", "GROS-2025-004", "GROS-2026-005", "GROS-2025-007"}
+NOT_AGENDERED = {"GROS-2026-001", "GROS-2026-003", "GROS-2026-006", "GROS-2026-008"}
+
+
+def monitor_pages(dossiers: dict[str, str], engine) -> list[str]:
+    instance_id = dossiers["GROS-2026-005"]
+    definition = engine.definitions("gros-escalatie")[0].id
+    return ["/monitor/", f"/monitor/dossiers/{instance_id}", f"/monitor/dossiers/{instance_id}/diagrammen.json",
+            "/monitor/processen", f"/monitor/processen/{definition}", f"/monitor/processen/{definition}/diagram.json",
+            "/monitor/grafieken", "/monitor/rapportage", "/monitor/rapportage.csv", "/monitor/rapportage.pdf"]
+
+
+def test_only_management_and_the_secretariaat_see_the_monitor(app, login, manager, dossiers, engine):
+    pages = monitor_pages(dossiers, engine)
+    secretariaat, region = login("sec"), login("nl")
+    for url in pages:
+        assert manager.get(url).status_code == 200, url
+        assert secretariaat.get(url).status_code == 200, url
+        assert region.get(url).status_code == 403, url
+        anonymous = app.test_client().get(url)
+        assert anonymous.status_code == 302 and "/inloggen" in anonymous.location, url
+    instance_id = dossiers["GROS-2026-003"]
+    assert region.post(f"/monitor/dossiers/{instance_id}/schorsen").status_code == 403
+    assert engine.instance(instance_id).suspended is False
+    assert "Monitor" in manager.get("/taken").text and ">Monitor<" not in region.get("/taken").text
+
+
+def test_the_overview_lists_every_dossier_with_counts_per_phase(manager, dossiers):
+    page = manager.get("/monitor/").text
+    assert all(f'data-dossier="{key}"' in page for key in dossiers)
+    counts = {
+        "gros-agendering": 1, "gros-uitwerking": 1, "gros-selectie": 1, "gros-uitvoering": 1, "gros-escalatie": 1,
+        "gros-verkenning": 1, "afgerond": 2}
+    for phase, count in counts.items():
+        assert f'data-phase="{phase}">\n    <span class="phase-count">{count}</span>' in page, phase
+    assert "8 dossiers" in page
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("fase=gros-uitwerking", {"GROS-2026-002"}),
+    ("fase=afgerond", {"GROS-2025-007", "GROS-2026-008"}),
+    ("status=completed", {"GROS-2025-007", "GROS-2026-008"}),
+    ("zijde=BE", {"GROS-2026-001"}),
+    ("zijde=NL", {"GROS-2026-005"}),
+    ("thema=zorg", {"GROS-2026-006", "GROS-2025-007"}),
+    ("zoek=waterstof", {"GROS-2026-002"}),
+    ("zoek=gros-2026-00&thema=energie-en-klimaat&sorteer=fase", {"GROS-2026-001", "GROS-2026-002"}),
+])
+def test_the_overview_filters(manager, dossiers, query, expected):
+    page = manager.get(f"/monitor/?{query}").text
+    assert {key for key in dossiers if f'data-dossier="{key}"' in page} == expected
+
+
+def test_stalled_dossiers_are_flagged_and_filtered(manager, dossiers, engine):
+    radar.refresh(engine, engine.now() + timedelta(days=90))
+    page = manager.get("/monitor/?stilstand=ja").text
+    running = {key for key in dossiers if key not in {"GROS-2025-007", "GROS-2026-008"}}
+    assert {key for key in dossiers if f'data-dossier="{key}"' in page} == running
+    assert "Geen voortgang" in page
+
+
+def test_a_bad_filter_is_refused_by_name(manager, dossiers):
+    response = manager.get("/monitor/?status=misschien&pagina=nul")
+    assert response.status_code == 400 and "Status" in response.text and "Pagina" in response.text
+
+
+def test_the_dossier_shows_tokens_and_path_inside_called_processes(manager, dossiers, engine):
+    instance_id = dossiers["GROS-2026-005"]  # uitwerking in impasse, escalated to the Dutch minister
+    diagrams = {d["key"]: d for d in manager.get(f"/monitor/dossiers/{instance_id}/diagrammen.json").json}
+    assert list(diagrams) == ["gros-dossier", "gros-selectie", "gros-verkenning", "gros-agendering",
+                              "gros-uitwerking", "gros-escalatie"]
+    assert diagrams["gros-escalatie"]["active"] == ["Activity_Bewindspersoon", "Event_TermijnBewindspersoon"]
+    assert "Activity_HoofdVanDienst" in diagrams["gros-escalatie"]["done"]
+    assert diagrams["gros-uitwerking"]["active"] == ["Activity_Escalatie"]
+    assert "Activity_ImpasseBeoordelen" in diagrams["gros-uitwerking"]["done"]
+    assert diagrams["gros-dossier"]["active"] == ["Activity_Uitwerking"]
+    assert {"Activity_SignaalRegistreren", "Activity_Triage", "Activity_Selectie", "Activity_Verkenning",
+            "Activity_Agendering"} <= set(diagrams["gros-dossier"]["done"])
+    assert {"Activity_SelectiebesluitNL", "Activity_SelectiebesluitVL"} <= set(diagrams["gros-selectie"]["done"])
+    assert diagrams["gros-selectie"]["flows"] and "<bpmn:definitions" in diagrams["gros-selectie"]["xml"]
+
+    page = manager.get(f"/monitor/dossiers/{instance_id}").text
+    assert "Besluit minister" in page and "Bewindspersoon, Nederland" in page
+    assert "Escalatie per land" in page and "Historie" in page
+    history = page.split('id="historie-titel"')[1]
+    assert "Taak afgerond" in history and "Besluit hoofd van dienst" in history and "Dossier gestart" in history
+
+
+def test_a_manager_retries_an_incident_after_a_fix_and_suspends(app, manager, engine, people):
+    engine.deploy([DATA / "storing.bpmn"])
+    instance_id = engine.start("monitor-storing", "STORING-1", {"titel": "Storing"}, people["sec"])
+    [task] = engine.tasks(instance_id=instance_id)
+    engine.complete(task.id, people["sec"], {})
+    [incident] = engine.incidents(instance_id, open_only=True)
+    page = manager.get(f"/monitor/dossiers/{instance_id}").text
+    assert "Opnieuw proberen" in page and "ernst" in page
+    marks = manager.get(f"/monitor/dossiers/{instance_id}/diagrammen.json").json[0]
+    assert marks["incidents"] == ["Activity_Score"] and "Activity_Invoer" in marks["done"]
+
+    refused = manager.post(f"/monitor/incidenten/{incident.id}/opnieuw",
+                           {"dossier": instance_id, "correcties": "ernst is 3"})
+    assert refused.status_code == 400 and "JSON-object" in refused.text
+    response = manager.post(f"/monitor/incidenten/{incident.id}/opnieuw",
+                            {"dossier": instance_id, "correcties": json.dumps({"ernst": 3})}, follow_redirects=True)
+    assert "de stap is gelukt" in response.text
+    assert engine.instance(instance_id).status == "running" and engine.variables(instance_id)["score"] == 30
+    assert [t.element_id for t in engine.tasks(instance_id=instance_id)] == ["Activity_Daarna"]
+    assert [(e.actor, e.action) for e in engine.history(instance_id) if e.action == "incident.retried"] == [
+        ("ingrid", "incident.retried")]
+
+    manager.post(f"/monitor/dossiers/{instance_id}/schorsen")
+    assert engine.instance(instance_id).status == "suspended"
+    assert "Hervatten" in manager.get(f"/monitor/dossiers/{instance_id}").text
+    manager.post(f"/monitor/dossiers/{instance_id}/hervatten")
+    assert engine.instance(instance_id).status == "running"
+
+
+def test_the_process_view_counts_tokens_per_element_and_dossiers_per_version(manager, dossiers, engine, tmp_path):
+    escalation = engine.definitions("gros-escalatie")[0]
+    counts = manager.get(f"/monitor/processen/{escalation.id}/diagram.json").json[0]["counts"]
+    assert counts == {"Activity_Bewindspersoon": 1, "Event_TermijnBewindspersoon": 1}
+    uitwerking = engine.definitions("gros-uitwerking")[0]
+    counts = manager.get(f"/monitor/processen/{uitwerking.id}/diagram.json").json[0]["counts"]
+    assert counts == {"Activity_KabinetsbesluitVL": 1}  # the escalated dossier waits inside its call activity
+
+    changed = (ROOT / "processen" / "gros-selectie.bpmn").read_text(encoding="utf-8").replace(
+        'name="Paritaire selectie"', 'name="Paritaire selectie (herzien)"', 1)
+    (tmp_path / "gros-selectie.bpmn").write_text(changed, encoding="utf-8")
+    engine.deploy([tmp_path / "gros-selectie.bpmn"])
+    page = manager.get("/monitor/processen").text
+    assert '<tr data-definition="gros-dossier:1">' in page
+    row = page.split('data-definition="gros-dossier:1">')[1].split("</tr>")[0]
+    assert "<td>8</td>" in row and "<td>6</td>" in row  # 8 started, 6 still running
+    first = page.split('data-definition="gros-selectie:1">')[1].split("</tr>")[0]
+    second = page.split('data-definition="gros-selectie:2">')[1].split("</tr>")[0]
+    assert "<td>1</td>" in first and "<td>0</td>" in second  # the waiting dossier stays on version 1
+
+
+def test_the_charts_are_svg_with_their_figures_as_tables(manager, dossiers, engine):
+    radar.refresh(engine, engine.now() + timedelta(days=90))
+    page = manager.get("/monitor/grafieken").text
+    assert page.count("<svg") == 3 and "<rect" in page
+    assert "Dossiers per fase" in page and "Gemiddelde doorlooptijd per fase" in page
+    assert "Stilgevallen dossiers per zijde" in page and "Nederland" in page
+
+
+def test_the_report_as_csv_and_pdf_holds_the_agendered_dossiers(manager, dossiers, engine):
+    response = manager.get("/monitor/rapportage.csv?van=2026-06-01&tot=2027-01-31")
+    assert response.headers["Content-Disposition"].endswith('voortgangsrapportage-2026-06-01-2027-01-31.csv"')
+    rows = list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";"))
+    assert {row["Dossiernummer"] for row in rows} == AGENDERED
+    escalated = next(row for row in rows if row["Dossiernummer"] == "GROS-2026-005")
+    assert escalated["Fase"] == "Escalatie per land" and escalated["Escalatie"]
+    assert "Besluit over agendering" in escalated["Besluiten in de periode"]
+
+    pdf = manager.get("/monitor/rapportage.pdf?van=2026-06-01&tot=2027-01-31")
+    assert pdf.mimetype == "application/pdf"
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
+    assert "Voortgangsrapportage grensbelemmeringen" in text
+    assert all(key in text for key in AGENDERED), text[:2000]
+    assert not any(key in text for key in NOT_AGENDERED)
+    assert "North Sea Port District" in text and "Escalatie per land" in text
+
+    empty = manager.get("/monitor/rapportage.csv?van=2025-01-01&tot=2025-02-01").data.decode("utf-8-sig")
+    assert empty.splitlines()[1:] == []
