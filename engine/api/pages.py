@@ -5,6 +5,7 @@ subscriber that was paused. A new token or secret is shown once, in the response
 from __future__ import annotations
 
 from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from engine import accounts
 from engine.api.access import OVERSEERS
@@ -27,13 +28,13 @@ def init_app(app: Flask) -> None:
 
 @bp.get("")
 @groups_required(*OVERSEERS)
-def overview():
+def overview() -> ResponseReturnValue:
     return _page()
 
 
 @bp.post("/tokens")
 @groups_required(*MANAGERS)
-def new_token():
+def new_token() -> ResponseReturnValue:
     username, name = request.form.get("gebruiker", "").strip(), request.form.get("naam", "").strip()
     errors = _required(("gebruiker", "Account", username), ("naam", "Naam van het token", name))
     if not errors:
@@ -48,7 +49,7 @@ def new_token():
 
 @bp.post("/tokens/<int:token_id>/intrekken")
 @groups_required(*MANAGERS)
-def revoke(token_id: int):
+def revoke(token_id: int) -> ResponseReturnValue:
     revoke_token(current_engine(), token_id, g.actor.user)
     flash("Het token is ingetrokken; het geeft geen toegang meer.", "success")
     return redirect(url_for("koppelingen.overview"))
@@ -56,7 +57,7 @@ def revoke(token_id: int):
 
 @bp.post("/abonnees")
 @groups_required(*MANAGERS)
-def new_subscriber():
+def new_subscriber() -> ResponseReturnValue:
     form = request.form
     name, url = form.get("abonnee", "").strip(), form.get("url", "").strip()
     errors = _required(("abonnee", "Naam", name), ("url", "Adres (URL)", url))
@@ -72,7 +73,7 @@ def new_subscriber():
 
 @bp.post("/abonnees/<name>/hervatten")
 @groups_required(*MANAGERS)
-def resume(name: str):
+def resume(name: str) -> ResponseReturnValue:
     try:
         count = admin.resume_subscriber(current_engine(), name)
     except CommandError:
