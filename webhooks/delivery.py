@@ -78,7 +78,7 @@ def _claim(engine: Engine, now: datetime, limit: int) -> list[_Claimed]:
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
+    def redirect_request(self, *args, **kwargs) -> None:
         return None
 
 
