@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy import Select, func, or_, select
 
 from engine.commands import Engine
 from engine.errors import InvalidData
@@ -144,12 +144,12 @@ def _filtered(query: Select, filters: Filters) -> Select:
         query = query.where(ProcessInstance.status == filters.status)
     if filters.theme:
         query = query.where(InstanceSummary.theme == filters.theme)
-    if filters.side:
-        query = query.where(exists().where(
-            HumanTask.instance_id == ProcessInstance.id, TaskCandidate.task_id == HumanTask.id,
-            TaskCandidate.kind == "group", TaskCandidate.name.in_(side_groups(filters.side))))
+    if filters.side:  # IN (subquery), not a correlated EXISTS: the few waiting tasks of a side are found once
+        query = query.where(ProcessInstance.id.in_(
+            select(HumanTask.instance_id).join(TaskCandidate, TaskCandidate.task_id == HumanTask.id)
+            .where(TaskCandidate.kind == "group", TaskCandidate.name.in_(side_groups(filters.side)))))
     if filters.stalled:
-        query = query.where(exists().where(StallFlag.instance_id == ProcessInstance.id))
+        query = query.where(ProcessInstance.id.in_(select(StallFlag.instance_id)))
     if filters.search:
         pattern = "%" + filters.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         query = query.where(or_(ProcessInstance.business_key.ilike(pattern, escape="\\"),
