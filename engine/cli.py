@@ -430,10 +430,12 @@ def scheduler(health: bool) -> None:
 def bench(quick: bool, as_json: bool) -> None:
     """Measure the engine's speed goals (SQLite, and PostgreSQL when it answers). Not a test."""
     from engine.bench import run_all
+    from engine.monitor import bench as monitor_bench
 
     with tempfile.TemporaryDirectory() as folder:
         figures = run_all(f"sqlite:///{folder}/bench.db", instances=50 if quick else 300,
                           inbox_sizes=(1_000, 10_000) if quick else (1_000, 100_000))
+        figures["monitor"] = monitor_bench.run(folder, dossiers=10_000 if quick else 100_000)
     emit(as_json, figures, lambda: json.dumps(figures, indent=2, ensure_ascii=False))
 
 
