@@ -138,15 +138,20 @@ class HumanTask(Base):
     form_key: Mapped[str | None] = mapped_column(String(300))
     form_data: Mapped[list | None]
     created_at: Mapped[datetime] = mapped_column(index=True)
-    # The inbox's sort orders (migration 0010_inbox): mine by assignee, unclaimed ones partially indexed.
+    # The inbox's sort orders (migrations 0010_inbox, 0011_inbox_sqlite): on PostgreSQL partial indexes of
+    # the unclaimed tasks, on SQLite indexes led by the assignee.
     __table_args__ = (
         Index("ix_human_task_assigned_waiting", "assignee", "created_at", "id"),
         Index("ix_human_task_open_waiting", "created_at", "id",
-              postgresql_where=text("assignee IS NULL"), sqlite_where=text("assignee IS NULL")),
+              postgresql_where=text("assignee IS NULL")).ddl_if(dialect="postgresql"),
         Index("ix_human_task_open_due", text("(due_at IS NULL)"), "due_at", "created_at", "id",
-              postgresql_where=text("assignee IS NULL"), sqlite_where=text("assignee IS NULL")),
+              postgresql_where=text("assignee IS NULL")).ddl_if(dialect="postgresql"),
         Index("ix_human_task_open_priority", text("priority DESC"), "created_at", "id",
-              postgresql_where=text("assignee IS NULL"), sqlite_where=text("assignee IS NULL")),
+              postgresql_where=text("assignee IS NULL")).ddl_if(dialect="postgresql"),
+        Index("ix_human_task_due_order", "assignee", text("(due_at IS NULL)"), "due_at", "created_at",
+              "id").ddl_if(dialect="sqlite"),
+        Index("ix_human_task_priority_order", "assignee", text("priority DESC"), "created_at",
+              "id").ddl_if(dialect="sqlite"),
     )
 
 
