@@ -17,7 +17,7 @@ from engine.store.models import HumanTask, ProcessDefinition, TaskCandidate
 PAGE_SIZE = 25
 # Counting stops here: past it the list says "meer dan 1.000" instead of visiting every row.
 COUNT_LIMIT = 1_000
-# Each in the order of one of the human_task indexes of migration 0010_inbox.
+# Each in the order of one of the human_task indexes of migrations 0010_inbox and 0011_inbox_sqlite.
 SORTS = {
     "wachttijd": (HumanTask.created_at.asc(), HumanTask.id.asc()),
     "nieuwste": (HumanTask.created_at.desc(), HumanTask.id.desc()),
