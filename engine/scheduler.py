@@ -30,7 +30,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy import event, func, or_, select, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from engine import meetings, radar
@@ -134,7 +134,7 @@ class TimerRunner:
         token = _in_round.set(True)
         try:
             return ("fired" if self.engine.fire_timer(timer_id, now, skip_locked=True) else "passed"), None
-        except DBAPIError as error:  # lost connection, deadlock, serialization: the timer stays due
+        except OperationalError as error:  # lost connection, deadlock, serialization: the timer stays due
             log.warning("timer %s: database error, will retry: %s", timer_id, error.orig or error)
             return "retry", str(error.orig or error)
         except Exception as error:
@@ -257,7 +257,8 @@ class Scheduler:
                 self.last_round = self.runner.run_due()
                 self.fired += self.last_round.fired
                 self.last_error = self.last_round.errors[-1] if self.last_round.errors else self.last_error
-                self._failures = 0
+                # Only database trouble and nothing fired: back off as after a failed round.
+                self._failures = self._failures + 1 if self.last_round.retry and not self.last_round.fired else 0
             except Exception as error:
                 self._failures += 1
                 self.last_error = f"{type(error).__name__}: {error}"
