@@ -42,12 +42,31 @@ from engine.store.models import (
 )
 
 
+def _check_text(value, what: str, limit: int | None = None) -> None:
+    """Refuse what PostgreSQL cannot store (NUL) or a column cannot hold, with a clear message."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _check_text(key, what)
+            _check_text(item, what)
+    elif isinstance(value, list):
+        for item in value:
+            _check_text(item, what)
+    elif isinstance(value, str):
+        if "\x00" in value:
+            raise InvalidData(f"{what} bevatten een NUL-teken", [])
+        if limit is not None and len(value) > limit:
+            raise InvalidData(f"{what} is langer dan {limit} tekens", [])
+
+
 @dataclass(frozen=True)
 class Actor:
     """Who gives a command: a person with their groups, or the engine itself."""
 
     user: str
     groups: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        _check_text(self.user, "de gebruikersnaam", 100)
 
     @classmethod
     def of(cls, user: str, groups: Iterable[str] = ()) -> Actor:
@@ -204,6 +223,7 @@ class Engine:
     def _create(self, session, definition, start_element, business_key, variables, actor, how=None) -> str:
         now = self.now()
         _check_variables(variables)
+        _check_text(business_key, "de businessKey", 200)
         workflow = Workflow.create(self._bundle(session, definition), variables, start_element, now)
         instance = ProcessInstance(
             id=str(uuid.uuid4()), definition_id=definition.id, definition_key=definition.key,
@@ -279,6 +299,7 @@ class Engine:
         if form is None:
             _check_variables(variables)
             return variables
+        _check_text(variables, "gegevens")
         clean, errors = validate_submission(form, variables)
         if errors:
             raise InvalidData(f"{len(errors)} veld(en) ongeldig in '{task.name}'", errors)
@@ -597,6 +618,13 @@ class Engine:
             raise Forbidden("je bent geen kandidaat voor deze taak")
         return task
 
+    def definition(self, definition_id: int) -> ProcessDefinition:
+        with self.db.reading() as session:
+            definition = session.get(ProcessDefinition, definition_id)
+            if definition is None:
+                raise NotFound(f"procesdefinitie {definition_id} bestaat niet")
+            return definition
+
     def instance(self, instance_id: str) -> ProcessInstance:
         with self.db.reading() as session:
             return _existing_instance(session, instance_id)
@@ -812,6 +840,7 @@ def _check_variables(variables: dict) -> None:
         json.dumps(variables)
     except (TypeError, ValueError) as error:
         raise InvalidData(f"variabelen zijn geen JSON: {error}", []) from error
+    _check_text(variables, "variabelen")
 
 
 def _audit(session, instance_id, at, actor: Actor, action, element_id=None, element_name=None, task_id=None,

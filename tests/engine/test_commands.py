@@ -323,3 +323,13 @@ def test_positions_show_where_tokens_stand_in_called_processes_and_since_when(de
     assert (after.process_key, after.element_id, after.since) == ("ouder", "na", clock.now())
     completed = [e for e in deployed.history(instance_id) if e.action == "element.completed"]
     assert ("kind", "keinde") in {(e.data["process"], e.element_id) for e in completed}
+
+
+def test_text_a_database_cannot_store_is_refused_before_anything_is_written(deployed: Engine):
+    with pytest.raises(InvalidData, match="NUL"):
+        deployed.start("parallel", variables={"titel": "a\x00b"})
+    with pytest.raises(InvalidData, match="langer dan 200"):
+        deployed.start("parallel", business_key="K" * 201)
+    with pytest.raises(InvalidData, match="gebruikersnaam"):
+        Actor.of("x" * 101)
+    assert deployed.instances() == []
