@@ -16,7 +16,7 @@ from engine.store.models import PhaseVisit
 from engine.store.scheduling import StallFlag
 from engine.web.display import MONTHS, ZONE
 
-WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 760, 300, 250, 40, 16
+WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 800, 300, 330, 40, 16
 REASONS = {NO_PROGRESS: "Geen voortgang", OVERDUE: "Taak over termijn"}
 
 
@@ -68,7 +68,7 @@ def phases_over_time(engine: Engine, phases: dict[str, str], months: int = 12) -
     names = [_month(m) for m in moments]
     chart = Chart("Dossiers per fase, aan het eind van elke maand", ["Maand", *[phases[k] for k in keys]],
                   [[name, *[str(c.get(k, 0)) for k in keys]] for name, c in zip(names, counts, strict=True)],
-                  legend=[phases[k] for k in keys], height=HEIGHT + 20 * ((len(keys) + 2) // 3))
+                  legend=[phases[k] for k in keys])
     top = max((sum(c.get(k, 0) for k in keys) for c in counts), default=0)
     if not top:
         return chart
