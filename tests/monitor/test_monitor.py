@@ -181,3 +181,10 @@ def test_the_report_as_csv_and_pdf_holds_the_agendered_dossiers(manager, dossier
 
     empty = manager.get("/monitor/rapportage.csv?van=2025-01-01&tot=2025-02-01").data.decode("utf-8-sig")
     assert empty.splitlines()[1:] == []
+
+
+def test_the_dossier_says_since_when_and_on_whom_it_stalls(manager, dossiers, engine):
+    radar.refresh(engine, engine.now() + timedelta(days=90))
+    page = manager.get(f"/monitor/dossiers/{dossiers['GROS-2026-003']}").text
+    assert "Geen voortgang sinds" in page and "Grensregio-overleg, Vlaamse zijde" in page
+    assert "zijde: Vlaanderen" in page
