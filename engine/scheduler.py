@@ -1,5 +1,5 @@
 """The scheduler: fires every due BPMN timer through ``Engine.fire_timer`` and runs the periodic jobs
-(meeting calendar, stall radar, webhook delivery).
+(meeting calendar, stall radar, webhooks out and unmatched webhooks in).
 
 It never polls instances. It reads the indexed ``timer`` rows, sleeps until the earliest ``due_at``
 (at most ``max_sleep``), and is woken early when a command creates an earlier timer: in the same
@@ -37,6 +37,8 @@ from engine import meetings, radar
 from engine.commands import Engine
 from engine.store.models import AuditEvent, ProcessInstance, Timer
 from engine.store.scheduling import SchedulerNode
+from webhooks.delivery import deliver_due
+from webhooks.inbound import retry_due
 
 log = logging.getLogger("gros.scheduler")
 
@@ -54,6 +56,7 @@ class Settings:
     radar_every: float = 300.0
     calendar_every: float = 60.0
     deliver_every: float = 5.0
+    unmatched_every: float = 60.0
     heartbeat_every: float = 10.0
 
     @classmethod
@@ -296,23 +299,14 @@ def _guarded(name: str, function: Callable[[], object]) -> Callable[[], None]:
 
 
 def default_jobs(engine: Engine, settings: Settings) -> list[tuple[str, float, Callable[[], object]]]:
-    """The periodic jobs beside the timers: calendar rounds, the stall radar, webhook delivery."""
-    jobs = [
+    """The periodic jobs beside the timers: calendar rounds, the stall radar, the webhook outbox, and
+    inbound webhook events that found no dossier yet."""
+    return [
         ("calendar", settings.calendar_every, lambda: meetings.run_calendar(engine)),
         ("stall-radar", settings.radar_every, lambda: radar.refresh(engine)),
+        ("webhook-delivery", settings.deliver_every, lambda: deliver_due(engine, engine.now())),
+        ("webhook-unmatched", settings.unmatched_every, lambda: retry_due(engine, engine.now())),
     ]
-    deliver = _webhook_delivery()
-    if deliver is not None:
-        jobs.append(("webhooks", settings.deliver_every, lambda: deliver(engine, engine.now())))
-    return jobs
-
-
-def _webhook_delivery() -> Callable | None:
-    try:
-        from webhooks.delivery import deliver_due
-    except ImportError:
-        return None
-    return deliver_due
 
 
 # --- waking: the same process after commit, other processes by NOTIFY --------------------------------
