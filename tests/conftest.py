@@ -17,28 +17,21 @@ from sqlalchemy.exc import OperationalError
 
 from engine.clock import FixedClock
 from engine.commands import Engine
+from engine.store.db import POSTGRES_ADMIN_URL, scratch_postgres
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data"
-POSTGRES_ADMIN_URL = os.environ.get("GROS_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REQUIRE_ALL = os.environ.get("GROS_REQUIRE_ALL") == "1"
 
 
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """A fresh PostgreSQL database for this test run, dropped afterwards."""
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"gros_test_{uuid.uuid4().hex[:10]}"
     try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        with scratch_postgres("gros_test", POSTGRES_ADMIN_URL) as url:
+            yield url
     except OperationalError as error:
         pytest.skip(f"needs PostgreSQL at {POSTGRES_ADMIN_URL}: {error.orig}")
-    url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    yield url
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 @pytest.fixture

@@ -25,10 +25,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
 from engine.commands import Engine
+from engine.store.db import POSTGRES_ADMIN_URL, scratch_postgres
 from webhooks.admin import add_secret
 from webhooks.inbound import Receiver
 from webhooks.signing import sign
@@ -36,10 +36,9 @@ from webhooks.sources import load_sources
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = "regionale-netwerken"
-POSTGRES_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
-def run_all(seconds: float = 10.0, postgres_admin_url: str | None = POSTGRES_ADMIN) -> dict:
+def run_all(seconds: float = 10.0, postgres_admin_url: str | None = POSTGRES_ADMIN_URL) -> dict:
     """The figures on a fresh SQLite file and, when PostgreSQL answers, on a fresh PostgreSQL database."""
     figures = {"sqlite": run(None, seconds)}
     if postgres_admin_url:
@@ -48,19 +47,11 @@ def run_all(seconds: float = 10.0, postgres_admin_url: str | None = POSTGRES_ADM
 
 
 def _on_fresh_postgres(admin_url: str, measure: Callable[[str], dict]) -> dict:
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    name = f"gros_bench_{uuid.uuid4().hex[:10]}"
     try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        with scratch_postgres("gros_bench", admin_url) as url:
+            return measure(url)
     except OperationalError as error:
         return {"skipped": f"PostgreSQL not reachable: {error.orig}"}
-    try:
-        return measure(admin_url.rsplit("/", 1)[0] + f"/{name}")
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def run(database_url: str | None = None, seconds: float = 10.0, clients: int = 8, server_workers: int = 4) -> dict:

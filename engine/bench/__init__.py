@@ -9,20 +9,20 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy import insert, select, text
 from sqlalchemy.exc import OperationalError
 
 from engine.bpmn.bare import bare_completions_per_second
 from engine.clock import FixedClock
 from engine.commands import Actor, Engine
+from engine.store.db import POSTGRES_ADMIN_URL, scratch_postgres
 from engine.store.models import HumanTask, ProcessInstance, TaskCandidate
 
 MODEL = Path(__file__).with_name("bench.bpmn")
 PEOPLE = {g: Actor.of(f"bench-{g}", [g]) for g in ("secretariaat", "grensregio-nl", "grensregio-vl")}
-POSTGRES_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
-def run_all(sqlite_url: str, postgres_admin_url: str | None = POSTGRES_ADMIN, instances: int = 300,
+def run_all(sqlite_url: str, postgres_admin_url: str | None = POSTGRES_ADMIN_URL, instances: int = 300,
             inbox_sizes: tuple[int, ...] = (1_000, 100_000)) -> dict:
     bare = bare_completions_per_second(MODEL, "bench", instances)
     figures: dict = {"bare": {"completions_per_s": round(bare)}}
@@ -129,16 +129,8 @@ def _fill_waiting(engine: Engine, waiting: int) -> None:
 def _with_postgres(admin_url: str | None, measure: Callable[[str], dict]) -> dict:
     if not admin_url:
         return {"skipped": "no PostgreSQL URL given"}
-    name = f"gros_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        with scratch_postgres("gros_bench", admin_url) as url:
+            return measure(url)
     except OperationalError as error:
         return {"skipped": f"PostgreSQL not reachable at {admin_url}: {error.orig}"}
-    try:
-        return measure(admin_url.rsplit("/", 1)[0] + f"/{name}")
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
