@@ -25,10 +25,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy.exc import OperationalError
-
+from engine.bench import on_scratch_postgres
 from engine.commands import Engine
-from engine.store.db import POSTGRES_ADMIN_URL, scratch_postgres
+from engine.store.db import POSTGRES_ADMIN_URL
 from webhooks.admin import add_secret
 from webhooks.inbound import Receiver
 from webhooks.signing import sign
@@ -42,16 +41,8 @@ def run_all(seconds: float = 10.0, postgres_admin_url: str | None = POSTGRES_ADM
     """The figures on a fresh SQLite file and, when PostgreSQL answers, on a fresh PostgreSQL database."""
     figures = {"sqlite": run(None, seconds)}
     if postgres_admin_url:
-        figures["postgresql"] = _on_fresh_postgres(postgres_admin_url, lambda url: run(url, seconds))
+        figures["postgresql"] = on_scratch_postgres(lambda url: run(url, seconds), postgres_admin_url)
     return figures
-
-
-def _on_fresh_postgres(admin_url: str, measure: Callable[[str], dict]) -> dict:
-    try:
-        with scratch_postgres("gros_bench", admin_url) as url:
-            return measure(url)
-    except OperationalError as error:
-        return {"skipped": f"PostgreSQL not reachable: {error.orig}"}
 
 
 def run(database_url: str | None = None, seconds: float = 10.0, clients: int = 8, server_workers: int = 4) -> dict:

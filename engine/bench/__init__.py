@@ -27,8 +27,8 @@ def run_all(sqlite_url: str, postgres_admin_url: str | None = POSTGRES_ADMIN_URL
     bare = bare_completions_per_second(MODEL, "bench", instances)
     figures: dict = {"bare": {"completions_per_s": round(bare)}}
     figures["sqlite"] = _database_figures(sqlite_url, bare, instances, inbox_sizes)
-    figures["postgresql"] = _with_postgres(postgres_admin_url, lambda url: _database_figures(
-        url, bare, instances, inbox_sizes))
+    figures["postgresql"] = on_scratch_postgres(
+        lambda url: _database_figures(url, bare, instances, inbox_sizes), postgres_admin_url)
     figures["inbox_query_ms"] = figures["sqlite"].pop("inbox_query_ms")
     return figures
 
@@ -126,7 +126,8 @@ def _fill_waiting(engine: Engine, waiting: int) -> None:
             session.execute(text("ANALYZE"))
 
 
-def _with_postgres(admin_url: str | None, measure: Callable[[str], dict]) -> dict:
+def on_scratch_postgres(measure: Callable[[str], dict], admin_url: str | None = POSTGRES_ADMIN_URL) -> dict:
+    """``measure`` run on a fresh PostgreSQL database, or why it could not be."""
     if not admin_url:
         return {"skipped": "no PostgreSQL URL given"}
     try:

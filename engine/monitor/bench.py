@@ -16,8 +16,7 @@ from pathlib import Path
 from sqlalchemy import insert, select, text
 
 from engine import demo
-from engine.bench import POSTGRES_ADMIN
-from engine.bench import _with_postgres as with_postgres
+from engine.bench import on_scratch_postgres
 from engine.clock import FixedClock
 from engine.commands import Engine
 from engine.monitor import charts, processes, queries
@@ -137,4 +136,4 @@ def _copy(tables: dict, template: dict, n: int, at) -> None:
 def run(folder: str, dossiers: int = 100_000) -> dict:
     """The monitor's figures on a SQLite file in ``folder`` and on PostgreSQL when it answers."""
     return {"sqlite": overview_figures(f"sqlite:///{folder}/monitor-bench.db", dossiers),
-            "postgresql": with_postgres(POSTGRES_ADMIN, lambda url: overview_figures(url, dossiers))}
+            "postgresql": on_scratch_postgres(lambda url: overview_figures(url, dossiers))}
