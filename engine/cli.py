@@ -6,7 +6,6 @@ import json
 import logging
 import socket
 import sys
-import tempfile
 from collections.abc import Callable
 from datetime import datetime
 from functools import wraps
@@ -118,6 +117,9 @@ def instance_json(engine: Engine, instance) -> dict:
         "started_at": instance.started_at.isoformat(),
         "ended_at": instance.ended_at.isoformat() if instance.ended_at else None,
     }
+
+
+BENCH_SUITES = ("engine", "inbox", "monitor", "webhooks", "scheduler")
 
 
 @click.group()
@@ -425,17 +427,15 @@ def scheduler(health: bool) -> None:
 
 
 @main.command()
-@click.option("--quick", is_flag=True, help="Fewer instances and a 10,000-task inbox: a smoke run, not the figures.")
+@click.option("--suite", "suites", multiple=True, type=click.Choice(list(BENCH_SUITES)),
+              help="Measure only these parts (repeatable); all by default.")
+@click.option("--quick", is_flag=True, help="Smaller sizes: a smoke run, not the figures the goals speak of.")
 @json_option
-def bench(quick: bool, as_json: bool) -> None:
-    """Measure the engine's speed goals (SQLite, and PostgreSQL when it answers). Not a test."""
-    from engine.bench import run_all
-    from engine.monitor import bench as monitor_bench
+def bench(suites: tuple[str, ...], quick: bool, as_json: bool) -> None:
+    """Measure the speed goals (SQLite, and PostgreSQL when it answers). Not a test."""
+    from engine.bench import run_suites
 
-    with tempfile.TemporaryDirectory() as folder:
-        figures = run_all(f"sqlite:///{folder}/bench.db", instances=50 if quick else 300,
-                          inbox_sizes=(1_000, 10_000) if quick else (1_000, 100_000))
-        figures["monitor"] = monitor_bench.run(folder, dossiers=10_000 if quick else 100_000)
+    figures = run_suites(suites or tuple(BENCH_SUITES), quick)
     emit(as_json, figures, lambda: json.dumps(figures, indent=2, ensure_ascii=False))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import statistics
+import tempfile
 import time
 import uuid
 from collections.abc import Callable
@@ -31,6 +32,28 @@ def run_all(sqlite_url: str, postgres_admin_url: str | None = POSTGRES_ADMIN_URL
         lambda url: _database_figures(url, bare, instances, inbox_sizes), postgres_admin_url)
     figures["inbox_query_ms"] = figures["sqlite"].pop("inbox_query_ms")
     return figures
+
+
+def run_suites(suites: tuple[str, ...], quick: bool = False) -> dict:
+    """The figures of each named part, measured one after the other on fresh databases."""
+    from engine.inbox import bench as inbox
+    from engine.monitor import bench as monitor
+    from engine.scheduler_bench import bench_timer_lateness
+    from webhooks import bench as webhooks
+
+    size = 10_000 if quick else 100_000
+    with tempfile.TemporaryDirectory() as folder:
+        measure = {
+            "engine": lambda: run_all(f"sqlite:///{folder}/engine.db", instances=50 if quick else 300,
+                                      inbox_sizes=(1_000, size)),
+            "inbox": lambda: {"sqlite": inbox.run(f"sqlite:///{folder}/inbox.db", waiting=size),
+                              "postgresql": on_scratch_postgres(lambda url: inbox.run(url, waiting=size))},
+            "monitor": lambda: monitor.run(folder, dossiers=size),
+            "webhooks": lambda: webhooks.run_all(seconds=3.0 if quick else 10.0),
+            "scheduler": lambda: on_scratch_postgres(
+                lambda url: bench_timer_lateness(url, timers=1_000 if quick else 10_000)),
+        }
+        return {name: measure[name]() for name in suites}
 
 
 def _database_figures(url: str, bare: float, instances: int, inbox_sizes: tuple[int, ...]) -> dict:
