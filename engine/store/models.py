@@ -228,7 +228,8 @@ class InstanceSummary(Base):
     theme: Mapped[str | None] = mapped_column(String(200), index=True)
     outcome: Mapped[str | None] = mapped_column(String(200))
     agendered: Mapped[bool] = mapped_column(Boolean, default=False)
-    __table_args__ = (Index("ix_instance_summary_phase", "phase", "phase_since"),)
+    __table_args__ = (Index("ix_instance_summary_phase", "phase", "phase_since"),
+                      Index("ix_instance_summary_phase_since", "phase_since"))
 
 
 class PhaseVisit(Base):

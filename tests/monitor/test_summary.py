@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import delete, select
 
 from engine import demo
 from engine.commands import Actor
+from engine.store.db import MIGRATIONS
 from engine.store.models import InstanceSummary, PhaseVisit, ProcessInstance
 from tests.conftest import ROOT
 
@@ -74,3 +77,18 @@ def test_each_stay_in_a_phase_is_a_visit_closed_when_the_next_begins(engine, clo
                                  .where(PhaseVisit.instance_id == instance_id)).all()
     assert [tuple(v) for v in visits] == [("gros-dossier", started, clock.now())]
     assert summaries(engine)["GROS-T-2"].outcome == "gestopt-triage"
+
+
+def test_instances_from_before_the_summaries_get_one_when_migrating(engine):
+    engine.deploy([ROOT / "processen", ROOT / "formulieren"])
+    running = engine.start("gros-dossier", "GROS-OUD-1", {"titel": "Oud"}, SECRETARIAAT)
+    with engine.db.engine.begin() as connection:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0041_phase_visit")
+        connection.execute(delete(InstanceSummary.__table__))
+    engine.db.migrate()
+    summary = summaries(engine)["GROS-OUD-1"]
+    assert (summary.phase, summary.phase_since, summary.agendered) == (
+        "gros-dossier", engine.instance(running).updated_at, False)
