@@ -7,12 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, literal, or_, select, union_all
 
 from engine.commands import Engine
 from engine.monitor.queries import SIDES
 from engine.radar import NO_PROGRESS, OVERDUE
-from engine.store.models import PhaseVisit
+from engine.store.models import PhaseVisit, UTCDateTime
 from engine.store.scheduling import StallFlag
 from engine.web.display import MONTHS, ZONE
 
@@ -57,13 +57,15 @@ class Chart:
 def phases_over_time(engine: Engine, phases: dict[str, str], months: int = 12) -> Chart:
     """How many dossiers were in each phase at the end of each of the last ``months`` months."""
     moments = _month_ends(engine.now(), months)
-    counts = []
+    ends = union_all(*[select(literal(i).label("i"), literal(m, UTCDateTime()).label("at"))
+                       for i, m in enumerate(moments)]).cte("ends")
+    query = select(ends.c.i, PhaseVisit.phase, func.count()).join(PhaseVisit, and_(
+        PhaseVisit.entered_at <= ends.c.at, or_(PhaseVisit.left_at.is_(None), PhaseVisit.left_at > ends.c.at))
+    ).where(or_(PhaseVisit.left_at.is_(None), PhaseVisit.left_at > moments[0])).group_by(ends.c.i, PhaseVisit.phase)
+    counts: list[dict[str, int]] = [{} for _ in moments]
     with engine.db.reading() as session:
-        for moment in moments:
-            query = select(PhaseVisit.phase, func.count()).where(
-                PhaseVisit.entered_at <= moment, or_(PhaseVisit.left_at.is_(None), PhaseVisit.left_at > moment)
-            ).group_by(PhaseVisit.phase)
-            counts.append(dict(session.execute(query).all()))
+        for i, phase, count in session.execute(query):
+            counts[i][phase] = count
     keys = [k for k in phases if any(c.get(k) for c in counts)]
     names = [_month(m) for m in moments]
     chart = Chart("Dossiers per fase, aan het eind van elke maand", ["Maand", *[phases[k] for k in keys]],
@@ -143,7 +145,7 @@ def _horizontal(chart: Chart, values: list[tuple[str, float, str]], stacks: list
 
 
 def _month_ends(now: datetime, months: int) -> list[datetime]:
-    """The first moment of each of the next-to-last ``months`` months, ending with now."""
+    """The month boundaries of the last ``months`` months (each a month's first moment), ending with now."""
     local = now.astimezone(ZONE)
     year, month = local.year, local.month
     ends = []

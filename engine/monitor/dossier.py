@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime
 
 from engine.accounts import account
 from engine.commands import Engine
@@ -36,7 +37,7 @@ AUTOMATIC = {"element.completed", "instance.completed"}
 class Line:
     """One event of the audit trail, in words."""
 
-    at: object
+    at: datetime
     who: str
     what: str
     step: str

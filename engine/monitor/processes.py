@@ -44,12 +44,13 @@ def versions(engine: Engine, key: str | None = None) -> list[Version]:
         started = dict(session.execute(select(ProcessInstance.definition_id, func.count())
                                        .group_by(ProcessInstance.definition_id)).all())
         pinned = _pinned(session, definitions)
-        running = {}
-        for definition in definitions:
-            process_keys = _process_keys(engine, definition)
-            running[definition.id] = session.scalar(
-                select(func.count(distinct(Position.instance_id))).where(
-                    Position.definition_id.in_(pinned[definition.id]), Position.process_key.in_(process_keys)))
+        active = session.execute(select(Position.definition_id, Position.process_key,
+                                        func.count(distinct(Position.instance_id)))
+                                 .group_by(Position.definition_id, Position.process_key)).all()
+    # A token inside an embedded subprocess stands in its process too (on the subprocess), so the process key
+    # alone counts each dossier once.
+    running = {d.id: sum(n for root, process, n in active if root in pinned[d.id] and process == d.key)
+               for d in definitions}
     return [Version(d, started.get(d.id, 0), running[d.id]) for d in definitions]
 
 

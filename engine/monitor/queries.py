@@ -36,6 +36,7 @@ SORTS = {
     "fase": (InstanceSummary.phase_since.asc(), ProcessInstance.id),
     "bijgewerkt": (ProcessInstance.updated_at.desc(), ProcessInstance.id),
 }
+DEFAULTS = {("sorteer", "dossier"), ("pagina", 1)}
 SORT_LABELS = {"dossier": "Dossiernummer, nieuwste eerst", "fase": "Langst in huidige fase eerst",
                "bijgewerkt": "Laatst gewijzigd eerst"}
 
@@ -55,8 +56,8 @@ class Filters:
     def parse(cls, args: Mapping[str, str]) -> Filters:
         """Read the overview's query string; a value that makes no sense is refused naming the field."""
         errors = []
-        status, side, sort, page = args.get("status", ""), args.get("zijde", ""), args.get("sorteer", "dossier"), \
-            args.get("pagina", "1")
+        status, side = args.get("status", ""), args.get("zijde", "")
+        sort, page = args.get("sorteer", "dossier"), args.get("pagina", "1")
         if status and status not in STATUSES:
             errors.append(FieldError("status", "Status", f"kies een van: {', '.join(STATUSES)}"))
         if side and side not in SIDES:
@@ -75,8 +76,7 @@ class Filters:
         values = {"fase": self.phase, "status": self.status, "zijde": self.side,
                   "stilstand": "ja" if self.stalled else "", "thema": self.theme, "zoek": self.search,
                   "sorteer": self.sort, "pagina": self.page} | changes
-        return {k: v for k, v in values.items() if v not in ("", None) and (k, v) not in {("sorteer", "dossier"),
-                                                                                          ("pagina", 1)}}
+        return {k: v for k, v in values.items() if v not in ("", None) and (k, v) not in DEFAULTS}
 
 
 @dataclass
@@ -108,7 +108,7 @@ class Overview:
 
 def overview(engine: Engine, filters: Filters) -> Overview:
     """One page of dossiers and the counts per phase, as the filters ask."""
-    query = _filtered(select(ProcessInstance, InstanceSummary).outerjoin(
+    query = _filtered(select(ProcessInstance, InstanceSummary).join(
         InstanceSummary, InstanceSummary.instance_id == ProcessInstance.id), filters)
     with engine.db.reading() as session:
         counts = _phase_counts(session, filters)
@@ -117,8 +117,7 @@ def overview(engine: Engine, filters: Filters) -> Overview:
         page = min(filters.page, pages)
         found = session.execute(query.order_by(*SORTS[filters.sort]).limit(PAGE_SIZE)
                                 .offset((page - 1) * PAGE_SIZE)).all()
-        rows = [Row(instance, summary.phase if summary else None, summary.phase_since if summary else None,
-                    summary.theme if summary else None) for instance, summary in found]
+        rows = [Row(instance, summary.phase, summary.phase_since, summary.theme) for instance, summary in found]
         _fill(engine, session, rows)
     return Overview(rows, counts, total, page, pages)
 

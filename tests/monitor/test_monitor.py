@@ -13,6 +13,7 @@ import pytest
 from pypdf import PdfReader
 
 from engine import radar
+from engine.monitor import charts, queries
 
 from .conftest import DATA, ROOT
 
@@ -188,3 +189,16 @@ def test_the_dossier_says_since_when_and_on_whom_it_stalls(manager, dossiers, en
     page = manager.get(f"/monitor/dossiers/{dossiers['GROS-2026-003']}").text
     assert "Geen voortgang sinds" in page and "Grensregio-overleg, Vlaamse zijde" in page
     assert "zijde: Vlaanderen" in page
+
+
+def test_the_phase_chart_counts_where_dossiers_were_at_each_month_end(dossiers, engine, clock):
+    phases = queries.phases(engine)
+    chart = charts.phases_over_time(engine, phases)
+    names = chart.headers[1:]
+    now = dict(zip(names, map(int, chart.rows[-1][1:]), strict=True))
+    assert now == {phases[key]: 1 for key in ("gros-selectie", "gros-verkenning", "gros-agendering",
+                                              "gros-uitwerking", "gros-uitvoering", "gros-escalatie")}
+    assert all(int(n) == 0 for row in chart.rows[:-2] for n in row[1:])  # before the demo dossiers began
+    clock.advance(timedelta(days=62))  # nobody moved: every month end since shows the same
+    later = charts.phases_over_time(engine, phases)
+    assert [row[1:] for row in later.rows[-3:]] == [chart.rows[-1][1:]] * 3
