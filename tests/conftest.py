@@ -7,6 +7,7 @@ turns every such skip into a failure.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -64,6 +65,25 @@ def engine(database: str, clock: FixedClock) -> Iterator[Engine]:
     opened = Engine.open(database, clock=clock)
     yield opened
     opened.db.dispose()
+
+
+@pytest.fixture(scope="session")
+def chromium_browser():
+    """Debian's chromium driven by Playwright: one for the whole run, as Playwright's sync API allows
+    only one running instance per process (its own browser download is neither needed nor possible)."""
+    path = "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else shutil.which("chromium")
+    if not path:
+        pytest.skip("needs Chromium: apt-get install chromium")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("needs the playwright package: pip install -e '.[test]'")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=path, args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        yield browser
+        browser.close()
 
 
 @pytest.hookimpl(hookwrapper=True)
