@@ -106,7 +106,7 @@ def _fill(engine: Engine, template_id: str, copies: int) -> None:
             session.execute(insert(TaskCandidate), candidates)
     if not engine.db.is_sqlite:  # as autovacuum would by now; SQLite keeps no statistics unless told
         with engine.db.transaction() as session:
-            session.execute(text("ANALYZE"))
+            session.execute(text("ANALYZE human_task, task_candidate, process_instance"))
 
 
 def _logged_in(app, engine: Engine):

@@ -5,7 +5,6 @@ chromium driven by Playwright."""
 from __future__ import annotations
 
 import re
-import shutil
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -29,9 +28,6 @@ WEB_DATA = ROOT / "tests" / "data" / "web"
 SCREENSHOTS = ROOT / "test-output"
 PASSWORD = "proef-wachtwoord"
 SECRET = "s" * 48
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 # key → (username, display name, groups)
 PEOPLE = {
@@ -132,19 +128,10 @@ def live_server(app: Flask) -> Iterator[str]:
     thread.join()
 
 
-@pytest.fixture(scope="session")
-def chromium():
-    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
-        pytest.skip("needs Chromium: apt-get install chromium")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.skip("needs the playwright package: pip install -e '.[test]'")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM if Path(CHROMIUM).exists()
-                                             else shutil.which("chromium"), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+@pytest.fixture
+def chromium(chromium_browser):
+    """The run's one chromium (tests/conftest.py); other test folders reuse this fixture by name."""
+    return chromium_browser
 
 
 @pytest.fixture
