@@ -45,6 +45,8 @@ class Database:
             config.set_main_option("script_location", str(MIGRATIONS))
             config.attributes["connection"] = connection
             command.upgrade(config, "heads")
+            if self.is_sqlite:  # SQLite plans well only with statistics, which nothing else gathers
+                connection.exec_driver_sql("PRAGMA optimize")
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
