@@ -4,6 +4,7 @@ engine steps, save, rewrite the derived rows, append audit events."""
 
 from __future__ import annotations
 
+import copy
 import json
 import threading
 import uuid
@@ -137,6 +138,12 @@ class Engine:
 
     def now(self) -> datetime:
         return self.clock.now()
+
+    def with_clock(self, clock: Clock) -> Engine:
+        """This engine — same database, listeners and caches — acting at the time ``clock`` tells."""
+        other = copy.copy(self)
+        other.clock = clock
+        return other
 
     # --- deploy ----------------------------------------------------------------------------------
     def deploy(self, paths: Iterable[str | Path], actor: Actor = SYSTEM, name: str = "") -> list[DeployedDefinition]:

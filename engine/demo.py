@@ -84,7 +84,7 @@ def seed_dossiers(engine: Engine, path: Path = DOSSIERS) -> tuple[list[str], lis
             continue
         clock = FixedClock(now - timedelta(days=len(dossier["stappen"]) + 2 + number))
         try:
-            _drive(Engine(engine.db, clock), clock, dossier)
+            _drive(engine.with_clock(clock), clock, dossier)
         except CommandError as error:
             problems.append(f"demodossier {key}: {error}")
         started.append(key)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from engine.bpmn.runtime import UserTaskView, Workflow
 from engine.bpmn.timers import deadline
+from engine.errors import InvalidData
 from engine.store.models import (
     HumanTask,
     InstanceSummary,
@@ -85,8 +86,8 @@ def _task_values(instance: ProcessInstance, view: UserTaskView, created_at: date
         "candidate_groups": _names(attrs.get("candidateGroups")),
         "candidate_users": _names(attrs.get("candidateUsers")),
         "assignee": view.assignee,
-        "due_at": _instant(attrs.get("dueDate")),
-        "follow_up_at": _instant(attrs.get("followUpDate")),
+        "due_at": _instant(attrs.get("dueDate"), "dueDate", view),
+        "follow_up_at": _instant(attrs.get("followUpDate"), "followUpDate", view),
         "priority": _priority(attrs.get("priority")),
         "form_ref": view.form_ref,
         "form_resource_id": None,
@@ -114,12 +115,16 @@ def _names(value) -> list[str]:
     return [str(item).strip() for item in items if str(item).strip()]
 
 
-def _instant(value) -> datetime | None:
+def _instant(value, attribute: str, view: UserTaskView) -> datetime | None:
     if value in (None, ""):
         return None
     if isinstance(value, datetime):
         return value
-    return deadline(str(value))
+    try:
+        return deadline(str(value))
+    except ValueError as error:
+        raise InvalidData(f"{attribute} van taak '{view.name}': '{value}' is geen ISO 8601-datum of -tijdstip",
+                          []) from error
 
 
 def _priority(value) -> int:

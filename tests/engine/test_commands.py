@@ -341,3 +341,12 @@ def test_a_business_key_names_one_dossier_of_a_process(deployed: Engine):
         deployed.start("parallel", business_key="GROS-2027-001")
     deployed.start("goedkeuring", business_key="GROS-2027-001")  # another process may use it
     assert len(deployed.instances(business_key="GROS-2027-001")) == 2
+
+
+def test_a_deadline_that_is_no_date_is_refused_and_nothing_changes(deployed: Engine):
+    instance_id = deployed.start("goedkeuring")
+    task = only_task(deployed, instance_id)
+    with pytest.raises(InvalidData, match="dueDate van taak 'Goedkeuren': 'volgende week'"):
+        deployed.complete(task.id, person("secretariaat"),
+                          {"bedrag": 5000, "land": "NL", "aanvrager": "an", "deadline": "volgende week"})
+    assert only_task(deployed, instance_id).id == task.id
