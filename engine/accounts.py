@@ -118,3 +118,13 @@ def _check_groups(groups: list[str]) -> None:
     bad = [g for g in groups if not GROUP.match(g)]
     if bad:
         raise InvalidData(f"ongeldige groepsnamen: {', '.join(bad)}", [])
+
+
+def display_name(engine: Engine, username: str | None, known: dict[str, str]) -> str:
+    """The name to show for a user in a history; ``known`` remembers the names looked up so far."""
+    if not username:
+        return "onbekend"
+    if username not in known:
+        found = account(engine, username)
+        known[username] = found[0].display_name if found else username
+    return known[username]

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from engine.accounts import account
+from engine.accounts import display_name
 from engine.clock import parse_instant
 from engine.commands import Engine
 from engine.forms import FormDefinition
@@ -116,7 +116,7 @@ def _steps(engine: Engine, labels: Labels, instance_id: str, origins: dict[str, 
     for event in engine.history(instance_id):
         title, values = _described(event.action, event.element_name, event.data or {})
         if title is not None:
-            steps.append(Step(event.at, _name(engine, names, event.actor), title, labels.entries(values)))
+            steps.append(Step(event.at, display_name(engine, event.actor, names), title, labels.entries(values)))
             origins.update(dict.fromkeys(values, title))
     return steps[::-1]
 
@@ -131,15 +131,6 @@ def _described(action: str, element: str | None, data: dict) -> tuple[str | None
     if action == "timer.fired":
         return f"Termijn verstreken: {element}", {}
     return None, {}
-
-
-def _name(engine: Engine, names: dict[str, str], username: str | None) -> str:
-    if not username:
-        return "onbekend"
-    if username not in names:
-        found = account(engine, username)
-        names[username] = found[0].display_name if found else username
-    return names[username]
 
 
 def _moment(text: str) -> str:

@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from engine.accounts import account
+from engine.accounts import display_name
 from engine.commands import Engine
 from engine.inbox.context import Entry, Labels
 from engine.monitor.diagrams import Diagram, diagrams, phase_order
@@ -122,7 +122,7 @@ def trail(engine: Engine, history: list[AuditEvent], found: dict[str, Diagram], 
         if event.action == "element.completed":
             diagram = owner(found, data.get("process", ""))
             step = f"{step or event.element_id} ({diagram.name})" if diagram else step or event.element_id
-        lines.append(Line(event.at, _display_name(engine, names, event.actor), ACTIONS.get(event.action, event.action),
+        lines.append(Line(event.at, display_name(engine, event.actor, names), ACTIONS.get(event.action, event.action),
                           step, labels.entries(_entered(event.action, data)), event.action in AUTOMATIC))
     return lines[::-1]
 
@@ -137,12 +137,3 @@ def _entered(action: str, data: dict) -> dict:
     if action == "task.assigned":
         return {"toegewezen_aan": data.get("assignee")}
     return {}
-
-
-def _display_name(engine: Engine, names: dict[str, str], username: str | None) -> str:
-    if not username:
-        return "onbekend"
-    if username not in names:
-        found = account(engine, username)
-        names[username] = found[0].display_name if found else username
-    return names[username]

@@ -11,13 +11,12 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 
 from engine.clock import FixedClock, SystemClock
 from engine.commands import Engine
@@ -28,17 +27,6 @@ from engine.store.scheduling import SchedulerNode
 MODELS = Path(__file__).parent / "data" / "timers.bpmn"
 GROS = Path(sys.executable).with_name("gros")
 PAST = datetime(2020, 1, 1, tzinfo=UTC)
-
-
-@pytest.fixture
-def pg_url(postgres_url: str) -> str:
-    """A schema of its own in the run's PostgreSQL database (multi-node is a PostgreSQL matter)."""
-    schema = f"n_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(postgres_url)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    admin.dispose()
-    return f"{postgres_url}?options=-csearch_path%3D{schema}"
 
 
 @pytest.fixture
