@@ -7,10 +7,11 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from engine.accounts import account, create_account
+from engine.bpmn.timers import BUSINESS_ZONE, add_duration
 from engine.clock import FixedClock
 from engine.commands import Actor, Engine
 from engine.errors import CommandError
@@ -100,12 +101,21 @@ def _drive(engine: Engine, clock: FixedClock, dossier: dict) -> None:
     for step in dossier["stappen"]:
         clock.advance(timedelta(days=1))
         if "bericht" in step:
-            engine.correlate(step["bericht"], key, None, step["variabelen"], _member("secretariaat"))
+            variables = relative_times(step["variabelen"], clock.now())
+            engine.correlate(step["bericht"], key, None, variables, _member("secretariaat"))
             continue
         task = next((t for t in engine.tasks(instance_id=instance_id) if t.element_id == step["taak"]), None)
         if task is None:
             raise CommandError(f"taak {step['taak']} staat niet open")
         engine.complete(task.id, _member(step["groep"]), step["variabelen"])
+
+
+def relative_times(variables: dict, now: datetime) -> dict:
+    """Demo values written as ``+P14D`` become that moment after ``now`` (Brussels time, with offset),
+    so a demo deadline lies ahead whenever the demo is started."""
+    return {name: (add_duration(now, value[1:]).astimezone(BUSINESS_ZONE).isoformat(timespec="seconds")
+                   if isinstance(value, str) and value.startswith("+P") else value)
+            for name, value in variables.items()}
 
 
 def _member(group: str) -> Actor:

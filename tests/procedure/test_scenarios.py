@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from engine.commands import Actor, Engine
+from engine.demo import relative_times
 
 ROOT = Path(__file__).resolve().parents[2]
 MODELS = [ROOT / "processen", ROOT / "formulieren"]
@@ -519,6 +520,25 @@ def test_seven_months_without_a_progress_round_asks_the_secretariat(gros: Engine
     assert set(d.open()) == {"Activity_VoortgangRapporteren"}
 
 
+def test_a_dossier_that_does_not_report_is_judged_without_a_report_after_the_deadline(gros: Engine, clock):
+    d = Dossier(gros, "GROS-T-010")
+    tot_uitwerking(d, perspectief="afstemming")
+    uitwerken(d, "afstemming")
+    d.do("Activity_OplossingVaststellen", "bewindspersoon-nl", oplossing_vastgesteld="ja",
+         vaststelling_toelichting="Vastgesteld.")
+    d.do("Activity_UitvoeringPlannen", "departement-vl", uitvoeringsplan="Afspraken uitvoeren.",
+         uitvoering_streefdatum="2028-01-01")
+    clock.set(datetime(2027, 8, 1, 9, 0, tzinfo=UTC))
+    d.message("voortgang-gevraagd", overleg_datum="2027-09-16", rapport_deadline="2027-09-02T17:00:00+02:00")
+    assert set(d.open()) == {"Activity_VoortgangRapporteren"}
+    clock.set(datetime(2027, 9, 2, 14, 59, tzinfo=UTC))
+    assert gros.fire_due_timers() == 0
+    clock.set(datetime(2027, 9, 2, 15, 0, tzinfo=UTC))
+    assert gros.fire_due_timers() == 1
+    assert set(d.open()) == {"Activity_VoortgangBeoordelen"}  # the meeting judges it all the same
+    assert "voortgang_rapport" not in d.variables()
+
+
 def test_resubmitted_accord_uses_each_governments_latest_answer(gros: Engine):
     d = Dossier(gros, "GROS-T-010")
     signaal_en_triage(d)
@@ -549,6 +569,6 @@ def test_demo_dossiers_reach_their_stage(gros: Engine, dossier: dict):
         if "taak" in step:
             d.do(step["taak"], step["groep"], **step["variabelen"])
         else:
-            d.message(step["bericht"], **step["variabelen"])
+            d.message(step["bericht"], **relative_times(step["variabelen"], gros.now()))
     assert set(d.open()) == set(dossier["verwacht_open"])
     assert (d.status == "completed") == dossier["afgesloten"]
