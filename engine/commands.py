@@ -16,7 +16,6 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import and_, exists, func, insert, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine import index
@@ -232,7 +231,6 @@ class Engine:
         now = self.now()
         _check_variables(variables)
         _check_text(business_key, "de businessKey", 200)
-        _check_business_key_free(session, definition.key, business_key)
         workflow = Workflow.create(self._bundle(session, definition), variables, start_element, now)
         instance = ProcessInstance(
             id=str(uuid.uuid4()), definition_id=definition.id, definition_key=definition.key,
@@ -241,10 +239,7 @@ class Engine:
             updated_at=now,
         )
         session.add(instance)
-        try:
-            session.flush()
-        except IntegrityError as error:  # a concurrent start took the business key first
-            raise Conflict(f"businessKey '{business_key}' is al in gebruik voor '{definition.key}'") from error
+        session.flush()
         _audit(session, instance.id, now, actor, "instance.started",
                data={"variables": variables, "version": definition.version, **(how or {})})
         self._advance(session, instance, workflow, actor, now)
@@ -780,16 +775,6 @@ def _no_match(message_name: str, business_key: str | None, correlation: dict | N
     criteria += [f"{k} = {v!r}" for k, v in (correlation or {}).items()]
     where = f" met {', '.join(criteria)}" if criteria else ""
     return f"geen instantie wacht op bericht '{message_name}'{where}"
-
-
-def _check_business_key_free(session: Session, key: str, business_key: str | None) -> None:
-    """One dossier per business key and process (a unique index settles a race between two starts)."""
-    if business_key is None:
-        return
-    taken = session.execute(select(ProcessInstance.id).where(
-        ProcessInstance.definition_key == key, ProcessInstance.business_key == business_key)).first()
-    if taken is not None:
-        raise Conflict(f"businessKey '{business_key}' is al in gebruik voor '{key}' (instantie {taken[0]})")
 
 
 def _existing_instance(session: Session, instance_id: str) -> ProcessInstance:

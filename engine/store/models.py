@@ -112,7 +112,6 @@ class ProcessInstance(Base):
     started_by: Mapped[str | None] = mapped_column(String(100))
     updated_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
-    __table_args__ = (Index("ux_instance_business_key", "definition_key", "business_key", unique=True),)
 
 
 class HumanTask(Base):

@@ -335,14 +335,6 @@ def test_text_a_database_cannot_store_is_refused_before_anything_is_written(depl
     assert deployed.instances() == []
 
 
-def test_a_business_key_names_one_dossier_of_a_process(deployed: Engine):
-    deployed.start("parallel", business_key="GROS-2027-001")
-    with pytest.raises(Conflict, match="al in gebruik"):
-        deployed.start("parallel", business_key="GROS-2027-001")
-    deployed.start("goedkeuring", business_key="GROS-2027-001")  # another process may use it
-    assert len(deployed.instances(business_key="GROS-2027-001")) == 2
-
-
 def test_a_deadline_that_is_no_date_is_refused_and_nothing_changes(deployed: Engine):
     instance_id = deployed.start("goedkeuring")
     task = only_task(deployed, instance_id)
