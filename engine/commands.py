@@ -285,8 +285,8 @@ class Engine:
             except TaskStateError as error:
                 raise Conflict(str(error)) from error
             _audit(session, instance.id, now, actor, "task.completed", task.element_id, task.name, task_id, data)
-            self._advance(session, instance, workflow, actor, now)
-            next_ids = [v.id for v in workflow.user_tasks() if _view_is_for(v, actor)]
+            ready = self._advance(session, instance, workflow, actor, now)
+            next_ids = [t.id for t in ready if t.assignee == actor.user or (not t.assignee and _is_candidate(t, actor))]
             return Completion(instance.id, instance.status, next_ids)
 
     def _locked_task(self, session: Session, task_id: str) -> tuple[ProcessInstance, HumanTask]:
@@ -556,13 +556,13 @@ class Engine:
             self._bundles[definition.id] = bundle(definition.key, sources)
         return self._bundles[definition.id]
 
-    def _advance(self, session, instance, workflow: Workflow, actor: Actor, now: datetime) -> None:
+    def _advance(self, session, instance, workflow: Workflow, actor: Actor, now: datetime) -> list[HumanTask]:
         """Run engine steps; a failing element becomes an incident, saved with the state before it."""
         try:
             workflow.run(now)
         except EngineStepError as error:
             self._record_incident(session, instance, error, actor, now)
-        self._save(session, instance, workflow, now)
+        return self._save(session, instance, workflow, now)
 
     def _record_incident(self, session, instance, error: EngineStepError, actor: Actor, now) -> None:
         session.add(Incident(instance_id=instance.id, element_id=error.element_id, task_id=error.task_id,
@@ -571,22 +571,26 @@ class Engine:
         _audit(session, instance.id, now, actor, "incident.created", error.element_id, None, error.task_id,
                {"message": str(error)})
 
-    def _save(self, session, instance: ProcessInstance, workflow: Workflow, now: datetime) -> None:
+    def _save(self, session, instance: ProcessInstance, workflow: Workflow, now: datetime) -> list[HumanTask]:
+        """Derive the rows, then write the state: deriving settles a new task's default assignee in
+        the workflow, which the saved state must contain. Returns the ready tasks."""
         _audit_steps(session, instance.id, now, workflow)
-        instance.state = workflow.dump()
-        instance.revision += 1
         instance.updated_at = now
         instance.waiting_at = workflow.waiting_at()
         instance.title = _title(workflow.data, instance.business_key) or instance.title
+        ready = []
         if workflow.completed:
             instance.ended_at = now
             index.clear(session, instance.id)
             _audit(session, instance.id, now, SYSTEM, "instance.completed")
         else:
-            index.rewrite(session, instance, workflow, now)
+            ready = index.rewrite(session, instance, workflow, now)
         index.summarize(session, instance, workflow, now)
+        instance.state = workflow.dump()
+        instance.revision += 1
         instance.status = _status(session, instance, workflow.completed)
         session.info["saved"].append((instance.id, instance.revision, workflow))
+        return ready
 
     # --- reading ---------------------------------------------------------------------------------
     def tasks(self, group: str | None = None, user: str | None = None, assignee: str | None = None,
@@ -811,12 +815,6 @@ def _authorize(task: HumanTask, actor: Actor, allow_claimed: bool) -> None:
         raise Forbidden(f"taak is toegewezen aan {task.assignee}")
     if not _is_candidate(task, actor):
         raise Forbidden("je bent geen kandidaat voor deze taak")
-
-
-def _view_is_for(view, actor: Actor) -> bool:
-    groups = view.attributes.get("candidateGroups") or ""
-    names = {g.strip() for g in (groups if isinstance(groups, list) else str(groups).split(","))}
-    return view.assignee == actor.user or bool(actor.groups & names)
 
 
 def _status(session: Session, instance: ProcessInstance, completed: bool) -> str:

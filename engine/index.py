@@ -36,12 +36,14 @@ SUMMARIES, VISITS = InstanceSummary.__table__, PhaseVisit.__table__
 THEME, OUTCOME, AGENDERED = "thema", "uitkomst", ("agendering_resultaat", "geagendeerd")
 
 
-def rewrite(session: Session, instance: ProcessInstance, workflow: Workflow, now: datetime) -> None:
+def rewrite(session: Session, instance: ProcessInstance, workflow: Workflow, now: datetime) -> list[HumanTask]:
+    """Rewrite the instance's derived rows; returns its ready tasks as (unsaved) rows."""
     connection = session.connection()
-    _rewrite_tasks(connection, instance, workflow, now)
+    ready = _rewrite_tasks(connection, instance, workflow, now)
     _rewrite_timers(connection, instance, workflow)
     _rewrite_subscriptions(connection, instance, workflow)
     _rewrite_positions(connection, instance, workflow, now)
+    return ready
 
 
 def clear(session: Session, instance_id: str) -> None:
@@ -50,8 +52,10 @@ def clear(session: Session, instance_id: str) -> None:
         connection.execute(delete(table).where(table.c.instance_id == instance_id))
 
 
-def _rewrite_tasks(connection: Connection, instance: ProcessInstance, workflow: Workflow, now: datetime) -> None:
+def _rewrite_tasks(connection: Connection, instance: ProcessInstance, workflow: Workflow,
+                   now: datetime) -> list[HumanTask]:
     views = {view.id: view for view in workflow.user_tasks()}
+    ready = []
     stored = {row.id: row for row in connection.execute(select(TASKS).where(TASKS.c.instance_id == instance.id))}
     gone = [task_id for task_id in stored if task_id not in views]
     if gone:
@@ -59,6 +63,7 @@ def _rewrite_tasks(connection: Connection, instance: ProcessInstance, workflow: 
     for view in views.values():
         row = stored.get(view.id)
         values = _task_values(instance, view, row.created_at if row else now)
+        ready.append(HumanTask(**values))
         if row is None:
             connection.execute(insert(TASKS), [values])
         elif any(getattr(row, name) != value for name, value in values.items() if name != "created_at"):
@@ -69,6 +74,7 @@ def _rewrite_tasks(connection: Connection, instance: ProcessInstance, workflow: 
         candidates = _candidates(values)
         if candidates:
             connection.execute(insert(CANDIDATES), candidates)
+    return ready
 
 
 def _task_values(instance: ProcessInstance, view: UserTaskView, created_at: datetime) -> dict:
