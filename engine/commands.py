@@ -492,7 +492,7 @@ class Engine:
             _audit(session, instance.id, now, actor, "incident.retried", incident.element_id, None,
                    incident.task_id, {"incident": incident_id, "variables": variables or {}})
             try:
-                workflow.retry(incident.element_id, variables or {}, now)
+                workflow.retry(variables or {}, now)
             except EngineStepError as error:
                 self._record_incident(session, instance, error, actor, now)
             self._advance(session, instance, workflow, actor, now)

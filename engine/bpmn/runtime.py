@@ -6,7 +6,6 @@ handle and read ``UserTaskView``/``TimerView``/``MessageView`` values from it.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -60,7 +59,6 @@ class UserTaskView:
     name: str
     lane: str | None
     process_key: str
-    process_name: str
     assignee: str | None
     form_ref: str | None
     attributes: dict = field(default_factory=dict)
@@ -222,24 +220,20 @@ class Workflow:
             except Exception as error:  # noqa: BLE001 - any failure inside a model run becomes an incident
                 raise _step_error(error) from error
 
-    def retry(self, element_id: str | None, variables: dict, now: datetime) -> None:
-        """Run the failed element again, after someone fixed its data or the model."""
-        failed = self._in_state(TaskState.ERROR)
+    def retry(self, variables: dict, now: datetime) -> None:
+        """Run the failed elements again, after someone fixed their data or the model."""
         with clock_at(now):
-            for task in failed:
+            for task in self._in_state(TaskState.ERROR):
                 task.data.update(variables)
                 try:
                     self._run_task(task)
-                except SpiffWorkflowException as error:
+                except Exception as error:  # noqa: BLE001 - as in run(): a failure becomes an incident
                     raise _step_error(error) from error
         self.run(now)
 
-    def set_assignee(self, task_id: str, user: str | None) -> UserTaskView:
-        task = self._task(task_id)
-        if task.state != TaskState.READY or not task.task_spec.manual:
-            raise TaskStateError(f"task {task_id} is not waiting for a person")
-        task.internal_data["assignee"] = user
-        return _user_task_view(task)
+    def set_assignee(self, task_id: str, user: str | None) -> None:
+        self.user_task(task_id)
+        self._task(task_id).internal_data["assignee"] = user
 
     def user_task(self, task_id: str) -> UserTaskView:
         task = self._task(task_id)
@@ -297,7 +291,6 @@ def _user_task_view(task) -> UserTaskView:
         name=spec.bpmn_name or spec.bpmn_id,
         lane=spec.lane,
         process_key=task.workflow.spec.name,
-        process_name=task.workflow.spec.description or task.workflow.spec.name,
         assignee=task.internal_data["assignee"],
         form_ref=form_reference(attributes),
         attributes=attributes,
@@ -340,12 +333,8 @@ def _timer_views(task) -> list[TimerView]:
             value = value.get("next") if value.get("cycles") != 0 else None
         if value:
             views.append(TimerView(str(task.id), task.task_spec.bpmn_id, task.task_spec.bpmn_name or "",
-                                   _instant(value)))
+                                   instant(value)))
     return views
-
-
-def _instant(value: str) -> datetime:
-    return instant(value)
 
 
 def _step_error(error: Exception) -> EngineStepError:
@@ -356,7 +345,3 @@ def _step_error(error: Exception) -> EngineStepError:
     if notes:
         message = f"{message} ({'; '.join(notes)})"
     return EngineStepError(message, element, str(task.id) if task is not None else None)
-
-
-def dumps(data: Any) -> str:
-    return json.dumps(data, default=str, ensure_ascii=False)
