@@ -384,11 +384,14 @@ class Engine:
 
     # --- timers ----------------------------------------------------------------------------------
     def due_timers(self, now: datetime | None = None, limit: int = 1000) -> list[int]:
+        """Due timers, oldest first; a suspended instance's timers wait for its resume."""
         now = now or self.now()
         with self.db.reading() as session:
-            return list(session.scalars(
-                select(Timer.id).where(Timer.due_at <= now).order_by(Timer.due_at).limit(limit)
-            ))
+            return list(session.scalars(_firable(select(Timer.id), now).order_by(Timer.due_at).limit(limit)))
+
+    def next_timer_due(self) -> datetime | None:
+        with self.db.reading() as session:
+            return session.scalar(_firable(select(func.min(Timer.due_at)), None))
 
     def fire_due_timers(self, now: datetime | None = None) -> int:
         """Fire every timer due at ``now`` (the engine's clock by default), each in its own transaction."""
@@ -892,6 +895,12 @@ def _audit_steps(session, instance_id: str, now: datetime, workflow: Workflow) -
             _audit(session, instance_id, now, SYSTEM, "element.completed", step.element_id, step.name,
                    data={"type": step.kind, "process": step.process_key})
     workflow.steps.clear()
+
+
+def _firable(query, now: datetime | None):
+    query = query.outerjoin(ProcessInstance, ProcessInstance.id == Timer.instance_id).where(
+        or_(Timer.instance_id.is_(None), ProcessInstance.suspended.is_(False)))
+    return query.where(Timer.due_at <= now) if now is not None else query
 
 
 def _try_lock(session: Session, column, key) -> bool:

@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 
 from engine import meetings, radar
 from engine.commands import Engine
-from engine.store.models import AuditEvent, ProcessInstance, Timer
+from engine.store.models import AuditEvent, Timer
 from engine.store.scheduling import SchedulerNode
 from webhooks.delivery import deliver_due
 from webhooks.inbound import retry_due
@@ -120,14 +120,10 @@ class TimerRunner:
             self._postpone(timer_id, RuntimeError("de timer bleef na het afgaan verschuldigd"), now)
 
     def due(self, now: datetime) -> list[int]:
-        """Due timers of instances that are not suspended (their timers wait for the resume)."""
-        with self.engine.db.reading() as session:
-            return list(session.scalars(_firable(select(Timer.id), now).order_by(Timer.due_at)
-                                        .limit(self.settings.batch)))
+        return self.engine.due_timers(now, self.settings.batch)
 
     def next_due(self) -> datetime | None:
-        with self.engine.db.reading() as session:
-            return session.scalar(_firable(select(func.min(Timer.due_at)), None))
+        return self.engine.next_timer_due()
 
     def _map(self, function: Callable[[int], bool], ids: list[int]):
         return self._pool.map(function, ids) if self._pool else map(function, ids)
@@ -156,12 +152,6 @@ class TimerRunner:
     def close(self) -> None:
         if self._pool:
             self._pool.shutdown(wait=True)
-
-
-def _firable(query, now: datetime | None):
-    query = query.outerjoin(ProcessInstance, ProcessInstance.id == Timer.instance_id).where(
-        or_(Timer.instance_id.is_(None), ProcessInstance.suspended.is_(False)))
-    return query.where(Timer.due_at <= now) if now is not None else query
 
 
 class Scheduler:
