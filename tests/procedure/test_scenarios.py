@@ -215,6 +215,16 @@ def tot_uitwerking(d: Dossier, perspectief: str = "pragmatisch", federaal: bool 
     akkoorden_en_agendering(d, federaal)
 
 
+def tot_uitvoering(d: Dossier) -> None:
+    """An afstemming fixed by the minister and planned: the dossier waits for its first progress round."""
+    tot_uitwerking(d, perspectief="afstemming")
+    uitwerken(d, "afstemming")
+    d.do("Activity_OplossingVaststellen", "bewindspersoon-nl", oplossing_vastgesteld="ja",
+         vaststelling_toelichting="Vastgesteld.")
+    d.do("Activity_UitvoeringPlannen", "departement-vl", uitvoeringsplan="Afspraken uitvoeren.",
+         uitvoering_streefdatum="2028-01-01")
+
+
 def uitkomst(d: Dossier, waarde: str, reden: str) -> None:
     assert set(d.open()) == {"Activity_UitkomstRegistreren"}
     d.do("Activity_UitkomstRegistreren", "secretariaat", uitkomst=waarde, uitkomst_reden=reden, geleerde_lessen="")
@@ -498,20 +508,7 @@ def test_a_signal_by_message_and_a_stop_at_triage(gros: Engine):
 
 def test_seven_months_without_a_progress_round_asks_the_secretariat(gros: Engine, clock):
     d = Dossier(gros, "GROS-T-009")
-    tot_uitwerking(d, perspectief="afstemming")
-    uitwerken(d, "afstemming")
-    d.do(
-        "Activity_OplossingVaststellen",
-        "bewindspersoon-nl",
-        oplossing_vastgesteld="ja",
-        vaststelling_toelichting="Vastgesteld.",
-    )
-    d.do(
-        "Activity_UitvoeringPlannen",
-        "departement-vl",
-        uitvoeringsplan="Afspraken uitvoeren.",
-        uitvoering_streefdatum="2028-01-01",
-    )
+    tot_uitvoering(d)
     clock.advance(timedelta(days=215))
     assert gros.fire_due_timers() == 1
     d.do("Activity_StilstandOnderzoeken", "secretariaat", stilstand_toelichting="Planner stond uit; hersteld.")
@@ -522,12 +519,7 @@ def test_seven_months_without_a_progress_round_asks_the_secretariat(gros: Engine
 
 def test_a_dossier_that_does_not_report_is_judged_without_a_report_after_the_deadline(gros: Engine, clock):
     d = Dossier(gros, "GROS-T-010")
-    tot_uitwerking(d, perspectief="afstemming")
-    uitwerken(d, "afstemming")
-    d.do("Activity_OplossingVaststellen", "bewindspersoon-nl", oplossing_vastgesteld="ja",
-         vaststelling_toelichting="Vastgesteld.")
-    d.do("Activity_UitvoeringPlannen", "departement-vl", uitvoeringsplan="Afspraken uitvoeren.",
-         uitvoering_streefdatum="2028-01-01")
+    tot_uitvoering(d)
     clock.set(datetime(2027, 8, 1, 9, 0, tzinfo=UTC))
     d.message("voortgang-gevraagd", overleg_datum="2027-09-16", rapport_deadline="2027-09-02T17:00:00+02:00")
     assert set(d.open()) == {"Activity_VoortgangRapporteren"}
