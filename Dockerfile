@@ -8,4 +8,4 @@ RUN apt-get update && apt-get install -y --no-install-recommends libpango-1.0-0 
 COPY . .
 RUN pip install -e . "gunicorn>=22"
 EXPOSE 8000
-CMD ["gunicorn", "--workers", "2", "engine.app:create_app()"]
+CMD ["gunicorn", "--workers", "2", "engine.web.app:create_app()"]

@@ -8,8 +8,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
 
-from engine.commands import Actor, Engine
 from engine.errors import Conflict, InvalidData, NotFound
+from engine.services import Actor, Engine
 from engine.store.models import Account, AccountGroup
 
 _HASHER = PasswordHasher()

@@ -1,5 +1,5 @@
-"""The scheduler: fires every due BPMN timer through ``Engine.fire_timer`` and runs the periodic jobs
-(meeting calendar, stall radar, webhooks out and unmatched webhooks in).
+"""The scheduler: fires every due BPMN timer through the timer service and runs the periodic jobs its
+owner hands it (for GROS: the meeting calendar, the stall radar, webhooks out and in — see engine/wiring.py).
 
 It never polls instances. It reads the indexed ``timer`` rows, sleeps until the earliest ``due_at``
 (at most ``max_sleep``), and is woken early when a command creates an earlier timer: in the same
@@ -33,12 +33,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from engine import meetings, radar
-from engine.commands import Engine
-from engine.store.models import AuditEvent, Timer
-from engine.store.scheduling import SchedulerNode
-from webhooks.delivery import deliver_due
-from webhooks.inbound import retry_due
+from engine.services import Engine
+from engine.store.models import AuditEvent, SchedulerNode, Timer
 
 log = logging.getLogger("gros.scheduler")
 
@@ -120,10 +116,10 @@ class TimerRunner:
             self._postpone(timer_id, RuntimeError("de timer bleef na het afgaan verschuldigd"), now)
 
     def due(self, now: datetime) -> list[int]:
-        return self.engine.due_timers(now, self.settings.batch)
+        return self.engine.timers.due_timers(now, self.settings.batch)
 
     def next_due(self) -> datetime | None:
-        return self.engine.next_timer_due()
+        return self.engine.timers.next_timer_due()
 
     def _map(self, function: Callable[[int], bool], ids: list[int]):
         return self._pool.map(function, ids) if self._pool else map(function, ids)
@@ -132,7 +128,7 @@ class TimerRunner:
         """("fired" | "passed" | "failed" | "retry", error): passed means gone or held by another node."""
         token = _in_round.set(True)
         try:
-            return ("fired" if self.engine.fire_timer(timer_id, now, skip_locked=True) else "passed"), None
+            return ("fired" if self.engine.timers.fire_timer(timer_id, now, skip_locked=True) else "passed"), None
         except OperationalError as error:  # lost connection, deadlock, serialization: the timer stays due
             log.warning("timer %s: database error, will retry: %s", timer_id, error.orig or error)
             return "retry", str(error.orig or error)
@@ -145,7 +141,7 @@ class TimerRunner:
 
     def _postpone(self, timer_id: int, error: Exception, now: datetime) -> None:
         try:
-            self.engine.timer_failed(timer_id, error, now + self.settings.retry_after)
+            self.engine.timers.timer_failed(timer_id, error, now + self.settings.retry_after)
         except Exception:
             log.exception("timer %s: could not record the failure", timer_id)
 
@@ -165,7 +161,7 @@ class Scheduler:
         self.runner = TimerRunner(engine, self.settings)
         kind = BlockingScheduler if blocking else BackgroundScheduler
         self.aps = kind(timezone=UTC, job_defaults={"coalesce": True, "misfire_grace_time": None})
-        self.jobs = jobs if jobs is not None else default_jobs(engine, self.settings)
+        self.jobs = jobs or []
         self.last_round: Round | None = None
         self._lock = threading.Lock()
         self._round_lock = threading.Lock()
@@ -288,17 +284,6 @@ def _guarded(name: str, function: Callable[[], object]) -> Callable[[], None]:
     return run
 
 
-def default_jobs(engine: Engine, settings: Settings) -> list[tuple[str, float, Callable[[], object]]]:
-    """The periodic jobs beside the timers: calendar rounds, the stall radar, the webhook outbox, and
-    inbound webhook events that found no dossier yet."""
-    return [
-        ("calendar", settings.calendar_every, lambda: meetings.run_calendar(engine)),
-        ("stall-radar", settings.radar_every, lambda: radar.refresh(engine)),
-        ("webhook-delivery", settings.deliver_every, lambda: deliver_due(engine, engine.now())),
-        ("webhook-unmatched", settings.unmatched_every, lambda: retry_due(engine, engine.now())),
-    ]
-
-
 # --- waking: the same process after commit, other processes by NOTIFY --------------------------------
 _in_round: ContextVar[bool] = ContextVar("gros_in_round", default=False)
 _wakers: WeakKeyDictionary[Engine, list[Callable[[datetime], None]]] = WeakKeyDictionary()
@@ -307,11 +292,10 @@ _wakers: WeakKeyDictionary[Engine, list[Callable[[datetime], None]]] = WeakKeyDi
 def attach(engine: Engine, wake: Callable[[datetime], None] | None = None) -> None:
     """Hook an engine up once in every process that runs commands (app, CLI, scheduler): a timer a
     command writes wakes the schedulers — by a ``NOTIFY`` that commits with it on PostgreSQL, and by
-    ``wake`` in this process after commit — and agenda items follow their dossiers."""
+    ``wake`` in this process after commit."""
     if engine not in _wakers:
         _wakers[engine] = []
         engine.on_events(partial(_announce, engine))
-        meetings.track(engine)
     if wake is not None:
         _wakers[engine].append(wake)
 
@@ -369,11 +353,12 @@ class NotifyListener:
                 self._stop.wait(2.0)
 
 
-def run_standalone(engine: Engine, settings: Settings | None = None) -> None:
-    """``gros scheduler``: block and fire timers until stopped (SIGTERM/SIGINT)."""
+def run_standalone(engine: Engine, settings: Settings | None = None,
+                   jobs: list[tuple[str, float, Callable[[], object]]] | None = None) -> None:
+    """``gros scheduler``: block and fire timers and ``jobs`` until stopped (SIGTERM/SIGINT)."""
     import signal
 
-    scheduler = Scheduler(engine, settings, blocking=True)
+    scheduler = Scheduler(engine, settings, blocking=True, jobs=jobs)
 
     def stop(*_args) -> None:
         # Not in the handler itself: shutting down waits for the running round to finish.

@@ -17,8 +17,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
 from engine.clock import FixedClock
-from engine.commands import Engine
+from engine.services import Engine
 from engine.store.db import POSTGRES_ADMIN_URL, scratch_postgres
+from engine.wiring import open_engine
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data"
@@ -67,7 +68,7 @@ def pg_url(postgres_url: str) -> str:
 
 @pytest.fixture
 def engine(database: str, clock: FixedClock) -> Iterator[Engine]:
-    opened = Engine.open(database, clock=clock)
+    opened = open_engine(database, clock=clock)
     yield opened
     opened.db.dispose()
 

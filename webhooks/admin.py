@@ -10,8 +10,8 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import func, select, update
 
-from engine.commands import Engine
 from engine.errors import Conflict, InvalidData, NotFound
+from engine.services import Engine
 from webhooks.events import EVENT_TYPES
 from webhooks.models import DeliveryAttempt, OutboxEvent, WebhookDelivery, WebhookSecret, WebhookSubscriber
 from webhooks.signing import new_secret, secret_key

@@ -3,10 +3,10 @@ with their outcome, and the subscribers of outbound events (add, pause, resume).
 
 from __future__ import annotations
 
-from engine.api.access import current_engine, require_overseer
-from engine.api.resources import BOOLEAN, INTEGER, STRING, STRINGS, TIME, array, when
-from engine.api.spec import TEXT, Call, Param, Routes, nullable, obj
-from engine.api.tasks import PAGING
+from engine.web.api.access import current_engine, require_overseer
+from engine.web.api.resources import BOOLEAN, INTEGER, STRING, STRINGS, TIME, array, when
+from engine.web.api.spec import TEXT, Call, Param, Routes, nullable, obj
+from engine.web.api.tasks import PAGING
 from webhooks import admin
 from webhooks.events import EVENT_TYPES
 from webhooks.models import WebhookDelivery

@@ -25,9 +25,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from engine.bench import on_scratch_postgres
-from engine.commands import Engine
-from engine.store.db import POSTGRES_ADMIN_URL
+from engine.services import Engine
+from engine.store.db import POSTGRES_ADMIN_URL, on_scratch_postgres
+from engine.wiring import open_engine
 from webhooks.admin import add_secret
 from webhooks.inbound import Receiver
 from webhooks.signing import sign
@@ -49,8 +49,8 @@ def run(database_url: str | None = None, seconds: float = 10.0, clients: int = 8
     """Measure on ``database_url`` (a fresh SQLite file by default); returns the figures."""
     with tempfile.TemporaryDirectory() as folder:
         url = database_url or f"sqlite:///{folder}/bench.db"
-        engine = Engine.open(url)
-        engine.deploy([ROOT / "processen", ROOT / "formulieren"], name="bench")
+        engine = open_engine(url)
+        engine.repository.deploy([ROOT / "processen", ROOT / "formulieren"], name="bench")
         secret = add_secret(engine, SOURCE, "bench")[1]
         layer = _in_process_ms(engine, secret)
         with _server(url, server_workers) as port:
@@ -76,7 +76,7 @@ def _in_process_ms(engine: Engine, secret: str, count: int = 100) -> dict:
     for i in range(count):
         _, _, body, headers = _signed(secret, f"msg_{uuid.uuid4().hex}")
         began = time.perf_counter()
-        engine.start_by_message("signaal-ontvangen", {"titel": f"Direct {i}"}, f"DIRECT-{i}")
+        engine.runtime.start_by_message("signaal-ontvangen", {"titel": f"Direct {i}"}, f"DIRECT-{i}")
         command.append(time.perf_counter() - began)
         began = time.perf_counter()
         receiver.receive(SOURCE, headers, body)
@@ -164,9 +164,9 @@ def _command(port: int, workers: int) -> list[str]:
     bin_folder = Path(sys.executable).parent
     if _server_kind() == "gunicorn":
         return [str(bin_folder / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-                "--log-level", "warning", "engine.app:create_app()"]
+                "--log-level", "warning", "engine.web.app:create_app()"]
     return [sys.executable, "-m", "waitress", f"--listen=127.0.0.1:{port}", f"--threads={workers * 2}",
-            "--call", "engine.app:create_app"]
+            "--call", "engine.web.app:create_app"]
 
 
 def _wait_for(port: int, process: subprocess.Popen) -> None:

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from engine.commands import Engine
+from engine.services import Engine
 from webhooks.models import DeliveryAttempt, OutboxEvent, WebhookSubscriber
 from webhooks.signing import signed_headers
 

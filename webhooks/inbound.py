@@ -20,11 +20,11 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from engine.api import jsontext
-from engine.api.problems import Invalid, problem_body, schema_errors
-from engine.commands import Actor, Engine
 from engine.errors import Conflict, InvalidData, NoMatch, NotFound
+from engine.services import Actor, Engine
 from engine.store.models import AuditEvent
+from engine.web.api import jsontext
+from engine.web.api.problems import Invalid, problem_body, schema_errors
 from webhooks.models import WebhookDelivery, WebhookMessage, WebhookSecret
 from webhooks.signing import SignatureError, verify
 from webhooks.sources import ENVELOPE, EventMapping, Source, load_sources, pointed
@@ -141,8 +141,8 @@ class Receiver:
         business_key = _value(payload, mapping.business_key)
         variables = _values(payload, mapping.variables)
         if mapping.action == "start":
-            return self.engine.start_by_message(mapping.message, variables, business_key, actor)
-        return self.engine.correlate(mapping.message, business_key, _values(payload, mapping.correlation),
+            return self.engine.runtime.start_by_message(mapping.message, variables, business_key, actor)
+        return self.engine.runtime.correlate(mapping.message, business_key, _values(payload, mapping.correlation),
                                      variables, actor)
 
     def _settle(self, source: str, webhook_id: str, payload: Any, body: bytes, now: datetime, reply: Reply,

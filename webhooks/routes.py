@@ -9,7 +9,7 @@ from pathlib import Path
 from flask import Blueprint, Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
-from engine.api.problems import API_VERSION, PROBLEM_TYPE, http_problem, problem
+from engine.web.api.problems import API_VERSION, PROBLEM_TYPE, http_problem, problem
 from engine.web.errors import handle_under
 from engine.web.security import csrf_exempt
 from webhooks.inbound import Receiver

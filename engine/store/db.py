@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -12,6 +12,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Engine as SAEngine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -110,3 +111,14 @@ def scratch_postgres(prefix: str, admin_url: str = POSTGRES_ADMIN_URL) -> Iterat
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     finally:
         admin.dispose()
+
+
+def on_scratch_postgres(measure: Callable[[str], dict], admin_url: str | None = POSTGRES_ADMIN_URL) -> dict:
+    """``measure`` run on a fresh PostgreSQL database, or why it could not be."""
+    if not admin_url:
+        return {"skipped": "no PostgreSQL URL given"}
+    try:
+        with scratch_postgres("gros_bench", admin_url) as url:
+            return measure(url)
+    except OperationalError as error:
+        return {"skipped": f"PostgreSQL not reachable at {admin_url}: {error.orig}"}

@@ -217,31 +217,6 @@ class Position(Base):
     __table_args__ = (Index("ix_position_element", "process_key", "element_id"),)
 
 
-class InstanceSummary(Base):
-    """An instance at a glance, for overviews and counts over many: the (called) process it is in and
-    since when, and a few headline variables to filter on. Kept when the instance completes."""
-
-    __tablename__ = "instance_summary"
-    instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), primary_key=True)
-    phase: Mapped[str | None] = mapped_column(String(200))  # None once completed
-    phase_since: Mapped[datetime]
-    theme: Mapped[str | None] = mapped_column(String(200), index=True)
-    outcome: Mapped[str | None] = mapped_column(String(200))
-    agendered: Mapped[bool] = mapped_column(Boolean, default=False)
-    __table_args__ = (Index("ix_instance_summary_phase", "phase", "phase_since"),
-                      Index("ix_instance_summary_phase_since", "phase_since"))
-
-
-class PhaseVisit(Base):
-    """One stay of an instance in a phase (see InstanceSummary): lead times and "how many were where, when"."""
-
-    __tablename__ = "phase_visit"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
-    phase: Mapped[str] = mapped_column(String(200))
-    entered_at: Mapped[datetime]
-    left_at: Mapped[datetime | None]
-    __table_args__ = (Index("ix_phase_visit_phase", "phase", "entered_at"),)
 
 
 class AuditEvent(Base):
@@ -288,3 +263,14 @@ class AccountGroup(Base):
     __tablename__ = "account_group"
     account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"), primary_key=True)
     group_name: Mapped[str] = mapped_column(String(100), primary_key=True, index=True)
+
+
+class SchedulerNode(Base):
+    """A running scheduler: its heartbeat tells health checks and the monitor it is alive."""
+
+    __tablename__ = "scheduler_node"
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    started_at: Mapped[datetime]
+    beat_at: Mapped[datetime] = mapped_column(index=True)
+    fired: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 from flask import Flask, current_app, g, request
 
-from engine.commands import Engine
 from engine.errors import InvalidData
 from engine.forms import FieldError
+from engine.services import Engine
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask
 
-from engine.groups import group_name
+from engine.gros.groups import group_name
 
 ZONE = ZoneInfo("Europe/Brussels")
 MONTHS = ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec")

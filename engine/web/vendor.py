@@ -13,12 +13,12 @@ NODE_MODULES = ROOT / "node_modules"
 
 # Copy in the repository → its source in node_modules.
 VENDORED: dict[str, str] = {
-    "engine/static/vendor/form-js/form-viewer.umd.js": "@bpmn-io/form-js/dist/form-viewer.umd.js",
-    "engine/static/vendor/form-js/form-js.css": "@bpmn-io/form-js/dist/assets/form-js.css",
-    "engine/static/vendor/bpmn-js/bpmn-navigated-viewer.production.min.js":
+    "engine/web/static/vendor/form-js/form-viewer.umd.js": "@bpmn-io/form-js/dist/form-viewer.umd.js",
+    "engine/web/static/vendor/form-js/form-js.css": "@bpmn-io/form-js/dist/assets/form-js.css",
+    "engine/web/static/vendor/bpmn-js/bpmn-navigated-viewer.production.min.js":
         "bpmn-js/dist/bpmn-navigated-viewer.production.min.js",
-    "engine/static/vendor/bpmn-js/diagram-js.css": "bpmn-js/dist/assets/diagram-js.css",
-    "engine/static/vendor/bpmn-js/bpmn-js.css": "bpmn-js/dist/assets/bpmn-js.css",
+    "engine/web/static/vendor/bpmn-js/diagram-js.css": "bpmn-js/dist/assets/diagram-js.css",
+    "engine/web/static/vendor/bpmn-js/bpmn-js.css": "bpmn-js/dist/assets/bpmn-js.css",
     "tests/vendor/axe.min.js": "axe-core/axe.min.js",
 }
 

@@ -20,9 +20,9 @@ from werkzeug.serving import make_server
 
 from engine import accounts
 from engine.accounts import create_account
-from engine.api.tokens import create_token
-from engine.app import create_app
-from engine.commands import Engine
+from engine.services import Engine
+from engine.web.api.tokens import create_token
+from engine.web.app import create_app
 from webhooks.admin import add_secret
 
 DATA = Path(__file__).parent / "data"
@@ -81,7 +81,7 @@ def quick_password_hashing(monkeypatch) -> None:
 
 @pytest.fixture
 def served_engine(engine: Engine) -> Engine:
-    engine.deploy([DATA / "melding.bpmn", SHARED / "approval.bpmn", SHARED / "aanvraag.form",
+    engine.repository.deploy([DATA / "melding.bpmn", SHARED / "approval.bpmn", SHARED / "aanvraag.form",
                    SHARED / "incident.bpmn"])
     return engine
 

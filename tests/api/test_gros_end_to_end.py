@@ -14,8 +14,8 @@ import pytest
 from flask import Flask, request
 
 from engine.accounts import create_account
-from engine.api.tokens import create_token
-from engine.commands import Engine
+from engine.services import Engine
+from engine.web.api.tokens import create_token
 from webhooks import admin
 from webhooks.delivery import deliver_due
 from webhooks.events import ELEMENT_EVENTS
@@ -38,7 +38,7 @@ SIGNAAL = {
 
 @pytest.fixture
 def gros_site(engine: Engine) -> Iterator[Site]:
-    engine.deploy([ROOT / "processen", ROOT / "formulieren"])
+    engine.repository.deploy([ROOT / "processen", ROOT / "formulieren"])
     tokens = {}
     for group in GROUPS:
         create_account(engine, group, PASSWORD, [group])

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from engine.accounts import create_account
-from engine.api.tokens import create_token
+from engine.web.api.tokens import create_token
 
 from .conftest import PASSWORD
 

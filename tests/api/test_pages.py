@@ -7,7 +7,7 @@ import re
 
 import requests
 
-from engine.api.tokens import list_tokens
+from engine.web.api.tokens import list_tokens
 from webhooks import admin
 
 from .conftest import PASSWORD

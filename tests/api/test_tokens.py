@@ -10,8 +10,8 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from engine.accounts import set_active, set_groups
-from engine.api.models import ApiToken
-from engine.api.tokens import create_token, list_tokens, revoke_token
+from engine.web.api.models import ApiToken
+from engine.web.api.tokens import create_token, list_tokens, revoke_token
 
 
 def typed(**values) -> dict:
@@ -69,7 +69,7 @@ def test_a_token_acts_with_its_accounts_current_groups(site, clock):
 
 
 def test_the_token_command_creates_lists_and_revokes(site, monkeypatch):
-    from engine.cli import main
+    from engine.cli.main import main
 
     monkeypatch.setenv("GROS_DATABASE_URL", site.engine.db.url)
     runner = CliRunner()

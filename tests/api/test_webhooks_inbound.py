@@ -36,11 +36,11 @@ def test_a_signed_event_starts_a_dossier(site):
     assert response.headers["API-Version"]
     reply = response.json()
     assert reply["status"] == "accepted" and reply["eventType"] == "melding.nieuw"
-    instance = site.engine.instance(reply["processInstanceId"])
+    instance = site.engine.query.instance(reply["processInstanceId"])
     assert (instance.business_key, instance.title, instance.waiting_at) == ("GB-2027-001", MELDING["titel"],
                                                                           ["beoordelen"])
-    assert site.engine.variables(instance.id)["ernst"] == 3
-    assert [e.actor for e in site.engine.history(instance.id)][0] == "webhook:proef"
+    assert site.engine.query.variables(instance.id)["ernst"] == 3
+    assert [e.actor for e in site.engine.query.history(instance.id)][0] == "webhook:proef"
     assert outcomes(site.engine) == [("accepted", 200)]
 
 
@@ -154,13 +154,13 @@ def test_an_event_for_a_dossier_not_waiting_yet_is_kept_and_applied_when_redeliv
     early = site.webhook("proef", "besluit.genomen", besluit, message_id="msg_besluit")
     assert early.status_code == 422
     assert "geen instantie wacht op bericht 'besluit-ontvangen'" in early.json()["detail"]
-    assert site.engine.instance(started).waiting_at == ["beoordelen"]
-    [task] = site.engine.tasks(instance_id=started)
+    assert site.engine.query.instance(started).waiting_at == ["beoordelen"]
+    [task] = site.engine.query.tasks(instance_id=started)
     assert site.api("POST", f"/task/{task.id}/complete", "secretaris").status_code == 204
     again = site.webhook("proef", "besluit.genomen", besluit, message_id="msg_besluit")
     assert again.status_code == 200 and again.json()["processInstanceId"] == started
-    assert site.engine.instance(started).waiting_at == ["verwerken"]
-    assert site.engine.variables(started)["besluit"] == "ja"
+    assert site.engine.query.instance(started).waiting_at == ["verwerken"]
+    assert site.engine.query.variables(started)["besluit"] == "ja"
     assert site.webhook("proef", "besluit.genomen", besluit, message_id="msg_besluit").json() == again.json()
     assert outcomes(site.engine)[-3:] == [("unmatched", 422), ("accepted", 200), ("duplicate", 200)]
 
@@ -171,11 +171,11 @@ def test_unmatched_events_are_retried_by_the_scheduler_function(site, clock):
     assert site.webhook("proef", "besluit.genomen", besluit).status_code == 422
     receiver = Receiver(site.engine, load_sources(DATA / "bronnen"))
     assert receiver.retry_unmatched(clock.advance(timedelta(minutes=2))) == 0
-    [task] = site.engine.tasks(instance_id=started)
+    [task] = site.engine.query.tasks(instance_id=started)
     site.api("POST", f"/task/{task.id}/complete", "secretaris")
     assert receiver.retry_unmatched(clock.now()) == 0, "not due yet: the second wait is five minutes"
     assert receiver.retry_unmatched(clock.advance(timedelta(minutes=5))) == 1
-    assert site.engine.instance(started).waiting_at == ["verwerken"]
+    assert site.engine.query.instance(started).waiting_at == ["verwerken"]
     with site.engine.db.reading() as session:
         message = session.scalars(select(WebhookMessage).where(WebhookMessage.event_type == "besluit.genomen")).one()
     assert (message.status, message.http_status, message.instance_id, message.next_retry_at) == (
@@ -186,7 +186,7 @@ def test_an_unexpected_failure_is_logged_answered_500_and_the_event_can_come_aga
     def broken(*args, **kwargs):
         raise RuntimeError("schijf vol")
 
-    monkeypatch.setattr(site.engine, "start_by_message", broken)
+    monkeypatch.setattr(site.engine.runtime, "start_by_message", broken)
     failed = site.webhook("proef", "melding.nieuw", MELDING, message_id="msg_fout")
     assert failed.status_code == 500 and failed.headers["Content-Type"] == "application/problem+json"
     assert "schijf vol" in caplog.text, "the error is logged with its traceback"

@@ -11,8 +11,8 @@ from flask import Flask, request
 from sqlalchemy import select
 from standardwebhooks import Webhook
 
-from engine.commands import Actor
 from engine.errors import InvalidData
+from engine.services import Actor
 from webhooks import admin
 from webhooks.delivery import BACKOFF, PAUSE_AFTER, deliver_due
 from webhooks.models import OutboxEvent
@@ -118,7 +118,7 @@ def test_the_outbox_commits_or_rolls_back_with_the_change(site):
     site.webhook("proef", "melding.nieuw", MELDING, message_id="msg_x")
     site.webhook("proef", "melding.nieuw", MELDING, message_id="msg_x")
     assert [e.event_type for e in outbox(site.engine)] == ["dossier.gestart", "dossier.gestart"]
-    [task] = site.engine.tasks(instance_id=instance_id)
+    [task] = site.engine.query.tasks(instance_id=instance_id)
     with pytest.raises(InvalidData):
-        site.engine.complete(task.id, Actor.of("secretaris", ["secretariaat"]), {"_verboden": 1})
+        site.engine.tasks.complete(task.id, Actor.of("secretaris", ["secretariaat"]), {"_verboden": 1})
     assert len(outbox(site.engine)) == 2, "a refused command writes no events"

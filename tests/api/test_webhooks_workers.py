@@ -19,8 +19,9 @@ import requests
 from sqlalchemy import func, select
 from standardwebhooks import Webhook
 
-from engine.commands import Engine
+from engine.services import Engine
 from engine.store.models import ProcessInstance
+from engine.wiring import open_engine
 from webhooks.admin import add_secret, deliveries
 
 from .conftest import DATA
@@ -40,14 +41,14 @@ def workers(database: str) -> Iterator[tuple[str, Engine, str]]:
     """The app (create_app) in gunicorn with two worker processes, on the test database."""
     if not GUNICORN.exists():
         pytest.skip("needs gunicorn (test extra)")
-    engine = Engine.open(database)
-    engine.deploy([DATA / "melding.bpmn"])
+    engine = open_engine(database)
+    engine.repository.deploy([DATA / "melding.bpmn"])
     secret = add_secret(engine, "proef", "test")[1]
     port = free_port()
     env = os.environ | {"GROS_DATABASE_URL": database, "GROS_SECRET_KEY": "k" * 48, "GROS_SCHEDULER": "off",
                         "GROS_WEBHOOK_SOURCES": str(DATA / "bronnen"), "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen([str(GUNICORN), "--workers", "2", "--bind", f"127.0.0.1:{port}", "--log-level",
-                                "warning", "engine.app:create_app()"], env=env, cwd=ROOT)
+                                "warning", "engine.web.app:create_app()"], env=env, cwd=ROOT)
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(url, process)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.commands import Engine
 from engine.errors import DeployRefused
+from engine.services import Engine
 from tests.conftest import DATA, ROOT
 
 MIWG = ROOT.parent / "shared" / "corpora" / "miwg"
@@ -36,7 +36,7 @@ def sqlite_engine(sqlite_url: str, clock) -> Engine:
 
 def refusal(engine: Engine, files: dict[str, str]) -> list[str]:
     with pytest.raises(DeployRefused) as refused:
-        engine.deploy_sources(files)
+        engine.repository.deploy_sources(files)
     return [str(p) for p in refused.value.problems]
 
 
@@ -95,7 +95,7 @@ def test_every_problem_is_reported_at_once_and_nothing_is_stored(sqlite_engine: 
     problems = refusal(sqlite_engine, files)
     assert [p.split(":")[0] for p in problems] == ["a.bpmn", "b.dmn", "c.form"]
     assert "one decision per DMN file" in problems[1]
-    assert sqlite_engine.definitions() == []
+    assert sqlite_engine.repository.definitions() == []
 
 
 def test_unknown_file_kind_is_refused(sqlite_engine: Engine):
@@ -104,9 +104,9 @@ def test_unknown_file_kind_is_refused(sqlite_engine: Engine):
 
 def test_a_form_change_makes_a_new_version_of_the_processes_that_use_it(sqlite_engine: Engine, tmp_path: Path):
     form = (DATA / "bpmn" / "aanvraag.form").read_text()
-    sqlite_engine.deploy([DATA / "bpmn" / "approval.bpmn", DATA / "bpmn" / "aanvraag.form"])
+    sqlite_engine.repository.deploy([DATA / "bpmn" / "approval.bpmn", DATA / "bpmn" / "aanvraag.form"])
     (tmp_path / "aanvraag.form").write_text(form.replace('"Bedrag"', '"Bedrag in euro"'))
-    [changed] = [d for d in sqlite_engine.deploy([tmp_path / "aanvraag.form"])]
+    [changed] = [d for d in sqlite_engine.repository.deploy([tmp_path / "aanvraag.form"])]
     assert (changed.key, changed.version, changed.changed) == ("goedkeuring", 2, True)
 
 
@@ -115,11 +115,12 @@ def test_a_form_change_makes_a_new_version_of_the_processes_that_use_it(sqlite_e
 def test_miwg_reference_models_deploy_or_are_refused_with_reasons(tmp_path: Path, clock, name: str):
     engine = Engine.open(f"sqlite:///{tmp_path / 'miwg.db'}", clock=clock)
     try:
-        deployed = engine.deploy([MIWG / name])
+        deployed = engine.repository.deploy([MIWG / name])
     except DeployRefused as refused:
         assert refused.problems
         assert all(str(p).startswith(name) and len(p.message) > 10 for p in refused.problems)
         return
     for definition in deployed:
-        if engine.definitions(definition.key)[0].none_start:
-            assert engine.instance(engine.start(definition.key)).status in {"running", "completed", "incident"}
+        if engine.repository.definitions(definition.key)[0].none_start:
+            instance_id = engine.runtime.start(definition.key)
+            assert engine.query.instance(instance_id).status in {"running", "completed", "incident"}

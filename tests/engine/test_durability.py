@@ -10,8 +10,9 @@ import sys
 import threading
 from pathlib import Path
 
-from engine.commands import Actor, Engine
 from engine.errors import Conflict
+from engine.services import Actor, Engine
+from engine.wiring import open_engine
 from tests.conftest import DATA
 
 GROS = [str(Path(sys.executable).with_name("gros"))]
@@ -38,15 +39,15 @@ def test_a_new_process_on_the_same_database_continues_the_instance(database: str
 
 
 def test_two_concurrent_completions_of_one_task_exactly_one_wins(database: str, clock):
-    engines = [Engine.open(database, clock=clock) for _ in range(2)]
-    engines[0].deploy([DATA / "bpmn" / "parallel.bpmn"])
+    engines = [open_engine(database, clock=clock) for _ in range(2)]
+    engines[0].repository.deploy([DATA / "bpmn" / "parallel.bpmn"])
     for round_ in range(5):
-        instance_id = engines[0].start("parallel", business_key=f"race-{round_}")
-        [task] = engines[0].tasks(group="grensregio-nl", instance_id=instance_id)
+        instance_id = engines[0].runtime.start("parallel", business_key=f"race-{round_}")
+        [task] = engines[0].query.tasks(group="grensregio-nl", instance_id=instance_id)
         assert sorted(_race(engines, task.id)) == ["refused", "won"]
-        completions = [e for e in engines[0].history(instance_id) if e.action == "task.completed"]
+        completions = [e for e in engines[0].query.history(instance_id) if e.action == "task.completed"]
         assert len(completions) == 1
-        assert engines[1].instance(instance_id).waiting_at == ["vl"]
+        assert engines[1].query.instance(instance_id).waiting_at == ["vl"]
     for engine in engines:
         engine.db.dispose()
 
@@ -59,7 +60,7 @@ def _race(engines: list[Engine], task_id: str) -> list[str]:
     def complete(engine: Engine, who: str) -> None:
         barrier.wait()
         try:
-            engine.complete(task_id, Actor.of(who, ["grensregio-nl"]), {"besluit_nl": "ja"})
+            engine.tasks.complete(task_id, Actor.of(who, ["grensregio-nl"]), {"besluit_nl": "ja"})
             outcomes.append("won")
         except Conflict:
             outcomes.append("refused")

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from engine import demo
 from engine.accounts import create_account
-from engine.commands import Actor, Engine
+from engine.gros import demo
+from engine.services import Actor, Engine
 from tests.web import conftest as web
 from tests.web.conftest import PASSWORD, Official, form_token
 
@@ -28,9 +28,9 @@ MANAGER = Actor.of("ingrid", ["management"])
 @pytest.fixture
 def dossiers(app, engine: Engine) -> dict[str, str]:
     """The GROS models deployed and the demo dossiers driven to their stages: business key → instance id."""
-    engine.deploy([ROOT / "processen", ROOT / "formulieren"])
+    engine.repository.deploy([ROOT / "processen", ROOT / "formulieren"])
     demo.seed_dossiers(engine)
-    return {instance.business_key: instance.id for instance in engine.instances(limit=100)}
+    return {instance.business_key: instance.id for instance in engine.query.instances(limit=100)}
 
 
 @pytest.fixture

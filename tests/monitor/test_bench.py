@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine.monitor import bench
+from engine.web.monitor import bench
 
 
 def test_the_monitor_benchmark_measures_every_figure(database):

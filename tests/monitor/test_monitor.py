@@ -12,8 +12,8 @@ from datetime import timedelta
 import pytest
 from pypdf import PdfReader
 
-from engine import radar
-from engine.monitor import charts, queries
+from engine.gros import radar
+from engine.web.monitor import charts, queries
 
 from .conftest import DATA, ROOT
 
@@ -23,7 +23,7 @@ NOT_AGENDERED = {"GROS-2026-001", "GROS-2026-003", "GROS-2026-006", "GROS-2026-0
 
 def monitor_pages(dossiers: dict[str, str], engine) -> list[str]:
     instance_id = dossiers["GROS-2026-005"]
-    definition = engine.definitions("gros-escalatie")[0].id
+    definition = engine.repository.definitions("gros-escalatie")[0].id
     return ["/monitor/", f"/monitor/dossiers/{instance_id}", f"/monitor/dossiers/{instance_id}/diagrammen.json",
             "/monitor/processen", f"/monitor/processen/{definition}", f"/monitor/processen/{definition}/diagram.json",
             "/monitor/grafieken", "/monitor/rapportage", "/monitor/rapportage.csv", "/monitor/rapportage.pdf"]
@@ -40,7 +40,7 @@ def test_only_management_and_the_secretariaat_see_the_monitor(app, login, manage
         assert anonymous.status_code == 302 and "/inloggen" in anonymous.location, url
     instance_id = dossiers["GROS-2026-003"]
     assert region.post(f"/monitor/dossiers/{instance_id}/schorsen").status_code == 403
-    assert engine.instance(instance_id).suspended is False
+    assert engine.query.instance(instance_id).suspended is False
     assert "Monitor" in manager.get("/taken").text and ">Monitor<" not in region.get("/taken").text
 
 
@@ -106,11 +106,11 @@ def test_the_dossier_shows_tokens_and_path_inside_called_processes(manager, doss
 
 
 def test_a_manager_retries_an_incident_after_a_fix_and_suspends(app, manager, engine, people):
-    engine.deploy([DATA / "storing.bpmn"])
-    instance_id = engine.start("monitor-storing", "STORING-1", {"titel": "Storing"}, people["sec"])
-    [task] = engine.tasks(instance_id=instance_id)
-    engine.complete(task.id, people["sec"], {})
-    [incident] = engine.incidents(instance_id, open_only=True)
+    engine.repository.deploy([DATA / "storing.bpmn"])
+    instance_id = engine.runtime.start("monitor-storing", "STORING-1", {"titel": "Storing"}, people["sec"])
+    [task] = engine.query.tasks(instance_id=instance_id)
+    engine.tasks.complete(task.id, people["sec"], {})
+    [incident] = engine.query.incidents(instance_id, open_only=True)
     page = manager.get(f"/monitor/dossiers/{instance_id}").text
     assert "Opnieuw proberen" in page and "ernst" in page
     marks = manager.get(f"/monitor/dossiers/{instance_id}/diagrammen.json").json[0]
@@ -122,30 +122,30 @@ def test_a_manager_retries_an_incident_after_a_fix_and_suspends(app, manager, en
     response = manager.post(f"/monitor/incidenten/{incident.id}/opnieuw",
                             {"dossier": instance_id, "correcties": json.dumps({"ernst": 3})}, follow_redirects=True)
     assert "de stap is gelukt" in response.text
-    assert engine.instance(instance_id).status == "running" and engine.variables(instance_id)["score"] == 30
-    assert [t.element_id for t in engine.tasks(instance_id=instance_id)] == ["Activity_Daarna"]
-    assert [(e.actor, e.action) for e in engine.history(instance_id) if e.action == "incident.retried"] == [
+    assert engine.query.instance(instance_id).status == "running" and engine.query.variables(instance_id)["score"] == 30
+    assert [t.element_id for t in engine.query.tasks(instance_id=instance_id)] == ["Activity_Daarna"]
+    assert [(e.actor, e.action) for e in engine.query.history(instance_id) if e.action == "incident.retried"] == [
         ("ingrid", "incident.retried")]
 
     manager.post(f"/monitor/dossiers/{instance_id}/schorsen")
-    assert engine.instance(instance_id).status == "suspended"
+    assert engine.query.instance(instance_id).status == "suspended"
     assert "Hervatten" in manager.get(f"/monitor/dossiers/{instance_id}").text
     manager.post(f"/monitor/dossiers/{instance_id}/hervatten")
-    assert engine.instance(instance_id).status == "running"
+    assert engine.query.instance(instance_id).status == "running"
 
 
 def test_the_process_view_counts_tokens_per_element_and_dossiers_per_version(manager, dossiers, engine, tmp_path):
-    escalation = engine.definitions("gros-escalatie")[0]
+    escalation = engine.repository.definitions("gros-escalatie")[0]
     counts = manager.get(f"/monitor/processen/{escalation.id}/diagram.json").json[0]["counts"]
     assert counts == {"Activity_Bewindspersoon": 1, "Event_TermijnBewindspersoon": 1}
-    uitwerking = engine.definitions("gros-uitwerking")[0]
+    uitwerking = engine.repository.definitions("gros-uitwerking")[0]
     counts = manager.get(f"/monitor/processen/{uitwerking.id}/diagram.json").json[0]["counts"]
     assert counts == {"Activity_KabinetsbesluitVL": 1}  # the escalated dossier waits inside its call activity
 
     changed = (ROOT / "processen" / "gros-selectie.bpmn").read_text(encoding="utf-8").replace(
         'name="Paritaire selectie"', 'name="Paritaire selectie (herzien)"', 1)
     (tmp_path / "gros-selectie.bpmn").write_text(changed, encoding="utf-8")
-    engine.deploy([tmp_path / "gros-selectie.bpmn"])
+    engine.repository.deploy([tmp_path / "gros-selectie.bpmn"])
     page = manager.get("/monitor/processen").text
     assert '<tr data-definition="gros-dossier:1">' in page
     row = page.split('data-definition="gros-dossier:1">')[1].split("</tr>")[0]

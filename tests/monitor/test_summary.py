@@ -9,10 +9,11 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import delete, select
 
-from engine import demo
-from engine.commands import Actor
+from engine.gros import demo
+from engine.gros.models import InstanceSummary, PhaseVisit
+from engine.services import Actor
 from engine.store.db import MIGRATIONS
-from engine.store.models import InstanceSummary, PhaseVisit, ProcessInstance
+from engine.store.models import ProcessInstance
 from tests.conftest import ROOT
 
 SECRETARIAAT = Actor.of("sanne", ["secretariaat"])
@@ -29,7 +30,7 @@ def summaries(engine) -> dict[str, InstanceSummary]:
 
 
 def test_each_demo_dossier_is_summarized_in_its_deepest_called_process(engine):
-    engine.deploy([ROOT / "processen", ROOT / "formulieren"])
+    engine.repository.deploy([ROOT / "processen", ROOT / "formulieren"])
     demo.seed_dossiers(engine)
     found = {key: (row.phase, row.theme, row.outcome, row.agendered) for key, row in summaries(engine).items()}
     assert found == {
@@ -45,33 +46,34 @@ def test_each_demo_dossier_is_summarized_in_its_deepest_called_process(engine):
 
 
 def test_the_phase_keeps_its_start_while_steps_inside_it_go_on(engine, clock):
-    engine.deploy([ROOT / "processen", ROOT / "formulieren"])
+    engine.repository.deploy([ROOT / "processen", ROOT / "formulieren"])
     started = clock.now()
-    instance_id = engine.start("gros-dossier", "GROS-T-1", {"titel": "Proef", "thema": "zorg"}, SECRETARIAAT)
-    [register] = engine.tasks(instance_id=instance_id)
+    instance_id = engine.runtime.start("gros-dossier", "GROS-T-1", {"titel": "Proef", "thema": "zorg"}, SECRETARIAAT)
+    [register] = engine.query.tasks(instance_id=instance_id)
     clock.advance(timedelta(days=2))
-    engine.complete(register.id, SECRETARIAAT, SIGNAL)
+    engine.tasks.complete(register.id, SECRETARIAAT, SIGNAL)
     summary = summaries(engine)["GROS-T-1"]
     assert (summary.phase, summary.phase_since, summary.theme) == ("gros-dossier", started, "mobiliteit")
-    [triage] = engine.tasks(instance_id=instance_id)
+    [triage] = engine.query.tasks(instance_id=instance_id)
     clock.advance(timedelta(days=3))
-    engine.complete(triage.id, SECRETARIAAT, {"triage_besluit": "ja", "triage_toelichting": "Structureel."})
+    engine.tasks.complete(triage.id, SECRETARIAAT, {"triage_besluit": "ja", "triage_toelichting": "Structureel."})
     summary = summaries(engine)["GROS-T-1"]
     assert (summary.phase, summary.phase_since) == ("gros-selectie", clock.now())
 
 
 def test_each_stay_in_a_phase_is_a_visit_closed_when_the_next_begins(engine, clock):
-    engine.deploy([ROOT / "processen", ROOT / "formulieren"])
+    engine.repository.deploy([ROOT / "processen", ROOT / "formulieren"])
     started = clock.now()
-    instance_id = engine.start("gros-dossier", "GROS-T-2", {"titel": "Proef"}, SECRETARIAAT)
-    [register] = engine.tasks(instance_id=instance_id)
-    engine.complete(register.id, SECRETARIAAT, SIGNAL)
-    [triage] = engine.tasks(instance_id=instance_id)
+    instance_id = engine.runtime.start("gros-dossier", "GROS-T-2", {"titel": "Proef"}, SECRETARIAAT)
+    [register] = engine.query.tasks(instance_id=instance_id)
+    engine.tasks.complete(register.id, SECRETARIAAT, SIGNAL)
+    [triage] = engine.query.tasks(instance_id=instance_id)
     clock.advance(timedelta(days=3))
-    engine.complete(triage.id, SECRETARIAAT, {"triage_besluit": "nee", "triage_toelichting": "Geen belemmering."})
-    [outcome] = engine.tasks(instance_id=instance_id)
+    engine.tasks.complete(triage.id, SECRETARIAAT, {"triage_besluit": "nee", "triage_toelichting": "Geen belemmering."})
+    [outcome] = engine.query.tasks(instance_id=instance_id)
     clock.advance(timedelta(days=1))
-    engine.complete(outcome.id, SECRETARIAAT, {"uitkomst": "gestopt-triage", "uitkomst_reden": "Geen belemmering."})
+    engine.tasks.complete(outcome.id, SECRETARIAAT,
+                          {"uitkomst": "gestopt-triage", "uitkomst_reden": "Geen belemmering."})
     with engine.db.reading() as session:
         visits = session.execute(select(PhaseVisit.phase, PhaseVisit.entered_at, PhaseVisit.left_at)
                                  .where(PhaseVisit.instance_id == instance_id)).all()
@@ -80,8 +82,8 @@ def test_each_stay_in_a_phase_is_a_visit_closed_when_the_next_begins(engine, clo
 
 
 def test_instances_from_before_the_summaries_get_one_when_migrating(engine):
-    engine.deploy([ROOT / "processen", ROOT / "formulieren"])
-    running = engine.start("gros-dossier", "GROS-OUD-1", {"titel": "Oud"}, SECRETARIAAT)
+    engine.repository.deploy([ROOT / "processen", ROOT / "formulieren"])
+    running = engine.runtime.start("gros-dossier", "GROS-OUD-1", {"titel": "Oud"}, SECRETARIAAT)
     with engine.db.engine.begin() as connection:
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
@@ -91,4 +93,4 @@ def test_instances_from_before_the_summaries_get_one_when_migrating(engine):
     engine.db.migrate()
     summary = summaries(engine)["GROS-OUD-1"]
     assert (summary.phase, summary.phase_since, summary.agendered) == (
-        "gros-dossier", engine.instance(running).updated_at, False)
+        "gros-dossier", engine.query.instance(running).updated_at, False)

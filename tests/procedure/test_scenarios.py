@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.commands import Actor, Engine
-from engine.demo import relative_times
+from engine.gros.demo import relative_times
+from engine.services import Actor, Engine
 
 ROOT = Path(__file__).resolve().parents[2]
 MODELS = [ROOT / "processen", ROOT / "formulieren"]
@@ -44,19 +44,20 @@ class Dossier:
         self.engine = engine
         self.business_key = business_key
         if by_message:
-            self.id = engine.start_by_message("signaal-ontvangen", variables or {}, business_key=business_key)
+            self.id = engine.runtime.start_by_message("signaal-ontvangen", variables or {}, business_key=business_key)
         else:
-            self.id = engine.start("gros-dossier", business_key=business_key, variables=variables)
+            self.id = engine.runtime.start("gros-dossier", business_key=business_key, variables=variables)
         self.asked: list[tuple[str, tuple[str, ...]]] = []
 
     def open(self) -> dict:
-        return {t.element_id: t for t in self.engine.tasks(instance_id=self.id)}
+        return {t.element_id: t for t in self.engine.query.tasks(instance_id=self.id)}
 
     def task(self, element_id: str):
         tasks = self.open()
         assert element_id in tasks, (
             f"{element_id} is not open; open: {sorted(tasks)}; "
-            f"waiting at {self.engine.instance(self.id).waiting_at}; incidents {self.engine.incidents(self.id)}"
+            f"waiting at {self.engine.query.instance(self.id).waiting_at}; "
+            f"incidents {self.engine.query.incidents(self.id)}"
         )
         return tasks[element_id]
 
@@ -65,23 +66,23 @@ class Dossier:
         groups = tuple(sorted(task.candidate_groups))
         assert group in groups, (element_id, groups)
         self.asked.append((element_id, groups))
-        self.engine.complete(task.id, Actor.of(f"{group}-ambtenaar", [group]), variables)
+        self.engine.tasks.complete(task.id, Actor.of(f"{group}-ambtenaar", [group]), variables)
 
     def message(self, name: str, **variables) -> None:
-        self.engine.correlate(name, business_key=self.business_key, variables=variables)
+        self.engine.runtime.correlate(name, business_key=self.business_key, variables=variables)
         self.asked.append((f"bericht:{name}", ()))
 
     @property
     def status(self) -> str:
-        return self.engine.instance(self.id).status
+        return self.engine.query.instance(self.id).status
 
     def variables(self) -> dict:
-        return self.engine.variables(self.id)
+        return self.engine.query.variables(self.id)
 
 
 @pytest.fixture
 def gros(engine: Engine) -> Engine:
-    engine.deploy(MODELS)
+    engine.repository.deploy(MODELS)
     return engine
 
 
@@ -266,7 +267,7 @@ def test_full_dossier_with_a_targeted_derogation_until_solved(gros: Engine):
     )
     # the scheduler's progress round before the half-yearly meeting
     assert d.open() == {}
-    assert "Event_VoortgangGevraagd" in gros.instance(d.id).waiting_at
+    assert "Event_VoortgangGevraagd" in gros.query.instance(d.id).waiting_at
     d.message("voortgang-gevraagd", overleg_datum="2027-09-16", rapport_deadline="2027-09-02T17:00:00+02:00")
     assert d.task("Activity_VoortgangRapporteren").due_at.replace(tzinfo=UTC) == datetime(2027, 9, 2, 15, tzinfo=UTC)
     d.do(
@@ -338,9 +339,9 @@ def test_full_dossier_with_a_targeted_derogation_until_solved(gros: Engine):
         recorded[f"waarborg_{k}"] == "ja"
         for k in ("noodzakelijk", "doeltreffend", "proportioneel", "gelijkwaardige_bescherming")
     )
-    completed = [e.element_id for e in gros.history(d.id) if e.action == "task.completed"]
+    completed = [e.element_id for e in gros.query.history(d.id) if e.action == "task.completed"]
     assert completed[0] == "Activity_SignaalRegistreren" and completed[-1] == "Activity_UitkomstRegistreren"
-    assert any(e.action == "message.correlated" for e in gros.history(d.id))
+    assert any(e.action == "message.correlated" for e in gros.query.history(d.id))
 
 
 def test_a_flemish_no_at_selection_stops_the_dossier(gros: Engine):
@@ -383,7 +384,7 @@ def test_a_federal_dossier_consults_and_asks_the_federal_government(gros: Engine
     assert set(d.open()) == {"Activity_UitvoeringPlannen"}
     federal = [element for element, groups in d.asked if "federaal-be" in groups]
     assert federal == ["Activity_FederaalConsulteren", "Activity_AkkoordFederaal", "Activity_KabinetsbesluitFederaal"]
-    assert d.engine.instance(d.id).status == "running"
+    assert d.engine.query.instance(d.id).status == "running"
 
 
 def test_a_federal_policy_domain_involves_the_federal_level_without_the_checkbox(gros: Engine):
@@ -457,14 +458,14 @@ def test_deadlines_passing_move_the_impasse_up_to_the_flemish_government(gros: E
     )
     assert d.task("Activity_HoofdVanDienst").candidate_groups == ["hoofd-van-dienst-vl"]
     clock.advance(timedelta(days=27))
-    gros.fire_due_timers()
+    gros.timers.fire_due_timers()
     assert set(d.open()) == {"Activity_HoofdVanDienst"}, "not before four weeks"
     clock.advance(timedelta(days=2))
-    assert gros.fire_due_timers() == 1
+    assert gros.timers.fire_due_timers() == 1
     assert set(d.open()) == {"Activity_Bewindspersoon"}
     assert d.task("Activity_Bewindspersoon").candidate_groups == ["bewindspersoon-vl"]
     clock.advance(timedelta(days=43))
-    assert gros.fire_due_timers() == 1
+    assert gros.timers.fire_due_timers() == 1
     assert d.task("Activity_Regering").candidate_groups == ["vlaamse-regering"]
     d.do("Activity_Regering", "vlaamse-regering", besluit_regering="doorbroken", toelichting_regering="Beslist.")
     d.do(
@@ -510,9 +511,9 @@ def test_seven_months_without_a_progress_round_asks_the_secretariat(gros: Engine
     d = Dossier(gros, "GROS-T-009")
     tot_uitvoering(d)
     clock.advance(timedelta(days=215))
-    assert gros.fire_due_timers() == 1
+    assert gros.timers.fire_due_timers() == 1
     d.do("Activity_StilstandOnderzoeken", "secretariaat", stilstand_toelichting="Planner stond uit; hersteld.")
-    assert "Event_VoortgangGevraagd" in gros.instance(d.id).waiting_at  # waiting again, with a fresh deadline
+    assert "Event_VoortgangGevraagd" in gros.query.instance(d.id).waiting_at  # waiting again, with a fresh deadline
     d.message("voortgang-gevraagd", overleg_datum="2027-09-16", rapport_deadline="2027-09-02T17:00:00+02:00")
     assert set(d.open()) == {"Activity_VoortgangRapporteren"}
 
@@ -524,9 +525,9 @@ def test_a_dossier_that_does_not_report_is_judged_without_a_report_after_the_dea
     d.message("voortgang-gevraagd", overleg_datum="2027-09-16", rapport_deadline="2027-09-02T17:00:00+02:00")
     assert set(d.open()) == {"Activity_VoortgangRapporteren"}
     clock.set(datetime(2027, 9, 2, 14, 59, tzinfo=UTC))
-    assert gros.fire_due_timers() == 0
+    assert gros.timers.fire_due_timers() == 0
     clock.set(datetime(2027, 9, 2, 15, 0, tzinfo=UTC))
-    assert gros.fire_due_timers() == 1
+    assert gros.timers.fire_due_timers() == 1
     assert set(d.open()) == {"Activity_VoortgangBeoordelen"}  # the meeting judges it all the same
     assert "voortgang_rapport" not in d.variables()
 

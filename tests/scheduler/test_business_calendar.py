@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from engine import meetings
-from engine.business_calendar import shift, to_local, to_utc
-from engine.commands import Actor
 from engine.errors import InvalidData
+from engine.gros import meetings
+from engine.gros.business_calendar import shift, to_local, to_utc
+from engine.services import Actor
 
 SECRETARIAAT = Actor.of("sofie", ["secretariaat"])
 

@@ -28,8 +28,8 @@ import yaml
 from sqlalchemy import create_engine, text
 
 from engine.clock import SystemClock
-from engine.commands import Engine
 from engine.scheduler import attach
+from engine.wiring import open_engine
 from tests.conftest import DATA, ROOT
 
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
@@ -117,12 +117,12 @@ def test_the_same_topology_runs_as_processes(service_env, tmp_path):
         assert len(workers) == 2
         login = f"http://127.0.0.1:{service_env['PORT']}/inloggen"
         assert all(urllib.request.urlopen(login, timeout=5).status == 200 for _ in range(4))
-        engine = Engine.open(service_env["GROS_DATABASE_URL"], clock=SystemClock())
+        engine = open_engine(service_env["GROS_DATABASE_URL"], clock=SystemClock())
         attach(engine)
-        engine.deploy([TIMERS])
+        engine.repository.deploy([TIMERS])
         due = datetime.now(UTC) + timedelta(seconds=1)
-        instance = engine.start("op_datum", variables={"wanneer": due.isoformat()})
-        assert wait_for(lambda: engine.instance(instance).status == "completed", 15)
+        instance = engine.runtime.start("op_datum", variables={"wanneer": due.isoformat()})
+        assert wait_for(lambda: engine.query.instance(instance).status == "completed", 15)
         assert all(process.poll() is None for process in started)
     finally:
         for process in started:

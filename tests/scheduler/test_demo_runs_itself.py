@@ -5,20 +5,20 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from engine import demo, meetings
-from engine.business_calendar import to_local
-from engine.commands import Engine
+from engine.gros import demo, meetings
+from engine.gros.business_calendar import to_local
 from engine.scheduler import TimerRunner, attach
+from engine.services import Engine
 
 
 def waiting_tasks(engine: Engine, business_key: str) -> list[tuple[str, list[str]]]:
-    [instance] = engine.instances(business_key=business_key)
-    return [(t.name, t.candidate_groups) for t in engine.tasks(instance_id=instance.id)]
+    [instance] = engine.query.instances(business_key=business_key)
+    return [(t.name, t.candidate_groups) for t in engine.query.tasks(instance_id=instance.id)]
 
 
 def test_the_demo_runs_itself_when_the_clock_moves(engine: Engine, clock):
     attach(engine)
-    engine.deploy([demo.DOSSIERS.parent, demo.DOSSIERS.parents[1] / "formulieren"])
+    engine.repository.deploy([demo.DOSSIERS.parent, demo.DOSSIERS.parents[1] / "formulieren"])
     _, problems = demo.seed_dossiers(engine)
     assert problems == []
     first, second = meetings.seed_calendar(engine)

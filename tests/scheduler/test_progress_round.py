@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from engine import meetings
-from engine.commands import Actor, Engine
+from engine.gros import meetings
 from engine.scheduler import TimerRunner, attach
+from engine.services import Actor, Engine
 from tests.conftest import ROOT
 
 SECRETARIAAT = Actor.of("sofie", ["secretariaat"])
@@ -20,26 +20,27 @@ OVERLEG = Actor.of("minister", ["bilateraal-overleg"])
 @pytest.fixture
 def gros(engine: Engine) -> Engine:
     attach(engine)
-    engine.deploy([ROOT / "processen", ROOT / "formulieren"])
+    engine.repository.deploy([ROOT / "processen", ROOT / "formulieren"])
     return engine
 
 
 def only_task(engine: Engine, instance_id: str):
-    [task] = engine.tasks(instance_id=instance_id)
+    [task] = engine.query.tasks(instance_id=instance_id)
     return task
 
 
 def in_implementation(engine: Engine, business_key: str) -> str:
     """A dossier in uitvoering, waiting for its next progress round."""
-    instance = engine.start("gros-uitvoering", business_key, {"titel": f"Dossier {business_key}", "thema": "energie"})
-    engine.complete(only_task(engine, instance).id, DEPARTEMENT_NL,
+    variables = {"titel": f"Dossier {business_key}", "thema": "energie"}
+    instance = engine.runtime.start("gros-uitvoering", business_key, variables)
+    engine.tasks.complete(only_task(engine, instance).id, DEPARTEMENT_NL,
                     {"uitvoeringsplan": "Plan in tien stappen", "uitvoering_streefdatum": "2027-12-01"})
     return instance
 
 
 def test_progress_round_from_calendar_to_a_minister_obliged_to_act(gros: Engine, clock):
     reporting, silent = in_implementation(gros, "GROS-1"), in_implementation(gros, "GROS-2")
-    planning = gros.start("gros-uitvoering", "GROS-3", {"titel": "Nog in planning", "thema": "zorg"})
+    planning = gros.runtime.start("gros-uitvoering", "GROS-3", {"titel": "Nog in planning", "thema": "zorg"})
     meeting = meetings.plan(gros, "bilateraal", datetime(2027, 5, 20, 10, 0), SECRETARIAAT)
     assert (meeting.request_at, meeting.report_deadline) == (datetime(2027, 4, 8, 8, 0, tzinfo=UTC),
                                                              datetime(2027, 5, 6, 8, 0, tzinfo=UTC))
@@ -54,7 +55,7 @@ def test_progress_round_from_calendar_to_a_minister_obliged_to_act(gros: Engine,
     assert only_task(gros, planning).name == "Uitvoering plannen"  # not agendered, not asked
 
     clock.advance(timedelta(days=3))
-    gros.complete(report.id, DEPARTEMENT_NL,
+    gros.tasks.complete(report.id, DEPARTEMENT_NL,
                   {"voortgang_rapport": "Wet in voorbereiding", "voortgang_status": "vertraagd"})
     assert meetings.run_calendar(gros)["agendas_ready"] == 0  # GROS-2 may still report
     clock.set(meeting.report_deadline)
@@ -68,7 +69,7 @@ def test_progress_round_from_calendar_to_a_minister_obliged_to_act(gros: Engine,
     clock.set(meeting.held_at)
     judgement = only_task(gros, reporting)
     assert (judgement.name, judgement.candidate_groups) == ("Voortgang beoordelen", ["bilateraal-overleg"])
-    gros.complete(judgement.id, OVERLEG, {"voortgang_oordeel": "onvoldoende", "vertragend_land": "NL",
+    gros.tasks.complete(judgement.id, OVERLEG, {"voortgang_oordeel": "onvoldoende", "vertragend_land": "NL",
                                           "oordeel_toelichting": "Wetsontwerp ligt stil"})
     obliged = only_task(gros, reporting)
     assert (obliged.name, obliged.candidate_groups) == ("Vertraging aanpakken", ["bewindspersoon-nl"])
@@ -77,7 +78,7 @@ def test_progress_round_from_calendar_to_a_minister_obliged_to_act(gros: Engine,
 
 
 def test_an_impasse_climbs_three_levels_when_deadlines_pass(gros: Engine, clock):
-    instance = gros.start("gros-escalatie", "GROS-9", {
+    instance = gros.runtime.start("gros-escalatie", "GROS-9", {
         "titel": "Zorgkosten", "thema": "zorg", "escalatie_land": "NL", "impasse_omschrijving": "Geen bevoegdheid"})
     runner = TimerRunner(gros)
     levels = [(only_task(gros, instance).candidate_groups, clock.now())]
@@ -90,7 +91,7 @@ def test_an_impasse_climbs_three_levels_when_deadlines_pass(gros: Engine, clock)
         levels.append((only_task(gros, instance).candidate_groups, clock.now()))
     runner.close()
     assert [groups for groups, _ in levels] == [["hoofd-van-dienst-nl"], ["bewindspersoon-nl"], ["ministerraad-nl"]]
-    assert gros.timers(instance) == []
+    assert gros.query.timers(instance) == []
 
 
 def test_a_cancelled_meeting_asks_nobody(gros: Engine, clock):

@@ -19,10 +19,10 @@ import pytest
 from sqlalchemy import func, select
 
 from engine.clock import FixedClock, SystemClock
-from engine.commands import Engine
 from engine.scheduler import attach
-from engine.store.models import AuditEvent, ProcessInstance, Timer
-from engine.store.scheduling import SchedulerNode
+from engine.services import Engine
+from engine.store.models import AuditEvent, ProcessInstance, SchedulerNode, Timer
+from engine.wiring import open_engine
 
 MODELS = Path(__file__).parent / "data" / "timers.bpmn"
 GROS = Path(sys.executable).with_name("gros")
@@ -55,10 +55,10 @@ def nodes(pg_url: str, tmp_path: Path):
 
 def overdue_timers(url: str, count: int) -> Engine:
     """``count`` dossiers waiting at a timer that fell due in 2020."""
-    engine = Engine.open(url, clock=FixedClock(PAST))
-    engine.deploy([MODELS])
+    engine = open_engine(url, clock=FixedClock(PAST))
+    engine.repository.deploy([MODELS])
     for _ in range(count):
-        engine.start("op_datum", variables={"wanneer": (PAST + timedelta(days=1)).isoformat()})
+        engine.runtime.start("op_datum", variables={"wanneer": (PAST + timedelta(days=1)).isoformat()})
     return engine
 
 
@@ -99,7 +99,7 @@ def test_two_nodes_fire_a_thousand_timers_exactly_once(pg_url, nodes):
     assert completed(engine) == 1000
     with engine.db.reading() as session:
         counts = dict(session.execute(select(SchedulerNode.name, SchedulerNode.fired)).all())
-    started_by_timer = len(engine.instances(definition_key="periodiek"))  # the model's timer start event
+    started_by_timer = len(engine.query.instances(definition_key="periodiek"))  # the model's timer start event
     assert sum(counts.values()) == 1000 + started_by_timer, counts
     print(f"fired per node: {counts}")
 
@@ -118,15 +118,15 @@ def test_a_node_killed_mid_run_loses_nothing(pg_url, nodes):
 
 
 def test_a_timer_written_by_another_process_wakes_a_sleeping_node(pg_url, nodes):
-    engine = Engine.open(pg_url, clock=SystemClock())
-    engine.deploy([MODELS])
+    engine = open_engine(pg_url, clock=SystemClock())
+    engine.repository.deploy([MODELS])
     attach(engine)  # as the web app and the CLI do: NOTIFY on commit
     nodes(1)
     time.sleep(3)  # the node starts, finds nothing due and sleeps for up to 60 s
     due = datetime.now(UTC) + timedelta(milliseconds=500)
-    instance = engine.start("op_datum", variables={"wanneer": due.isoformat()})
-    assert wait_until(lambda: engine.instance(instance).status == "completed", timeout=10)
-    [fired] = [e for e in engine.history(instance) if e.action == "timer.fired"]
+    instance = engine.runtime.start("op_datum", variables={"wanneer": due.isoformat()})
+    assert wait_until(lambda: engine.query.instance(instance).status == "completed", timeout=10)
+    [fired] = [e for e in engine.query.history(instance) if e.action == "timer.fired"]
     lateness = (fired.at - due).total_seconds()
     print(f"woken across processes; fired {lateness:.3f} s after due")
     assert 0 <= lateness < 2

@@ -19,9 +19,9 @@ from werkzeug.serving import make_server
 
 from engine import accounts
 from engine.accounts import create_account
-from engine.app import create_app
 from engine.clock import FixedClock
-from engine.commands import Actor, Engine
+from engine.services import Actor, Engine
+from engine.web.app import create_app
 
 ROOT = Path(__file__).resolve().parents[2]
 WEB_DATA = ROOT / "tests" / "data" / "web"
@@ -61,7 +61,7 @@ def quick_password_hashing(monkeypatch) -> None:
 
 @pytest.fixture
 def app(engine: Engine) -> Flask:
-    engine.deploy([WEB_DATA])
+    engine.repository.deploy([WEB_DATA])
     for username, name, groups in PEOPLE.values():
         create_account(engine, username, PASSWORD, groups, name)
     return create_app({"GROS_ENGINE": engine, "SECRET_KEY": SECRET, "TESTING": True})
@@ -112,7 +112,8 @@ def start(engine: Engine, clock: FixedClock) -> Callable[..., str]:
     def started(business_key: str, title: str = "Grensarbeiders en pensioenopbouw", due_in_days: int = 7,
                 **variables) -> str:
         due = (clock.now() + timedelta(days=due_in_days)).isoformat()
-        return engine.start("werkbak", business_key, {"titel": title, "termijn": due, **variables}, _actor("sec"))
+        variables = {"titel": title, "termijn": due, **variables}
+        return engine.runtime.start("werkbak", business_key, variables, _actor("sec"))
 
     return started
 

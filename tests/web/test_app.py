@@ -6,8 +6,8 @@ import logging
 
 import pytest
 
-from engine.app import ConfigurationError, create_app, settings_from_env
 from engine.store.models import AuditEvent
+from engine.web.app import ConfigurationError, create_app, settings_from_env
 
 
 def test_production_refuses_to_start_without_a_real_secret_key(engine, monkeypatch):
@@ -49,12 +49,12 @@ def test_the_session_cookie_is_secure_http_only_and_same_site(login):
 
 def test_a_post_without_the_csrf_token_is_refused_and_changes_nothing(app, login, start, engine):
     start("GROS-2027-001")
-    task = engine.tasks(group="grensregio-nl")[0]
+    task = engine.query.tasks(group="grensregio-nl")[0]
     official = login("nl")
     response = official.client.post(f"/taken/{task.id}/claimen", data={"csrf_token": "vervalst"})
     assert response.status_code == 400
     assert "Het formulier is verlopen" in response.text
-    assert engine.task(task.id).assignee is None
+    assert engine.query.task(task.id).assignee is None
 
 
 def test_logging_in_needs_the_csrf_token_too(app):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine.inbox import bench
+from engine.web.inbox import bench
 
 
 def test_the_inbox_benchmark_measures_every_figure(database):

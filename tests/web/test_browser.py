@@ -24,26 +24,27 @@ SIGNAL = {
 
 def decided(engine, instance_id: str, element_id: str) -> list[dict]:
     """What completing ``element_id`` recorded in the audit trail, once per completion."""
-    return [e.data for e in engine.history(instance_id) if e.action == "task.completed" and e.element_id == element_id]
+    return [e.data for e in engine.query.history(instance_id)
+            if e.action == "task.completed" and e.element_id == element_id]
 
 
 def open_task(engine, instance_id: str, element_id: str):
-    return next(t for t in engine.tasks(instance_id=instance_id) if t.element_id == element_id)
+    return next(t for t in engine.query.tasks(instance_id=instance_id) if t.element_id == element_id)
 
 
 @pytest.fixture
 def selection(app, engine, people) -> str:
     """A dossier at the paritaire selectie: the Dutch and the Flemish decision both wait."""
-    engine.deploy(MODELS)
+    engine.repository.deploy(MODELS)
     secretariaat = people["sec"]
-    instance_id = engine.start("gros-dossier", "GROS-2027-001", {}, secretariaat)
+    instance_id = engine.runtime.start("gros-dossier", "GROS-2027-001", {}, secretariaat)
     proposal = {"selectie_voorstel": "Selecteren: dagelijks honderden reizigers getroffen.",
                 "selectie_overleg_datum": "2027-01-21"}
     steps = [("Activity_SignaalRegistreren", SIGNAL),
              ("Activity_Triage", {"triage_besluit": "ja", "triage_toelichting": "Structurele belemmering."}),
              ("Activity_SelectievoorstelVoorbereiden", proposal)]
     for element_id, variables in steps:
-        engine.complete(open_task(engine, instance_id, element_id).id, secretariaat, variables)
+        engine.tasks.complete(open_task(engine, instance_id, element_id).id, secretariaat, variables)
     return instance_id
 
 
@@ -115,7 +116,7 @@ def test_both_sides_take_the_paritaire_selectie(visit, selection, engine):
 
     visit.claim("Selectiebesluit Nederland")
     decision = open_task(engine, selection, "Activity_SelectiebesluitNL")
-    assert engine.task(decision.id).assignee == "joris"
+    assert engine.query.task(decision.id).assignee == "joris"
     visit.check("04-taak-met-formulier")
 
     visit.choose("Ja")
@@ -124,7 +125,7 @@ def test_both_sides_take_the_paritaire_selectie(visit, selection, engine):
     page.get_by_text("Minstens 10 tekens.").wait_for()
     assert page.locator("#formulier-status").inner_text() == "Eén veld is niet goed ingevuld."
     assert page.url.endswith(f"/taken/{decision.id}")
-    assert engine.task(decision.id).id == decision.id and decided(engine, selection, decision.element_id) == []
+    assert engine.query.task(decision.id).id == decision.id and decided(engine, selection, decision.element_id) == []
     visit.check("05-fout-in-formulier")
 
     visit.fill("Motivering", "Past in de prioriteiten van de Nederlandse grensregio.")
@@ -155,7 +156,7 @@ def test_both_sides_take_the_paritaire_selectie(visit, selection, engine):
     row = page.get_by_role("row", name="GROS-2027-001")
     assert "Eerste verkenning uitvoeren" in row.inner_text()
     visit.check("08-volgende-stap-regionaal-netwerk")
-    assert engine.variables(selection)["besluit_vl"] == "ja"
+    assert engine.query.variables(selection)["besluit_vl"] == "ja"
 
 
 def test_the_dossier_goes_through_the_verkenning(visit, selection, engine, people):
@@ -163,7 +164,7 @@ def test_the_dossier_goes_through_the_verkenning(visit, selection, engine, peopl
         ("Activity_SelectiebesluitNL", "nl", {"besluit_nl": "ja", "besluit_nl_reden": "Prioriteit voor Nederland."}),
         ("Activity_SelectiebesluitVL", "vl", {"besluit_vl": "ja", "besluit_vl_reden": "Prioriteit voor Vlaanderen."}),
     ]:
-        engine.complete(open_task(engine, selection, element_id).id, people[key], variables)
+        engine.tasks.complete(open_task(engine, selection, element_id).id, people[key], variables)
     page = visit.page
 
     visit.log_in("pieter")
@@ -206,9 +207,9 @@ def test_the_dossier_goes_through_the_verkenning(visit, selection, engine, peopl
     visit.fill("Agenderingsvoorstel", "Agenderen op het bilateraal overleg van het voorjaar.")
     visit.submit()
     page.wait_for_url(f"{visit.base}/taken")
-    waiting = sorted(t.element_id for t in engine.tasks(instance_id=selection))
+    waiting = sorted(t.element_id for t in engine.query.tasks(instance_id=selection))
     assert waiting == ["Activity_AkkoordMinisterraad", "Activity_AkkoordVlaamseRegering"]
-    assert not any(e.element_id == "Activity_FederaalConsulteren" for e in engine.history(selection))
+    assert not any(e.element_id == "Activity_FederaalConsulteren" for e in engine.query.history(selection))
 
 
 def test_the_server_refuses_what_the_browser_let_through(visit, selection, engine, console_errors):
@@ -230,7 +231,7 @@ def test_the_server_refuses_what_the_browser_let_through(visit, selection, engin
 
 
 def test_the_secretariaat_registers_a_new_dossier(visit, engine):
-    engine.deploy(MODELS)
+    engine.repository.deploy(MODELS)
     visit.log_in("sanne")
     visit.page.get_by_role("link", name="Nieuw dossier").click()
     visit.page.wait_for_selector(".fjs-form")

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from engine.accounts import account, authenticate
-from engine.cli import main
+from engine.cli.main import main
 
 
 @pytest.fixture

@@ -16,9 +16,9 @@ from urllib.parse import urlencode
 
 import pytest
 
-from engine import demo
 from engine.accounts import accounts, authenticate
-from engine.groups import GROUPS
+from engine.gros import demo
+from engine.gros.groups import GROUPS
 
 ROOT = Path(__file__).resolve().parents[2]
 MODELS = [ROOT / "processen", ROOT / "formulieren"]
@@ -35,17 +35,17 @@ def test_every_candidate_group_gets_a_demo_official_once(engine, tmp_path):
 
 
 def test_demo_dossiers_reach_their_stages_once(engine, clock):
-    engine.deploy(MODELS)
+    engine.repository.deploy(MODELS)
     started, problems = demo.seed_dossiers(engine)
     assert problems == []
     spec = json.loads(demo.DOSSIERS.read_text())["dossiers"]
     assert started == [dossier["business_key"] for dossier in spec]
     for dossier in spec:
-        instance = engine.instances(business_key=dossier["business_key"])[0]
+        instance = engine.query.instances(business_key=dossier["business_key"])[0]
         assert instance.status == ("completed" if dossier["afgesloten"] else "running")
-        waiting = sorted(t.element_id for t in engine.tasks(instance_id=instance.id))
+        waiting = sorted(t.element_id for t in engine.query.tasks(instance_id=instance.id))
         assert waiting == sorted(dossier["verwacht_open"]), dossier["business_key"]
-        assert all(t.created_at < clock.now() for t in engine.tasks(instance_id=instance.id))
+        assert all(t.created_at < clock.now() for t in engine.query.tasks(instance_id=instance.id))
     assert demo.seed_dossiers(engine) == ([], [])
 
 

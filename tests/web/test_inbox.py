@@ -10,8 +10,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event, func, select
 
-from engine.inbox import queries
 from engine.store.models import AuditEvent
+from engine.web.inbox import queries
 
 VALID = {"bedrag": 250, "land": "NL", "motivering": "Past binnen de regeling voor grensarbeiders.",
          "bron": "https://grensinfo.example/regeling"}
@@ -28,7 +28,7 @@ def completions(engine, task_id: str) -> int:
 
 
 def first_task(engine, group: str):
-    return engine.tasks(group=group)[0]
+    return engine.query.tasks(group=group)[0]
 
 
 # --- lists -----------------------------------------------------------------------------------------
@@ -154,7 +154,7 @@ def test_a_claimed_task_cannot_be_claimed_by_a_colleague(login, start, engine):
     response = login("nl2").post(f"/taken/{task.id}/claimen")
     assert response.status_code == 409
     assert "al geclaimd door joris" in response.text
-    assert engine.task(task.id).assignee == "joris"
+    assert engine.query.task(task.id).assignee == "joris"
 
 
 def test_unclaim_gives_the_task_back_to_the_group(login, start, engine):
@@ -164,7 +164,7 @@ def test_unclaim_gives_the_task_back_to_the_group(login, start, engine):
     joris.post(f"/taken/{task.id}/claimen")
     response = joris.post(f"/taken/{task.id}/vrijgeven")
     assert response.headers["Location"] == "/taken/groepen"
-    assert engine.task(task.id).assignee is None
+    assert engine.query.task(task.id).assignee is None
     assert task_ids(login("nl2").get("/taken/groepen").text) == [task.id]
 
 
@@ -177,7 +177,7 @@ def test_hand_over_to_a_colleague_of_the_group(login, start, engine):
     assert '<option value="fatima">Fatima El Amrani</option>' in page and 'value="joris"' not in page
     response = joris.post(f"/taken/{task.id}/overdragen", {"aan": "fatima"})
     assert response.status_code == 302
-    assert engine.task(task.id).assignee == "fatima"
+    assert engine.query.task(task.id).assignee == "fatima"
     assert task_ids(fatima.get("/taken").text) == [task.id]
 
 
@@ -191,7 +191,7 @@ def test_hand_over_only_to_a_candidate_and_to_someone(login, start, engine):
     assert outsider.status_code == 403 and "geen kandidaat" in outsider.text
     nobody = joris.post(f"/taken/{task.id}/overdragen", {"aan": ""})
     assert nobody.status_code == 400 and "Overdragen aan: Kies een collega." in nobody.text
-    assert engine.task(task.id).assignee == "joris"
+    assert engine.query.task(task.id).assignee == "joris"
 
 
 # --- task page and completing ----------------------------------------------------------------------
@@ -224,8 +224,8 @@ def test_invalid_form_data_shows_every_error_and_saves_nothing(login, start, eng
     assert "Motivering:" in summary
     assert '"bedrag": 5000' in response.text  # what was entered is shown again
     assert completions(engine, task.id) == 0
-    assert engine.task(task.id).assignee == "joris"
-    assert "bedrag" not in engine.variables(task.instance_id)
+    assert engine.query.task(task.id).assignee == "joris"
+    assert "bedrag" not in engine.query.variables(task.instance_id)
 
 
 def test_unreadable_form_data_is_refused(login, start, engine):
@@ -249,8 +249,8 @@ def test_completing_returns_to_the_inbox_with_a_confirmation(login, start, engin
     inbox = joris.get("/taken").text
     assert "‘Aanvraag beoordelen’ is afgerond voor dossier GROS-2027-001." in inbox
     assert "Volgende stap voor jou" not in inbox
-    assert engine.variables(task.instance_id)["land"] == "NL"
-    assert [t.name for t in engine.tasks(group="grensregio-vl")] == ["Besluit vastleggen"]
+    assert engine.query.variables(task.instance_id)["land"] == "NL"
+    assert [t.name for t in engine.query.tasks(group="grensregio-vl")] == ["Besluit vastleggen"]
 
 
 def test_the_confirmation_links_to_the_next_task_when_it_is_mine(login, start, engine):
@@ -288,7 +288,7 @@ def test_a_task_claimed_by_a_colleague_cannot_be_completed(login, start, engine)
 
 def test_a_task_without_form_is_completed_with_an_optional_remark(login, start, engine):
     start("GROS-2027-001")
-    engine.complete(first_task(engine, "grensregio-nl").id, login("nl").actor, VALID)
+    engine.tasks.complete(first_task(engine, "grensregio-nl").id, login("nl").actor, VALID)
     task = first_task(engine, "grensregio-vl")
     lien = login("vl")
     lien.post(f"/taken/{task.id}/claimen")
@@ -305,7 +305,7 @@ def test_a_task_without_form_is_completed_with_an_optional_remark(login, start, 
 def test_the_task_page_tells_what_earlier_steps_decided(login, start, engine, clock):
     start("GROS-2027-001", "Pensioenopbouw van grensarbeiders")
     clock.advance(timedelta(hours=2))
-    engine.complete(first_task(engine, "grensregio-nl").id, login("nl").actor, VALID)
+    engine.tasks.complete(first_task(engine, "grensregio-nl").id, login("nl").actor, VALID)
     task = first_task(engine, "grensregio-vl")
     page = login("vl").get(f"/taken/{task.id}").text
     steps = page[page.index("Eerdere stappen"):]
@@ -337,7 +337,7 @@ def test_every_task_route_refuses_another_group(login, start, engine, method, ro
     url = route.format(id=task.id)
     response = koen.get(url) if method == "get" else koen.post(url, data)
     assert response.status_code == 403
-    assert completions(engine, task.id) == 0 and engine.task(task.id).assignee is None
+    assert completions(engine, task.id) == 0 and engine.query.task(task.id).assignee is None
 
 
 @pytest.mark.parametrize("method, route, data", ROUTES)
@@ -355,4 +355,4 @@ def test_every_task_route_needs_a_login(app, start, engine, method, route, data)
     client = app.test_client()
     response = client.get(url) if method == "get" else client.post(url, data=data)
     assert response.status_code in (302, 400)  # to the login page, or refused for want of a CSRF token
-    assert engine.task(first_task(engine, "grensregio-nl").id).assignee is None
+    assert engine.query.task(first_task(engine, "grensregio-nl").id).assignee is None

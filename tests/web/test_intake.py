@@ -18,7 +18,7 @@ SIGNAL = {"titel": "Zorgkosten van grensarbeiders",
 
 @pytest.fixture
 def models(engine) -> None:
-    engine.deploy([ROOT / "processen", ROOT / "formulieren"])
+    engine.repository.deploy([ROOT / "processen", ROOT / "formulieren"])
 
 
 def instance_count(engine) -> int:
@@ -32,25 +32,25 @@ def test_the_secretariaat_starts_a_dossier_and_is_pointed_to_its_registration(lo
     assert json.loads(page.split('id="formulier-schema">')[1].split("</script>")[0])["id"] == "gros-signaal-registreren"
     response = sanne.post("/dossiers/nieuw", {"variables": json.dumps(SIGNAL)})
     assert response.headers["Location"] == "/taken"
-    instance = engine.instances(business_key="GROS-2027-001")[0]
+    instance = engine.query.instances(business_key="GROS-2027-001")[0]
     assert instance.definition_key == "gros-dossier" and instance.title == "Zorgkosten van grensarbeiders"
-    task = engine.tasks(instance_id=instance.id)[0]
+    task = engine.query.tasks(instance_id=instance.id)[0]
     assert task.element_id == "Activity_SignaalRegistreren"
     inbox = sanne.get("/taken").text
     assert "Dossier GROS-2027-001 ‘Zorgkosten van grensarbeiders’ is aangemaakt." in inbox
     assert f'<a href="/taken/{task.id}">Volgende stap: ‘Signaal registreren’</a>' in inbox
-    assert engine.variables(instance.id)["thema"] == "zorg"
+    assert engine.query.variables(instance.id)["thema"] == "zorg"
 
 
 def test_a_regional_network_signals_by_the_message(login, models, engine):
     response = login("net").post("/dossiers/nieuw", {"variables": json.dumps(SIGNAL)})
     assert response.status_code == 302
-    instance = engine.instances(business_key="GROS-2027-001")[0]
-    started = engine.history(instance.id)[0]
+    instance = engine.query.instances(business_key="GROS-2027-001")[0]
+    started = engine.query.history(instance.id)[0]
     assert started.action == "instance.started" and started.actor == "pieter"
     assert started.data["message"] == "signaal-ontvangen"
     assert "Volgende stap" not in login("net").get("/taken").text
-    assert [t.candidate_groups for t in engine.tasks(instance_id=instance.id)] == [["secretariaat"]]
+    assert [t.candidate_groups for t in engine.query.tasks(instance_id=instance.id)] == [["secretariaat"]]
 
 
 def test_invalid_signals_show_every_error_and_start_nothing(login, models, engine):
@@ -65,10 +65,10 @@ def test_invalid_signals_show_every_error_and_start_nothing(login, models, engin
 
 
 def test_business_keys_follow_the_highest_of_the_year(login, models, engine, people):
-    engine.start("gros-dossier", "GROS-2027-041", {}, people["sec"])
-    engine.start("gros-dossier", "GROS-2026-099", {}, people["sec"])
+    engine.runtime.start("gros-dossier", "GROS-2027-041", {}, people["sec"])
+    engine.runtime.start("gros-dossier", "GROS-2026-099", {}, people["sec"])
     login("sec").post("/dossiers/nieuw", {"variables": json.dumps(SIGNAL)})
-    assert engine.instances(business_key="GROS-2027-042")
+    assert engine.query.instances(business_key="GROS-2027-042")
 
 
 @pytest.mark.parametrize("key", ["nl", "vl", "fed"])

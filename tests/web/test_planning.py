@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from engine import meetings
-from engine.planning import scheduler_mode
+from engine.gros import meetings
+from engine.web.planning import scheduler_mode
 
 
 def test_the_secretariaat_plans_a_meeting_in_local_time(app, login, engine):

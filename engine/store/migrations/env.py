@@ -1,6 +1,7 @@
 from alembic import context
 
-import engine.api.models  # noqa: F401 — tables outside engine/store/models.py, so autogenerate sees them
+import engine.gros.models  # noqa: F401 — tables outside engine/store/models.py, so autogenerate sees them
+import engine.web.api.models  # noqa: F401
 import webhooks.models  # noqa: F401
 from engine.store.models import Base
 

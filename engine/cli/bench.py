@@ -1,0 +1,31 @@
+"""``gros bench``: every part's figures, each measured on fresh databases, one part after the other."""
+
+from __future__ import annotations
+
+import tempfile
+
+from engine.bench.engine import run_all
+from engine.bench.scheduler import bench_timer_lateness
+from engine.store.db import on_scratch_postgres
+from engine.web.inbox import bench as inbox
+from engine.web.monitor import bench as monitor
+from webhooks import bench as webhooks
+
+SUITES = ("engine", "inbox", "monitor", "webhooks", "scheduler")
+
+
+def run_suites(suites: tuple[str, ...], quick: bool = False) -> dict:
+    """The figures of each named part, measured one after the other on fresh databases."""
+    size = 10_000 if quick else 100_000
+    with tempfile.TemporaryDirectory() as folder:
+        measure = {
+            "engine": lambda: run_all(f"sqlite:///{folder}/engine.db", instances=50 if quick else 300,
+                                      inbox_sizes=(1_000, size)),
+            "inbox": lambda: {"sqlite": inbox.run(f"sqlite:///{folder}/inbox.db", waiting=size),
+                              "postgresql": on_scratch_postgres(lambda url: inbox.run(url, waiting=size))},
+            "monitor": lambda: monitor.run(folder, dossiers=size),
+            "webhooks": lambda: webhooks.run_all(seconds=3.0 if quick else 10.0),
+            "scheduler": lambda: on_scratch_postgres(
+                lambda url: bench_timer_lateness(url, timers=1_000 if quick else 10_000)),
+        }
+        return {name: measure[name]() for name in suites}

@@ -1,0 +1,205 @@
+"""Derive the indexed rows — ready human tasks, pending timers, message subscriptions and positions —
+from a live workflow, inside the command's transaction. Lists and scans read these rows, never instance
+state. (A domain keeps rows of its own through ``Engine.on_save``.)
+
+Runs on every command, so it speaks SQLAlchemy Core and touches only rows that changed.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from engine.bpmn.runtime import UserTaskView, Workflow
+from engine.bpmn.timers import deadline
+from engine.errors import InvalidData
+from engine.store.models import (
+    HumanTask,
+    Position,
+    ProcessInstance,
+    Subscription,
+    SubscriptionValue,
+    TaskCandidate,
+    Timer,
+)
+
+MAX_CORRELATION_VALUE = 500
+TASKS, CANDIDATES, TIMERS = HumanTask.__table__, TaskCandidate.__table__, Timer.__table__
+SUBSCRIPTIONS, VALUES, POSITIONS = Subscription.__table__, SubscriptionValue.__table__, Position.__table__
+
+
+def rewrite(session: Session, instance: ProcessInstance, workflow: Workflow, now: datetime) -> list[HumanTask]:
+    """Rewrite the instance's derived rows; returns its ready tasks as (unsaved) rows."""
+    connection = session.connection()
+    ready = _rewrite_tasks(connection, instance, workflow, now)
+    _rewrite_timers(connection, instance, workflow)
+    _rewrite_subscriptions(connection, instance, workflow)
+    _rewrite_positions(connection, instance, workflow, now)
+    return ready
+
+
+def clear(session: Session, instance_id: str) -> None:
+    connection = session.connection()
+    for table in (TASKS, TIMERS, SUBSCRIPTIONS, POSITIONS):
+        connection.execute(delete(table).where(table.c.instance_id == instance_id))
+
+
+def _rewrite_tasks(connection: Connection, instance: ProcessInstance, workflow: Workflow,
+                   now: datetime) -> list[HumanTask]:
+    views = {view.id: view for view in workflow.user_tasks()}
+    ready = []
+    stored = {row.id: row for row in connection.execute(select(TASKS).where(TASKS.c.instance_id == instance.id))}
+    gone = [task_id for task_id in stored if task_id not in views]
+    if gone:
+        connection.execute(delete(TASKS).where(TASKS.c.id.in_(gone)))
+    for view in views.values():
+        row = stored.get(view.id)
+        values = _task_values(instance, view, row.created_at if row else now)
+        ready.append(HumanTask(**values))
+        if row is None:
+            connection.execute(insert(TASKS), [values])
+        elif any(getattr(row, name) != value for name, value in values.items() if name != "created_at"):
+            connection.execute(update(TASKS).where(TASKS.c.id == view.id).values(values))
+            connection.execute(delete(CANDIDATES).where(CANDIDATES.c.task_id == view.id))
+        else:
+            continue
+        candidates = _candidates(values)
+        if candidates:
+            connection.execute(insert(CANDIDATES), candidates)
+    return ready
+
+
+def _task_values(instance: ProcessInstance, view: UserTaskView, created_at: datetime) -> dict:
+    attrs = view.attributes
+    return {
+        "id": view.id,
+        "instance_id": instance.id,
+        "definition_key": instance.definition_key,
+        "process_key": view.process_key,
+        "element_id": view.element_id,
+        "name": view.name,
+        "lane": view.lane,
+        "business_key": instance.business_key,
+        "title": instance.title,
+        "candidate_groups": _names(attrs.get("candidateGroups")),
+        "candidate_users": _names(attrs.get("candidateUsers")),
+        "assignee": view.assignee,
+        "due_at": _instant(attrs.get("dueDate"), "dueDate", view),
+        "follow_up_at": _instant(attrs.get("followUpDate"), "followUpDate", view),
+        "priority": _priority(attrs.get("priority")),
+        "form_ref": view.form_ref,
+        "form_resource_id": None,
+        "form_key": attrs.get("formKey"),
+        "form_data": attrs.get("formData"),
+        "created_at": created_at,
+    }
+
+
+def _candidates(values: dict) -> list[dict]:
+    rows = [("group", name) for name in values["candidate_groups"]]
+    rows += [("user", name) for name in values["candidate_users"]]
+    if values["assignee"]:
+        rows.append(("user", values["assignee"]))
+    return [
+        {"task_id": values["id"], "kind": kind, "name": name, "created_at": values["created_at"]}
+        for kind, name in dict.fromkeys(rows)
+    ]
+
+
+def _names(value) -> list[str]:
+    if value is None:
+        return []
+    items = value if isinstance(value, list | tuple) else str(value).split(",")
+    return [str(item).strip() for item in items if str(item).strip()]
+
+
+def _instant(value, attribute: str, view: UserTaskView) -> datetime | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        return value
+    try:
+        return deadline(str(value))
+    except ValueError as error:
+        raise InvalidData(f"{attribute} van taak '{view.name}': '{value}' is geen ISO 8601-datum of -tijdstip",
+                          []) from error
+
+
+def _priority(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 50
+
+
+def _rewrite_timers(connection: Connection, instance: ProcessInstance, workflow: Workflow) -> None:
+    """Keep unchanged timer rows (and their ids, which a scheduler may hold); replace the rest."""
+    wanted = {(t.task_id, t.due_at): t for t in workflow.timers()}
+    stored = connection.execute(select(TIMERS.c.id, TIMERS.c.task_id, TIMERS.c.due_at)
+                                .where(TIMERS.c.instance_id == instance.id)).all()
+    gone = [timer_id for timer_id, task_id, due_at in stored if (task_id, due_at) not in wanted]
+    if gone:
+        connection.execute(delete(TIMERS).where(TIMERS.c.id.in_(gone)))
+    kept = {(task_id, due_at) for _, task_id, due_at in stored}
+    rows = [
+        {"instance_id": instance.id, "task_id": t.task_id, "element_id": t.element_id, "name": t.name,
+         "due_at": t.due_at}
+        for key, t in wanted.items() if key not in kept
+    ]
+    if rows:
+        connection.execute(insert(TIMERS), rows)
+
+
+def _rewrite_subscriptions(connection: Connection, instance: ProcessInstance, workflow: Workflow) -> None:
+    wanted = {(m.task_id, m.message_name): m for m in workflow.messages()}
+    stored = connection.execute(select(SUBSCRIPTIONS.c.id, SUBSCRIPTIONS.c.task_id, SUBSCRIPTIONS.c.message_name)
+                                .where(SUBSCRIPTIONS.c.instance_id == instance.id)).all()
+    existing = {(task_id, name): sid for sid, task_id, name in stored if (task_id, name) in wanted}
+    gone = [sid for sid, task_id, name in stored if (task_id, name) not in wanted]
+    if gone:
+        connection.execute(delete(SUBSCRIPTIONS).where(SUBSCRIPTIONS.c.id.in_(gone)))
+    for key, message in wanted.items():
+        subscription_id = existing.get(key) or connection.execute(
+            insert(SUBSCRIPTIONS)
+            .values(instance_id=instance.id, task_id=message.task_id, element_id=message.element_id,
+                    message_name=message.message_name, business_key=instance.business_key)
+            .returning(SUBSCRIPTIONS.c.id)
+        ).scalar_one()
+        _rewrite_values(connection, subscription_id, correlation_values(workflow.task_data(message.task_id)))
+
+
+def _rewrite_values(connection: Connection, subscription_id: int, values: dict[str, str]) -> None:
+    connection.execute(delete(VALUES).where(VALUES.c.subscription_id == subscription_id))
+    if values:
+        connection.execute(
+            insert(VALUES), [{"subscription_id": subscription_id, "name": k, "value": v} for k, v in values.items()]
+        )
+
+
+def _rewrite_positions(connection: Connection, instance: ProcessInstance, workflow: Workflow, now: datetime) -> None:
+    """Tokens that stay keep their arrival time; new ones arrive now."""
+    wanted = {(p.process_key, p.element_id) for p in workflow.positions()}
+    stored = set(connection.execute(select(POSITIONS.c.process_key, POSITIONS.c.element_id)
+                                    .where(POSITIONS.c.instance_id == instance.id)).all())
+    for process_key, element_id in stored - wanted:
+        connection.execute(delete(POSITIONS).where(POSITIONS.c.instance_id == instance.id,
+                                                   POSITIONS.c.process_key == process_key,
+                                                   POSITIONS.c.element_id == element_id))
+    arrived = [{"instance_id": instance.id, "process_key": process_key, "element_id": element_id,
+                "definition_id": instance.definition_id, "since": now} for process_key, element_id in wanted - stored]
+    if arrived:
+        connection.execute(insert(POSITIONS), arrived)
+
+
+def correlation_values(data: dict) -> dict[str, str]:
+    """The scalar variables a message can be correlated on, each as its JSON text."""
+    values = {}
+    for name, value in data.items():
+        if isinstance(value, str | int | float | bool) and len(name) <= 200:
+            text = json.dumps(value, ensure_ascii=False)
+            if len(text) <= MAX_CORRELATION_VALUE:
+                values[name] = text
+    return values

@@ -1,0 +1,124 @@
+"""Demo mode: officials for every candidate group and demo dossiers at different stages, so a newcomer
+sees the procedure alive. Idempotent: a second start adds only what is missing. Dossiers are driven by
+the engine's own commands, as the officials would in the inbox."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from engine.accounts import account, create_account
+from engine.bpmn.timers import BUSINESS_ZONE, add_duration
+from engine.clock import FixedClock
+from engine.errors import CommandError
+from engine.services import Actor, Engine
+
+PASSWORDS_FILE = "demo-accounts.txt"
+FOLDER = Path("instance")  # next to the default SQLite database, relative to where the app runs
+DOSSIERS = Path(__file__).resolve().parents[2] / "processen" / "demo_dossiers.json"
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    display_name: str
+    groups: tuple[str, ...]
+
+
+# One official per candidate group (username = group, easy to guess), and a second Dutch regional
+# official to hand tasks over to.
+ACCOUNTS = (
+    DemoAccount("secretariaat", "Sanne de Wit", ("secretariaat",)),
+    DemoAccount("regionaal-netwerk", "Pieter Claes", ("regionaal-netwerk",)),
+    DemoAccount("grensregio-nl", "Joris van Dijk", ("grensregio-nl",)),
+    DemoAccount("grensregio-nl-2", "Fatima El Amrani", ("grensregio-nl",)),
+    DemoAccount("grensregio-vl", "Lien Peeters", ("grensregio-vl",)),
+    DemoAccount("departement-nl", "Mark Jansen", ("departement-nl",)),
+    DemoAccount("departement-vl", "Els Maes", ("departement-vl",)),
+    DemoAccount("federaal-be", "Koen Dubois", ("federaal-be",)),
+    DemoAccount("hoofd-van-dienst-nl", "Anouk Bakker", ("hoofd-van-dienst-nl",)),
+    DemoAccount("hoofd-van-dienst-vl", "Wim Goossens", ("hoofd-van-dienst-vl",)),
+    DemoAccount("bewindspersoon-nl", "Eva Hendriks", ("bewindspersoon-nl",)),
+    DemoAccount("bewindspersoon-vl", "Tom Wouters", ("bewindspersoon-vl",)),
+    DemoAccount("ministerraad-nl", "Secretariaat Ministerraad", ("ministerraad-nl",)),
+    DemoAccount("vlaamse-regering", "Griffie Vlaamse Regering", ("vlaamse-regering",)),
+    DemoAccount("bilateraal-overleg", "Secretariaat bilateraal overleg", ("bilateraal-overleg",)),
+    DemoAccount("management", "Ingrid Smits", ("management",)),
+)
+
+
+def seed_accounts(engine: Engine, folder: Path = FOLDER) -> list[tuple[str, str]]:
+    """Create the demo accounts that do not exist yet, each with a fresh random password.
+
+    Returns (username, password) of the new ones; they are also appended to ``folder``/demo-accounts.txt
+    so they can be looked up after the first start printed them.
+    """
+    created = []
+    for demo in ACCOUNTS:
+        if account(engine, demo.username) is None:
+            password = secrets.token_urlsafe(9)
+            create_account(engine, demo.username, password, list(demo.groups), demo.display_name)
+            created.append((demo.username, password))
+    if created:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / PASSWORDS_FILE).touch(mode=0o600)
+        with (folder / PASSWORDS_FILE).open("a", encoding="utf-8") as file:
+            file.writelines(f"{username}\t{password}\n" for username, password in created)
+    return created
+
+
+def seed_dossiers(engine: Engine, path: Path = DOSSIERS) -> tuple[list[str], list[str]]:
+    """Start every demo dossier that does not exist yet and take it through its steps.
+
+    Each dossier's steps happen a day apart and end a few days ago, so the inbox shows tasks that have
+    waited for a while. Returns the business keys started and, for a dossier the current models refuse,
+    what went wrong (the dossier stays where it got to).
+    """
+    now = engine.now()
+    started, problems = [], []
+    for number, dossier in enumerate(json.loads(path.read_text(encoding="utf-8"))["dossiers"]):
+        key = dossier["business_key"]
+        if engine.query.instances(business_key=key, limit=1):
+            continue
+        clock = FixedClock(now - timedelta(days=len(dossier["stappen"]) + 2 + number))
+        try:
+            _drive(engine.with_clock(clock), clock, dossier)
+        except CommandError as error:
+            problems.append(f"demodossier {key}: {error}")
+        started.append(key)
+    return started, problems
+
+
+def _drive(engine: Engine, clock: FixedClock, dossier: dict) -> None:
+    key, start = dossier["business_key"], dossier["start"]
+    if start["type"] == "bericht":
+        instance_id = engine.runtime.start_by_message(start["bericht"], start["variabelen"], key,
+                                                      _member("regionaal-netwerk"))
+    else:
+        instance_id = engine.runtime.start(start["proces"], key, start["variabelen"], _member("secretariaat"))
+    for step in dossier["stappen"]:
+        clock.advance(timedelta(days=1))
+        if "bericht" in step:
+            variables = relative_times(step["variabelen"], clock.now())
+            engine.runtime.correlate(step["bericht"], key, None, variables, _member("secretariaat"))
+            continue
+        task = next((t for t in engine.query.tasks(instance_id=instance_id) if t.element_id == step["taak"]), None)
+        if task is None:
+            raise CommandError(f"taak {step['taak']} staat niet open")
+        engine.tasks.complete(task.id, _member(step["groep"]), step["variabelen"])
+
+
+def relative_times(variables: dict, now: datetime) -> dict:
+    """Demo values written as ``+P14D`` become that moment after ``now`` (Brussels time, with offset),
+    so a demo deadline lies ahead whenever the demo is started."""
+    return {name: (add_duration(now, value[1:]).astimezone(BUSINESS_ZONE).isoformat(timespec="seconds")
+                   if isinstance(value, str) and value.startswith("+P") else value)
+            for name, value in variables.items()}
+
+
+def _member(group: str) -> Actor:
+    """The demo official of ``group`` (their username is the group's name)."""
+    return Actor.of(group, [group])

@@ -1,0 +1,215 @@
+"""The meeting calendar: the secretariaat plans the half-yearly bilateral meetings and the two-yearly
+Vlaams-Nederlandse Top; a lead time before each one (six weeks by default) the scheduler asks every
+agendered dossier for its progress report, and when the reports are in or their deadline has passed
+the meeting's agenda is ready for the ``bilateraal-overleg`` group.
+
+The hook into the procedure (processen/gros-uitvoering.bpmn): a dossier waiting for its next round
+waits for the message ``voortgang-gevraagd``, correlated by business key, with ``overleg_datum`` and
+``rapport_deadline``. Completing a task with ``voortgang_rapport`` records the report on the agenda;
+completing one with ``voortgang_oordeel`` records the meeting's judgement. Both are recorded in the
+command's own transaction, so the agenda never disagrees with the dossier.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from functools import partial
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.errors import Conflict, InvalidData, NoMatch, NotFound
+from engine.gros.business_calendar import DEFAULT_ZONE, shift, to_local, to_utc
+from engine.gros.models import Meeting, MeetingItem
+from engine.services import Actor, Engine
+from engine.store.models import AuditEvent, ProcessInstance, Subscription
+
+log = logging.getLogger("gros.meetings")
+
+REQUEST_MESSAGE = "voortgang-gevraagd"
+REPORT_VARIABLE = "voortgang_rapport"
+JUDGEMENT_VARIABLE = "voortgang_oordeel"
+KINDS = {"bilateraal": "Halfjaarlijks bilateraal overleg", "top": "Vlaams-Nederlandse Top"}
+DEFAULT_LEAD_TIME = "P6W"
+DEFAULT_REPORT_BEFORE = "P2W"
+PLANNER = Actor("planner")
+
+
+@dataclass(frozen=True)
+class Agenda:
+    meeting: Meeting
+    items: list[MeetingItem]
+
+    @property
+    def ready(self) -> bool:
+        return self.meeting.agenda_ready_at is not None
+
+    @property
+    def reported(self) -> list[MeetingItem]:
+        return [i for i in self.items if i.reported_at is not None]
+
+    @property
+    def missing(self) -> list[MeetingItem]:
+        return [i for i in self.items if i.reported_at is None]
+
+
+def plan(engine: Engine, kind: str, held_at: datetime, actor: Actor, title: str | None = None,
+         zone: str = DEFAULT_ZONE, lead_time: str = DEFAULT_LEAD_TIME,
+         report_before: str = DEFAULT_REPORT_BEFORE) -> Meeting:
+    """Put a meeting on the calendar; ``held_at`` without a zone is wall-clock time in ``zone``."""
+    if kind not in KINDS:
+        raise InvalidData(f"onbekend soort overleg '{kind}' (kies {', '.join(KINDS)})", [])
+    try:
+        held = to_utc(held_at, zone)
+        request_at, deadline = shift(held, lead_time, zone, before=True), shift(held, report_before, zone, before=True)
+    except ValueError as error:
+        raise InvalidData(str(error), []) from error
+    if not request_at < deadline < held:
+        raise InvalidData("de rapporteringstermijn moet tussen de vraag om rapporten en het overleg vallen", [])
+    meeting = Meeting(kind=kind, title=title or f"{KINDS[kind]} {to_local(held, zone):%d-%m-%Y}", held_at=held,
+                      zone=zone, lead_time=lead_time, request_at=request_at, report_deadline=deadline,
+                      created_by=actor.user, created_at=engine.now())
+    with engine.db.transaction() as session:
+        session.add(meeting)
+    return meeting
+
+
+def seed_calendar(engine: Engine, actor: Actor = PLANNER, months: tuple[int, ...] = (5, 11)) -> list[Meeting]:
+    """A first calendar (demo, first start): the next two half-yearly bilateral meetings, on the third
+    Thursday of May and November at 10:00 Brussels time — unless meetings are planned already."""
+    if calendar(engine):
+        return []
+    today = to_local(engine.now(), DEFAULT_ZONE).date()
+    dates = sorted(d for year in (today.year, today.year + 1) for d in map(partial(_third_thursday, year), months)
+                   if d > today)
+    return [plan(engine, "bilateraal", datetime.combine(d, time(10, 0)), actor) for d in dates[:2]]
+
+
+def _third_thursday(year: int, month: int) -> date:
+    first = date(year, month, 1)
+    return first + timedelta(days=(3 - first.weekday()) % 7 + 14)
+
+
+def cancel(engine: Engine, meeting_id: int, actor: Actor) -> None:
+    with engine.db.transaction() as session:
+        meeting = _meeting(session, meeting_id)
+        if meeting.requested_at is not None:
+            raise Conflict("de rapporten zijn al gevraagd; dit overleg kan niet meer worden geschrapt")
+        meeting.cancelled_at = engine.now()
+    log.info("meeting %s cancelled by %s", meeting_id, actor.user)
+
+
+def calendar(engine: Engine, include_past: bool = False) -> list[Meeting]:
+    query = select(Meeting).where(Meeting.cancelled_at.is_(None)).order_by(Meeting.held_at)
+    if not include_past:
+        query = query.where(Meeting.held_at >= engine.now())
+    with engine.db.reading() as session:
+        return list(session.scalars(query))
+
+
+def agenda(engine: Engine, meeting_id: int) -> Agenda:
+    with engine.db.reading() as session:
+        meeting = _meeting(session, meeting_id)
+        items = session.scalars(select(MeetingItem).where(MeetingItem.meeting_id == meeting_id)
+                                .order_by(MeetingItem.business_key, MeetingItem.id))
+        return Agenda(meeting, list(items))
+
+
+def run_calendar(engine: Engine, now: datetime | None = None) -> dict[str, int]:
+    """The scheduler's calendar job: ask for reports when a lead time starts, close agendas when due."""
+    now = now or engine.now()
+    with engine.db.reading() as session:
+        asking = list(session.scalars(select(Meeting).where(
+            Meeting.request_at <= now, Meeting.requested_at.is_(None), Meeting.cancelled_at.is_(None))))
+        closing = list(session.scalars(select(Meeting).where(
+            Meeting.requested_at.is_not(None), Meeting.agenda_ready_at.is_(None))))
+    requested = sum(request_reports(engine, m.id, now) for m in asking)
+    ready = sum(_close_if_complete(engine, m.id, now) for m in closing + asking)
+    return {"requested": requested, "agendas_ready": ready}
+
+
+def request_reports(engine: Engine, meeting_id: int, now: datetime) -> int:
+    """Deliver ``voortgang-gevraagd`` to every dossier waiting for it; each delivery adds its agenda item."""
+    with engine.db.reading() as session:
+        meeting = _meeting(session, meeting_id)
+        waiting = session.execute(select(Subscription.business_key, Subscription.instance_id)
+                                  .where(Subscription.message_name == REQUEST_MESSAGE)).all()
+    variables = {"overleg_id": meeting.id, "overleg_titel": meeting.title,
+                 "overleg_datum": to_local(meeting.held_at, meeting.zone).date().isoformat(),
+                 "rapport_deadline": meeting.report_deadline.isoformat()}
+    asked = sum(_ask(engine, business_key, instance_id, variables) for business_key, instance_id in waiting)
+    with engine.db.transaction() as session:
+        _meeting(session, meeting_id).requested_at = now
+    log.info("meeting %s: %d dossiers asked for a progress report", meeting_id, asked)
+    return asked
+
+
+def _ask(engine: Engine, business_key: str | None, instance_id: str, variables: dict) -> bool:
+    if business_key is None:
+        log.warning("dossier %s waits for %s but has no business key; not asked", instance_id, REQUEST_MESSAGE)
+        return False
+    try:
+        engine.runtime.correlate(REQUEST_MESSAGE, business_key=business_key, variables=variables, actor=PLANNER)
+    except NoMatch:  # another scheduler node asked it first, or the dossier moved on meanwhile
+        return False
+    return True
+
+
+def _close_if_complete(engine: Engine, meeting_id: int, now: datetime) -> bool:
+    with engine.db.transaction() as session:
+        meeting = _meeting(session, meeting_id)
+        items = list(session.scalars(select(MeetingItem).where(MeetingItem.meeting_id == meeting_id)))
+        if meeting.agenda_ready_at is not None or meeting.requested_at is None:
+            return False
+        if now < meeting.report_deadline and any(i.reported_at is None for i in items):
+            return False
+        for item in items:
+            if item.reported_at is None:
+                item.status = "niet-gerapporteerd"
+        meeting.agenda_ready_at = now
+    log.info("meeting %s: agenda ready", meeting_id)
+    return True
+
+
+def _meeting(session: Session, meeting_id: int) -> Meeting:
+    meeting = session.get(Meeting, meeting_id)
+    if meeting is None:
+        raise NotFound(f"overleg {meeting_id} bestaat niet")
+    return meeting
+
+
+# --- recording reports and judgements inside the commands' transactions -----------------------------
+def track(engine: Engine) -> None:
+    """Record on the agenda what the commands do to agendered dossiers (in their transaction)."""
+    engine.on_events(_record)
+
+
+def _record(session: Session, events: list[AuditEvent]) -> None:
+    for event in events:
+        data = event.data or {}
+        if event.action == "message.correlated" and data.get("message") == REQUEST_MESSAGE:
+            _add_item(session, event)
+        elif event.action == "task.completed" and (REPORT_VARIABLE in data or JUDGEMENT_VARIABLE in data):
+            _update_item(session, event, data)
+
+
+def _add_item(session: Session, event: AuditEvent) -> None:
+    meeting_id = (event.data.get("variables") or {}).get("overleg_id")
+    if meeting_id is None or session.get(Meeting, meeting_id) is None:
+        return
+    instance = session.get(ProcessInstance, event.instance_id)
+    session.add(MeetingItem(meeting_id=meeting_id, instance_id=instance.id, business_key=instance.business_key,
+                            title=instance.title, status="gevraagd", requested_at=event.at))
+
+
+def _update_item(session: Session, event: AuditEvent, data: dict) -> None:
+    item = session.scalars(select(MeetingItem).where(MeetingItem.instance_id == event.instance_id)
+                           .order_by(MeetingItem.id.desc()).limit(1)).first()
+    if item is None:
+        return
+    if REPORT_VARIABLE in data and item.reported_at is None:
+        item.report, item.reported_at, item.status = dict(data), event.at, "gerapporteerd"
+    if JUDGEMENT_VARIABLE in data:
+        item.judgement, item.judged_at, item.status = dict(data), event.at, "beoordeeld"

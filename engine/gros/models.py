@@ -1,0 +1,93 @@
+"""Tables of the GROS domain beside the engine's: the meeting calendar with its agendas, the stall
+radar's flags, and each dossier at a glance (phase, theme, outcome) with its phase visits. All times UTC."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from engine.store.models import Base
+
+
+class Meeting(Base):
+    """A half-yearly bilateral meeting or a Vlaams-Nederlandse Top, as the secretariaat planned it."""
+
+    __tablename__ = "meeting"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # bilateraal | top
+    title: Mapped[str] = mapped_column(String(300))
+    held_at: Mapped[datetime] = mapped_column(index=True)
+    zone: Mapped[str] = mapped_column(String(40))  # where the date was entered, for showing it back
+    lead_time: Mapped[str] = mapped_column(String(20))  # ISO 8601 duration before held_at
+    request_at: Mapped[datetime] = mapped_column(index=True)
+    report_deadline: Mapped[datetime]
+    requested_at: Mapped[datetime | None]
+    agenda_ready_at: Mapped[datetime | None]
+    cancelled_at: Mapped[datetime | None]
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime]
+
+
+class MeetingItem(Base):
+    """One agendered dossier of a meeting: asked for its report, reported (or not), judged."""
+
+    __tablename__ = "meeting_item"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"))
+    instance_id: Mapped[str] = mapped_column(String(36), index=True)
+    business_key: Mapped[str | None] = mapped_column(String(200))
+    title: Mapped[str | None] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(20))  # gevraagd | gerapporteerd | niet-gerapporteerd | beoordeeld
+    requested_at: Mapped[datetime]
+    reported_at: Mapped[datetime | None]
+    report: Mapped[dict | None]
+    judged_at: Mapped[datetime | None]
+    judgement: Mapped[dict | None]
+    __table_args__ = (UniqueConstraint("meeting_id", "instance_id"),)
+
+
+class StallFlag(Base):
+    """A dossier the radar sees stalling: no task completed for too long, or a task past its due date."""
+
+    __tablename__ = "stall_flag"
+    instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    reason: Mapped[str] = mapped_column(String(30), primary_key=True)  # geen-voortgang | taak-over-termijn
+    since: Mapped[datetime]
+    business_key: Mapped[str | None] = mapped_column(String(200))
+    title: Mapped[str | None] = mapped_column(String(500))
+    side: Mapped[str | None] = mapped_column(String(10))  # NL | VL | BE | NL+VL ...
+    waiting_on: Mapped[list]  # candidate groups, or the elements it waits at
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    task_name: Mapped[str | None] = mapped_column(String(300))
+    flagged_at: Mapped[datetime]
+    __table_args__ = (Index("ix_stall_flag_since", "reason", "since"),)
+
+
+class InstanceSummary(Base):
+    """An instance at a glance, for overviews and counts over many: the (called) process it is in and
+    since when, and a few headline variables to filter on. Kept when the instance completes."""
+
+    __tablename__ = "instance_summary"
+    instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), primary_key=True)
+    phase: Mapped[str | None] = mapped_column(String(200))  # None once completed
+    phase_since: Mapped[datetime]
+    theme: Mapped[str | None] = mapped_column(String(200), index=True)
+    outcome: Mapped[str | None] = mapped_column(String(200))
+    agendered: Mapped[bool] = mapped_column(Boolean, default=False)
+    __table_args__ = (Index("ix_instance_summary_phase", "phase", "phase_since"),
+                      Index("ix_instance_summary_phase_since", "phase_since"))
+
+
+class PhaseVisit(Base):
+    """One stay of an instance in a phase (see InstanceSummary): lead times and "how many were where, when"."""
+
+    __tablename__ = "phase_visit"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
+    phase: Mapped[str] = mapped_column(String(200))
+    entered_at: Mapped[datetime]
+    left_at: Mapped[datetime | None]
+    __table_args__ = (Index("ix_phase_visit_phase", "phase", "entered_at"),)

@@ -1,0 +1,50 @@
+"""Each dossier at a glance, kept in step by every command that saves it (``Engine.on_save``): its title,
+the phase it is in and since when, and the headline variables overviews filter and report on. The
+monitor's lists, counts and charts read these rows, never instance state."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.orm import Session
+
+from engine.bpmn.runtime import Workflow
+from engine.gros.models import InstanceSummary, PhaseVisit
+from engine.store.models import ProcessInstance
+
+SUMMARIES, VISITS = InstanceSummary.__table__, PhaseVisit.__table__
+# The variables a summary reads (names from processen/README.md).
+TITLE, THEME, OUTCOME, AGENDERED = "titel", "thema", "uitkomst", ("agendering_resultaat", "geagendeerd")
+
+
+def summarize(session: Session, instance: ProcessInstance, workflow: Workflow, now: datetime) -> None:
+    """The dossier at a glance; its phase keeps its start time while it stays in that phase."""
+    data = workflow.data
+    if data.get(TITLE):
+        instance.title = str(data[TITLE])[:500]
+    connection = session.connection()
+    stored = connection.execute(select(SUMMARIES).where(SUMMARIES.c.instance_id == instance.id)).first()
+    phase = None if workflow.completed else workflow.phase()
+    values = {
+        "phase": phase, "theme": _headline(data.get(THEME)), "outcome": _headline(data.get(OUTCOME)),
+        "agendered": bool(stored and stored.agendered) or data.get(AGENDERED[0]) == AGENDERED[1],
+        "phase_since": stored.phase_since if stored is not None and stored.phase == phase else now,
+    }
+    if stored is None:
+        connection.execute(insert(SUMMARIES).values(instance_id=instance.id, **values))
+    elif any(getattr(stored, name) != value for name, value in values.items()):
+        connection.execute(update(SUMMARIES).where(SUMMARIES.c.instance_id == instance.id).values(values))
+    if stored is None or stored.phase != phase:
+        _record_visit(connection, instance.id, phase, now)
+
+
+def _record_visit(connection: Connection, instance_id: str, phase: str | None, now: datetime) -> None:
+    connection.execute(update(VISITS).where(VISITS.c.instance_id == instance_id, VISITS.c.left_at.is_(None))
+                       .values(left_at=now))
+    if phase is not None:
+        connection.execute(insert(VISITS).values(instance_id=instance_id, phase=phase, entered_at=now))
+
+
+def _headline(value) -> str | None:
+    return str(value)[:200] if value not in (None, "") else None

@@ -1,0 +1,78 @@
+"""The engine's services over one command executor, as Camunda 7's ``ProcessEngine`` offers its
+Repository-, Runtime- and TaskService: every door (inbox, API, webhooks, scheduler, CLI) speaks this
+vocabulary, and every change goes through ``CommandExecutor.transaction()``.
+
+    engine.repository  deploy, definitions, forms            (services/repository.py)
+    engine.runtime     start, correlate, operators' commands (services/runtime.py)
+    engine.tasks       claim, release, hand over, complete   (services/tasks.py)
+    engine.timers      due timers and firing them            (services/timers.py)
+    engine.query       the read side                         (services/queries.py)
+
+The engine knows no domain: whoever opens it (the composition root) adds listeners with
+``on_events`` (audit events, inside each command's transaction) and ``on_save`` (each saved instance).
+"""
+
+from __future__ import annotations
+
+import copy
+from datetime import datetime
+
+from engine.clock import Clock, SystemClock
+from engine.services.access import SYSTEM, Actor
+from engine.services.executor import CommandExecutor, EventListener, SaveListener
+from engine.services.queries import Queries
+from engine.services.repository import DeployedDefinition, RepositoryService
+from engine.services.runtime import RuntimeService
+from engine.services.tasks import Completion, TaskService
+from engine.services.timers import TimerService
+from engine.store.db import Database, database_url
+
+__all__ = ["SYSTEM", "Actor", "Completion", "DeployedDefinition", "Engine"]
+
+
+class Engine:
+    def __init__(self, db: Database, clock: Clock | None = None) -> None:
+        self.executor = CommandExecutor(db, clock or SystemClock())
+        self._build_services()
+
+    def _build_services(self) -> None:
+        executor = self.executor
+        self.repository = RepositoryService(executor)
+        self.runtime = RuntimeService(executor)
+        self.tasks = TaskService(executor, self.repository)
+        self.timers = TimerService(executor, self.runtime)
+        self.query = Queries(executor)
+
+    @classmethod
+    def open(cls, url: str | None = None, clock: Clock | None = None) -> Engine:
+        """An engine on the database at ``url`` (migrated first), with no listeners yet."""
+        db = Database(url or database_url())
+        db.migrate()
+        return cls(db, clock)
+
+    @property
+    def db(self) -> Database:
+        return self.executor.db
+
+    @property
+    def clock(self) -> Clock:
+        return self.executor.clock
+
+    def now(self) -> datetime:
+        return self.executor.now()
+
+    def with_clock(self, clock: Clock) -> Engine:
+        """This engine — same database, listeners and caches — acting at the time ``clock`` tells."""
+        other = copy.copy(self)
+        other.executor = self.executor.with_clock(clock)
+        other._build_services()
+        return other
+
+    def on_events(self, listener: EventListener) -> None:
+        """Call ``listener`` inside every command's transaction with the audit events it appended,
+        just before commit — an outbox written here commits or rolls back with the change."""
+        self.executor.event_listeners.append(listener)
+
+    def on_save(self, listener: SaveListener) -> None:
+        """Call ``listener`` whenever a command saves an instance, before its derived rows are rewritten."""
+        self.executor.save_listeners.append(listener)

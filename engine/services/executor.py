@@ -1,0 +1,206 @@
+"""The one door's mechanism. Every service command runs inside ``CommandExecutor.transaction()``: one
+database transaction in which it locks the instance, loads it, acts, runs engine steps, saves the state,
+rewrites the derived rows and appends audit events; the listeners then see the events before commit.
+Nothing else writes workflow state, so a guarantee added here (a lock, an audit row) holds everywhere."""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from engine import derived
+from engine.bpmn.definitions import Source, bundle
+from engine.bpmn.runtime import EngineStepError, ProcessBundle, Workflow
+from engine.clock import Clock
+from engine.errors import Conflict, NotFound
+from engine.forms import FormDefinition
+from engine.services.access import SYSTEM, Actor
+from engine.store.db import Database
+from engine.store.models import AuditEvent, HumanTask, Incident, ProcessDefinition, ProcessInstance, Resource
+
+EventListener = Callable[[Session, list[AuditEvent]], None]
+# Called while an instance is saved, before its derived rows are rewritten: the place for a domain to
+# keep its own rows (a summary, a title) in step with the workflow, in the command's transaction.
+SaveListener = Callable[[Session, ProcessInstance, Workflow, datetime], None]
+
+
+class CommandExecutor:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+        self.event_listeners: list[EventListener] = []
+        self.save_listeners: list[SaveListener] = []
+        self._bundles: dict[int, ProcessBundle] = {}
+        self._definitions: dict[int, ProcessDefinition] = {}
+        self.forms: dict[int, FormDefinition] = {}  # parsed Camunda Forms by resource id
+        self._live = LiveWorkflows()
+
+    def with_clock(self, clock: Clock) -> CommandExecutor:
+        """The same executor — database, listeners, caches — acting at the time ``clock`` tells."""
+        other = copy.copy(self)
+        other.clock = clock
+        return other
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A command's transaction: audit events are written in one batch before commit, and the
+        workflows it saved stay in memory only once the commit succeeded."""
+        with self.db.transaction() as session:
+            session.info["audit"], session.info["saved"] = [], []
+            yield session
+            events = session.info["audit"]
+            if events:
+                session.flush()
+                _insert_audit(session, events)
+                for listener in self.event_listeners:
+                    listener(session, events)
+        for instance_id, revision, workflow in session.info["saved"]:
+            self._live.keep(instance_id, revision, workflow)
+
+    # --- the shared steps of every command -------------------------------------------------------
+    def lock(self, session: Session, instance_id: str) -> ProcessInstance:
+        instance = session.execute(
+            select(ProcessInstance).where(ProcessInstance.id == instance_id)
+            .with_for_update().execution_options(populate_existing=True)
+        ).scalar_one_or_none()
+        if instance is None:
+            raise NotFound(f"instantie {instance_id} bestaat niet")
+        return instance
+
+    def load(self, session: Session, instance: ProcessInstance) -> Workflow:
+        """The instance's workflow: from memory when this process saved its current revision, else
+        deserialized. A command that fails drops it (it may be half-changed) — the database wins."""
+        check_active(instance)
+        live = self._live.take(instance.id, instance.revision)
+        if live is not None:
+            return live
+        return self.load_state(session, instance)
+
+    def load_state(self, session: Session, instance: ProcessInstance) -> Workflow:
+        return Workflow.load(self.bundle(session, self.definition(session, instance.definition_id)), instance.state)
+
+    def definition(self, session: Session, definition_id: int) -> ProcessDefinition:
+        """Definition versions never change once stored, so each is read once per process."""
+        if definition_id not in self._definitions:
+            definition = session.get(ProcessDefinition, definition_id)
+            session.expunge(definition)
+            self._definitions[definition_id] = definition
+        return self._definitions[definition_id]
+
+    def bundle(self, session: Session, definition: ProcessDefinition) -> ProcessBundle:
+        if definition.id not in self._bundles:
+            resources = session.scalars(select(Resource).where(Resource.id.in_(definition.resource_ids)))
+            sources = [Source(r.name, r.kind, r.content) for r in resources]
+            self._bundles[definition.id] = bundle(definition.key, sources)
+        return self._bundles[definition.id]
+
+    def advance(self, session, instance, workflow: Workflow, actor: Actor, now: datetime) -> list[HumanTask]:
+        """Run engine steps; a failing element becomes an incident, saved with the state before it."""
+        try:
+            workflow.run(now)
+        except EngineStepError as error:
+            self.record_incident(session, instance, error, actor, now)
+        return self.save(session, instance, workflow, now)
+
+    def record_incident(self, session, instance, error: EngineStepError, actor: Actor, now) -> None:
+        session.add(Incident(instance_id=instance.id, element_id=error.element_id, task_id=error.task_id,
+                             message=str(error), created_at=now))
+        session.info["incident"] = True
+        audit(session, instance.id, now, actor, "incident.created", error.element_id, None, error.task_id,
+              {"message": str(error)})
+
+    def save(self, session, instance: ProcessInstance, workflow: Workflow, now: datetime) -> list[HumanTask]:
+        """Derive the rows, then write the state: deriving settles a new task's default assignee in
+        the workflow, which the saved state must contain. Returns the ready tasks."""
+        _audit_steps(session, instance.id, now, workflow)
+        instance.updated_at = now
+        instance.waiting_at = workflow.waiting_at()
+        for listener in self.save_listeners:
+            listener(session, instance, workflow, now)
+        ready = []
+        if workflow.completed:
+            instance.ended_at = now
+            derived.clear(session, instance.id)
+            audit(session, instance.id, now, SYSTEM, "instance.completed")
+        else:
+            ready = derived.rewrite(session, instance, workflow, now)
+        instance.state = workflow.dump()
+        instance.revision += 1
+        instance.status = status(session, instance, workflow.completed)
+        session.info["saved"].append((instance.id, instance.revision, workflow))
+        return ready
+
+
+def check_active(instance: ProcessInstance) -> None:
+    if instance.suspended:
+        raise Conflict(f"instantie {instance.id} is geschorst")
+    if instance.status == "completed":
+        raise Conflict(f"instantie {instance.id} is afgerond")
+
+
+def status(session: Session, instance: ProcessInstance, completed: bool) -> str:
+    if completed:
+        return "completed"
+    if instance.suspended:
+        return "suspended"
+    if instance.status == "running" and not session.info.get("incident"):
+        return "running"
+    open_incident = session.execute(select(Incident.id).where(
+        Incident.instance_id == instance.id, Incident.resolved_at.is_(None)).limit(1)).first()
+    return "incident" if open_incident else "running"
+
+
+def audit(session, instance_id, at, actor: Actor, action, element_id=None, element_name=None, task_id=None,
+          data=None) -> None:
+    """Queue an audit event; the command's transaction writes the queue in one batch before commit."""
+    event = AuditEvent(instance_id=instance_id, at=at, actor=actor.user, action=action,
+                       element_id=element_id, element_name=element_name, task_id=task_id, data=data)
+    session.info.setdefault("audit", []).append(event)
+
+
+AUDIT_COLUMNS = ("instance_id", "at", "actor", "action", "element_id", "element_name", "task_id", "data")
+
+
+def _insert_audit(session: Session, events: list[AuditEvent]) -> None:
+    rows = [{name: getattr(event, name) for name in AUDIT_COLUMNS} for event in events]
+    session.connection().execute(insert(AuditEvent.__table__), rows)
+
+
+def _audit_steps(session, instance_id: str, now: datetime, workflow: Workflow) -> None:
+    for step in workflow.steps:
+        if step.kind != "UserTask":
+            audit(session, instance_id, now, SYSTEM, "element.completed", step.element_id, step.name,
+                  data={"type": step.kind, "process": step.process_key})
+    workflow.steps.clear()
+
+
+class LiveWorkflows:
+    """Recently saved workflows by instance and revision, so the next command on a busy dossier
+    skips deserializing it. Taking one removes it: a failed command can never leave a dirty copy."""
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self._items: OrderedDict[str, tuple[int, Workflow]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def keep(self, instance_id: str, revision: int, workflow: Workflow) -> None:
+        with self._lock:
+            self._items[instance_id] = (revision, workflow)
+            self._items.move_to_end(instance_id)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def take(self, instance_id: str, revision: int) -> Workflow | None:
+        with self._lock:
+            held = self._items.pop(instance_id, None)
+        return held[1] if held is not None and held[0] == revision else None

@@ -1,0 +1,179 @@
+"""The runtime service: start instances (plainly, by message, by a start timer), deliver messages, and
+the operators' commands on a running instance (variables, incident retry, suspend, resume)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+from sqlalchemy import and_, exists, select
+from sqlalchemy.orm import Session
+
+from engine.bpmn.runtime import EngineStepError, Workflow
+from engine.errors import Conflict, NoMatch, NotFound
+from engine.services.access import SYSTEM, Actor
+from engine.services.executor import CommandExecutor, audit, status
+from engine.services.inputs import check_text, check_variables
+from engine.services.repository import latest_definition
+from engine.store.models import (
+    Incident,
+    ProcessDefinition,
+    ProcessInstance,
+    StartTrigger,
+    Subscription,
+    SubscriptionValue,
+)
+
+
+class RuntimeService:
+    def __init__(self, executor: CommandExecutor) -> None:
+        self.executor = executor
+
+    def start(self, key: str, business_key: str | None = None, variables: dict | None = None,
+              actor: Actor = SYSTEM) -> str:
+        """Start the latest version of ``key`` at its none start event."""
+        with self.executor.transaction() as session:
+            definition = latest_definition(session, key)
+            if definition is None:
+                raise NotFound(f"process '{key}' is not deployed")
+            if not definition.none_start:
+                raise Conflict(f"process '{key}' has no plain start event; it starts by message or timer")
+            return self.create(session, definition, None, business_key, variables or {}, actor)
+
+    def start_by_message(self, message_name: str, variables: dict | None = None,
+                         business_key: str | None = None, actor: Actor = SYSTEM) -> str:
+        with self.executor.transaction() as session:
+            trigger = _message_start(session, message_name)
+            if trigger is None:
+                raise NotFound(f"no deployed process starts with message '{message_name}'")
+            definition = session.get(ProcessDefinition, trigger.definition_id)
+            return self.create(session, definition, trigger.element_id, business_key, variables or {}, actor,
+                               how={"message": message_name})
+
+    def create(self, session: Session, definition: ProcessDefinition, start_element: str | None,
+               business_key: str | None, variables: dict, actor: Actor, how: dict | None = None) -> str:
+        """A new instance of ``definition``, run to where it waits (inside the caller's transaction)."""
+        now = self.executor.now()
+        check_variables(variables)
+        check_text(business_key, "de businessKey", 200)
+        workflow = Workflow.create(self.executor.bundle(session, definition), variables, start_element, now)
+        instance = ProcessInstance(
+            id=str(uuid.uuid4()), definition_id=definition.id, definition_key=definition.key,
+            business_key=business_key, title=business_key, status="running", suspended=False, waiting_at=[],
+            state="", revision=0, started_at=now, started_by=actor.user, updated_at=now,
+        )
+        session.add(instance)
+        session.flush()
+        audit(session, instance.id, now, actor, "instance.started",
+              data={"variables": variables, "version": definition.version, **(how or {})})
+        self.executor.advance(session, instance, workflow, actor, now)
+        return instance.id
+
+    def correlate(self, message_name: str, business_key: str | None = None, correlation: dict | None = None,
+                  variables: dict | None = None, actor: Actor = SYSTEM) -> str:
+        """Deliver a message to the one instance waiting for it; start one if a process starts with it."""
+        variables = variables or {}
+        check_variables(variables)
+        now = self.executor.now()
+        with self.executor.transaction() as session:
+            matches = _subscriptions(session, message_name, business_key, correlation or {})
+            if not matches:
+                trigger = None if correlation else _message_start(session, message_name)
+                if trigger is not None:
+                    definition = session.get(ProcessDefinition, trigger.definition_id)
+                    return self.create(session, definition, trigger.element_id, business_key, variables, actor,
+                                       how={"message": message_name})
+                raise NoMatch(_no_match(message_name, business_key, correlation))
+            if len(matches) > 1:
+                raise NoMatch(f"{len(matches)} wachtende instanties passen bij bericht '{message_name}'; "
+                              "geef een businessKey of correlatiesleutels die er precies één aanwijzen")
+            _, instance_id, task_id = matches[0]
+            instance = self.executor.lock(session, instance_id)
+            still_waiting = select(Subscription.id).where(
+                Subscription.instance_id == instance_id, Subscription.task_id == task_id,
+                Subscription.message_name == message_name)
+            if session.execute(still_waiting).first() is None:
+                raise NoMatch(f"instantie {instance_id} wacht niet meer op bericht '{message_name}'")
+            workflow = self.executor.load(session, instance)
+            workflow.deliver_message(task_id, message_name, variables, now)
+            audit(session, instance.id, now, actor, "message.correlated", None, message_name, task_id,
+                  {"message": message_name, "variables": variables})
+            self.executor.advance(session, instance, workflow, actor, now)
+            return instance.id
+
+    # --- operators -------------------------------------------------------------------------------
+    def set_variables(self, instance_id: str, actor: Actor, variables: dict) -> None:
+        check_variables(variables)
+        now = self.executor.now()
+        with self.executor.transaction() as session:
+            instance = self.executor.lock(session, instance_id)
+            workflow = self.executor.load(session, instance)
+            workflow.set_variables(variables)
+            audit(session, instance.id, now, actor, "variables.set", data=variables)
+            self.executor.save(session, instance, workflow, now)
+
+    def retry_incident(self, incident_id: int, actor: Actor, variables: dict | None = None) -> str:
+        """Run the failed element again after a fix; the incident closes if it succeeds."""
+        now = self.executor.now()
+        with self.executor.transaction() as session:
+            incident = session.get(Incident, incident_id)
+            if incident is None or incident.resolved_at is not None:
+                raise NotFound(f"geen open incident {incident_id}")
+            instance = self.executor.lock(session, incident.instance_id)
+            workflow = self.executor.load(session, instance)
+            incident.resolved_at, incident.resolved_by = now, actor.user
+            audit(session, instance.id, now, actor, "incident.retried", incident.element_id, None,
+                  incident.task_id, {"incident": incident_id, "variables": variables or {}})
+            try:
+                workflow.retry(variables or {}, now)
+            except EngineStepError as error:
+                self.executor.record_incident(session, instance, error, actor, now)
+            self.executor.advance(session, instance, workflow, actor, now)
+            return instance.status
+
+    def suspend(self, instance_id: str, actor: Actor) -> None:
+        self._set_suspended(instance_id, actor, True)
+
+    def resume(self, instance_id: str, actor: Actor) -> None:
+        self._set_suspended(instance_id, actor, False)
+
+    def _set_suspended(self, instance_id: str, actor: Actor, suspended: bool) -> None:
+        now = self.executor.now()
+        with self.executor.transaction() as session:
+            instance = self.executor.lock(session, instance_id)
+            if instance.status == "completed":
+                raise Conflict("een afgeronde instantie kan niet worden geschorst of hervat")
+            instance.suspended = suspended
+            instance.status = status(session, instance, completed=False)
+            instance.updated_at = now
+            audit(session, instance.id, now, actor, "instance.suspended" if suspended else "instance.resumed")
+
+
+def _message_start(session: Session, message_name: str) -> StartTrigger | None:
+    triggers = list(session.scalars(select(StartTrigger).where(StartTrigger.message_name == message_name)))
+    if len(triggers) > 1:
+        keys = ", ".join(sorted(t.definition_key for t in triggers))
+        raise NoMatch(f"meerdere processen starten met bericht '{message_name}': {keys}")
+    return triggers[0] if triggers else None
+
+
+def _subscriptions(session, message_name, business_key, correlation: dict) -> list[tuple[int, str, str]]:
+    query = select(Subscription.id, Subscription.instance_id, Subscription.task_id).where(
+        Subscription.message_name == message_name)
+    if business_key is not None:
+        query = query.where(Subscription.business_key == business_key)
+    for name, value in correlation.items():
+        query = query.where(exists().where(and_(
+            SubscriptionValue.subscription_id == Subscription.id, SubscriptionValue.name == name,
+            SubscriptionValue.value == json.dumps(value, ensure_ascii=False))))
+    return [tuple(row) for row in session.execute(query.limit(10))]
+
+
+def _no_match(message_name: str, business_key: str | None, correlation: dict | None) -> str:
+    criteria = []
+    if business_key is not None:
+        criteria.append(f"businessKey '{business_key}'")
+    criteria += [f"{k} = {v!r}" for k, v in (correlation or {}).items()]
+    where = f" met {', '.join(criteria)}" if criteria else ""
+    return f"geen instantie wacht op bericht '{message_name}'{where}"
+

@@ -1,0 +1,181 @@
+"""The monitor, for management and the secretariaat: every dossier at a glance, one dossier on its
+diagram with its history, incidents to retry, suspension, each process version with its token counts,
+charts, and the progress report for the parliaments. Lists come from derived rows; every change goes
+through the engine's commands."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Flask, Response, flash, g, jsonify, redirect, render_template, request, url_for
+
+from engine.errors import InvalidData
+from engine.forms import FieldError
+from engine.web import add_nav, current_engine
+from engine.web.auth import groups_required
+from engine.web.inbox.context import Labels
+from engine.web.monitor import charts, dossier, processes, queries, report
+from engine.web.monitor.diagrams import diagrams
+
+bp = Blueprint("monitor", __name__, template_folder="templates", url_prefix="/monitor")
+WATCHERS = ("management", "secretariaat")
+THEME = "thema"
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+    add_nav(app, "Monitor", "monitor.overview", WATCHERS)
+
+
+watchers_only = groups_required(*WATCHERS)
+
+
+@bp.context_processor
+def report_helpers() -> dict:
+    return {"flag_text": report.flag_text}
+
+
+@bp.get("/")
+@watchers_only
+def overview():
+    engine = current_engine()
+    filters = queries.Filters.parse(request.args)
+    labels = Labels(engine.repository.deployed_forms())
+    return render_template("monitor/overview.html", page=queries.overview(engine, filters), filters=filters,
+                           phases=queries.phases(engine), themes=labels.options.get(THEME, {}),
+                           statuses=queries.STATUSES, sides=queries.SIDES, sorts=queries.SORT_LABELS,
+                           done=queries.DONE, now=engine.now())
+
+
+@bp.get("/dossiers/<instance_id>")
+@watchers_only
+def instance(instance_id: str):
+    engine = current_engine()
+    found = engine.query.instance(instance_id)
+    labels = Labels(engine.repository.deployed_forms())
+    history = engine.query.history(instance_id)
+    incidents = engine.query.incidents(instance_id)
+    marks = dossier.marks(engine, found, engine.query.positions(instance_id), history, incidents)
+    return render_template(
+        "monitor/dossier.html", instance=found, summary=queries.summary(engine, instance_id),
+        phases=queries.phases(engine), marks=marks, tasks=engine.query.tasks(instance_id=instance_id),
+        timers=engine.query.timers(instance_id), flags=queries.stall_flags(engine, instance_id), incidents=incidents,
+        variables=labels.entries(engine.query.variables(instance_id)), now=engine.now(), statuses=queries.STATUSES,
+        trail=dossier.trail(engine, history, diagrams(engine, found.definition_id), labels),
+    )
+
+
+@bp.get("/dossiers/<instance_id>/diagrammen.json")
+@watchers_only
+def instance_diagrams(instance_id: str):
+    engine = current_engine()
+    found = engine.query.instance(instance_id)
+    marks = dossier.marks(engine, found, engine.query.positions(instance_id), engine.query.history(instance_id),
+                          engine.query.incidents(instance_id, open_only=True))
+    return jsonify([m.payload() for m in marks])
+
+
+@bp.post("/dossiers/<instance_id>/schorsen")
+@watchers_only
+def suspend(instance_id: str):
+    current_engine().runtime.suspend(instance_id, g.actor)
+    flash("Het dossier is geschorst: niemand kan er nog aan werken en termijnen lopen niet af.", "success")
+    return redirect(url_for("monitor.instance", instance_id=instance_id))
+
+
+@bp.post("/dossiers/<instance_id>/hervatten")
+@watchers_only
+def resume(instance_id: str):
+    current_engine().runtime.resume(instance_id, g.actor)
+    flash("Het dossier loopt weer.", "success")
+    return redirect(url_for("monitor.instance", instance_id=instance_id))
+
+
+@bp.post("/incidenten/<int:incident_id>/opnieuw")
+@watchers_only
+def retry(incident_id: int):
+    engine = current_engine()
+    instance_id = request.form.get("dossier", "")
+    status = engine.runtime.retry_incident(incident_id, g.actor, _corrections())
+    if status == "incident":
+        flash("Opnieuw geprobeerd, maar de stap mislukt nog steeds. Zie het nieuwe incident.", "error")
+    else:
+        flash("Opnieuw geprobeerd: de stap is gelukt en het dossier loopt verder.", "success")
+    return redirect(url_for("monitor.instance", instance_id=instance_id) if instance_id
+                    else url_for("monitor.overview"))
+
+
+def _corrections() -> dict:
+    """Corrected data a retry may carry, as a JSON object (empty: retry as it is)."""
+    text = request.form.get("correcties", "").strip()
+    try:
+        data = json.loads(text) if text else {}
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        raise InvalidData("De gecorrigeerde gegevens zijn niet leesbaar.", [FieldError(
+            "correcties", "Gecorrigeerde gegevens", 'Geef een JSON-object, bv. {"ernst": 3}, of laat het leeg.')])
+    return data
+
+
+@bp.get("/processen")
+@watchers_only
+def process_list():
+    return render_template("monitor/processes.html", versions=processes.versions(current_engine()))
+
+
+@bp.get("/processen/<int:definition_id>")
+@watchers_only
+def process(definition_id: int):
+    engine = current_engine()
+    view = processes.view(engine, definition_id)
+    return render_template("monitor/process.html", view=view, versions=processes.versions(engine, view.definition.key))
+
+
+@bp.get("/processen/<int:definition_id>/diagram.json")
+@watchers_only
+def process_diagram(definition_id: int):
+    return jsonify([processes.view(current_engine(), definition_id).payload()])
+
+
+@bp.get("/grafieken")
+@watchers_only
+def chart_page():
+    engine = current_engine()
+    phases = queries.phases(engine)
+    return render_template("monitor/charts.html", over_time=charts.phases_over_time(engine, phases),
+                           lead_times=charts.lead_times(engine, phases), stalled=charts.stalled_per_side(engine))
+
+
+@bp.get("/rapportage")
+@watchers_only
+def report_page():
+    engine = current_engine()
+    period = report.Period.parse(request.args, engine)
+    return render_template("monitor/report.html", period=period, report=report.build(engine, period))
+
+
+@bp.get("/rapportage.csv")
+@watchers_only
+def report_csv():
+    engine = current_engine()
+    period = report.Period.parse(request.args, engine)
+    return Response(report.csv_text(report.build(engine, period)), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{period.filename}.csv"'})
+
+
+@bp.get("/rapportage.pdf")
+@watchers_only
+def report_pdf():
+    engine = current_engine()
+    period = report.Period.parse(request.args, engine)
+    html = render_template("monitor/report_pdf.html", period=period, report=report.build(engine, period),
+                           now=engine.now())
+    return Response(report.pdf(html, request.url_root), mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{period.filename}.pdf"'})
+
+
+@bp.app_template_filter("zijde")
+def side_name(side: str | None) -> str:
+    return " en ".join(queries.SIDES.get(part, part) for part in (side or "").split("+")) or "gezamenlijk"
+

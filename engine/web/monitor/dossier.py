@@ -1,0 +1,139 @@
+"""One dossier as the monitor shows it: where its tokens stand and the path it took, per (called)
+process, for the diagrams; and its full audit trail in words, with the data entered."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from engine.accounts import display_name
+from engine.services import Engine
+from engine.store.models import AuditEvent, Incident, Position, ProcessInstance
+from engine.web.inbox.context import Entry, Labels
+from engine.web.monitor.diagrams import Diagram, diagrams, phase_order
+from engine.web.monitor.queries import owner
+
+ACTIONS = {
+    "instance.started": "Dossier gestart",
+    "task.completed": "Taak afgerond",
+    "task.claimed": "Taak geclaimd",
+    "task.unclaimed": "Taak vrijgegeven",
+    "task.assigned": "Taak overgedragen",
+    "message.correlated": "Bericht ontvangen",
+    "timer.fired": "Termijn verstreken",
+    "element.completed": "Stap doorlopen",
+    "incident.created": "Incident",
+    "incident.retried": "Opnieuw geprobeerd",
+    "instance.suspended": "Geschorst",
+    "instance.resumed": "Hervat",
+    "variables.set": "Gegevens gewijzigd",
+    "instance.completed": "Dossier afgerond",
+}
+AUTOMATIC = {"element.completed", "instance.completed"}
+
+
+@dataclass(frozen=True)
+class Line:
+    """One event of the audit trail, in words."""
+
+    at: datetime
+    who: str
+    what: str
+    step: str
+    entries: list[Entry]
+    automatic: bool
+
+
+@dataclass
+class Marks:
+    """What one diagram highlights: tokens, the path taken, failed elements."""
+
+    diagram: Diagram
+    active: set[str]
+    done: set[str]
+    incidents: set[str]
+
+    @property
+    def waiting(self) -> list[str]:
+        """The names of the elements a token waits at (not the call activities it runs inside)."""
+        return sorted(self.diagram.label(e) for e in self.active if e not in self.diagram.containers)
+
+    def payload(self) -> dict:
+        visited = self.done | self.active
+        flows = [flow for flow, (source, target) in self.diagram.flows.items()
+                 if source in self.done and target in visited]
+        return {"key": self.diagram.key, "name": self.diagram.name, "xml": self.diagram.xml,
+                "active": sorted(self.active), "done": sorted(self.done - self.active), "flows": sorted(flows),
+                "incidents": sorted(self.incidents)}
+
+
+def marks(engine: Engine, instance: ProcessInstance, positions: list[Position], history: list[AuditEvent],
+          incidents: list[Incident]) -> list[Marks]:
+    """Per process the dossier ran in (root first, then in call order): its tokens and the path it took."""
+    found = diagrams(engine, instance.definition_id)
+    active, done, failed = defaultdict(set), defaultdict(set), defaultdict(set)
+    for position in positions:
+        diagram = owner(found, position.process_key)
+        if diagram is not None:
+            active[diagram.key].add(position.element_id)
+    for index, event in enumerate(history):
+        diagram = _ran_in(found, history, index, instance.definition_key)
+        if diagram is not None:
+            done[diagram.key].add(event.element_id)
+    for incident in incidents:
+        if incident.resolved_at is None and incident.element_id:
+            keys = [k for k, ids in active.items() if incident.element_id in ids] or \
+                   [d.key for d in found.values() if incident.element_id in d.elements]
+            if keys:
+                failed[keys[0]].add(incident.element_id)
+    shown = [key for key in phase_order(found, instance.definition_key)
+             if key == instance.definition_key or active[key] or done[key]]
+    return [Marks(found[key], active[key], done[key], failed[key]) for key in shown]
+
+
+def _ran_in(found: dict[str, Diagram], history: list[AuditEvent], index: int, root: str) -> Diagram | None:
+    """The diagram an event's element ran in. Completed user tasks do not record their process; when
+    their element id occurs in several processes, the steps the same command took next decide."""
+    event = history[index]
+    if event.action == "element.completed":
+        return owner(found, (event.data or {}).get("process") or root)
+    if event.action != "task.completed" or not event.element_id:
+        return None
+    candidates = [d for d in found.values() if event.element_id in d.elements]
+    if len(candidates) > 1:
+        for later in history[index + 1:]:
+            if later.at != event.at:
+                break
+            diagram = owner(found, (later.data or {}).get("process") or root) \
+                if later.action == "element.completed" else None
+            if diagram in candidates:
+                return diagram
+    return candidates[0] if candidates else None
+
+
+def trail(engine: Engine, history: list[AuditEvent], found: dict[str, Diagram], labels: Labels) -> list[Line]:
+    """The audit trail in words, newest first: who did what, when, in which step, with what data."""
+    names: dict[str, str] = {}
+    lines = []
+    for event in history:
+        data = event.data or {}
+        step = event.element_name or ""
+        if event.action == "element.completed":
+            diagram = owner(found, data.get("process", ""))
+            step = f"{step or event.element_id} ({diagram.name})" if diagram else step or event.element_id
+        lines.append(Line(event.at, display_name(engine, event.actor, names), ACTIONS.get(event.action, event.action),
+                          step, labels.entries(_entered(event.action, data)), event.action in AUTOMATIC))
+    return lines[::-1]
+
+
+def _entered(action: str, data: dict) -> dict:
+    if action in ("instance.started", "message.correlated", "incident.retried"):
+        return data.get("variables") or {}
+    if action in ("task.completed", "variables.set"):
+        return data
+    if action == "incident.created":
+        return {"melding": data.get("message")}
+    if action == "task.assigned":
+        return {"toegewezen_aan": data.get("assignee")}
+    return {}

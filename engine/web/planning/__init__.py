@@ -1,0 +1,100 @@
+"""The secretariaat's meeting calendar: plan the half-yearly bilateral meetings and the Top, see each
+agenda fill with progress reports. Starting this part also runs the scheduler inside the app unless
+``GROS_SCHEDULER=off`` (it then runs as its own service, ``gros scheduler``)."""
+
+from __future__ import annotations
+
+import atexit
+import os
+from datetime import datetime
+
+from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, request, url_for
+
+from engine.errors import CommandError
+from engine.gros import meetings
+from engine.gros.business_calendar import ZONES, to_local
+from engine.scheduler import Scheduler, Settings
+from engine.web import add_nav, current_engine
+from engine.web.auth import login_required
+from engine.wiring import periodic_jobs
+
+bp = Blueprint("planning", __name__, template_folder="templates")
+PLANNERS = "secretariaat"
+READERS = (PLANNERS, "bilateraal-overleg")
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+    add_nav(app, "Overleg", "planning.calendar", READERS)
+    engine = app.extensions["gros.engine"]
+    if scheduler_mode(app) == "embedded":
+        settings = Settings.from_env()
+        scheduler = Scheduler(engine, settings, jobs=periodic_jobs(engine, settings))
+        scheduler.start()
+        app.extensions["gros.scheduler"] = scheduler
+        atexit.register(scheduler.shutdown)
+
+
+def scheduler_mode(app: Flask) -> str:
+    """``embedded`` (default) or ``off``. An app handed its engine by the caller (tests) runs none
+    unless its config asks for one."""
+    default = "off" if app.config.get("GROS_ENGINE") is not None else os.environ.get("GROS_SCHEDULER", "embedded")
+    return app.config.get("GROS_SCHEDULER", default)
+
+
+def _readers_only() -> None:
+    if not g.actor.groups & set(READERS):
+        abort(403)
+
+
+@bp.get("/overleg")
+@login_required
+def calendar():
+    _readers_only()
+    engine = current_engine()
+    return render_template("planning/calendar.html", meetings=meetings.calendar(engine, include_past=True),
+                           kinds=meetings.KINDS, zones=ZONES, local=to_local, now=engine.now(),
+                           may_plan=PLANNERS in g.actor.groups)
+
+
+@bp.post("/overleg")
+@login_required
+def plan():
+    if PLANNERS not in g.actor.groups:
+        abort(403)
+    form = request.form
+    try:
+        held = datetime.fromisoformat(f"{form.get('datum', '')}T{form.get('uur') or '10:00'}")
+        meeting = meetings.plan(current_engine(), form.get("soort", ""), held, g.actor, form.get("titel") or None,
+                                ZONES.get(form.get("zone", "VL"), ZONES["VL"]), f"P{int(form.get('vooraf', 6))}W",
+                                f"P{int(form.get('termijn', 2))}W")
+    except ValueError:
+        flash("Geef een geldige datum, een uur en aantallen weken.", "error")
+    except CommandError as error:
+        flash(str(error), "error")
+    else:
+        flash(f"{meeting.title} staat op de kalender.", "success")
+    return redirect(url_for("planning.calendar"))
+
+
+@bp.post("/overleg/<int:meeting_id>/schrappen")
+@login_required
+def cancel(meeting_id: int):
+    if PLANNERS not in g.actor.groups:
+        abort(403)
+    try:
+        meetings.cancel(current_engine(), meeting_id, g.actor)
+    except CommandError as error:
+        flash(str(error), "error")
+    return redirect(url_for("planning.calendar"))
+
+
+@bp.get("/overleg/<int:meeting_id>")
+@login_required
+def agenda(meeting_id: int):
+    _readers_only()
+    try:
+        found = meetings.agenda(current_engine(), meeting_id)
+    except CommandError:
+        abort(404)
+    return render_template("planning/agenda.html", agenda=found, local=to_local)

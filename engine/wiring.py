@@ -1,0 +1,43 @@
+"""The composition root: the one place that puts the engine, the GROS domain and the webhooks together.
+The app factory, the ``gros`` command and the scheduler service open their engine here, so every door's
+commands keep the dossier summaries, the meeting agendas, the webhook outbox and the scheduler's wake-ups
+in step — while the engine itself imports none of them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from engine.clock import Clock
+from engine.gros import meetings, radar, summary
+from engine.scheduler import Settings, attach
+from engine.services import Engine
+from webhooks.delivery import deliver_due
+from webhooks.inbound import retry_due
+from webhooks.listener import on_events as webhook_bookkeeping
+
+Job = tuple[str, float, Callable[[], object]]
+
+
+def open_engine(url: str | None = None, clock: Clock | None = None) -> Engine:
+    """An engine on the database at ``url`` (migrated), with every GROS listener attached."""
+    return with_listeners(Engine.open(url, clock))
+
+
+def with_listeners(engine: Engine) -> Engine:
+    """Attach the GROS domain's and the webhooks' listeners to ``engine`` (once per engine)."""
+    engine.on_save(summary.summarize)
+    engine.on_events(webhook_bookkeeping)
+    meetings.track(engine)
+    attach(engine)  # a timer a command writes wakes the schedulers, in this process and others
+    return engine
+
+
+def periodic_jobs(engine: Engine, settings: Settings) -> list[Job]:
+    """The scheduler's jobs beside the timers: calendar rounds, the stall radar, the webhook outbox, and
+    inbound webhook events that found no dossier yet."""
+    return [
+        ("calendar", settings.calendar_every, lambda: meetings.run_calendar(engine)),
+        ("stall-radar", settings.radar_every, lambda: radar.refresh(engine)),
+        ("webhook-delivery", settings.deliver_every, lambda: deliver_due(engine, engine.now())),
+        ("webhook-unmatched", settings.unmatched_every, lambda: retry_due(engine, engine.now())),
+    ]
