@@ -1,0 +1,265 @@
+"""Reading a form-js schema (a Camunda Form ``.form`` file) into a FormDefinition.
+
+Anything the server could not enforce the way the browser does is refused with FormSchemaError.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from typing import Any
+
+from .model import FieldRule, FormDefinition, FormSchemaError, finite_decimal
+
+_INPUT_TYPES = {
+    "textfield": "string",
+    "textarea": "string",
+    "number": "number",
+    "checkbox": "boolean",
+    "radio": "enum",
+    "select": "enum",
+    "checklist": "list",
+    "taglist": "list",
+    "datetime": None,  # date, time or datetime by subtype
+}
+_DISPLAY_TYPES = frozenset(
+    {"text", "html", "image", "spacer", "separator", "iframe", "table", "documentPreview", "button"}
+)
+_VALIDATE_KEYS = {
+    "textfield": frozenset({"required", "minLength", "maxLength", "pattern", "validationType"}),
+    "textarea": frozenset({"required", "minLength", "maxLength"}),
+    "number": frozenset({"required", "min", "max"}),
+}
+_DATETIME_SUBTYPES = ("date", "time", "datetime")
+
+
+def load_camunda_form(text: str, filename: str) -> FormDefinition:
+    """Parse and check a Camunda Form (``.form``) file."""
+    try:
+        schema = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise FormSchemaError(f"{filename}: not valid JSON ({error.msg}, line {error.lineno})") from None
+    return read_schema(schema, filename, "camunda-form")
+
+
+def read_schema(schema: Any, filename: str, source: str) -> FormDefinition:
+    """Rules for a form-js schema already read from JSON; ``filename`` names it in every refusal."""
+    if not isinstance(schema, dict):
+        raise FormSchemaError(f"{filename}: the form is not a JSON object")
+    form_id = schema.get("id")
+    if not isinstance(form_id, str) or not form_id:
+        raise FormSchemaError(f"{filename}: the form has no 'id'")
+    if not isinstance(schema.get("components"), list):
+        raise FormSchemaError(f"{filename}: 'components' is not a list")
+    rules = _SchemaReader(filename).read(schema["components"], "", _Scope())
+    return FormDefinition(form_id, tuple(rules), schema, source)
+
+
+@dataclass(frozen=True)
+class _Where:
+    """A component's place in the file, for error messages."""
+
+    filename: str
+    number: str
+    name: str
+    type: Any
+
+    def error(self, detail: str) -> FormSchemaError:
+        return FormSchemaError(
+            f"{self.filename}: component {self.number} ({self.name!r}) has type {self.type!r} but {detail}"
+        )
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """Where components bind their keys: the data path, inherited hide conditions, keys in use."""
+
+    path: tuple[str, ...] = ()
+    hidden_when: tuple[str, ...] = ()
+    keys: dict[str, str] = field(default_factory=dict)  # full key -> component number
+
+    def claim(self, key: tuple[str, ...], where: _Where) -> str:
+        full = ".".join(self.path + key)
+        for taken, number in self.keys.items():
+            if full == taken or full.startswith(taken + ".") or taken.startswith(full + "."):
+                raise where.error(f"key {full!r} clashes with key {taken!r} of component {number}")
+        self.keys[full] = where.number
+        return full
+
+
+class _SchemaReader:
+    def __init__(self, filename: str) -> None:
+        self.filename = filename
+
+    def read(self, components: Any, number: str, scope: _Scope) -> list[FieldRule]:
+        rules: list[FieldRule] = []
+        for index, component in enumerate(components, 1):
+            if not isinstance(component, dict):
+                raise FormSchemaError(f"{self.filename}: component {number}{index} is not a JSON object")
+            name = next((component[k] for k in ("label", "dateLabel", "key", "id") if component.get(k)), "")
+            where = _Where(self.filename, f"{number}{index}", str(name), component.get("type"))
+            rules += self._component(component, where, scope)
+        return rules
+
+    def _component(self, component: dict, where: _Where, scope: _Scope) -> list[FieldRule]:
+        kind = component.get("type")
+        scope = replace(scope, hidden_when=scope.hidden_when + _hide_condition(component, where))
+        if kind in _DISPLAY_TYPES:
+            return []
+        if kind == "group":
+            path = _key_path(component, "path", where) if component.get("path") else ()
+            return self._children(component, where, replace(scope, path=scope.path + path))
+        if kind == "dynamiclist":
+            return [self._rows(component, where, scope)]
+        if kind in _INPUT_TYPES:
+            return [_input_rule(component, where, scope)]
+        raise where.error("that type is not supported")
+
+    def _children(self, component: dict, where: _Where, scope: _Scope) -> list[FieldRule]:
+        children = component.get("components")
+        if not isinstance(children, list):
+            raise where.error("'components' is not a list")
+        return self.read(children, where.number + ".", scope)
+
+    def _rows(self, component: dict, where: _Where, scope: _Scope) -> FieldRule:
+        key = scope.claim(_key_path(component, "path", where), where)
+        items = self._children(component, where, _Scope())
+        return FieldRule(
+            key=key,
+            label=component.get("label") or key,
+            type="rows",
+            hidden_when=scope.hidden_when,
+            item_fields=tuple(items),
+        )
+
+
+def _input_rule(component: dict, where: _Where, scope: _Scope) -> FieldRule:
+    kind = _field_type(component, where)
+    validate = _validate_block(component, where)
+    key = scope.claim(_key_path(component, "key", where), where)
+    label = component.get("label") or component.get("dateLabel") or component.get("timeLabel") or key
+    return FieldRule(
+        key=key,
+        label=label,
+        type=kind,
+        required=validate.get("required") is True,
+        min_length=_count(validate, "minLength", where),
+        max_length=_count(validate, "maxLength", where),
+        minimum=_number(validate, "min", where),
+        maximum=_number(validate, "max", where),
+        pattern=_pattern(validate, where),
+        options=_options(component, where) if kind in ("enum", "list") else None,
+        readonly=component.get("readonly") is True or component.get("disabled") is True,
+        multiple=kind == "list",
+        validation_type=_validation_type(validate, where),
+        decimal_digits=_count(component, "decimalDigits", where) if kind == "number" else None,
+        increment=_increment(component, where) if kind == "number" else None,
+        no_past_dates=kind in ("date", "datetime") and component.get("disallowPassedDates") is True,
+        hidden_when=scope.hidden_when,
+    )
+
+
+def _field_type(component: dict, where: _Where) -> str:
+    kind = _INPUT_TYPES[component["type"]]
+    if kind:
+        return kind
+    subtype = component.get("subtype")
+    if subtype not in _DATETIME_SUBTYPES:
+        raise where.error(f"subtype {subtype!r} is not one of {', '.join(_DATETIME_SUBTYPES)}")
+    return subtype
+
+
+def _validate_block(component: dict, where: _Where) -> dict[str, Any]:
+    validate = component.get("validate") or {}
+    if not isinstance(validate, dict):
+        raise where.error("'validate' is not an object")
+    validate = {name: value for name, value in validate.items() if value is not None}
+    unsupported = sorted(validate.keys() - _VALIDATE_KEYS.get(component["type"], {"required"}))
+    if unsupported:
+        raise where.error(f"validate.{unsupported[0]} is not supported for it")
+    return validate
+
+
+def _key_path(component: dict, prop: str, where: _Where) -> tuple[str, ...]:
+    key = component.get(prop)
+    parts = tuple(key.split(".")) if isinstance(key, str) else ()
+    if not parts or not all(part.strip() for part in parts):
+        raise where.error(f"{prop} {key!r} is not a valid key")
+    return parts
+
+
+def _hide_condition(component: dict, where: _Where) -> tuple[str, ...]:
+    conditional = component.get("conditional") or {}
+    if not isinstance(conditional, dict):
+        raise where.error("'conditional' is not an object")
+    hide = conditional.get("hide")
+    if hide is not None and not isinstance(hide, str):
+        raise where.error(f"conditional.hide {hide!r} is not an expression")
+    return (hide,) if hide else ()
+
+
+def _number(source: dict, name: str, where: _Where) -> Decimal | None:
+    value = source.get(name)
+    if value is None:
+        return None
+    text = value.strip() if isinstance(value, str) else value
+    literal = text[1:].strip() if isinstance(text, str) and text.startswith("=") else text
+    number = finite_decimal(literal)
+    if number is not None:
+        return number
+    if literal is not text:
+        raise where.error(f"{name} {value!r} is an expression the server cannot evaluate")
+    raise where.error(f"{name} {value!r} is not a number")
+
+
+def _count(source: dict, name: str, where: _Where) -> int | None:
+    number = _number(source, name, where)
+    if number is None:
+        return None
+    if number < 0 or number != number.to_integral_value():
+        raise where.error(f"{name} {source[name]!r} is not a whole number of at least 0")
+    return int(number)
+
+
+def _increment(component: dict, where: _Where) -> Decimal | None:
+    increment = _number(component, "increment", where)
+    if increment is not None and increment <= 0:
+        raise where.error(f"increment {component['increment']!r} is not above 0")
+    return increment
+
+
+def _pattern(validate: dict, where: _Where) -> str | None:
+    pattern = validate.get("pattern")
+    if pattern is None or pattern == "":
+        return None
+    if not isinstance(pattern, str):
+        raise where.error(f"pattern {pattern!r} is not text")
+    try:
+        re.compile(pattern, re.ASCII)
+    except re.error as error:
+        raise where.error(f"pattern {pattern!r} is not a valid regular expression ({error})") from None
+    return pattern
+
+
+def _validation_type(validate: dict, where: _Where) -> str | None:
+    kind = validate.get("validationType")
+    if kind in ("email", "phone"):
+        return kind
+    if kind in (None, "", "custom"):  # custom means: validate.pattern
+        return None
+    raise where.error(f"validationType {kind!r} is not email, phone or custom")
+
+
+def _options(component: dict, where: _Where) -> tuple[Any, ...] | None:
+    if "valuesKey" in component or "valuesExpression" in component:
+        return None
+    values = component.get("values")
+    if not isinstance(values, list):
+        raise where.error("it has no values, valuesKey or valuesExpression")
+    options = tuple(entry.get("value") if isinstance(entry, dict) else None for entry in values)
+    if any(isinstance(option, dict | list) or option is None for option in options):
+        raise where.error("one of its values has no plain 'value'")
+    return options
+
