@@ -1,7 +1,8 @@
 """The functions and methods an expression may call, and what each call costs.
 
 A call's cost is the number of items and characters it reads or builds, charged to the budget
-before the call runs.
+before the call runs. Values are counted as written out (nested items too), because comparing and
+hashing go as deep as the value does.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping, Sized
 from typing import Any
 
 from .errors import Refused
-from .limits import MAX_LENGTH, Budget, check_expanded, check_length, expanded_size, is_int, limit, size
+from .limits import MAX_LENGTH, Budget, check_expanded, check_length, expanded_size, hash_cost, is_int, limit
 
 
 def is_empty(value: Any) -> bool:
@@ -72,16 +73,14 @@ def _function_cost(name: str, args: list[Any], kwargs: dict[str, Any]) -> int:
     if name == "round":  # round(n, -k) computes 10 ** k
         digits = args[1] if len(args) > 1 else kwargs.get("ndigits")
         return 1 + (abs(digits) if is_int(digits) else 0)
-    if name == "str":
-        return expanded_size(args[0]) if args else 1
     work = _sizes(args, kwargs)
     return work * work.bit_length() if name == "sorted" else work
 
 
 def _method_cost(obj: Any, name: str, args: list[Any], kwargs: dict[str, Any]) -> int:
     if isinstance(obj, Mapping):
-        return 1  # get, keys, values, items: a lookup or a view
-    work = size(obj) + _sizes(args, kwargs)
+        return hash_cost(args[0]) if args else 1  # get, keys, values, items: a lookup or a view
+    work = expanded_size(obj) + _sizes(args, kwargs)
     # The separator / replacement is repeated once per item / character: check before building it.
     if name == "join" and args and isinstance(args[0], Sized):
         check_length(len(obj) * len(args[0]))
@@ -93,4 +92,4 @@ def _method_cost(obj: Any, name: str, args: list[Any], kwargs: dict[str, Any]) -
 
 
 def _sizes(args: list[Any], kwargs: dict[str, Any]) -> int:
-    return 1 + sum(size(value) for value in (*args, *kwargs.values()))
+    return 1 + sum(expanded_size(value) for value in (*args, *kwargs.values()))

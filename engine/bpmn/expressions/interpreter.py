@@ -20,6 +20,8 @@ from .limits import (
     BudgetExceeded,
     check_expanded,
     check_length,
+    expanded_size,
+    hash_cost,
     is_int,
     limit,
     size,
@@ -86,7 +88,7 @@ def _binary(op: ast.operator, left: Any, right: Any, budget: Budget) -> Any:
 
 
 def _binary_cost(op: ast.operator, left: Any, right: Any) -> int:
-    """Items the result will hold, checked against the length ceiling before it is built."""
+    """Items the operation reads or builds; a result beyond the length ceiling is refused before it is built."""
     if isinstance(op, ast.Mult):
         for seq, count in ((left, right), (right, left)):
             if isinstance(seq, Sized) and is_int(count):
@@ -101,8 +103,8 @@ def _compare_cost(op: ast.cmpop, left: Any, right: Any) -> int:
     if isinstance(op, ast.Is | ast.IsNot):
         return 1
     if isinstance(op, ast.In | ast.NotIn) and isinstance(right, Mapping | set | frozenset):
-        return size(left)  # a hash lookup
-    return size(left) + size(right)
+        return hash_cost(left)
+    return expanded_size(left) + expanded_size(right)  # comparing goes as deep as the values
 
 
 class _Interpreter:
@@ -183,7 +185,7 @@ class _Interpreter:
         value, key = self.eval(node.value), self.eval(node.slice)
         if isinstance(key, slice) and isinstance(value, Sized):
             self.budget.charge(1 + len(range(*key.indices(len(value)))))
-        return value[key]
+        return value[self._key(value, key)]
 
     def _Slice(self, node: ast.Slice) -> slice:
         parts = (node.lower, node.upper, node.step)
@@ -196,10 +198,11 @@ class _Interpreter:
         return tuple(self.eval(element) for element in node.elts)
 
     def _Set(self, node: ast.Set) -> set[Any]:
-        return {self.eval(element) for element in node.elts}
+        return {self._hashed(self.eval(element)) for element in node.elts}
 
     def _Dict(self, node: ast.Dict) -> dict[Any, Any]:
-        return {self.eval(key): self.eval(value) for key, value in zip(node.keys, node.values, strict=True)}
+        pairs = zip(node.keys, node.values, strict=True)
+        return {self._hashed(self.eval(key)): self.eval(value) for key, value in pairs}
 
     def _ListComp(self, node: ast.ListComp) -> list[Any]:
         return [self.eval(node.elt) for _ in self._comprehend(node.generators)]
@@ -207,10 +210,18 @@ class _Interpreter:
     _GeneratorExp = _ListComp
 
     def _SetComp(self, node: ast.SetComp) -> set[Any]:
-        return {self.eval(node.elt) for _ in self._comprehend(node.generators)}
+        return {self._hashed(self.eval(node.elt)) for _ in self._comprehend(node.generators)}
 
     def _DictComp(self, node: ast.DictComp) -> dict[Any, Any]:
-        return {self.eval(node.key): self.eval(node.value) for _ in self._comprehend(node.generators)}
+        return {self._hashed(self.eval(node.key)): self.eval(node.value) for _ in self._comprehend(node.generators)}
+
+    def _hashed(self, key: Any) -> Any:
+        self.budget.charge(hash_cost(key))
+        return key
+
+    def _key(self, container: Any, key: Any) -> Any:
+        """The key, its hashing charged when the container is a dict."""
+        return self._hashed(key) if isinstance(container, Mapping) else key
 
     def _comprehend(self, generators: list[ast.comprehension]) -> Iterator[None]:
         """Yields once per combination of loop values, with the loop variables in a local scope."""
@@ -255,13 +266,15 @@ class _Interpreter:
             self.names[node.target.id] = _binary(node.op, current, value, self.budget)
         else:
             container, key = self.eval(node.target.value), self.eval(node.target.slice)
+            key = self._key(container, key)
             container[key] = _binary(node.op, container[key], value, self.budget)
 
     def _assign(self, target: ast.expr, value: Any) -> None:
         if isinstance(target, ast.Name):
             self.names[target.id] = value
         elif isinstance(target, ast.Subscript):
-            self.eval(target.value)[self.eval(target.slice)] = value
+            container = self.eval(target.value)
+            container[self._key(container, self.eval(target.slice))] = value
         else:
             self.budget.charge(size(value))
             values = list(value)
@@ -277,8 +290,9 @@ class _Interpreter:
                 del self.names[target.id]
             else:
                 container = self.eval(target.value)
-                self.budget.charge(1 if isinstance(container, Mapping) else size(container))
-                del container[self.eval(target.slice)]
+                if not isinstance(container, Mapping):
+                    self.budget.charge(size(container))  # the items after it move up
+                del container[self._key(container, self.eval(target.slice))]
 
     def _If(self, node: ast.If) -> None:
         self.run(node.body if self.eval(node.test) else node.orelse)

@@ -49,8 +49,13 @@ class Budget:
 
 
 def size(value: Any) -> int:
-    """Items or characters an operation on the value reads or copies: its length, or 1."""
+    """Items or characters an operation on the value copies: its length, or 1."""
     return len(value) if isinstance(value, Sized) else 1
+
+
+def hash_cost(key: Any) -> int:
+    """Steps to hash a key: a tuple is hashed anew at every lookup, item by nested item."""
+    return expanded_size(key) if isinstance(key, tuple) else 1
 
 
 def is_int(value: Any) -> bool:
@@ -102,7 +107,18 @@ def _expanded_size(value: Any, sizes: dict[int, int], open_ids: set[int]) -> int
     if key not in sizes:
         open_ids.add(key)
         children = [*value.keys(), *value.values()] if isinstance(value, Mapping) else value
-        sizes[key] = len(value) + 1 + sum(_expanded_size(child, sizes, open_ids) for child in children)
+        total = len(value) + 1
+        for child in children:  # the common leaves inline: this runs before every comparison
+            kind = type(child)
+            if kind is str:
+                total += len(child) + 1
+            elif kind in _SCALARS:
+                total += 1
+            else:
+                total += _expanded_size(child, sizes, open_ids)
+        sizes[key] = total
         open_ids.remove(key)
     return sizes[key]
 
+
+_SCALARS = frozenset({int, float, bool, type(None)})
