@@ -18,6 +18,7 @@ from engine.forms import FormSchemaError, load_camunda_form
 
 from . import expressions
 from .parser import GrosParser
+from .paths import MAX_PATH, too_long_path
 from .runtime import FORMS_PREFIX, ProcessBundle
 from .timers import check_timer, timer_text_is_literal
 
@@ -153,6 +154,7 @@ def _check_source(source: Source, problems: list[Problem]):
         problems.append(Problem(source.name, error.line_number or None, None, f"invalid BPMN: {error}"))
         return None
     _check_rules(source, tree, problems)
+    _check_paths(source, tree, problems)
     return tree
 
 
@@ -183,6 +185,20 @@ def _check_rules(source: Source, tree, problems: list[Problem]) -> None:
             _check_timer(node, local, add)
         elif local == "businessRuleTask" and node.get(f"{{{CAMUNDA}}}decisionRef") is None:
             add(node, "business rule tasks need camunda:decisionRef (DMN); other implementations are not supported")
+
+
+_TOO_LONG = ("proces '{process}' heeft hier een pad van meer dan {limit} elementen na elkaar; zo'n lange keten "
+             "kan niet worden ingelezen: splits het proces op in deelprocessen (call activities)")
+_TOO_DEEP = ("het model is te lang of te diep genest om in te lezen; splits het op in deelprocessen "
+             "(call activities)")
+
+
+def _check_paths(source: Source, tree, problems: list[Problem]) -> None:
+    for process in tree.iterfind("bpmn:process", NS):
+        node = too_long_path(process)
+        if node is not None:
+            problems.append(Problem(source.name, node.sourceline, node.get("id"), _TOO_LONG.format(
+                process=process.get("id"), limit=MAX_PATH)))
 
 
 def _check_expression(node, text: str, add) -> None:
@@ -370,4 +386,14 @@ def _timer_spec(start) -> tuple[str, str]:
 
 
 def _problem(error: ValidationException, file_name: str) -> Problem:
-    return Problem(error.file_name or file_name, error.line_number or None, error.id or None, str(error))
+    message = _TOO_DEEP if _from_recursion(error) else str(error)
+    return Problem(error.file_name or file_name, error.line_number or None, error.id or None, message)
+
+
+def _from_recursion(error: BaseException | None) -> bool:
+    """Whether SpiffWorkflow's parser ran out of recursion: it wraps the RecursionError it meets."""
+    while error is not None:
+        if isinstance(error, RecursionError):
+            return True
+        error = error.__cause__ or error.__context__
+    return False

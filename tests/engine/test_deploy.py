@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
 
+from engine.bpmn.definitions import DeployError, Source, compile_sources
+from engine.bpmn.paths import MAX_PATH
 from engine.errors import DeployRefused
 from engine.services import Engine
 from tests.conftest import DATA, ROOT
@@ -109,6 +112,47 @@ def test_a_form_change_makes_a_new_version_of_the_processes_that_use_it(sqlite_e
     [changed] = [d for d in sqlite_engine.repository.deploy([tmp_path / "aanvraag.form"])]
     assert (changed.key, changed.version, changed.changed) == ("goedkeuring", 2, True)
 
+
+
+def chain(tasks: int) -> str:
+    """A process of ``tasks`` script tasks one after another, between a start and an end event."""
+    ids = ["start", *(f"s{i}" for i in range(tasks)), "end"]
+    scripts = "".join(f'<bpmn:scriptTask id="s{i}" scriptFormat="python"><bpmn:incoming>f{i}</bpmn:incoming>'
+                      f'<bpmn:outgoing>f{i + 1}</bpmn:outgoing><bpmn:script>n = {i}</bpmn:script></bpmn:scriptTask>\n'
+                      for i in range(tasks))
+    flows = "".join(f'<bpmn:sequenceFlow id="f{i}" sourceRef="{a}" targetRef="{b}"/>\n'
+                    for i, (a, b) in enumerate(zip(ids, ids[1:], strict=False)))
+    return (f'{HEAD}<bpmn:process id="keten" isExecutable="true">\n'
+            '<bpmn:startEvent id="start"><bpmn:outgoing>f0</bpmn:outgoing></bpmn:startEvent>\n'
+            f'{scripts}<bpmn:endEvent id="end"><bpmn:incoming>f{tasks}</bpmn:incoming></bpmn:endEvent>\n'
+            f'{flows}</bpmn:process>\n</bpmn:definitions>\n')
+
+
+def test_a_process_of_five_thousand_tasks_in_a_row_is_refused_with_a_reason(sqlite_engine: Engine):
+    [problem] = refusal(sqlite_engine, {"keten.bpmn": chain(5000)})
+    assert problem.startswith("keten.bpmn:") and "[s249]" in problem
+    assert "proces 'keten' heeft hier een pad van meer dan 250 elementen na elkaar" in problem
+    assert "deelprocessen" in problem and "Recursion" not in problem
+
+
+def test_the_longest_chain_allowed_deploys_and_runs(sqlite_engine: Engine):
+    sqlite_engine.repository.deploy_sources({"keten.bpmn": chain(MAX_PATH - 2)})
+    instance_id = sqlite_engine.runtime.start("keten")
+    assert sqlite_engine.query.instance(instance_id).status == "completed"
+
+
+def test_running_out_of_recursion_in_the_parser_is_a_clear_refusal():
+    """A deploy called from deep in a stack may still exhaust the parser's recursion."""
+    def deep(frames: int) -> list[str]:
+        if frames:
+            return deep(frames - 1)
+        with pytest.raises(DeployError) as refused:
+            compile_sources({"keten.bpmn": Source("keten.bpmn", "bpmn", chain(MAX_PATH - 2))}, ["keten.bpmn"])
+        return [str(p) for p in refused.value.problems]
+
+    [problem] = deep(sys.getrecursionlimit() - 2 * MAX_PATH)
+    assert problem.startswith("keten.bpmn") and problem.endswith(
+        ": het model is te lang of te diep genest om in te lezen; splits het op in deelprocessen (call activities)")
 
 @pytest.mark.skipif(not MIWG.exists(), reason="needs the MIWG corpus in ../shared/corpora/miwg")
 @pytest.mark.parametrize("name", sorted(p.name for p in MIWG.glob("*.bpmn")) if MIWG.exists() else [])

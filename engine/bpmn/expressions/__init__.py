@@ -2,7 +2,8 @@
 
 SpiffWorkflow runs every expression through Python eval/exec.  This module replaces that with an
 interpreter over a whitelisted subset of the Python AST: no dunder access, no imports, no calls
-except a few builtins and side-effect free methods, and limits on loops and value sizes.
+except a few builtins and side-effect free methods, ceilings on value sizes, and a budget of steps
+and seconds for each evaluation, charged before the work is done.
 
 - ``translate``: Camunda/JUEL (``${a && !empty b}``) to the Python-like source evaluated here.
 - ``evaluate`` / ``check``: expressions (conditions, timers, DMN cells, correlation).
@@ -11,8 +12,8 @@ except a few builtins and side-effect free methods, and limits on loops and valu
 - ``SafeScriptEngine``: the above plugged into SpiffWorkflow in place of ``PythonScriptEngine``.
 
 Modules: ``juel`` (translation), ``checks`` (deploy-time whitelist), ``interpreter`` (evaluation),
-``functions`` (what may be called), ``limits`` (ceilings), ``feel`` (DMN cells), ``script_engine``
-(SpiffWorkflow), ``errors``.
+``functions`` (what may be called, at what cost), ``limits`` (ceilings and the budget), ``feel``
+(DMN cells), ``script_engine`` (SpiffWorkflow), ``errors``.
 """
 
 from .checks import check, check_script

@@ -1,12 +1,17 @@
-"""The functions and methods an expression may call, and the checks around them."""
+"""The functions and methods an expression may call, and what each call costs.
+
+A call's cost is the number of items and characters it reads or builds, charged to the budget
+before the call runs. Values are counted as written out (nested items too), because comparing and
+hashing go as deep as the value does.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sized
+from collections.abc import Callable, Iterable, Mapping, Sized
 from typing import Any
 
 from .errors import Refused
-from .limits import MAX_LENGTH, check_expanded, check_length, limit
+from .limits import MAX_LENGTH, Budget, check_expanded, check_length, expanded_size, hash_cost, is_int, limit
 
 
 def is_empty(value: Any) -> bool:
@@ -45,15 +50,46 @@ _METHODS: dict[type, frozenset[str]] = {
 ALL_METHODS = frozenset().union(*_METHODS.values())
 
 
-def call_method(obj: Any, name: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
-    """Call a whitelisted method of a value; one that would build too large a result is refused first."""
+_CONSTANT_COST = frozenset({"len", "bool", "abs", "is_empty"})
+
+
+def call_function(name: str, args: list[Any], kwargs: dict[str, Any], budget: Budget) -> Any:
+    """Call a whitelisted function, its work paid from the budget first."""
+    budget.charge(_function_cost(name, args, kwargs))
+    return limit(FUNCTIONS[name](*args, **kwargs))
+
+
+def call_method(obj: Any, name: str, args: list[Any], kwargs: dict[str, Any], budget: Budget) -> Any:
+    """Call a whitelisted method of a value; too large a result or too much work is refused first."""
     if not any(isinstance(obj, kind) and name in names for kind, names in _METHODS.items()):
         raise Refused(f"method '{name}' is not allowed on {type(obj).__name__}")
+    budget.charge(_method_cost(obj, name, args, kwargs))
+    return limit(getattr(obj, name)(*args, **kwargs))
+
+
+def _function_cost(name: str, args: list[Any], kwargs: dict[str, Any]) -> int:
+    if name in _CONSTANT_COST:
+        return 1
+    if name == "round":  # round(n, -k) computes 10 ** k
+        digits = args[1] if len(args) > 1 else kwargs.get("ndigits")
+        return 1 + (abs(digits) if is_int(digits) else 0)
+    work = _sizes(args, kwargs)
+    return work * work.bit_length() if name == "sorted" else work
+
+
+def _method_cost(obj: Any, name: str, args: list[Any], kwargs: dict[str, Any]) -> int:
+    if isinstance(obj, Mapping):
+        return hash_cost(args[0]) if args else 1  # get, keys, values, items: a lookup or a view
+    work = expanded_size(obj) + _sizes(args, kwargs)
     # The separator / replacement is repeated once per item / character: check before building it.
     if name == "join" and args and isinstance(args[0], Sized):
         check_length(len(obj) * len(args[0]))
-        check_expanded(args[0], MAX_LENGTH)
+        work += len(obj) * len(args[0]) + check_expanded(args[0], MAX_LENGTH)
     if name == "replace" and len(args) > 1 and isinstance(args[1], Sized):
         check_length((len(obj) + 1) * len(args[1]))
-    return limit(getattr(obj, name)(*args, **kwargs))
+        work += (len(obj) + 1) * len(args[1])
+    return work
 
+
+def _sizes(args: list[Any], kwargs: dict[str, Any]) -> int:
+    return 1 + sum(expanded_size(value) for value in (*args, *kwargs.values()))

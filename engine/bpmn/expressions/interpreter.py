@@ -1,4 +1,4 @@
-"""The interpreter: walks a checked tree with the task data as variables, within the limits."""
+"""The interpreter: walks a checked tree with the task data as variables, within the limits and the budget."""
 
 from __future__ import annotations
 
@@ -11,8 +11,21 @@ from typing import Any
 
 from .checks import compile_expression, compile_script
 from .errors import ExpressionError, Refused
-from .functions import CONSTANTS, FUNCTIONS, call_method
-from .limits import MAX_DATA_SIZE, MAX_INT_BITS, MAX_ITERATIONS, check_expanded, check_length, is_int, limit
+from .functions import CONSTANTS, call_function, call_method
+from .limits import (
+    MAX_DATA_SIZE,
+    MAX_INT_BITS,
+    MAX_ITERATIONS,
+    Budget,
+    BudgetExceeded,
+    check_expanded,
+    check_length,
+    expanded_size,
+    hash_cost,
+    is_int,
+    limit,
+    size,
+)
 
 _BINARY = {
     ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
@@ -32,6 +45,8 @@ def evaluate(expression: str, variables: Mapping[str, Any]) -> Any:
     tree = compile_expression(expression)
     try:
         return _Interpreter(variables).eval(tree.body)
+    except BudgetExceeded as e:
+        raise ExpressionError(f"Expressie '{expression}' overschrijdt het rekenbudget ({e})") from e
     except _RUNTIME_ERRORS as e:
         raise ExpressionError(f"Expression '{expression}' failed: {_describe(e)}") from e
 
@@ -44,6 +59,9 @@ def execute(script: str, variables: dict[str, Any], context: Mapping[str, Any] |
     interpreter = _Interpreter(ChainMap(scope, context or {}))
     try:
         interpreter.run(tree.body)
+    except BudgetExceeded as e:
+        line = interpreter.line
+        raise ExpressionError(f"Script overschrijdt het rekenbudget op regel {line} ({e})", line) from e
     except _RUNTIME_ERRORS as e:
         line = interpreter.line
         raise ExpressionError(f"Script failed on line {line}: {_describe(e)}", line) from e
@@ -59,17 +77,34 @@ def _describe(error: Exception) -> str:
     return str(error) if isinstance(error, Refused) else f"{type(error).__name__}: {error}"
 
 
-def _binary(op: ast.operator, left: Any, right: Any) -> Any:
+def _binary(op: ast.operator, left: Any, right: Any, budget: Budget) -> Any:
     int_power = isinstance(op, ast.Pow) and is_int(left) and is_int(right) and abs(left) > 1
     if int_power and right * left.bit_length() > MAX_INT_BITS:
         raise Refused("result of ** is too large")
+    if isinstance(op, ast.Mod) and isinstance(left, str):
+        raise Refused("string formatting with % is not allowed")
+    budget.charge(_binary_cost(op, left, right))
+    return limit(_BINARY[type(op)](left, right))
+
+
+def _binary_cost(op: ast.operator, left: Any, right: Any) -> int:
+    """Items the operation reads or builds; a result beyond the length ceiling is refused before it is built."""
     if isinstance(op, ast.Mult):
         for seq, count in ((left, right), (right, left)):
             if isinstance(seq, Sized) and is_int(count):
                 check_length(len(seq) * count)
-    if isinstance(op, ast.Mod) and isinstance(left, str):
-        raise Refused("string formatting with % is not allowed")
-    return limit(_BINARY[type(op)](left, right))
+                return 1 + len(seq) * max(count, 0)
+    if isinstance(op, ast.Add) and isinstance(left, Sized) and isinstance(right, Sized):
+        check_length(len(left) + len(right))
+    return size(left) + size(right)
+
+
+def _compare_cost(op: ast.cmpop, left: Any, right: Any) -> int:
+    if isinstance(op, ast.Is | ast.IsNot):
+        return 1
+    if isinstance(op, ast.In | ast.NotIn) and isinstance(right, Mapping | set | frozenset):
+        return hash_cost(left)
+    return expanded_size(left) + expanded_size(right)  # comparing goes as deep as the values
 
 
 class _Interpreter:
@@ -77,10 +112,12 @@ class _Interpreter:
 
     def __init__(self, names: Mapping[str, Any]):
         self.names = names
+        self.budget = Budget()
         self.iterations = 0
         self.line = 0
 
     def eval(self, node: ast.AST) -> Any:
+        self.budget.charge(1)
         return getattr(self, "_" + type(node).__name__)(node)
 
     def run(self, statements: list[ast.stmt]) -> None:
@@ -109,7 +146,7 @@ class _Interpreter:
         return value
 
     def _BinOp(self, node: ast.BinOp) -> Any:
-        return _binary(node.op, self.eval(node.left), self.eval(node.right))
+        return _binary(node.op, self.eval(node.left), self.eval(node.right), self.budget)
 
     def _UnaryOp(self, node: ast.UnaryOp) -> Any:
         return _UNARY[type(node.op)](self.eval(node.operand))
@@ -118,6 +155,7 @@ class _Interpreter:
         left = self.eval(node.left)
         for op, right_node in zip(node.ops, node.comparators, strict=True):
             right = self.eval(right_node)
+            self.budget.charge(_compare_cost(op, left, right))
             if not _COMPARE[type(op)](left, right):
                 return False
             left = right
@@ -131,8 +169,8 @@ class _Interpreter:
         args = [self.eval(arg) for arg in node.args]
         kwargs = {kw.arg: self.eval(kw.value) for kw in node.keywords}
         if isinstance(node.func, ast.Name):
-            return limit(FUNCTIONS[node.func.id](*args, **kwargs))
-        return call_method(target, node.func.attr, args, kwargs)
+            return call_function(node.func.id, args, kwargs, self.budget)
+        return call_method(target, node.func.attr, args, kwargs, self.budget)
 
     def _Attribute(self, node: ast.Attribute) -> Any:
         # JUEL/Camunda style ``order.amount`` reads a key of a dict; there are no other attributes.
@@ -144,7 +182,10 @@ class _Interpreter:
         return value[node.attr]
 
     def _Subscript(self, node: ast.Subscript) -> Any:
-        return self.eval(node.value)[self.eval(node.slice)]
+        value, key = self.eval(node.value), self.eval(node.slice)
+        if isinstance(key, slice) and isinstance(value, Sized):
+            self.budget.charge(1 + len(range(*key.indices(len(value)))))
+        return value[self._key(value, key)]
 
     def _Slice(self, node: ast.Slice) -> slice:
         parts = (node.lower, node.upper, node.step)
@@ -157,10 +198,11 @@ class _Interpreter:
         return tuple(self.eval(element) for element in node.elts)
 
     def _Set(self, node: ast.Set) -> set[Any]:
-        return {self.eval(element) for element in node.elts}
+        return {self._hashed(self.eval(element)) for element in node.elts}
 
     def _Dict(self, node: ast.Dict) -> dict[Any, Any]:
-        return {self.eval(key): self.eval(value) for key, value in zip(node.keys, node.values, strict=True)}
+        pairs = zip(node.keys, node.values, strict=True)
+        return {self._hashed(self.eval(key)): self.eval(value) for key, value in pairs}
 
     def _ListComp(self, node: ast.ListComp) -> list[Any]:
         return [self.eval(node.elt) for _ in self._comprehend(node.generators)]
@@ -168,10 +210,18 @@ class _Interpreter:
     _GeneratorExp = _ListComp
 
     def _SetComp(self, node: ast.SetComp) -> set[Any]:
-        return {self.eval(node.elt) for _ in self._comprehend(node.generators)}
+        return {self._hashed(self.eval(node.elt)) for _ in self._comprehend(node.generators)}
 
     def _DictComp(self, node: ast.DictComp) -> dict[Any, Any]:
-        return {self.eval(node.key): self.eval(node.value) for _ in self._comprehend(node.generators)}
+        return {self._hashed(self.eval(node.key)): self.eval(node.value) for _ in self._comprehend(node.generators)}
+
+    def _hashed(self, key: Any) -> Any:
+        self.budget.charge(hash_cost(key))
+        return key
+
+    def _key(self, container: Any, key: Any) -> Any:
+        """The key, its hashing charged when the container is a dict."""
+        return self._hashed(key) if isinstance(container, Mapping) else key
 
     def _comprehend(self, generators: list[ast.comprehension]) -> Iterator[None]:
         """Yields once per combination of loop values, with the loop variables in a local scope."""
@@ -194,7 +244,9 @@ class _Interpreter:
                 yield None
 
     def _iterate(self, iterable: Any) -> Iterator[Any]:
+        self.budget.charge(size(iterable))
         for item in list(iterable):
+            self.budget.charge(1)
             self.iterations += 1
             if self.iterations > MAX_ITERATIONS:
                 raise Refused(f"more than {MAX_ITERATIONS} loop iterations")
@@ -211,17 +263,20 @@ class _Interpreter:
         value = self.eval(node.value)
         if isinstance(node.target, ast.Name):
             current = self._Name(node.target)
-            self.names[node.target.id] = _binary(node.op, current, value)
+            self.names[node.target.id] = _binary(node.op, current, value, self.budget)
         else:
             container, key = self.eval(node.target.value), self.eval(node.target.slice)
-            container[key] = _binary(node.op, container[key], value)
+            key = self._key(container, key)
+            container[key] = _binary(node.op, container[key], value, self.budget)
 
     def _assign(self, target: ast.expr, value: Any) -> None:
         if isinstance(target, ast.Name):
             self.names[target.id] = value
         elif isinstance(target, ast.Subscript):
-            self.eval(target.value)[self.eval(target.slice)] = value
+            container = self.eval(target.value)
+            container[self._key(container, self.eval(target.slice))] = value
         else:
+            self.budget.charge(size(value))
             values = list(value)
             if len(values) != len(target.elts):
                 raise Refused(f"cannot unpack {len(values)} values into {len(target.elts)} targets")
@@ -234,7 +289,10 @@ class _Interpreter:
                 self._Name(target)
                 del self.names[target.id]
             else:
-                del self.eval(target.value)[self.eval(target.slice)]
+                container = self.eval(target.value)
+                if not isinstance(container, Mapping):
+                    self.budget.charge(size(container))  # the items after it move up
+                del container[self._key(container, self.eval(target.slice))]
 
     def _If(self, node: ast.If) -> None:
         self.run(node.body if self.eval(node.test) else node.orelse)
