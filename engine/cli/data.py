@@ -1,5 +1,6 @@
-"""``gros backup``, ``gros restore``, ``gros verify``: data that lasts. The commands work on the configured
-database (GROS_DATABASE_URL); the README's "Back-up en herstel" tells operators when to use which."""
+"""``gros backup``, ``gros restore``, ``gros verify``: data that lasts; ``gros history-cleanup``: data that
+goes. The commands work on the configured database (GROS_DATABASE_URL); the README's "Back-up en herstel"
+and "Historie opruimen" tell operators when to use which."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from pathlib import Path
 
 import click
 
+from engine.cli.common import emit, json_option, now_option, open_engine
 from engine.services import Engine
+from engine.services.cleanup import BATCH
 from engine.services.integrity import Verification, verify
 from engine.store.backup import BackupError, backup, restore
 from engine.store.db import database_url
@@ -67,4 +70,24 @@ def report(result: Verification) -> None:
     click.echo("controle geslaagd: alle instanties laden en hun afgeleide rijen kloppen")
 
 
-COMMANDS = [backup_command, restore_command, verify_command]
+@click.command("history-cleanup")
+@click.option("--dry-run", is_flag=True, help="Only show which ended instances would be cleaned.")
+@click.option("--batch", default=BATCH, show_default=True, help="Instances per transaction.")
+@now_option
+@json_option
+def history_cleanup(dry_run: bool, batch: int, now: str | None, as_json: bool) -> None:
+    """Clean ended instances past their historyTimeToLive: state, variables, detailed history."""
+    engine = open_engine(now)
+    if dry_run:
+        due = engine.history.due(limit=10_000)
+        total = engine.history.count_due()
+        emit(as_json, {"due": total, "instances": [vars(d) for d in due]}, lambda: "\n".join(
+            [f"{d.removal_at:%d-%m-%Y}  {d.business_key or d.instance_id}  {d.definition_key}  "
+             f"afgerond {d.ended_at:%d-%m-%Y}" for d in due]
+            + [f"{total} afgeronde instanties voorbij hun historyTimeToLive (niets verwijderd: --dry-run)"]))
+        return
+    cleaned = engine.history.clean(batch=batch)
+    emit(as_json, {"cleaned": cleaned}, lambda: f"{cleaned} afgeronde instanties opgeruimd")
+
+
+COMMANDS = [backup_command, restore_command, verify_command, history_cleanup]

@@ -84,7 +84,7 @@ def _compare(session: Session, instance: ProcessInstance, workflow: Workflow) ->
 
 
 def _rows(session: Session, *columns, instance, key: str) -> set[tuple]:
-    return set(session.execute(select(*columns).where(instance == key)).tuples())
+    return {tuple(row) for row in session.execute(select(*columns).where(instance == key))}
 
 
 def _show(rows: set[tuple]) -> str:

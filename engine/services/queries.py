@@ -61,7 +61,11 @@ class Queries:
     def variables(self, instance_id: str) -> dict:
         """One instance's variables (this loads its state: for its own page, never for a list)."""
         with self.db.reading() as session:
-            return dict(self.executor.load_state(session, existing_instance(session, instance_id)).data)
+            instance = existing_instance(session, instance_id)
+            if instance.cleaned_at is not None:
+                raise NotFound(f"de gegevens van instantie {instance_id} zijn opgeruimd op "
+                               f"{instance.cleaned_at:%d-%m-%Y} (historyTimeToLive verstreken)")
+            return dict(self.executor.load_state(session, instance).data)
 
     def instances(self, status: str | None = None, definition_key: str | None = None,
                   business_key: str | None = None, limit: int = 200, offset: int = 0) -> list[ProcessInstance]:
