@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from engine.cli.common import emit, json_option, now_option, open_engine
+from engine.cli.common import actor, emit, json_option, now_option, open_engine, refusals, with_user
 from engine.services import Engine
 from engine.services.cleanup import BATCH
 from engine.services.integrity import Verification, verify
@@ -90,4 +90,44 @@ def history_cleanup(dry_run: bool, batch: int, now: str | None, as_json: bool) -
     emit(as_json, {"cleaned": cleaned}, lambda: f"{cleaned} afgeronde instanties opgeruimd")
 
 
-COMMANDS = [backup_command, restore_command, verify_command, history_cleanup]
+@click.group()
+def privacy() -> None:
+    """A person's request: find (inzage, with a JSON export) and erase their data."""
+
+
+@privacy.command("zoek")
+@click.argument("search")
+@json_option
+@refusals
+def privacy_find(search: str, as_json: bool) -> None:
+    """Every dossier, task and audit line holding SEARCH (an e-mail address or name); --json exports it."""
+    report = open_engine().privacy.find(search)
+    emit(as_json, report.as_json(), lambda: describe(report))
+
+
+@privacy.command("wis")
+@click.argument("search")
+@click.option("--besluit", "decision", required=True, help="The recorded decision that allows the erasure.")
+@with_user
+@json_option
+@refusals
+def privacy_erase(search: str, decision: str, user, groups, as_json: bool) -> None:
+    """Erase SEARCH from every dossier holding it (values become [verwijderd]), after a decision."""
+    report = open_engine().privacy.erase(search, decision, actor(user, groups))
+    emit(as_json, report.as_json(), lambda: f"verwijderd uit {len(report.dossiers)} dossiers")
+
+
+def describe(report) -> str:
+    lines = [f"'{report.search}' komt voor in {len(report.dossiers)} dossiers"]
+    for d in report.dossiers:
+        lines.append(f"  {d.business_key or d.instance_id}  {d.status}{'  (opgeruimd)' if d.cleaned else ''}  "
+                     f"{d.title or ''}")
+        lines += [f"    veld {name}" for name in d.fields]
+        lines += [f"    taak {t['name']} ({t['assignee'] or 'niet geclaimd'})" for t in d.tasks]
+        lines += [f"    audit {a['at'][:16]} {a['action']} {a['element'] or ''} door {a['actor']}: "
+                  f"{', '.join(a['fields']) or 'gebruiker'}" for a in d.audit]
+    lines += [f"  account {a['username']} ({a['name']}, {a['email'] or '-'})" for a in report.accounts]
+    return "\n".join(lines)
+
+
+COMMANDS = [backup_command, restore_command, verify_command, history_cleanup, privacy]

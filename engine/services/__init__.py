@@ -8,6 +8,7 @@ vocabulary, and every change goes through ``CommandExecutor.transaction()``.
     engine.timers      due timers and firing them            (services/timers.py)
     engine.query       the read side                         (services/queries.py)
     engine.history     history cleanup per historyTimeToLive (services/cleanup.py)
+    engine.privacy     a person's data: find, export, erase    (services/privacy.py)
 
 The engine knows no domain: whoever opens it (the composition root) adds listeners with
 ``on_events`` (audit events, inside each command's transaction) and ``on_save`` (each saved instance).
@@ -22,6 +23,7 @@ from engine.clock import Clock, SystemClock
 from engine.services.access import SYSTEM, Actor
 from engine.services.cleanup import HistoryService
 from engine.services.executor import CommandExecutor, EventListener, SaveListener
+from engine.services.privacy import PrivacyService
 from engine.services.queries import Queries
 from engine.services.repository import DeployedDefinition, RepositoryService
 from engine.services.runtime import RuntimeService
@@ -45,6 +47,7 @@ class Engine:
         self.timers = TimerService(executor, self.runtime)
         self.query = Queries(executor)
         self.history = HistoryService(executor)
+        self.privacy = PrivacyService(executor)
 
     @classmethod
     def open(cls, url: str | None = None, clock: Clock | None = None) -> Engine:
