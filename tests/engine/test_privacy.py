@@ -10,12 +10,15 @@ import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from engine.errors import InvalidData
 from engine.services import Actor, Engine
 from engine.services.personal import ERASED
 from engine.services.privacy import ERASED_ACTION
 from engine.wiring import open_engine
+from webhooks.admin import add_subscriber
+from webhooks.models import OutboxEvent
 
 MODELS = [Path(__file__).parent / "data" / name for name in ("melding.bpmn", "melding-registreren.form")]
 SECRETARIAAT = Actor.of("sofie", ["secretariaat"])
@@ -101,3 +104,13 @@ def test_gros_privacy_zoek_exports_json_and_wis_needs_a_decision(sqlite_url: str
                 "secretariaat")
     assert done.returncode == 0, done.stderr
     assert json.loads(gros("zoek", "an.peeters@example.org", "--json").stdout)["dossiers"] == []
+
+
+def test_outbound_events_carry_no_personal_field(engine: Engine):
+    add_subscriber(engine, "open-data", "https://example.org/hook", [], "beheer")
+    engine.repository.deploy(MODELS)
+    register(engine, 1, AN, finish=True)
+    with engine.db.reading() as session:
+        bodies = list(session.scalars(select(OutboxEvent.body)))
+    assert {json.loads(b)["type"] for b in bodies} == {"dossier.gestart", "dossier.afgesloten"}
+    assert not [b for b in bodies if "Peeters" in b]
