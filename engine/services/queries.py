@@ -59,12 +59,12 @@ class Queries:
             return existing_instance(session, instance_id)
 
     def variables(self, instance_id: str) -> dict:
-        """One instance's variables (this loads its state: for its own page, never for a list)."""
+        """One instance's variables (this loads its state: for its own page, never for a list); none once
+        the history cleanup removed them."""
         with self.db.reading() as session:
             instance = existing_instance(session, instance_id)
             if instance.cleaned_at is not None:
-                raise NotFound(f"de gegevens van instantie {instance_id} zijn opgeruimd op "
-                               f"{instance.cleaned_at:%d-%m-%Y} (historyTimeToLive verstreken)")
+                return {}
             return dict(self.executor.load_state(session, instance).data)
 
     def instances(self, status: str | None = None, definition_key: str | None = None,
