@@ -1,6 +1,6 @@
-"""``gros backup``, ``gros restore``, ``gros verify``: data that lasts; ``gros history-cleanup``: data that
-goes. The commands work on the configured database (GROS_DATABASE_URL); the README's "Back-up en herstel"
-and "Historie opruimen" tell operators when to use which."""
+"""``gros backup``, ``gros restore``, ``gros verify``: data that lasts; ``gros history-cleanup`` and
+``gros privacy``: data that goes. The commands work on the configured database (GROS_DATABASE_URL); the
+README's "Back-up en herstel", "Historie opruimen" and "Persoonsgegevens" tell operators when to use which."""
 
 from __future__ import annotations
 

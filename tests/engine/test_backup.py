@@ -46,8 +46,16 @@ def databases(request, tmp_path: Path) -> Iterator[tuple[str, str, str]]:
         pytest.skip(f"needs PostgreSQL at {POSTGRES_ADMIN_URL}: {error.orig}")
 
 
-def work(engine: Engine, started: threading.Event, stop: threading.Event) -> None:
+def work(engine: Engine, started: threading.Event, stop: threading.Event, failures: list[Exception]) -> None:
     """Dossiers that start, wait at timers and complete — one command after the other, until stopped."""
+    try:
+        _work(engine, started, stop)
+    except Exception as error:  # the test thread reports it
+        failures.append(error)
+        started.set()
+
+
+def _work(engine: Engine, started: threading.Event, stop: threading.Event) -> None:
     n = 0
     while not stop.is_set():
         instance_id = engine.runtime.start("parallel", business_key=f"B-{n}")
@@ -75,13 +83,15 @@ def test_backup_during_commands_restores_a_consistent_database(databases, tmp_pa
     engine = open_engine(original)
     engine.repository.deploy([DATA / "bpmn" / "parallel.bpmn", DATA / "bpmn" / "timers.bpmn"])
     started, stop = threading.Event(), threading.Event()
-    worker = threading.Thread(target=work, args=(engine, started, stop))
+    failures: list[Exception] = []
+    worker = threading.Thread(target=work, args=(engine, started, stop, failures))
     worker.start()
     started.wait(timeout=120)
     backed_up = gros(original, "backup", str(tmp_path / "tijdens.bak"))
     stop.set()
     worker.join(timeout=120)
     assert backed_up.returncode == 0, backed_up.stderr
+    assert failures == [] and not worker.is_alive()
 
     loaded = gros(restored, "restore", str(tmp_path / "tijdens.bak"))
     assert loaded.returncode == 0, loaded.stdout + loaded.stderr
