@@ -8,6 +8,7 @@ from pathlib import Path
 
 from engine.services import Actor, Engine
 from engine.services.personal import ERASED
+from tests.web.test_browser import Visit
 
 MODELS = [Path(__file__).parents[1] / "engine" / "data" / name for name in ("melding.bpmn", "melding-registreren.form")]
 ENTERED = {"melder_naam": "An Peeters", "melder_contact": "an.peeters@example.org", "thema": "zorg", "uitkomst": "open"}
@@ -52,3 +53,18 @@ def test_a_short_search_is_explained_and_others_are_refused(app, login, engine):
     assert region.get("/privacy?zoek=an.peeters@example.org").status_code == 403
     assert region.get("/privacy/export?zoek=an.peeters@example.org").status_code == 403
     assert region.post("/privacy/wissen", {"zoek": "an.peeters@example.org", "besluit": "x-1"}).status_code == 403
+
+
+def test_a_privacy_request_in_the_browser(app, live_server, browser_page, screenshots, engine):
+    instance_id = registered(engine)
+    visit = Visit(browser_page, live_server, screenshots)
+    visit.log_in("sanne")
+    visit.page.get_by_role("link", name="Privacy").click()
+    visit.page.get_by_label("E-mailadres of naam").fill("an.peeters@example.org")
+    visit.page.get_by_role("button", name="Zoeken").click()
+    visit.page.get_by_role("heading", name="'an.peeters@example.org' komt voor in 1 dossier(s)").wait_for()
+    visit.check("30-privacyverzoek")
+    visit.page.get_by_label("Besluit dat de verwijdering toestaat (kenmerk en datum)").fill("B-2027/14 van 4-1-2027")
+    visit.page.get_by_role("button", name="Gegevens verwijderen").click()
+    visit.page.get_by_text("De gegevens zijn verwijderd uit 1 dossier(s).").wait_for()
+    assert engine.query.variables(instance_id)["melder_contact"] == ERASED
