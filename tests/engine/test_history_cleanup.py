@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from engine.clock import FixedClock
+from engine.errors import DeployRefused
 from engine.gros.models import InstanceSummary
 from engine.services import Actor, Engine
 from engine.services.cleanup import CLEANED_ACTION, KEPT_ACTIONS, Window
@@ -58,6 +59,12 @@ def test_an_ending_instance_gets_its_removal_time(engine: Engine, clock: FixedCl
     ended = finish(engine, 2)
     assert engine.query.instance(running).removal_at is None
     assert engine.query.instance(ended).removal_at == datetime(2027, 2, 3, 9, 0, tzinfo=UTC)  # P30D on the wall clock
+
+
+def test_a_time_to_live_that_is_no_duration_is_refused_at_deploy(engine: Engine):
+    model = MODELS[0].read_text(encoding="utf-8").replace('historyTimeToLive="P30D"', 'historyTimeToLive="dertig"')
+    with pytest.raises(DeployRefused, match="camunda:historyTimeToLive 'dertig' is geen aantal dagen"):
+        engine.repository.deploy_sources({"melding.bpmn": model, MODELS[1].name: MODELS[1].read_text()})
 
 
 def test_cleanup_takes_exactly_the_instances_past_their_ttl_and_keeps_the_outcome(engine: Engine, clock: FixedClock):
