@@ -54,6 +54,8 @@ class Settings:
     deliver_every: float = 5.0
     unmatched_every: float = 60.0
     heartbeat_every: float = 10.0
+    cleanup_every: float = 600.0  # how often a node looks whether it is in the history cleanup window
+    cleanup_window: str = "01:00-05:00"  # business wall clock; empty: no automatic history cleanup
 
     @classmethod
     def from_env(cls, environ=os.environ) -> Settings:
@@ -65,6 +67,8 @@ class Settings:
             max_sleep=number("GROS_SCHEDULER_MAX_SLEEP", cls.max_sleep),
             radar_every=number("GROS_RADAR_EVERY", cls.radar_every),
             calendar_every=number("GROS_CALENDAR_EVERY", cls.calendar_every),
+            cleanup_every=number("GROS_HISTORY_CLEANUP_EVERY", cls.cleanup_every),
+            cleanup_window=environ.get("GROS_HISTORY_CLEANUP_WINDOW", cls.cleanup_window),
         )
 
 

@@ -11,6 +11,7 @@ from engine.clock import Clock
 from engine.gros import meetings, radar, summary
 from engine.scheduler import Settings, attach
 from engine.services import Engine
+from engine.services.cleanup import Window
 from webhooks.delivery import deliver_due
 from webhooks.inbound import retry_due
 from webhooks.listener import on_events as webhook_bookkeeping
@@ -33,11 +34,13 @@ def with_listeners(engine: Engine) -> Engine:
 
 
 def periodic_jobs(engine: Engine, settings: Settings) -> list[Job]:
-    """The scheduler's jobs beside the timers: calendar rounds, the stall radar, the webhook outbox, and
-    inbound webhook events that found no dossier yet."""
+    """The scheduler's jobs beside the timers: calendar rounds, the stall radar, the webhook outbox,
+    inbound webhook events that found no dossier yet, and the nightly history cleanup."""
+    window = Window.parse(settings.cleanup_window)
     return [
         ("calendar", settings.calendar_every, lambda: meetings.run_calendar(engine)),
         ("stall-radar", settings.radar_every, lambda: radar.refresh(engine)),
         ("webhook-delivery", settings.deliver_every, lambda: deliver_due(engine, engine.now())),
         ("webhook-unmatched", settings.unmatched_every, lambda: retry_due(engine, engine.now())),
+        ("history-cleanup", settings.cleanup_every, lambda: engine.history.clean_in_window(window)),
     ]

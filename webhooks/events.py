@@ -13,7 +13,9 @@ What subscribers can receive, and which audit event of the engine produces it:
 ``dossier.afgesloten``     ``instance.completed`` — the dossier ended (its outcome is recorded)
 ========================== =====================================================================
 
-The element ids are the milestone start events of the called processes in ``processen/``.
+The element ids are the milestone start events of the called processes in ``processen/``. A payload names
+the dossier and the step, never its variables: form fields declared as personal data (the form-js property
+``persoonsgegeven`` = ``ja``, see engine/services/personal.py) cannot leave through it.
 """
 
 from __future__ import annotations

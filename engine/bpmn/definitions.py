@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
@@ -19,6 +20,7 @@ from engine.forms import FormSchemaError, load_camunda_form
 from . import expressions
 from .parser import GrosParser
 from .paths import MAX_PATH, too_long_path
+from .retention import removal_time
 from .runtime import FORMS_PREFIX, ProcessBundle
 from .timers import check_timer, timer_text_is_literal
 
@@ -183,6 +185,8 @@ def _check_rules(source: Source, tree, problems: list[Problem]) -> None:
             _check_script(node, add)
         elif local in ("timeDuration", "timeDate", "timeCycle"):
             _check_timer(node, local, add)
+        elif local == "process":
+            _check_time_to_live(node, add)
         elif local == "businessRuleTask" and node.get(f"{{{CAMUNDA}}}decisionRef") is None:
             add(node, "business rule tasks need camunda:decisionRef (DMN); other implementations are not supported")
 
@@ -219,6 +223,12 @@ def _check_script(node, add) -> None:
         expressions.check_script(script.text if script is not None and script.text else "")
     except expressions.ExpressionError as error:
         add(node, str(error))
+
+
+def _check_time_to_live(node, add) -> None:
+    text = (node.get(f"{{{CAMUNDA}}}historyTimeToLive") or "").strip()
+    if text and removal_time(datetime.now(UTC), text) is None:
+        add(node, f"camunda:historyTimeToLive '{text}' is geen aantal dagen en geen ISO 8601-duur (bv. 180 of P180D)")
 
 
 def _check_timer(node, kind: str, add) -> None:

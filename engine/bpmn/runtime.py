@@ -6,6 +6,7 @@ handle and read ``UserTaskView``/``TimerView``/``MessageView`` values from it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -243,6 +244,15 @@ class Workflow:
 
     def set_variables(self, variables: dict) -> None:
         self._latest_data().update(variables)
+
+    def rewrite_data(self, change: Callable[[dict], dict]) -> None:
+        """Replace every copy of the variables — each task's and each (sub)workflow's — by ``change(copy)``:
+        an erasure must reach the values earlier steps kept, not only the latest ones."""
+        for workflow in [self.inner, *self.inner.subprocesses.values()]:
+            for data in [workflow.data, *(task.data for task in workflow.get_tasks())]:
+                changed = change(data)
+                data.clear()
+                data.update(changed)
 
     def _run_task(self, task) -> None:
         task.run()

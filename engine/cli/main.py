@@ -14,6 +14,7 @@ import waitress
 from sqlalchemy.engine import make_url
 
 from engine import accounts
+from engine.cli import data
 from engine.cli.bench import SUITES, run_suites
 from engine.cli.common import (
     actor,
@@ -361,6 +362,8 @@ def bench(suites: tuple[str, ...], quick: bool, as_json: bool) -> None:
 
 main.add_command(token)
 main.add_command(webhooks)
+for command in data.COMMANDS:
+    main.add_command(command)
 
 
 @main.group()

@@ -7,6 +7,8 @@ vocabulary, and every change goes through ``CommandExecutor.transaction()``.
     engine.tasks       claim, release, hand over, complete   (services/tasks.py)
     engine.timers      due timers and firing them            (services/timers.py)
     engine.query       the read side                         (services/queries.py)
+    engine.history     history cleanup per historyTimeToLive (services/cleanup.py)
+    engine.privacy     a person's data: find, export, erase    (services/privacy.py)
 
 The engine knows no domain: whoever opens it (the composition root) adds listeners with
 ``on_events`` (audit events, inside each command's transaction) and ``on_save`` (each saved instance).
@@ -19,7 +21,9 @@ from datetime import datetime
 
 from engine.clock import Clock, SystemClock
 from engine.services.access import SYSTEM, Actor
+from engine.services.cleanup import HistoryService
 from engine.services.executor import CommandExecutor, EventListener, SaveListener
+from engine.services.privacy import PrivacyService
 from engine.services.queries import Queries
 from engine.services.repository import DeployedDefinition, RepositoryService
 from engine.services.runtime import RuntimeService
@@ -42,6 +46,8 @@ class Engine:
         self.tasks = TaskService(executor, self.repository)
         self.timers = TimerService(executor, self.runtime)
         self.query = Queries(executor)
+        self.history = HistoryService(executor)
+        self.privacy = PrivacyService(executor)
 
     @classmethod
     def open(cls, url: str | None = None, clock: Clock | None = None) -> Engine:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from engine import derived
 from engine.bpmn.definitions import Source, bundle
+from engine.bpmn.retention import removal_time
 from engine.bpmn.runtime import EngineStepError, ProcessBundle, Workflow
 from engine.clock import Clock
 from engine.errors import Conflict, NotFound
@@ -130,6 +131,7 @@ class CommandExecutor:
         ready = []
         if workflow.completed:
             instance.ended_at = now
+            instance.removal_at = removal_time(now, self.definition(session, instance.definition_id).history_ttl)
             derived.clear(session, instance.id)
             audit(session, instance.id, now, SYSTEM, "instance.completed")
         else:

@@ -59,9 +59,13 @@ class Queries:
             return existing_instance(session, instance_id)
 
     def variables(self, instance_id: str) -> dict:
-        """One instance's variables (this loads its state: for its own page, never for a list)."""
+        """One instance's variables (this loads its state: for its own page, never for a list); none once
+        the history cleanup removed them."""
         with self.db.reading() as session:
-            return dict(self.executor.load_state(session, existing_instance(session, instance_id)).data)
+            instance = existing_instance(session, instance_id)
+            if instance.cleaned_at is not None:
+                return {}
+            return dict(self.executor.load_state(session, instance).data)
 
     def instances(self, status: str | None = None, definition_key: str | None = None,
                   business_key: str | None = None, limit: int = 200, offset: int = 0) -> list[ProcessInstance]:

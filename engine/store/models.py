@@ -112,6 +112,9 @@ class ProcessInstance(Base):
     started_by: Mapped[str | None] = mapped_column(String(100))
     updated_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
+    # History cleanup as Camunda 7: ended_at + the definition's historyTimeToLive, cleared once cleaned.
+    removal_at: Mapped[datetime | None] = mapped_column(index=True)
+    cleaned_at: Mapped[datetime | None]
 
 
 class HumanTask(Base):

@@ -29,6 +29,7 @@ PARTS: list[str] = [
     "engine.web.intake",
     "engine.web.admin",
     "engine.web.planning",
+    "engine.web.privacy",
     "engine.web.monitor",
     "engine.web.api",
     "webhooks",

@@ -6,6 +6,7 @@ import re
 from xml.sax.saxutils import escape
 
 import pytest
+
 from engine.services import Engine
 
 HEAD = ('<?xml version="1.0" encoding="UTF-8"?>\n'

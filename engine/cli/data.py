@@ -1,0 +1,133 @@
+"""``gros backup``, ``gros restore``, ``gros verify``: data that lasts; ``gros history-cleanup`` and
+``gros privacy``: data that goes. The commands work on the configured database (GROS_DATABASE_URL); the
+README's "Back-up en herstel", "Historie opruimen" and "Persoonsgegevens" tell operators when to use which."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from engine.cli.common import actor, emit, json_option, now_option, open_engine, refusals, with_user
+from engine.services import Engine
+from engine.services.cleanup import BATCH
+from engine.services.integrity import Verification, verify
+from engine.store.backup import BackupError, backup, restore
+from engine.store.db import database_url
+
+
+@click.command("backup")
+@click.argument("file", type=click.Path(path_type=Path))
+def backup_command(file: Path) -> None:
+    """Write a consistent back-up of the database to FILE (safe while the app runs)."""
+    try:
+        backup(database_url(), file)
+    except BackupError as error:
+        refuse(error)
+    click.echo(f"back-up geschreven naar {file} ({file.stat().st_size:,} bytes)".replace(",", "."))
+
+
+@click.command("restore")
+@click.argument("file", type=click.Path(path_type=Path))
+def restore_command(file: Path) -> None:
+    """Restore the back-up FILE into the configured, empty database, then verify every instance."""
+    try:
+        restore(file, database_url())
+    except BackupError as error:
+        refuse(error)
+    click.echo(f"hersteld uit {file}")
+    report(verify_database())
+
+
+@click.command("verify")
+def verify_command() -> None:
+    """Check that every instance loads and its tasks, timers, subscriptions and positions match its state."""
+    report(verify_database())
+
+
+def refuse(error: BackupError) -> None:
+    click.echo(f"Geweigerd: {error}", err=True)
+    sys.exit(1)
+
+
+def verify_database() -> Verification:
+    engine = Engine.open(database_url())
+    try:
+        return verify(engine.executor)
+    finally:
+        engine.db.dispose()
+
+
+def report(result: Verification) -> None:
+    click.echo(f"{result.instances} instanties, {result.loaded} geladen, "
+               f"{result.instances - result.loaded} zonder toestand (opgeruimd of onleesbaar)")
+    for problem in result.problems:
+        click.echo(f"  - {problem}", err=True)
+    if not result.ok:
+        click.echo(f"controle mislukt: {len(result.problems)} problemen", err=True)
+        sys.exit(1)
+    click.echo("controle geslaagd: alle instanties laden en hun afgeleide rijen kloppen")
+
+
+@click.command("history-cleanup")
+@click.option("--dry-run", is_flag=True, help="Only show which ended instances would be cleaned.")
+@click.option("--batch", default=BATCH, show_default=True, help="Instances per transaction.")
+@now_option
+@json_option
+def history_cleanup(dry_run: bool, batch: int, now: str | None, as_json: bool) -> None:
+    """Clean ended instances past their historyTimeToLive: state, variables, detailed history."""
+    engine = open_engine(now)
+    if dry_run:
+        due = engine.history.due(limit=10_000)
+        total = engine.history.count_due()
+        emit(as_json, {"due": total, "instances": [vars(d) for d in due]}, lambda: "\n".join(
+            [f"{d.removal_at:%d-%m-%Y}  {d.business_key or d.instance_id}  {d.definition_key}  "
+             f"afgerond {d.ended_at:%d-%m-%Y}" for d in due]
+            + [f"{total} afgeronde instanties voorbij hun historyTimeToLive (niets verwijderd: --dry-run)"]))
+        return
+    cleaned = engine.history.clean(batch=batch)
+    emit(as_json, {"cleaned": cleaned}, lambda: f"{cleaned} afgeronde instanties opgeruimd")
+
+
+@click.group()
+def privacy() -> None:
+    """A person's request: find (inzage, with a JSON export) and erase their data."""
+
+
+@privacy.command("zoek")
+@click.argument("search")
+@json_option
+@refusals
+def privacy_find(search: str, as_json: bool) -> None:
+    """Every dossier, task and audit line holding SEARCH (an e-mail address or name); --json exports it."""
+    report = open_engine().privacy.find(search)
+    emit(as_json, report.as_json(), lambda: describe(report))
+
+
+@privacy.command("wis")
+@click.argument("search")
+@click.option("--besluit", "decision", required=True, help="The recorded decision that allows the erasure.")
+@with_user
+@json_option
+@refusals
+def privacy_erase(search: str, decision: str, user, groups, as_json: bool) -> None:
+    """Erase SEARCH from every dossier holding it (values become [verwijderd]), after a decision."""
+    report = open_engine().privacy.erase(search, decision, actor(user, groups))
+    emit(as_json, report.as_json(), lambda: f"verwijderd uit {len(report.dossiers)} dossiers")
+
+
+def describe(report) -> str:
+    lines = [f"'{report.search}' komt voor in {len(report.dossiers)} dossiers"]
+    for d in report.dossiers:
+        lines.append(f"  {d.business_key or d.instance_id}  {d.status}{'  (opgeruimd)' if d.cleaned else ''}  "
+                     f"{d.title or ''}")
+        lines += [f"    veld {name}" for name in d.fields]
+        lines += [f"    taak {t['name']} ({t['assignee'] or 'niet geclaimd'})" for t in d.tasks]
+        lines += [f"    audit {a['at'][:16]} {a['action']} {a['element'] or ''} door {a['actor']}: "
+                  f"{', '.join(a['fields']) or 'gebruiker'}" for a in d.audit]
+    lines += [f"  account {a['username']} ({a['name']}, {a['email'] or '-'})" for a in report.accounts]
+    return "\n".join(lines)
+
+
+COMMANDS = [backup_command, restore_command, verify_command, history_cleanup, privacy]
