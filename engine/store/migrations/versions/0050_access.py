@@ -1,0 +1,48 @@
+"""Authorization read at deploy (starters, callers, message senders on the definition), a locked counter
+for business keys, and one dossier per webhook source reference.
+
+Definitions deployed before this read as "no attribute" (overseers only) until their models are deployed
+again. A counter never hands out a number below the highest key already in use, so existing dossier
+numbers need no seeding.
+
+Revision ID: 0050_access
+Revises: 0042_summary_backfill
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0050_access"
+down_revision = "0042_summary_backfill"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("process_definition") as table:
+        table.add_column(sa.Column("starters", sa.JSON(), nullable=True))
+        table.add_column(sa.Column("startable", sa.Boolean(), nullable=False, server_default=sa.true()))
+        table.add_column(sa.Column("calls", sa.JSON(), nullable=False, server_default="[]"))
+        table.add_column(sa.Column("senders", sa.JSON(), nullable=False, server_default="{}"))
+    op.create_table(
+        "counter",
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("value", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("name"),
+    )
+    op.create_table(
+        "webhook_reference",
+        sa.Column("source", sa.String(length=100), nullable=False),
+        sa.Column("reference", sa.String(length=200), nullable=False),
+        sa.Column("instance_id", sa.String(length=36), nullable=False),
+        sa.ForeignKeyConstraint(["instance_id"], ["process_instance.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("source", "reference"),
+    )
+    op.create_index("ix_webhook_reference_instance_id", "webhook_reference", ["instance_id"])
+
+
+def downgrade() -> None:
+    op.drop_table("webhook_reference")
+    op.drop_table("counter")
+    with op.batch_alter_table("process_definition") as table:
+        for column in ("senders", "calls", "startable", "starters"):
+            table.drop_column(column)
