@@ -151,7 +151,7 @@ class Receiver:
         return Reply(200, pending.reply, "accepted")
 
     def _command(self, source: Source, mapping: EventMapping, payload: dict) -> str:
-        actor = Actor(f"webhook:{source.name}", messages=frozenset(m.message for m in source.events.values()))
+        actor = source_actor(source)
         business_key = _value(payload, mapping.business_key)
         variables = _values(payload, mapping.variables)
         if mapping.action == "start":
@@ -229,6 +229,11 @@ class Receiver:
     def _message(self, source: str, webhook_id: str) -> WebhookMessage | None:
         with self.engine.db.reading() as session:
             return _message(session, source, webhook_id)
+
+
+def source_actor(source: Source) -> Actor:
+    """A source acts under its own name and may send exactly the messages its file configures."""
+    return Actor(f"webhook:{source.name}", messages=frozenset(m.message for m in source.events.values()))
 
 
 def _message(session: Session, source: str, webhook_id: str) -> WebhookMessage | None:
