@@ -390,3 +390,61 @@ def test_cli_correlate(world: World, message: str, group: str):
     assert_exit(run_gros(world, "correlate", message, *where, *variables, "--user", group, "--groups", group), allowed)
     if key is not None:
         assert world.waits(key, message) is not allowed
+
+
+# --- what a process owner declares in Camunda Modeler ------------------------------------------------------------
+DECLARED = ROOT / "tests" / "data" / "access" / "afzenders.bpmn"
+
+
+@pytest.fixture
+def declared(engine: Engine) -> Engine:
+    engine.repository.deploy([DECLARED])
+    return engine
+
+
+def test_candidate_starters_replace_the_overseers(declared: Engine):
+    for allowed in (Actor.of("anna"), member("loket")):
+        declared.runtime.start("aanvraag-rechten", None, {}, allowed)
+    for other in (member("management"), member("secretariaat"), Actor.of("bert", ["beslissers"])):
+        with pytest.raises(Forbidden, match="niet starten"):
+            declared.runtime.start("aanvraag-rechten", None, {}, other)
+
+
+def test_called_and_unstartable_processes_are_not_started_from_outside(declared: Engine):
+    for key in ("deelproces-rechten", "los-proces"):
+        with pytest.raises(Forbidden, match="alleen vanuit een ander proces"):
+            declared.runtime.start(key, None, {}, member("secretariaat"))
+        declared.runtime.start(key, None, {}, SYSTEM)
+
+
+def test_declared_senders_undeclared_messages_and_a_tasks_decision(declared: Engine):
+    declared.runtime.start("aanvraag-rechten", "R-1", {}, SYSTEM)
+    with pytest.raises(Forbidden):
+        declared.runtime.correlate("loket-bericht", "R-1", actor=member("management"))
+    declared.runtime.correlate("loket-bericht", "R-1", actor=Actor.of("bert"))
+    with pytest.raises(Forbidden):
+        declared.runtime.correlate("open-bericht", "R-1", actor=member("loket"))
+    declared.runtime.correlate("open-bericht", "R-1", actor=member("management"))
+    [task] = declared.query.tasks(instance_id=declared.query.instances(business_key="R-1")[0].id)
+    declared.tasks.claim(task.id, Actor.of("carla", ["beslissers"]))
+    for other in (member("management"), Actor.of("dirk", ["beslissers"])):
+        with pytest.raises(Forbidden, match="besluit van een taak"):
+            declared.runtime.correlate("beslissing", "R-1", actor=other)
+    declared.runtime.correlate("beslissing", "R-1", actor=Actor.of("carla", ["beslissers"]))
+    assert declared.query.instances(business_key="R-1")[0].status == "completed"
+
+
+def test_the_forged_accord_of_the_issue_is_refused_with_a_dutch_problem(world: World, api):
+    """Issue 13's reproduction: grensregio-nl sends the Vlaamse Regering's accord, and starts the
+    escalation and the agendering directly."""
+    key = world.agendering()
+    forged = call(api, "grensregio-nl", "POST", "/message", json={
+        "messageName": "akkoord-vlaamse-regering", "businessKey": key,
+        "processVariables": {"akkoord_vl": {"value": "ja"}}})
+    assert forged.status_code == 403
+    assert forged.json()["detail"] == ("bericht 'akkoord-vlaamse-regering' staat voor het besluit van een taak "
+                                       "waarvoor je geen kandidaat bent")
+    assert world.waits(key, "akkoord-vlaamse-regering")
+    for process in ("gros-escalatie", "gros-agendering", "gros-dossier"):
+        started = call(api, "grensregio-nl", "POST", f"/process-definition/key/{process}/start", json={})
+        assert started.status_code == 403 and started.json()["title"] == "Niet toegestaan"
