@@ -18,11 +18,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("process_definition") as table:
-        table.add_column(sa.Column("starters", sa.JSON(), nullable=True))
-        table.add_column(sa.Column("startable", sa.Boolean(), nullable=False, server_default=sa.true()))
-        table.add_column(sa.Column("calls", sa.JSON(), nullable=False, server_default="[]"))
-        table.add_column(sa.Column("senders", sa.JSON(), nullable=False, server_default="{}"))
+    op.add_column("process_definition", sa.Column("starters", sa.JSON(), nullable=True))
+    op.add_column("process_definition", sa.Column("startable", sa.Boolean(), nullable=False, server_default=sa.true()))
+    op.add_column("process_definition", sa.Column("calls", sa.JSON(), nullable=False, server_default="[]"))
+    op.add_column("process_definition", sa.Column("senders", sa.JSON(), nullable=False, server_default="{}"))
     op.create_table(
         "counter",
         sa.Column("name", sa.String(length=200), nullable=False),
@@ -43,6 +42,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("webhook_reference")
     op.drop_table("counter")
-    with op.batch_alter_table("process_definition") as table:
-        for column in ("senders", "calls", "startable", "starters"):
-            table.drop_column(column)
+    # ALTER TABLE … DROP COLUMN on both (SQLite ≥ 3.35): a batch copy would trip over the foreign keys
+    for column in ("senders", "calls", "startable", "starters"):
+        op.execute(f"ALTER TABLE process_definition DROP COLUMN {column}")
