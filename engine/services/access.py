@@ -99,10 +99,14 @@ def _called(session: Session, key: str) -> bool:
 
 
 def _decides(session: Session, instance_id: str | None, element_id: str, actor: Actor) -> bool:
-    """Whether ``actor`` may complete a waiting task ``element_id`` of the instance (as ``authorize``)."""
+    """Whether ``actor`` may complete a waiting task ``element_id`` of the instance."""
     tasks = session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id,
                                                     HumanTask.element_id == element_id))
-    return any(t.assignee == actor.user or (not t.assignee and is_candidate(t, actor)) for t in tasks)
+    return any(may_complete(task, actor) for task in tasks)
+
+
+def may_complete(task: HumanTask, actor: Actor) -> bool:
+    return task.assignee == actor.user or (not task.assignee and is_candidate(task, actor))
 
 
 def is_candidate(task: HumanTask, actor: Actor) -> bool:
