@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from engine.clock import Clock
 from engine.gros import meetings, radar, summary
+from engine.gros.groups import ROLES
 from engine.scheduler import Settings, attach
 from engine.services import Engine
 from engine.services.cleanup import Window
@@ -25,7 +26,9 @@ def open_engine(url: str | None = None, clock: Clock | None = None) -> Engine:
 
 
 def with_listeners(engine: Engine) -> Engine:
-    """Attach the GROS domain's and the webhooks' listeners to ``engine`` (once per engine)."""
+    """Attach the GROS domain's and the webhooks' listeners to ``engine`` (once per engine), and name
+    the groups that oversee and administer."""
+    engine.set_roles(ROLES)
     engine.on_save(summary.summarize)
     engine.on_events(webhook_bookkeeping)
     meetings.track(engine)

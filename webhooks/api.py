@@ -1,9 +1,9 @@
-"""Webhook administration in the REST API, for management and the secretariaat: received deliveries
-with their outcome, and the subscribers of outbound events (add, pause, resume)."""
+"""Webhook administration in the REST API: overseers see received deliveries with their outcome and the
+subscribers of outbound events; administrators add and resume subscribers, as on the web."""
 
 from __future__ import annotations
 
-from engine.web.api.access import current_engine, require_overseer
+from engine.web.api.access import current_engine, require_administrator, require_overseer
 from engine.web.api.resources import BOOLEAN, INTEGER, STRING, STRINGS, TIME, array, when
 from engine.web.api.spec import TEXT, Call, Param, Routes, nullable, obj
 from engine.web.api.tasks import PAGING
@@ -52,7 +52,7 @@ def list_webhook_subscribers(call: Call) -> list[dict]:
 @routes.operation("POST", "/webhook-subscriber", "Nieuwe abonnee; het antwoord bevat eenmalig het geheim.",
                   body=NEW_SUBSCRIBER, ok=(200, obj({"id": INTEGER, "secret": STRING})), errors=(403, 409))
 def create_webhook_subscriber(call: Call) -> dict:
-    require_overseer(call.actor)
+    require_administrator(call.actor)
     body = call.body
     subscriber_id, secret = admin.add_subscriber(current_engine(), body["name"], body["url"],
                                                  body.get("eventTypes", []), call.actor.user)
@@ -62,7 +62,7 @@ def create_webhook_subscriber(call: Call) -> dict:
 @routes.operation("POST", "/webhook-subscriber/{name}/resume", "Hervat een gepauzeerde abonnee.",
                   ok=(200, obj({"requeued": INTEGER})), errors=(403, 404), path_schemas=NAME)
 def resume_webhook_subscriber(call: Call, name: str) -> dict:
-    require_overseer(call.actor)
+    require_administrator(call.actor)
     return {"requeued": admin.resume_subscriber(current_engine(), name)}
 
 

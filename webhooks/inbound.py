@@ -6,6 +6,11 @@ id — even one racing the first on another worker — either finds that row and
 or fails on the constraint, which rolls its whole command back, and then gets the first one's reply.
 A delivery that finds no dossier waiting is stored as ``unmatched`` (422) and tried again later, by a
 redelivery or by ``retry_unmatched``; nothing of it is applied until it succeeds.
+
+At most one dossier per reference: an event that starts a process names the source's own reference
+(``kenmerk``) as its business key; the listener records (source, reference) under a unique key in the
+same transaction, so the same payload under a new webhook-id answers with the dossier already started.
+A source acts under its own identity and may send the messages it is configured for, nothing else.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from engine.services import Actor, Engine
 from engine.store.models import AuditEvent
 from engine.web.api import jsontext
 from engine.web.api.problems import Invalid, problem_body, schema_errors
-from webhooks.models import WebhookDelivery, WebhookMessage, WebhookSecret
+from webhooks.models import WebhookDelivery, WebhookMessage, WebhookReference, WebhookSecret
 from webhooks.signing import SignatureError, verify
 from webhooks.sources import ENVELOPE, EventMapping, Source, load_sources, pointed
 
@@ -53,6 +58,7 @@ class _Pending:
     attempts: int
     now: datetime
     reason: str | None
+    reference: str | None = None
     reply: dict | None = field(default=None)
 
 
@@ -113,8 +119,12 @@ class Receiver:
 
     def _apply(self, source: Source, mapping: EventMapping, webhook_id: str, payload: dict, body: str,
                now: datetime, existing: WebhookMessage | None, reason: str | None = None) -> Reply:
+        reference = _reference(mapping, payload)
+        started = self._started(source.name, reference)
+        if started is not None:
+            return self._already_started(source.name, mapping, webhook_id, body, now, existing, started)
         pending = _Pending(source.name, webhook_id, mapping.type, body, existing.id if existing else None,
-                           existing.attempts + 1 if existing else 1, now, reason)
+                           existing.attempts + 1 if existing else 1, now, reason, reference)
         token = _pending.set(pending)
         try:
             self._command(source, mapping, payload)
@@ -129,7 +139,11 @@ class Receiver:
             return self._settle(source.name, webhook_id, payload, body.encode(), now, Reply(400, reply, "rejected"),
                                 existing, reason)
         except (IntegrityError, AlreadyHandled):
-            return self._duplicate(self._message(source.name, webhook_id), now)
+            message = self._message(source.name, webhook_id)
+            started = self._started(source.name, reference) if message is None else None
+            if started is not None:  # a twin under another webhook-id started this reference's dossier first
+                return self._already_started(source.name, mapping, webhook_id, body, now, existing, started)
+            return self._duplicate(message, now)
         finally:
             _pending.reset(token)
         if pending.reply is None:
@@ -137,13 +151,35 @@ class Receiver:
         return Reply(200, pending.reply, "accepted")
 
     def _command(self, source: Source, mapping: EventMapping, payload: dict) -> str:
-        actor = Actor(f"webhook:{source.name}")
+        actor = source_actor(source)
         business_key = _value(payload, mapping.business_key)
         variables = _values(payload, mapping.variables)
         if mapping.action == "start":
             return self.engine.runtime.start_by_message(mapping.message, variables, business_key, actor)
         return self.engine.runtime.correlate(mapping.message, business_key, _values(payload, mapping.correlation),
                                      variables, actor)
+
+    def _started(self, source: str, reference: str | None) -> str | None:
+        """The dossier this source already started for ``reference``, if any."""
+        if reference is None:
+            return None
+        with self.engine.db.reading() as session:
+            return session.scalars(select(WebhookReference.instance_id).where(
+                WebhookReference.source == source, WebhookReference.reference == reference)).first()
+
+    def _already_started(self, source: str, mapping: EventMapping, webhook_id: str, body: str, now: datetime,
+                         existing: WebhookMessage | None, instance_id: str) -> Reply:
+        """The same reference under a new webhook-id: answer with the dossier it started, start nothing."""
+        reply = Reply(200, _accepted(webhook_id, mapping.type, instance_id), "duplicate")
+        try:
+            with self.engine.db.transaction() as session:
+                message_id = _store(session, source, webhook_id, mapping.type, body, existing.id if existing else None,
+                                    existing.attempts + 1 if existing else 1, now, "accepted", reply, instance_id)
+                session.add(_delivery(source, webhook_id, now, "duplicate", 200,
+                                      "kenmerk al ontvangen: bestaand dossier", message_id))
+        except (IntegrityError, AlreadyHandled):
+            return self._duplicate(self._message(source, webhook_id), now)
+        return reply
 
     def _settle(self, source: str, webhook_id: str, payload: Any, body: bytes, now: datetime, reply: Reply,
                 existing: WebhookMessage | None, reason: str | None = None) -> Reply:
@@ -195,6 +231,11 @@ class Receiver:
             return _message(session, source, webhook_id)
 
 
+def source_actor(source: Source) -> Actor:
+    """A source acts under its own name and may send exactly the messages its file configures."""
+    return Actor(f"webhook:{source.name}", messages=frozenset(m.message for m in source.events.values()))
+
+
 def _message(session: Session, source: str, webhook_id: str) -> WebhookMessage | None:
     return session.scalars(select(WebhookMessage).where(
         WebhookMessage.source == source, WebhookMessage.webhook_id == webhook_id)).first()
@@ -210,6 +251,9 @@ def record_accepted(session: Session, events: list[AuditEvent]) -> None:
     message_id = _store(session, pending.source, pending.webhook_id, pending.event_type, pending.body,
                         pending.message_id, pending.attempts, pending.now, "accepted", Reply(200, reply, "accepted"),
                         instance_id)
+    if pending.reference is not None and instance_id is not None:
+        session.add(WebhookReference(source=pending.source, reference=pending.reference, instance_id=instance_id))
+        session.flush()
     session.add(_delivery(pending.source, pending.webhook_id, pending.now, "accepted", 200, pending.reason, message_id))
     pending.reply = reply
 
@@ -258,6 +302,14 @@ def _validated(source: Source, body: bytes) -> tuple[Any, EventMapping | None, l
     problems = schema_errors(list(mapping.validator.iter_errors(payload["data"])), "/data")
     problems += [Invalid(pointer, "tekst mag geen NUL-teken bevatten") for pointer in jsontext.nul_paths(payload)]
     return payload, mapping, problems
+
+
+def _reference(mapping: EventMapping, payload: dict) -> str | None:
+    """The source's own reference of what a start event starts: its business key."""
+    if mapping.action != "start":
+        return None
+    reference = _value(payload, mapping.business_key)
+    return reference if isinstance(reference, str) else None
 
 
 def _value(payload: dict, pointer: str | None) -> Any:

@@ -47,6 +47,15 @@ class WebhookMessage(Base):
     __table_args__ = (UniqueConstraint("source", "webhook_id"),)
 
 
+class WebhookReference(Base):
+    """A source's own reference (``kenmerk``) of what it started: at most one dossier per reference."""
+
+    __tablename__ = "webhook_reference"
+    source: Mapped[str] = mapped_column(String(100), primary_key=True)
+    reference: Mapped[str] = mapped_column(String(200), primary_key=True)
+    instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
+
+
 class WebhookDelivery(Base):
     __tablename__ = "webhook_delivery"
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -18,6 +18,7 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from engine.forms import FormSchemaError, load_camunda_form
 
 from . import expressions
+from .access import ProcessAccess, process_access
 from .parser import GrosParser
 from .paths import MAX_PATH, too_long_path
 from .retention import removal_time
@@ -83,6 +84,7 @@ class CompiledProcess:
     history_ttl: str | None
     version_tag: str | None
     none_start: bool
+    access: ProcessAccess
     message_starts: list[tuple[str, str]] = field(default_factory=list)
     timer_starts: list[tuple[str, str, str]] = field(default_factory=list)
 
@@ -361,6 +363,7 @@ def _describe(universe, name, process, parser, forms) -> CompiledProcess:
         history_ttl=process.get(f"{{{CAMUNDA}}}historyTimeToLive"),
         version_tag=process.get(f"{{{CAMUNDA}}}versionTag"),
         none_start=any(not _event_kind(s) for s in _starts(process)),
+        access=process_access(process, elements),
         message_starts=[(s.get("id"), _message_name(process, s)) for s in _starts(process)
                         if _event_kind(s) == "messageEventDefinition"],
         timer_starts=[(s.get("id"), *_timer_spec(s)) for s in _starts(process)

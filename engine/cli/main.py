@@ -17,6 +17,7 @@ from engine import accounts
 from engine.cli import data
 from engine.cli.bench import SUITES, run_suites
 from engine.cli.common import (
+    acting,
     actor,
     emit,
     instance_json,
@@ -34,7 +35,6 @@ from engine.gros import demo, meetings, radar
 from engine.gros.business_calendar import ZONES, to_local
 from engine.gros.groups import GROUPS
 from engine.scheduler import Settings, healthy, run_standalone
-from engine.services import Actor
 from engine.web import vendor as vendored
 from engine.web.app import ConfigurationError, create_app
 from engine.wiring import periodic_jobs
@@ -70,8 +70,7 @@ def deploy(paths: tuple[Path, ...], as_json: bool) -> None:
 def start(key, business_key, variables, user, groups, now, as_json) -> None:
     """Start a process by key."""
     engine = open_engine(now)
-    who = Actor.of(user or "cli", (groups or "").split(","))
-    instance_id = engine.runtime.start(key, business_key, parse_vars(variables), who)
+    instance_id = engine.runtime.start(key, business_key, parse_vars(variables), acting(user, groups))
     emit(as_json, instance_json(engine, engine.query.instance(instance_id)), lambda: instance_id)
 
 
@@ -135,9 +134,9 @@ def complete(task_id, variables, user, groups, now, as_json) -> None:
 @refusals
 def correlate(message, business_key, keys, variables, user, groups, now, as_json) -> None:
     """Deliver a message to the one instance waiting for it."""
-    who = Actor.of(user or "cli", (groups or "").split(","))
     runtime = open_engine(now).runtime
-    instance_id = runtime.correlate(message, business_key, parse_vars(keys), parse_vars(variables), who)
+    instance_id = runtime.correlate(message, business_key, parse_vars(keys), parse_vars(variables),
+                                    acting(user, groups))
     emit(as_json, {"instance_id": instance_id}, lambda: f"afgeleverd aan {instance_id}")
 
 

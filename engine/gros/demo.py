@@ -14,7 +14,7 @@ from engine.accounts import account, create_account
 from engine.bpmn.timers import BUSINESS_ZONE, add_duration
 from engine.clock import FixedClock
 from engine.errors import CommandError
-from engine.services import Actor, Engine
+from engine.services import SYSTEM, Actor, Engine
 
 PASSWORDS_FILE = "demo-accounts.txt"
 FOLDER = Path("instance")  # next to the default SQLite database, relative to where the app runs
@@ -103,7 +103,8 @@ def _drive(engine: Engine, clock: FixedClock, dossier: dict) -> None:
         clock.advance(timedelta(days=1))
         if "bericht" in step:
             variables = relative_times(step["variabelen"], clock.now())
-            engine.runtime.correlate(step["bericht"], key, None, variables, _member("secretariaat"))
+            # a demo message stands for another system's (a government's, the calendar's) arrival
+            engine.runtime.correlate(step["bericht"], key, None, variables, SYSTEM)
             continue
         task = next((t for t in engine.query.tasks(instance_id=instance_id) if t.element_id == step["taak"]), None)
         if task is None:

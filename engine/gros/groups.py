@@ -3,6 +3,8 @@ tasks and that accounts can be members of, each with the Dutch name people see."
 
 from __future__ import annotations
 
+from engine.services import Roles
+
 GROUPS: dict[str, str] = {
     "secretariaat": "GROS-secretariaat",
     "regionaal-netwerk": "Regionaal netwerk",
@@ -20,6 +22,12 @@ GROUPS: dict[str, str] = {
     "bilateraal-overleg": "Bilateraal overleg",
     "management": "Management",
 }
+
+# The one place that says who oversees (starts what a model leaves open, reads every dossier) and who
+# administers (deploys models, manages API tokens and webhook subscribers): every door asks these.
+OVERSEERS = frozenset({"management", "secretariaat"})
+ADMINISTRATORS = frozenset({"secretariaat"})
+ROLES = Roles(overseers=OVERSEERS, administrators=ADMINISTRATORS)
 
 
 def group_name(group: str) -> str:

@@ -34,7 +34,7 @@ JUDGEMENT_VARIABLE = "voortgang_oordeel"
 KINDS = {"bilateraal": "Halfjaarlijks bilateraal overleg", "top": "Vlaams-Nederlandse Top"}
 DEFAULT_LEAD_TIME = "P6W"
 DEFAULT_REPORT_BEFORE = "P2W"
-PLANNER = Actor("planner")
+PLANNER = Actor("planner", system=True)  # the calendar job asks for progress rounds as the engine
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ import copy
 from datetime import datetime
 
 from engine.clock import Clock, SystemClock
-from engine.services.access import SYSTEM, Actor
+from engine.services.access import SYSTEM, Actor, Roles
 from engine.services.cleanup import HistoryService
 from engine.services.executor import CommandExecutor, EventListener, SaveListener
 from engine.services.privacy import PrivacyService
@@ -31,7 +31,7 @@ from engine.services.tasks import Completion, TaskService
 from engine.services.timers import TimerService
 from engine.store.db import Database, database_url
 
-__all__ = ["SYSTEM", "Actor", "Completion", "DeployedDefinition", "Engine"]
+__all__ = ["SYSTEM", "Actor", "Completion", "DeployedDefinition", "Engine", "Roles"]
 
 
 class Engine:
@@ -59,6 +59,14 @@ class Engine:
     @property
     def db(self) -> Database:
         return self.executor.db
+
+    @property
+    def roles(self) -> Roles:
+        return self.executor.roles
+
+    def set_roles(self, roles: Roles) -> None:
+        """Name the groups that oversee and administer (before the engine is shared or copied)."""
+        self.executor.roles = roles
 
     @property
     def clock(self) -> Clock:

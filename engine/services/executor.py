@@ -22,7 +22,7 @@ from engine.bpmn.runtime import EngineStepError, ProcessBundle, Workflow
 from engine.clock import Clock
 from engine.errors import Conflict, NotFound
 from engine.forms import FormDefinition
-from engine.services.access import SYSTEM, Actor
+from engine.services.access import SYSTEM, Actor, Roles
 from engine.store.db import Database
 from engine.store.models import AuditEvent, HumanTask, Incident, ProcessDefinition, ProcessInstance, Resource
 
@@ -36,6 +36,7 @@ class CommandExecutor:
     def __init__(self, db: Database, clock: Clock) -> None:
         self.db = db
         self.clock = clock
+        self.roles = Roles()  # which groups oversee and administer: the composition root says
         self.event_listeners: list[EventListener] = []
         self.save_listeners: list[SaveListener] = []
         self._bundles: dict[int, ProcessBundle] = {}

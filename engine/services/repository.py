@@ -43,6 +43,7 @@ class RepositoryService:
         unknown = [n for n, s in sources.items() if not s.kind]
         if unknown:
             raise DeployRefused([f"{n}: only .bpmn, .dmn and .form files can be deployed" for n in unknown])
+        self.executor.roles.require_administrator(actor)
         now = self.executor.now()
         with self.executor.transaction() as session:
             latest = _latest_resources(session)
@@ -140,6 +141,8 @@ def _store_definition(session, deployment_id, compiled, resource_ids, now: datet
         content_hash=compiled.content_hash, deployment_id=deployment_id, source=compiled.source,
         resource_ids=[resource_ids[n] for n in compiled.needs], history_ttl=compiled.history_ttl,
         version_tag=compiled.version_tag, none_start=compiled.none_start, deployed_at=now,
+        starters=compiled.access.starters, startable=compiled.access.startable, calls=compiled.access.calls,
+        senders=compiled.access.senders,
     )
     session.add(definition)
     session.flush()

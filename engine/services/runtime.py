@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
+from datetime import datetime
 
 from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import Session
@@ -24,37 +26,49 @@ from engine.store.models import (
     SubscriptionValue,
 )
 
+# A business key made inside the start command's transaction, e.g. the next number of a locked counter.
+KeyMaker = Callable[[Session, datetime], str]
+BusinessKey = str | KeyMaker | None
+
 
 class RuntimeService:
     def __init__(self, executor: CommandExecutor) -> None:
         self.executor = executor
 
-    def start(self, key: str, business_key: str | None = None, variables: dict | None = None,
+    def start(self, key: str, business_key: BusinessKey = None, variables: dict | None = None,
               actor: Actor = SYSTEM) -> str:
-        """Start the latest version of ``key`` at its none start event."""
+        """Start the latest version of ``key`` at its none start event, if ``actor`` may."""
         with self.executor.transaction() as session:
             definition = latest_definition(session, key)
             if definition is None:
                 raise NotFound(f"process '{key}' is not deployed")
+            self.executor.roles.may_start(session, definition, actor)
             if not definition.none_start:
                 raise Conflict(f"process '{key}' has no plain start event; it starts by message or timer")
             return self.create(session, definition, None, business_key, variables or {}, actor)
 
     def start_by_message(self, message_name: str, variables: dict | None = None,
-                         business_key: str | None = None, actor: Actor = SYSTEM) -> str:
+                         business_key: BusinessKey = None, actor: Actor = SYSTEM) -> str:
         with self.executor.transaction() as session:
             trigger = _message_start(session, message_name)
             if trigger is None:
                 raise NotFound(f"no deployed process starts with message '{message_name}'")
-            definition = session.get(ProcessDefinition, trigger.definition_id)
-            return self.create(session, definition, trigger.element_id, business_key, variables or {}, actor,
-                               how={"message": message_name})
+            return self._start_by(session, trigger, message_name, business_key, variables or {}, actor)
+
+    def _start_by(self, session: Session, trigger: StartTrigger, message_name: str, business_key: BusinessKey,
+                  variables: dict, actor: Actor) -> str:
+        definition = session.get(ProcessDefinition, trigger.definition_id)
+        self.executor.roles.may_send(session, definition, None, trigger.element_id, message_name, actor)
+        return self.create(session, definition, trigger.element_id, business_key, variables, actor,
+                           how={"message": message_name})
 
     def create(self, session: Session, definition: ProcessDefinition, start_element: str | None,
-               business_key: str | None, variables: dict, actor: Actor, how: dict | None = None) -> str:
+               business_key: BusinessKey, variables: dict, actor: Actor, how: dict | None = None) -> str:
         """A new instance of ``definition``, run to where it waits (inside the caller's transaction)."""
         now = self.executor.now()
         check_variables(variables)
+        if callable(business_key):
+            business_key = business_key(session, now)
         check_text(business_key, "de businessKey", 200)
         workflow = Workflow.create(self.executor.bundle(session, definition), variables, start_element, now)
         instance = ProcessInstance(
@@ -80,20 +94,20 @@ class RuntimeService:
             if not matches:
                 trigger = None if correlation else _message_start(session, message_name)
                 if trigger is not None:
-                    definition = session.get(ProcessDefinition, trigger.definition_id)
-                    return self.create(session, definition, trigger.element_id, business_key, variables, actor,
-                                       how={"message": message_name})
+                    return self._start_by(session, trigger, message_name, business_key, variables, actor)
                 raise NoMatch(_no_match(message_name, business_key, correlation))
             if len(matches) > 1:
                 raise NoMatch(f"{len(matches)} wachtende instanties passen bij bericht '{message_name}'; "
                               "geef een businessKey of correlatiesleutels die er precies één aanwijzen")
-            _, instance_id, task_id = matches[0]
+            _, instance_id, task_id, element_id = matches[0]
             instance = self.executor.lock(session, instance_id)
             still_waiting = select(Subscription.id).where(
                 Subscription.instance_id == instance_id, Subscription.task_id == task_id,
                 Subscription.message_name == message_name)
             if session.execute(still_waiting).first() is None:
                 raise NoMatch(f"instantie {instance_id} wacht niet meer op bericht '{message_name}'")
+            definition = self.executor.definition(session, instance.definition_id)
+            self.executor.roles.may_send(session, definition, instance_id, element_id, message_name, actor)
             workflow = self.executor.load(session, instance)
             workflow.deliver_message(task_id, message_name, variables, now)
             audit(session, instance.id, now, actor, "message.correlated", None, message_name, task_id,
@@ -157,8 +171,8 @@ def _message_start(session: Session, message_name: str) -> StartTrigger | None:
     return triggers[0] if triggers else None
 
 
-def _subscriptions(session, message_name, business_key, correlation: dict) -> list[tuple[int, str, str]]:
-    query = select(Subscription.id, Subscription.instance_id, Subscription.task_id).where(
+def _subscriptions(session, message_name, business_key, correlation: dict) -> list[tuple[int, str, str, str]]:
+    query = select(Subscription.id, Subscription.instance_id, Subscription.task_id, Subscription.element_id).where(
         Subscription.message_name == message_name)
     if business_key is not None:
         query = query.where(Subscription.business_key == business_key)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from engine.bpmn.runtime import TaskStateError
 from engine.errors import Conflict, Forbidden, InvalidData, NotFound
 from engine.forms import FormDefinition, form_from_form_data, validate_submission
-from engine.services.access import Actor, authorize, is_candidate
+from engine.services.access import Actor, authorize, is_candidate, may_complete
 from engine.services.executor import CommandExecutor, audit
 from engine.services.inputs import check_text, check_variables
 from engine.services.queries import explain_missing_task
@@ -71,7 +71,7 @@ class TaskService:
                 raise Conflict(str(error)) from error
             audit(session, instance.id, now, actor, "task.completed", task.element_id, task.name, task_id, data)
             ready = self.executor.advance(session, instance, workflow, actor, now)
-            next_ids = [t.id for t in ready if t.assignee == actor.user or (not t.assignee and is_candidate(t, actor))]
+            next_ids = [t.id for t in ready if may_complete(t, actor)]
             return Completion(instance.id, instance.status, next_ids)
 
     def form(self, task_id: str) -> FormDefinition | None:

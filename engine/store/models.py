@@ -80,7 +80,20 @@ class ProcessDefinition(Base):
     version_tag: Mapped[str | None] = mapped_column(String(100))
     none_start: Mapped[bool] = mapped_column(Boolean)
     deployed_at: Mapped[datetime]
+    # Who may start it and send its messages, as read at deploy (engine/bpmn/access.py).
+    starters: Mapped[dict | None]
+    startable: Mapped[bool] = mapped_column(Boolean, default=True)
+    calls: Mapped[list] = mapped_column(default=list)
+    senders: Mapped[dict] = mapped_column(default=dict)
     __table_args__ = (UniqueConstraint("key", "version"),)
+
+
+class Counter(Base):
+    """A named sequence; a command takes its next value under the row's lock (business keys)."""
+
+    __tablename__ = "counter"
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer)
 
 
 class StartTrigger(Base):

@@ -121,6 +121,31 @@ def test_concurrent_deliveries_of_one_event_have_one_effect(site):
     assert logged.count(("accepted", 200)) == 1 and logged.count(("duplicate", 200)) == 7
 
 
+def test_the_same_kenmerk_under_a_new_webhook_id_answers_with_the_existing_dossier(site):
+    """Issue 13, finding 2: one source reference, one dossier — also when a source resends it as new."""
+    first = site.webhook("proef", "melding.nieuw", MELDING, message_id="msg_een")
+    again = site.webhook("proef", "melding.nieuw", MELDING, message_id="msg_twee")
+    assert (first.status_code, again.status_code) == (200, 200)
+    assert again.json()["processInstanceId"] == first.json()["processInstanceId"]
+    assert site.webhook("proef", "melding.nieuw", MELDING, message_id="msg_twee").json() == again.json()
+    assert instance_count(site.engine) == 1
+    assert outcomes(site.engine) == [("accepted", 200), ("duplicate", 200), ("duplicate", 200)]
+    other = site.webhook("proef", "melding.nieuw", MELDING | {"kenmerk": "GB-2027-002"}, message_id="msg_drie")
+    assert other.json()["processInstanceId"] != first.json()["processInstanceId"]
+    assert instance_count(site.engine) == 2
+
+
+def test_concurrent_deliveries_of_one_kenmerk_under_new_ids_start_one_dossier(site):
+    def deliver(number):
+        return site.webhook("proef", "melding.nieuw", MELDING, message_id=f"msg_kenmerk_{number}")
+
+    with ThreadPoolExecutor(8) as pool:
+        replies = list(pool.map(deliver, range(8)))
+    assert {r.status_code for r in replies} == {200}
+    assert len({r.json()["processInstanceId"] for r in replies}) == 1
+    assert instance_count(site.engine) == 1
+
+
 def test_payload_errors_are_all_named_and_the_answer_is_kept(site):
     bad = {"kenmerk": "kleine letters", "ernst": 9, "extra": True}
     response = site.webhook("proef", "melding.nieuw", bad, message_id="msg_bad")
@@ -212,5 +237,6 @@ def test_managers_read_deliveries_and_manage_subscribers_through_the_api(site):
     assert {p["name"] for p in wrong.json()["invalidParams"]} == {"body/name", "body/url", "body/eventTypes/0"}
     [subscriber] = site.api("GET", "/webhook-subscriber").json()
     assert (subscriber["name"], subscriber["paused"], subscriber["pending"]) == ("provincie", False, 0)
-    assert site.api("POST", "/webhook-subscriber/provincie/resume").json() == {"requeued": 0}
-    assert site.api("POST", "/webhook-subscriber/niemand/resume").status_code == 404
+    assert site.api("POST", "/webhook-subscriber/provincie/resume").status_code == 403, "management reads only"
+    assert site.api("POST", "/webhook-subscriber/provincie/resume", "secretaris").json() == {"requeued": 0}
+    assert site.api("POST", "/webhook-subscriber/niemand/resume", "secretaris").status_code == 404

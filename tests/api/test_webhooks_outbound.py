@@ -115,8 +115,8 @@ def test_410_gone_pauses_at_once_and_an_unreachable_receiver_is_an_error_not_a_c
 def test_the_outbox_commits_or_rolls_back_with_the_change(site):
     admin.add_subscriber(site.engine, "alles", "http://127.0.0.1:9/events", [], "test")
     instance_id = site.webhook("proef", "melding.nieuw", MELDING).json()["processInstanceId"]
-    site.webhook("proef", "melding.nieuw", MELDING, message_id="msg_x")
-    site.webhook("proef", "melding.nieuw", MELDING, message_id="msg_x")
+    site.webhook("proef", "melding.nieuw", MELDING | {"kenmerk": "M-2"}, message_id="msg_x")
+    site.webhook("proef", "melding.nieuw", MELDING | {"kenmerk": "M-2"}, message_id="msg_x")
     assert [e.event_type for e in outbox(site.engine)] == ["dossier.gestart", "dossier.gestart"]
     [task] = site.engine.query.tasks(instance_id=instance_id)
     with pytest.raises(InvalidData):

@@ -4,11 +4,15 @@ start for the secretariaat, by the regional network's message for a network."""
 from __future__ import annotations
 
 import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+import requests
 
 from engine.store.models import ProcessInstance
+from tests.web.conftest import PASSWORD, PEOPLE, form_token
 
 ROOT = Path(__file__).resolve().parents[2]
 SIGNAL = {"titel": "Zorgkosten van grensarbeiders",
@@ -69,6 +73,34 @@ def test_business_keys_follow_the_highest_of_the_year(login, models, engine, peo
     engine.runtime.start("gros-dossier", "GROS-2026-099", {}, people["sec"])
     login("sec").post("/dossiers/nieuw", {"variables": json.dumps(SIGNAL)})
     assert engine.query.instances(business_key="GROS-2027-042")
+
+
+def test_concurrent_intakes_get_distinct_numbers(app, live_server, models, engine):
+    """Issue 13, finding 2: eight officials press "aanmaken" at once over real HTTP; the numbers come from
+    a counter locked in each start command, so all eight differ (max+1 without a lock gave duplicates)."""
+    app.config["SESSION_COOKIE_SECURE"] = False  # the test server speaks plain HTTP
+    sessions = [_logged_in(live_server, "sec" if n % 2 else "net") for n in range(8)]
+    tokens = [form_token(s.get(f"{live_server}/dossiers/nieuw", timeout=30).text) for s in sessions]
+    together = threading.Barrier(8)
+
+    def submit(number: int) -> int:
+        together.wait()
+        return sessions[number].post(f"{live_server}/dossiers/nieuw", timeout=60, allow_redirects=False, data={
+            "csrf_token": tokens[number], "variables": json.dumps(SIGNAL)}).status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        assert list(pool.map(submit, range(8))) == [302] * 8
+    keys = sorted(i.business_key for i in engine.query.instances())
+    assert keys == [f"GROS-2027-{n:03d}" for n in range(1, 9)]
+
+
+def _logged_in(url: str, key: str) -> requests.Session:
+    session = requests.Session()
+    token = form_token(session.get(f"{url}/inloggen", timeout=30).text)
+    response = session.post(f"{url}/inloggen", timeout=30, allow_redirects=False, data={
+        "csrf_token": token, "gebruikersnaam": PEOPLE[key][0], "wachtwoord": PASSWORD})
+    assert response.status_code == 302
+    return session
 
 
 @pytest.mark.parametrize("key", ["nl", "vl", "fed"])

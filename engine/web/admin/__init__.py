@@ -10,12 +10,12 @@ from flask.typing import ResponseReturnValue
 
 from engine import accounts
 from engine.forms import FieldError
-from engine.gros.groups import GROUPS
+from engine.gros.groups import ADMINISTRATORS, GROUPS
 from engine.web import add_nav, current_engine
 from engine.web.auth import groups_required
 
 bp = Blueprint("admin", __name__, template_folder="templates", url_prefix="/beheer")
-ADMINS = ("secretariaat",)
+ADMINS = tuple(sorted(ADMINISTRATORS))
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 

@@ -1,14 +1,16 @@
 """Who may do what through the API. Task rules are the inbox's (the engine enforces claim and complete
-for candidates and assignees); reading everything and operating on instances is for overseers."""
+for candidates and assignees); reading everything and operating on instances is for overseers; deploying
+and managing subscribers for administrators — the groups ``engine.gros.groups`` names for every door."""
 
 from __future__ import annotations
 
 from flask import current_app
 
 from engine.errors import Forbidden
+from engine.gros.groups import OVERSEERS
 from engine.services import Actor, Engine
 
-OVERSEERS = frozenset({"management", "secretariaat"})
+__all__ = ["OVERSEERS", "current_engine", "is_overseer", "require_administrator", "require_overseer"]
 EXTENSION = "gros.engine"
 
 
@@ -17,9 +19,14 @@ def current_engine() -> Engine:
 
 
 def is_overseer(actor: Actor) -> bool:
-    return bool(actor.groups & OVERSEERS)
+    return current_engine().roles.oversees(actor)
 
 
 def require_overseer(actor: Actor) -> None:
     if not is_overseer(actor):
         raise Forbidden("alleen management of het secretariaat mag dit")
+
+
+def require_administrator(actor: Actor) -> None:
+    """The web's rule for the same action (deploy, webhook subscribers): one rule, both doors."""
+    current_engine().roles.require_administrator(actor)

@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from engine import accounts
 from engine.errors import CommandError
 from engine.forms import FieldError
+from engine.gros.groups import ADMINISTRATORS
 from engine.web import add_nav, current_engine
 from engine.web.api.access import OVERSEERS
 from engine.web.api.tokens import create_token, list_tokens, revoke_token
@@ -18,7 +19,7 @@ from webhooks import admin
 from webhooks.events import EVENT_TYPES
 
 bp = Blueprint("koppelingen", __name__, template_folder="templates", url_prefix="/beheer/koppelingen")
-MANAGERS = ("secretariaat",)
+MANAGERS = tuple(sorted(ADMINISTRATORS))
 
 
 def init_app(app: Flask) -> None:

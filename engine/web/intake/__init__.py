@@ -6,15 +6,13 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy import select
 
 from engine.errors import NotFound
 from engine.forms import FormDefinition, validate_submission
+from engine.gros.numbers import dossier_number
 from engine.services import Engine
-from engine.store.models import ProcessInstance
 from engine.web import add_nav, current_engine, posted_variables
 from engine.web.auth import groups_required
-from engine.web.display import ZONE
 
 bp = Blueprint("intake", __name__, template_folder="templates")
 
@@ -51,10 +49,9 @@ def _signal_form(engine: Engine) -> FormDefinition:
 
 
 def _start(engine: Engine, variables: dict) -> str:
-    business_key = next_business_key(engine)
     if "secretariaat" in g.actor.groups:
-        return engine.runtime.start(PROCESS, business_key, variables, g.actor)
-    return engine.runtime.start_by_message(MESSAGE, variables, business_key, g.actor)
+        return engine.runtime.start(PROCESS, dossier_number, variables, g.actor)
+    return engine.runtime.start_by_message(MESSAGE, variables, dossier_number, g.actor)
 
 
 def _started(engine: Engine, instance_id: str) -> ResponseReturnValue:
@@ -67,12 +64,3 @@ def _started(engine: Engine, instance_id: str) -> ResponseReturnValue:
     flash(message, "success")
     return redirect(url_for("inbox.mine"))
 
-
-def next_business_key(engine: Engine) -> str:
-    """GROS-<jaar>-<volgnummer>, one more than the highest of this year."""
-    prefix = f"GROS-{engine.now().astimezone(ZONE).year}-"
-    with engine.db.reading() as session:
-        keys = session.scalars(select(ProcessInstance.business_key).where(
-            ProcessInstance.business_key.like(f"{prefix}%")))
-        numbers = [int(key[len(prefix):]) for key in keys if key[len(prefix):].isdigit()]
-    return f"{prefix}{max(numbers, default=0) + 1:03d}"

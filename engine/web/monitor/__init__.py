@@ -11,6 +11,7 @@ from flask import Blueprint, Flask, Response, flash, g, jsonify, redirect, rende
 
 from engine.errors import InvalidData
 from engine.forms import FieldError
+from engine.gros.groups import OVERSEERS
 from engine.web import add_nav, current_engine
 from engine.web.auth import groups_required
 from engine.web.inbox.context import Labels
@@ -18,7 +19,7 @@ from engine.web.monitor import charts, dossier, processes, queries, report
 from engine.web.monitor.diagrams import diagrams
 
 bp = Blueprint("monitor", __name__, template_folder="templates", url_prefix="/monitor")
-WATCHERS = ("management", "secretariaat")
+WATCHERS = tuple(sorted(OVERSEERS))
 THEME = "thema"
 
 
