@@ -25,6 +25,7 @@ from engine.api.problems import Invalid, problem_body, schema_errors
 from engine.commands import Actor, Engine
 from engine.errors import Conflict, InvalidData, NoMatch, NotFound
 from engine.store.models import AuditEvent
+from engine.web.inputs import text_problems
 from webhooks.models import WebhookDelivery, WebhookMessage, WebhookSecret
 from webhooks.signing import SignatureError, verify
 from webhooks.sources import ENVELOPE, EventMapping, Source, load_sources, pointed
@@ -256,7 +257,7 @@ def _validated(source: Source, body: bytes) -> tuple[Any, EventMapping | None, l
         known = ", ".join(sorted(source.events))
         return payload, None, [Invalid("/type", f"onbekend eventtype; deze bron kent {known}")]
     problems = schema_errors(list(mapping.validator.iter_errors(payload["data"])), "/data")
-    problems += [Invalid(pointer, "tekst mag geen NUL-teken bevatten") for pointer in jsontext.nul_paths(payload)]
+    problems += [Invalid(pointer, f"tekst {reason}") for pointer, reason in text_problems(payload)]
     return payload, mapping, problems
 
 

@@ -5,17 +5,15 @@ through the engine's commands."""
 
 from __future__ import annotations
 
-import json
-
 from flask import Blueprint, Flask, Response, flash, g, jsonify, redirect, render_template, request, url_for
 
 from engine.auth import groups_required
-from engine.errors import InvalidData
 from engine.forms import FieldError
 from engine.inbox.context import Labels
 from engine.monitor import charts, dossier, processes, queries, report
 from engine.monitor.diagrams import diagrams
 from engine.web import add_nav, current_engine
+from engine.web.inputs import json_object
 
 bp = Blueprint("monitor", __name__, template_folder="templates", url_prefix="/monitor")
 WATCHERS = ("management", "secretariaat")
@@ -107,15 +105,9 @@ def retry(incident_id: int):
 
 def _corrections() -> dict:
     """Corrected data a retry may carry, as a JSON object (empty: retry as it is)."""
-    text = request.form.get("correcties", "").strip()
-    try:
-        data = json.loads(text) if text else {}
-    except ValueError:
-        data = None
-    if not isinstance(data, dict):
-        raise InvalidData("De gecorrigeerde gegevens zijn niet leesbaar.", [FieldError(
-            "correcties", "Gecorrigeerde gegevens", 'Geef een JSON-object, bv. {"ernst": 3}, of laat het leeg.')])
-    return data
+    text = request.form.get("correcties", "").strip() or "{}"
+    return json_object(text, FieldError("correcties", "Gecorrigeerde gegevens",
+                                        'Geef een JSON-object, bv. {"ernst": 3}, of laat het leeg.'))
 
 
 @bp.get("/processen")

@@ -168,3 +168,15 @@ def test_unknown_paths_and_methods_answer_as_problems(site):
     wrong = site.api("DELETE", "/task")
     assert wrong.status_code == 405 and "GET" in wrong.headers["Allow"]
     assert site.api("GET", "/health", None).json() == {"status": "ok"}
+
+
+def test_text_that_cannot_be_stored_is_refused_naming_the_variable(site):
+    for text in ("\udc00", "a\x00b"):  # requests writes them as JSON escapes, as any client would
+        response = site.api("POST", "/process-definition/key/goedkeuring/start",
+                            json={"businessKey": "B-9", "variables": typed(titel=text)})
+        assert response.status_code == 400, response.text
+        assert [p["name"] for p in response.json()["invalidParams"]] == ["body/variables/titel/value"]
+    inside_json = site.api("POST", "/process-definition/key/goedkeuring/start",
+                           json={"variables": {"d": {"value": '{"t": "\\udc00"}', "type": "Json"}}})
+    assert inside_json.status_code == 400 and "ongeldig teken" in inside_json.json()["detail"]
+    assert site.api("GET", "/process-instance").json() == []
