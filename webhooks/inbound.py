@@ -74,9 +74,10 @@ class Receiver:
         now = self.engine.now()
         source = self.sources.get(source_name)
         claimed_id = headers.get("webhook-id")
-        if source is None:
-            return self._refuse(source_name, claimed_id, now, 404, "Onbekende bron",
-                                f"geen webhookbron '{source_name}' geconfigureerd")
+        if source is None:  # anyone can post here: answered, but never written (nothing to fill the log with)
+            detail = f"geen webhookbron '{_clean(source_name, 100)}' geconfigureerd"
+            return Reply(404, problem_body(404, "Onbekende bron", detail, instance=_path(_clean(source_name, 100))),
+                         "rejected")
         if body is None:
             return self._refuse(source_name, claimed_id, now, 413, "Te groot",
                                 f"deze bron aanvaardt hoogstens {source.max_bytes} bytes")
