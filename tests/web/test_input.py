@@ -52,6 +52,8 @@ def test_a_meeting_with_absurd_weeks_is_refused_and_not_planned(login, engine):
     assert response.status_code == 200 and "Weken vooraf: geef een geheel getal van 1 tot en met 26" in response.text
     far = secretariaat.post("/overleg", {**form, "vooraf": "6", "datum": "9999-12-31"}, follow_redirects=True)
     assert "Datum: geef een datum tussen 1900 en 2199" in far.text
+    long = secretariaat.post("/overleg", {**form, "vooraf": "6", "titel": "x" * 301}, follow_redirects=True)
+    assert "de titel van een overleg is hoogstens 300 tekens" in long.text
     assert meetings.calendar(engine) == []
 
 
