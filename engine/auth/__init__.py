@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from functools import wraps
+from urllib.parse import unquote
 
 from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
@@ -99,7 +101,12 @@ def _log_in(username: str) -> ResponseReturnValue:
 
 
 def _safe_next(target: str) -> str | None:
-    """Only a path on this site: never another host (open redirect)."""
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+    """Only a path on this site, never another host (open redirect), however disguised: '//' or '\\'
+    (also percent-encoded), a scheme, or tabs, spaces and other characters a browser drops or reads
+    as a separator (``/%09/evil.example`` arrives as '/\t/evil.example', a browser goes to '//evil.example')."""
+    path = unquote(target.partition("?")[0])
+    if not path.startswith("/") or path.startswith("//") or "\\" in path:
+        return None
+    if any(unicodedata.category(character)[0] in "CZ" for character in target):
+        return None
+    return target

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from engine.accounts import set_active, set_groups
 
 from .conftest import PASSWORD, form_token
@@ -40,10 +42,19 @@ def test_empty_fields_are_named(app):
     assert 'aria-invalid="true"' in response.text
 
 
-def test_only_local_paths_are_followed_after_login(app):
-    for target in ("https://kwaad.example/", "//kwaad.example/", "/\\kwaad.example"):
-        response = _login(app.test_client(), "joris", PASSWORD, target)
-        assert response.headers["Location"] == "/taken"
+@pytest.mark.parametrize("target", [
+    "https://kwaad.example/", "//kwaad.example/", "/\\kwaad.example", "\\\\kwaad.example", "http:kwaad.example",
+    "/\t/kwaad.example/x", "/\n/kwaad.example", "/ /kwaad.example", " //kwaad.example", "/%2F/kwaad.example",
+    "javascript:alert(1)", "taken", "/\u3000/kwaad.example",
+])
+def test_only_local_paths_are_followed_after_login(app, target):
+    response = _login(app.test_client(), "joris", PASSWORD, target)
+    assert response.headers["Location"] == "/taken"
+
+
+def test_a_local_path_with_its_query_is_followed_after_login(app):
+    response = _login(app.test_client(), "joris", PASSWORD, "/monitor/?zoek=a%2Fb&fase=x")
+    assert response.headers["Location"] == "/monitor/?zoek=a%2Fb&fase=x"
 
 
 def test_the_header_shows_who_is_logged_in(login):
