@@ -77,6 +77,7 @@ class Actor:
 
 
 SYSTEM = Actor("systeem")
+OVERSEERS = frozenset({"management", "secretariaat"})  # may give away a task someone else claimed
 
 
 @dataclass(frozen=True)
@@ -265,7 +266,12 @@ class Engine:
             claimed_by_other = task.assignee and task.assignee != actor.user
             if action == "task.claimed" and claimed_by_other and _is_candidate(task, actor):
                 raise Conflict(f"taak is al geclaimd door {task.assignee}")
-            _authorize(task, actor, allow_claimed=action != "task.claimed")
+            taking_over = claimed_by_other and action != "task.claimed"
+            if taking_over and not actor.groups & OVERSEERS:
+                raise Forbidden(f"taak is geclaimd door {task.assignee}: alleen die, het secretariaat of het "
+                                "management mag ze overdragen of vrijgeven")
+            if not taking_over:
+                _authorize(task, actor, allow_claimed=False)
             if to is not None and not _is_candidate(task, to):
                 raise Forbidden(f"{to.user} is geen kandidaat voor deze taak")
             workflow = self._load(session, instance)
