@@ -7,6 +7,8 @@ from flask import Flask
 
 from .conftest import DATA, SHARED, make_app
 
+ROOT = SHARED.parents[2]
+
 PROBLEM = "application/problem+json"
 
 
@@ -180,3 +182,12 @@ def test_text_that_cannot_be_stored_is_refused_naming_the_variable(site):
                            json={"variables": {"d": {"value": '{"t": "\\udc00"}', "type": "Json"}}})
     assert inside_json.status_code == 400 and "ongeldig teken" in inside_json.json()["detail"]
     assert site.api("GET", "/process-instance").json() == []
+
+
+def test_a_decision_without_a_matching_rule_starts_a_dossier_with_an_incident(site):
+    site.engine.deploy([ROOT / "processen", ROOT / "formulieren"])
+    response = site.api("POST", "/process-definition/key/gros-escalatie/start", "secretaris", json={
+        "businessKey": "ESC-1", "variables": typed(titel="Escalatie", escalatie_land="Nederland")})
+    assert response.status_code == 200, response.text
+    [incident] = site.api("GET", "/incident", params={"processInstanceId": response.json()["id"]}).json()
+    assert "gros-escalatieroute" in incident["incidentMessage"]

@@ -134,6 +134,22 @@ def test_a_manager_retries_an_incident_after_a_fix_and_suspends(app, manager, en
     assert engine.instance(instance_id).status == "running"
 
 
+def test_a_decision_without_a_matching_rule_is_an_incident_that_a_retry_can_fix(manager, engine, people):
+    engine.deploy([ROOT / "processen", ROOT / "formulieren"])
+    instance_id = engine.start("gros-escalatie", "ESC-1", {"titel": "Escalatie", "escalatie_land": "Nederland"},
+                               people["sec"])
+    [incident] = engine.incidents(instance_id, open_only=True)
+    assert "gros-escalatieroute" in incident.message and "geen regel" in incident.message
+    again = manager.post(f"/monitor/incidenten/{incident.id}/opnieuw", {
+        "dossier": instance_id, "correcties": json.dumps({"escalatie_land": "Nederland"})}, follow_redirects=True)
+    assert again.status_code == 200 and "mislukt nog steeds" in again.text
+    [incident] = engine.incidents(instance_id, open_only=True)
+    fixed = manager.post(f"/monitor/incidenten/{incident.id}/opnieuw", {
+        "dossier": instance_id, "correcties": json.dumps({"escalatie_land": "NL"})}, follow_redirects=True)
+    assert "de stap is gelukt" in fixed.text
+    assert [t.candidate_groups for t in engine.tasks(instance_id=instance_id)] == [["hoofd-van-dienst-nl"]]
+
+
 def test_the_process_view_counts_tokens_per_element_and_dossiers_per_version(manager, dossiers, engine, tmp_path):
     escalation = engine.definitions("gros-escalatie")[0]
     counts = manager.get(f"/monitor/processen/{escalation.id}/diagram.json").json[0]["counts"]
