@@ -288,3 +288,17 @@ class AccountGroup(Base):
     __tablename__ = "account_group"
     account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"), primary_key=True)
     group_name: Mapped[str] = mapped_column(String(100), primary_key=True, index=True)
+
+
+class LoginFailures(Base):
+    """Failed logins in a row for one account or one address, and until when logging in is refused
+    for it. In the database, so every web worker counts the same attempts."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (UniqueConstraint("kind", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # account | address
+    key: Mapped[str] = mapped_column(String(200))
+    failures: Mapped[int] = mapped_column(Integer)
+    last_failed_at: Mapped[datetime]
+    blocked_until: Mapped[datetime | None]
