@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from engine import meetings
+from engine import accounts, meetings
 
 from .conftest import PASSWORD
 from .test_inbox import VALID, completions, first_task
@@ -62,3 +62,14 @@ def test_a_nul_in_the_login_form_is_refused_by_name(app):
     response = client.post("/inloggen", data={"gebruikersnaam": "joris\x00", "wachtwoord": PASSWORD})
     assert response.status_code == 400
     assert "gebruikersnaam: mag geen NUL-teken bevatten" in response.text
+
+
+def test_a_new_user_with_an_over_long_name_or_address_is_refused_by_name(login, engine):
+    secretariaat = login("sec")
+    form = {"gebruikersnaam": "an.peeters", "wachtwoord": "een-lang-wachtwoord", "groepen": "grensregio-vl"}
+    long_name = secretariaat.post("/beheer/gebruikers/nieuw", {**form, "naam": "x" * 201})
+    long_address = secretariaat.post("/beheer/gebruikers/nieuw", {**form, "email": "a" * 190 + "@voorbeeld.be"})
+    assert (long_name.status_code, long_address.status_code) == (400, 400)
+    assert "Volledige naam: Hoogstens 200 tekens." in long_name.text
+    assert "E-mailadres: Hoogstens 200 tekens." in long_address.text
+    assert accounts.account(engine, "an.peeters") is None
