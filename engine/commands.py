@@ -492,6 +492,7 @@ class Engine:
 
     def retry_incident(self, incident_id: int, actor: Actor, variables: dict | None = None) -> str:
         """Run the failed element again after a fix; the incident closes if it succeeds."""
+        _check_variables(variables or {})
         now = self.now()
         with self._transaction() as session:
             incident = session.get(Incident, incident_id)
