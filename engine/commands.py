@@ -271,7 +271,7 @@ class Engine:
                 raise Forbidden(f"taak is geclaimd door {task.assignee}: alleen die, het secretariaat of het "
                                 "management mag ze overdragen of vrijgeven")
             if not taking_over:
-                _authorize(task, actor, allow_claimed=False)
+                _authorize(task, actor)
             if to is not None and not _is_candidate(task, to):
                 raise Forbidden(f"{to.user} is geen kandidaat voor deze taak")
             workflow = self._load(session, instance)
@@ -285,7 +285,7 @@ class Engine:
         now = self.now()
         with self._transaction() as session:
             instance, task = self._locked_task(session, task_id)
-            _authorize(task, actor, allow_claimed=False)
+            _authorize(task, actor)
             data = self._validated(session, instance, task, variables or {})
             workflow = self._load(session, instance)
             try:
@@ -819,11 +819,11 @@ def _visible_to(actor: Actor):
     return or_(HumanTask.assignee == actor.user, candidate)
 
 
-def _authorize(task: HumanTask, actor: Actor, allow_claimed: bool) -> None:
+def _authorize(task: HumanTask, actor: Actor) -> None:
     """Only the assignee, or a candidate when nobody has claimed it, may act on a task."""
     if task.assignee == actor.user:
         return
-    if task.assignee and not allow_claimed:
+    if task.assignee:
         raise Forbidden(f"taak is toegewezen aan {task.assignee}")
     if not _is_candidate(task, actor):
         raise Forbidden("je bent geen kandidaat voor deze taak")
