@@ -30,6 +30,7 @@ from engine.services import Actor, Engine
 from engine.store.models import AuditEvent
 from engine.web.api import jsontext
 from engine.web.api.problems import Invalid, problem_body, schema_errors
+from engine.web.inputs import text_problems
 from webhooks.models import WebhookDelivery, WebhookMessage, WebhookReference, WebhookSecret
 from webhooks.signing import SignatureError, verify
 from webhooks.sources import ENVELOPE, EventMapping, Source, load_sources, pointed
@@ -79,9 +80,10 @@ class Receiver:
         now = self.engine.now()
         source = self.sources.get(source_name)
         claimed_id = headers.get("webhook-id")
-        if source is None:
-            return self._refuse(source_name, claimed_id, now, 404, "Onbekende bron",
-                                f"geen webhookbron '{source_name}' geconfigureerd")
+        if source is None:  # anyone can post here: answered, but never written (nothing to fill the log with)
+            detail = f"geen webhookbron '{_clean(source_name, 100)}' geconfigureerd"
+            return Reply(404, problem_body(404, "Onbekende bron", detail, instance=_path(_clean(source_name, 100))),
+                         "rejected")
         if body is None:
             return self._refuse(source_name, claimed_id, now, 413, "Te groot",
                                 f"deze bron aanvaardt hoogstens {source.max_bytes} bytes")
@@ -300,7 +302,7 @@ def _validated(source: Source, body: bytes) -> tuple[Any, EventMapping | None, l
         known = ", ".join(sorted(source.events))
         return payload, None, [Invalid("/type", f"onbekend eventtype; deze bron kent {known}")]
     problems = schema_errors(list(mapping.validator.iter_errors(payload["data"])), "/data")
-    problems += [Invalid(pointer, "tekst mag geen NUL-teken bevatten") for pointer in jsontext.nul_paths(payload)]
+    problems += [Invalid(pointer, f"tekst {reason}") for pointer, reason in text_problems(payload)]
     return payload, mapping, problems
 
 

@@ -28,7 +28,7 @@ from SpiffWorkflow.camunda.parser.event_parsers import (
 from SpiffWorkflow.camunda.parser.task_spec import CAMUNDA_MODEL_NS, CallActivityParser, UserTaskParser
 from SpiffWorkflow.camunda.specs.user_task import UserTask
 
-from .specs import GrosCallActivity, GrosInclusiveGateway, GrosMessage, GrosParallelGateway
+from .specs import GrosCallActivity, GrosInclusiveGateway, GrosMessage, GrosParallelGateway, StrictDecision
 from .timers import engine_timer
 
 USER_TASK_ATTRIBUTES = (
@@ -138,3 +138,6 @@ class GrosParser(CamundaParser):
         full_tag("parallelGateway"): (GatewayParser, GrosParallelGateway),
         full_tag("inclusiveGateway"): (ConditionalGatewayParser, GrosInclusiveGateway),
     }
+
+    def get_engine(self, decision_ref, node) -> StrictDecision:
+        return StrictDecision(super().get_engine(decision_ref, node).decision_table, decision_ref)

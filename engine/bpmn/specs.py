@@ -6,6 +6,8 @@ from copy import deepcopy
 
 from SpiffWorkflow.bpmn.specs.defaults import CallActivity, InclusiveGateway, ParallelGateway
 from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition
+from SpiffWorkflow.dmn.engine.DMNEngine import DMNEngine
+from SpiffWorkflow.dmn.specs.model import HitPolicy
 from SpiffWorkflow.util.task import TaskState
 
 from . import expressions
@@ -114,3 +116,19 @@ class GrosParallelGateway(_BranchMergingJoin, ParallelGateway):
 
 class GrosInclusiveGateway(_BranchMergingJoin, InclusiveGateway):
     pass
+
+
+class StrictDecision(DMNEngine):
+    """A decision table where no rule matches fails at its business rule task — an incident naming the
+    table, which a retry with corrected data can fix — instead of leaving its outputs unset for a later
+    step, outside any task, to trip over. A COLLECT table that matches nothing collects nothing."""
+
+    def __init__(self, decision_table, decision_ref: str) -> None:
+        super().__init__(decision_table)
+        self.decision_ref = decision_ref
+
+    def decide(self, task):
+        rules = super().decide(task)
+        if not rules and self.decision_table.hit_policy != HitPolicy.COLLECT.value:
+            raise ValueError(f"beslissing '{self.decision_ref}': geen regel past bij de invoer")
+        return rules

@@ -34,6 +34,7 @@ JUDGEMENT_VARIABLE = "voortgang_oordeel"
 KINDS = {"bilateraal": "Halfjaarlijks bilateraal overleg", "top": "Vlaams-Nederlandse Top"}
 DEFAULT_LEAD_TIME = "P6W"
 DEFAULT_REPORT_BEFORE = "P2W"
+TITLE_LENGTH = 300  # the column's size
 PLANNER = Actor("planner", system=True)  # the calendar job asks for progress rounds as the engine
 
 
@@ -61,6 +62,8 @@ def plan(engine: Engine, kind: str, held_at: datetime, actor: Actor, title: str 
     """Put a meeting on the calendar; ``held_at`` without a zone is wall-clock time in ``zone``."""
     if kind not in KINDS:
         raise InvalidData(f"onbekend soort overleg '{kind}' (kies {', '.join(KINDS)})", [])
+    if title and len(title) > TITLE_LENGTH:
+        raise InvalidData(f"de titel van een overleg is hoogstens {TITLE_LENGTH} tekens", [])
     try:
         held = to_utc(held_at, zone)
         request_at, deadline = shift(held, lead_time, zone, before=True), shift(held, report_before, zone, before=True)

@@ -121,11 +121,11 @@ def visible_to(actor: Actor):
     return or_(HumanTask.assignee == actor.user, candidate)
 
 
-def authorize(task: HumanTask, actor: Actor, allow_claimed: bool) -> None:
+def authorize(task: HumanTask, actor: Actor) -> None:
     """Only the assignee, or a candidate when nobody has claimed it, may act on a task."""
     if task.assignee == actor.user:
         return
-    if task.assignee and not allow_claimed:
+    if task.assignee:
         raise Forbidden(f"taak is toegewezen aan {task.assignee}")
     if not is_candidate(task, actor):
         raise Forbidden("je bent geen kandidaat voor deze taak")

@@ -19,6 +19,8 @@ def check_text(value, what: str, limit: int | None = None) -> None:
     elif isinstance(value, str):
         if "\x00" in value:
             raise InvalidData(f"{what} bevatten een NUL-teken", [])
+        if not value.isascii() and any("\ud800" <= c <= "\udfff" for c in value):
+            raise InvalidData(f"{what} bevatten een ongeldig teken (losse surrogaat)", [])
         if limit is not None and len(value) > limit:
             raise InvalidData(f"{what} is langer dan {limit} tekens", [])
 

@@ -128,6 +128,7 @@ class RuntimeService:
 
     def retry_incident(self, incident_id: int, actor: Actor, variables: dict | None = None) -> str:
         """Run the failed element again after a fix; the incident closes if it succeeds."""
+        check_variables(variables or {})
         now = self.executor.now()
         with self.executor.transaction() as session:
             incident = session.get(Incident, incident_id)

@@ -48,7 +48,12 @@ class TaskService:
             claimed_by_other = task.assignee and task.assignee != actor.user
             if action == "task.claimed" and claimed_by_other and is_candidate(task, actor):
                 raise Conflict(f"taak is al geclaimd door {task.assignee}")
-            authorize(task, actor, allow_claimed=action != "task.claimed")
+            taking_over = claimed_by_other and action != "task.claimed"
+            if taking_over and not self.executor.roles.oversees(actor):
+                raise Forbidden(f"taak is geclaimd door {task.assignee}: alleen die, het secretariaat of het "
+                                "management mag ze overdragen of vrijgeven")
+            if not taking_over:
+                authorize(task, actor)
             if to is not None and not is_candidate(task, to):
                 raise Forbidden(f"{to.user} is geen kandidaat voor deze taak")
             workflow = self.executor.load(session, instance)
@@ -62,7 +67,7 @@ class TaskService:
         now = self.executor.now()
         with self.executor.transaction() as session:
             instance, task = self._locked_task(session, task_id)
-            authorize(task, actor, allow_claimed=False)
+            authorize(task, actor)
             data = self._validated(session, instance, task, variables or {})
             workflow = self.executor.load(session, instance)
             try:

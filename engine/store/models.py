@@ -290,3 +290,17 @@ class SchedulerNode(Base):
     beat_at: Mapped[datetime] = mapped_column(index=True)
     fired: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class LoginFailures(Base):
+    """Failed logins in a row for one account or one address, and until when logging in is refused
+    for it. In the database, so every web worker counts the same attempts."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (UniqueConstraint("kind", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # account | address
+    key: Mapped[str] = mapped_column(String(200))
+    failures: Mapped[int] = mapped_column(Integer)
+    last_failed_at: Mapped[datetime]
+    blocked_until: Mapped[datetime | None]

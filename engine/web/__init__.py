@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from flask import Flask, current_app, g, request
 
-from engine.errors import InvalidData
 from engine.forms import FieldError
 from engine.services import Engine
+from engine.web import inputs
 
 
 @dataclass(frozen=True)
@@ -34,6 +33,8 @@ def nav_items(app: Flask, groups: frozenset[str]) -> list[NavItem]:
 
 
 def init_app(app: Flask) -> None:
+    inputs.init_app(app)
+
     @app.context_processor
     def navigation() -> dict:
         actor = g.get("actor")
@@ -42,11 +43,5 @@ def init_app(app: Flask) -> None:
 
 def posted_variables() -> dict:
     """The JSON object a form-js form posted in its page form's ``variables`` field."""
-    try:
-        data = json.loads(request.form.get("variables", ""))
-    except ValueError:
-        data = None
-    if not isinstance(data, dict):
-        raise InvalidData("Het formulier kwam niet leesbaar aan.", [
-            FieldError("formulier", "Formulier", "De ingevulde gegevens konden niet gelezen worden; probeer opnieuw.")])
-    return data
+    return inputs.json_object(request.form.get("variables", ""), FieldError(
+        "formulier", "Formulier", "De ingevulde gegevens konden niet gelezen worden; probeer opnieuw."))

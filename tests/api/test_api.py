@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from flask import Flask
 
+from tests.conftest import DATA as TEST_DATA
+
 from .conftest import DATA, SHARED, make_app
+
+ENGINE_DATA = TEST_DATA / "bpmn"
+
+ROOT = SHARED.parents[2]
 
 PROBLEM = "application/problem+json"
 
@@ -169,3 +175,27 @@ def test_unknown_paths_and_methods_answer_as_problems(site):
     wrong = site.api("DELETE", "/task")
     assert wrong.status_code == 405 and "GET" in wrong.headers["Allow"]
     assert site.api("GET", "/health", None).json() == {"status": "ok"}
+
+
+def test_text_that_cannot_be_stored_is_refused_naming_the_variable(site):
+    for text in ("\udc00", "a\x00b"):  # requests writes them as JSON escapes, as any client would
+        response = site.api("POST", "/process-definition/key/goedkeuring/start",
+                            json={"businessKey": "B-9", "variables": typed(titel=text)})
+        assert response.status_code == 400, response.text
+        assert [p["name"] for p in response.json()["invalidParams"]] == ["body/variables/titel/value"]
+    inside_json = site.api("POST", "/process-definition/key/goedkeuring/start",
+                           json={"variables": {"d": {"value": '{"t": "\\udc00"}', "type": "Json"}}})
+    assert inside_json.status_code == 400 and "ongeldig teken" in inside_json.json()["detail"]
+    assert site.api("GET", "/process-instance").json() == []
+
+
+def test_a_decision_without_a_matching_rule_starts_a_dossier_with_an_incident(site):
+    bpmn = (ENGINE_DATA / "federaal.bpmn").read_text()
+    dmn = (ENGINE_DATA / "federale_betrokkenheid.dmn").read_text()
+    no_catch_all = dmn[:dmn.index('<rule id="r2">')] + dmn[dmn.index("</decisionTable>"):]
+    site.engine.repository.deploy_sources({"federaal.bpmn": bpmn, "federale_betrokkenheid.dmn": no_catch_all})
+    response = site.api("POST", "/process-definition/key/federaal/start", "secretaris", json={
+        "businessKey": "FED-1", "variables": typed(domein="landbouw")})
+    assert response.status_code == 200, response.text
+    [incident] = site.api("GET", "/incident", params={"processInstanceId": response.json()["id"]}).json()
+    assert "federale_betrokkenheid" in incident["incidentMessage"]

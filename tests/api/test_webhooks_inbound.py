@@ -164,12 +164,32 @@ def test_payload_errors_are_all_named_and_the_answer_is_kept(site):
     assert instance_count(site.engine) == 0
 
 
-def test_unknown_source_and_oversized_body(site):
+def test_unknown_sources_are_answered_404_without_writing_anything(site):
+    """Anyone can post to an unknown source; a log row per post would let them fill the database."""
+    for i in range(200):
+        response = site.call("POST", f"/webhooks/elders-{i % 3}", None, data=b"{}",
+                             headers={"webhook-id": f"msg_{i}", "Content-Type": "application/json"})
+        assert response.status_code == 404, response.text
+    assert response.json()["title"] == "Onbekende bron" and "elders-1" in response.json()["detail"]
     assert site.webhook("elders", "melding.nieuw", MELDING).status_code == 404
+    assert deliveries(site.engine) == [] and instance_count(site.engine) == 0
+
+
+def test_an_oversized_body_is_refused_and_logged(site):
     big = {**MELDING, "titel": "x" * 5000}
     response = site.webhook("proef", "melding.nieuw", big)
     assert response.status_code == 413 and response.json()["status"] == 413
-    assert outcomes(site.engine) == [("rejected", 404), ("rejected", 413)]
+    assert outcomes(site.engine) == [("rejected", 413)]
+    assert instance_count(site.engine) == 0
+
+
+def test_text_that_cannot_be_stored_is_refused_naming_its_place(site):
+    for text in ("\udc00", "a\x00b"):  # json.dumps writes them as escapes, as a sender would
+        data = {"kenmerk": "GB-2027-009", "ernst": 2, "titel": text}
+        body = json.dumps({"type": "melding.nieuw", "timestamp": "t", "data": data}).encode()
+        response = site.webhook("proef", "", {}, body=body)
+        assert response.status_code == 400, response.text
+        assert {p["name"] for p in response.json()["invalidParams"]} == {"/data/titel"}
     assert instance_count(site.engine) == 0
 
 

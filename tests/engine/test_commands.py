@@ -249,6 +249,22 @@ def test_failing_script_becomes_incident_and_retry_after_fix_continues(deployed:
     assert deployed.query.incidents(instance_id, open_only=True) == []
 
 
+@pytest.mark.parametrize("text", ["\udc00", "a\x00b"])
+def test_text_that_cannot_be_stored_is_refused_by_every_command(deployed: Engine, text: str):
+    """Command-line arguments can carry lone surrogates (undecodable bytes); the engine refuses them too."""
+    with pytest.raises(InvalidData):
+        deployed.runtime.start("storing", variables={"titel": text})
+    instance_id = deployed.runtime.start("storing")
+    deployed.tasks.complete(only_task(deployed, instance_id).id, person("secretariaat"), {})
+    [incident] = deployed.query.incidents(instance_id)
+    with pytest.raises(InvalidData):
+        deployed.runtime.retry_incident(incident.id, person("secretariaat"), {"ernst": 3, "toelichting": text})
+    with pytest.raises(InvalidData):
+        deployed.runtime.set_variables(instance_id, person("secretariaat"), {"toelichting": text})
+    assert "toelichting" not in deployed.query.variables(instance_id)
+    assert [i.id for i in deployed.query.incidents(instance_id, open_only=True)] == [incident.id]
+
+
 def test_suspended_instance_refuses_commands_until_resumed(deployed: Engine):
     instance_id = deployed.runtime.start("parallel")
     task = only_task(deployed, instance_id, "grensregio-nl")

@@ -14,8 +14,11 @@ from pypdf import PdfReader
 
 from engine.gros import radar
 from engine.web.monitor import charts, queries
+from tests.conftest import DATA as TEST_DATA
 
 from .conftest import DATA, ROOT
+
+ENGINE_DATA = TEST_DATA / "bpmn"
 
 AGENDERED = {"GROS-2026-002", "GROS-2025-004", "GROS-2026-005", "GROS-2025-007"}
 NOT_AGENDERED = {"GROS-2026-001", "GROS-2026-003", "GROS-2026-006", "GROS-2026-008"}
@@ -132,6 +135,24 @@ def test_a_manager_retries_an_incident_after_a_fix_and_suspends(app, manager, en
     assert "Hervatten" in manager.get(f"/monitor/dossiers/{instance_id}").text
     manager.post(f"/monitor/dossiers/{instance_id}/hervatten")
     assert engine.query.instance(instance_id).status == "running"
+
+
+def test_a_decision_without_a_matching_rule_is_an_incident_that_a_retry_can_fix(manager, engine, people):
+    bpmn = (ENGINE_DATA / "federaal.bpmn").read_text()
+    dmn = (ENGINE_DATA / "federale_betrokkenheid.dmn").read_text()
+    no_catch_all = dmn[:dmn.index('<rule id="r2">')] + dmn[dmn.index("</decisionTable>"):]
+    engine.repository.deploy_sources({"federaal.bpmn": bpmn, "federale_betrokkenheid.dmn": no_catch_all})
+    instance_id = engine.runtime.start("federaal", "FED-1", {"domein": "landbouw"}, people["sec"])
+    [incident] = engine.query.incidents(instance_id, open_only=True)
+    assert "federale_betrokkenheid" in incident.message and "geen regel" in incident.message
+    again = manager.post(f"/monitor/incidenten/{incident.id}/opnieuw", {
+        "dossier": instance_id, "correcties": json.dumps({"domein": "visserij"})}, follow_redirects=True)
+    assert again.status_code == 200 and "mislukt nog steeds" in again.text
+    [incident] = engine.query.incidents(instance_id, open_only=True)
+    fixed = manager.post(f"/monitor/incidenten/{incident.id}/opnieuw", {
+        "dossier": instance_id, "correcties": json.dumps({"domein": "fiscaliteit"})}, follow_redirects=True)
+    assert "de stap is gelukt" in fixed.text
+    assert [t.candidate_groups for t in engine.query.tasks(instance_id=instance_id)] == [["federaal-be"]]
 
 
 def test_the_process_view_counts_tokens_per_element_and_dossiers_per_version(manager, dossiers, engine, tmp_path):

@@ -194,6 +194,21 @@ def test_hand_over_only_to_a_candidate_and_to_someone(login, start, engine):
     assert engine.query.task(task.id).assignee == "joris"
 
 
+def test_a_claimed_task_is_handed_over_or_given_back_only_by_its_assignee_or_an_overseer(login, start, engine,
+                                                                                       people):
+    start("GROS-2027-001")
+    task = first_task(engine, "grensregio-nl")
+    joris, fatima = login("nl"), login("nl2")
+    joris.post(f"/taken/{task.id}/claimen")
+    for url in (f"/taken/{task.id}/overdragen", f"/taken/{task.id}/vrijgeven"):
+        response = fatima.post(url, {"aan": "fatima"})
+        assert response.status_code == 403 and "geclaimd door joris" in response.text
+    assert engine.query.task(task.id).assignee == "joris"
+    engine.tasks.assign(task.id, people["sec"], people["nl2"])
+    assert engine.query.task(task.id).assignee == "fatima"
+    assert [e.actor for e in engine.query.history(task.instance_id) if e.action == "task.assigned"] == ["sanne"]
+
+
 # --- task page and completing ----------------------------------------------------------------------
 
 def test_the_task_page_renders_the_form_for_the_assignee(login, start, engine):

@@ -17,6 +17,7 @@ from engine.web.auth import groups_required
 bp = Blueprint("admin", __name__, template_folder="templates", url_prefix="/beheer")
 ADMINS = tuple(sorted(ADMINISTRATORS))
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+TEXT_LENGTH = 200  # the columns of a display name and an e-mail address
 
 
 def init_app(app: Flask) -> None:
@@ -83,6 +84,9 @@ def _new_user_errors(form) -> list[FieldError]:
         errors.append(FieldError("gebruikersnaam", "Gebruikersnaam", f"De gebruikersnaam {username} bestaat al."))
     if email and not EMAIL.match(email):
         errors.append(FieldError("email", "E-mailadres", "Geef een geldig e-mailadres, bv. naam@voorbeeld.be."))
+    errors += [FieldError(key, label, f"Hoogstens {TEXT_LENGTH} tekens.")
+               for key, label in (("naam", "Volledige naam"), ("email", "E-mailadres"))
+               if len(form.get(key, "").strip()) > TEXT_LENGTH]
     return errors
 
 

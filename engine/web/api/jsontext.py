@@ -1,6 +1,6 @@
 """Strict JSON for input from outside: no NaN or Infinity (not JSON, and PostgreSQL refuses them), no
-NUL characters in text (PostgreSQL text cannot hold them), no nesting deeper than ``MAX_DEPTH`` (so
-nothing that walks it can exhaust the stack)."""
+nesting deeper than ``MAX_DEPTH`` (so nothing that walks it can exhaust the stack). Which strings in it
+can be stored is ``engine.web.inputs.text_problems``'s to say."""
 
 from __future__ import annotations
 
@@ -19,18 +19,6 @@ def loads(text: str | bytes) -> Any:
     if _depth(value) > MAX_DEPTH:
         raise ValueError(f"hoogstens {MAX_DEPTH} niveaus diep genest")
     return value
-
-
-def nul_paths(value: Any, path: str = "") -> list[str]:
-    """JSON pointers of every key or string that contains a NUL character."""
-    if isinstance(value, str):
-        return [path or "/"] if "\x00" in value else []
-    if isinstance(value, dict):
-        return [p for k, v in value.items()
-                for p in ([f"{path}/{k}"] if "\x00" in k else nul_paths(v, f"{path}/{k}"))]
-    if isinstance(value, list):
-        return [p for i, v in enumerate(value) for p in nul_paths(v, f"{path}/{i}")]
-    return []
 
 
 def _depth(value: Any) -> int:

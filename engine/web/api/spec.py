@@ -15,6 +15,7 @@ from jsonschema import Draft202012Validator
 from engine.services import Actor
 from engine.web.api import jsontext
 from engine.web.api.problems import API_VERSION, PROBLEM_TYPE, BadInput, Invalid, schema_errors
+from engine.web.inputs import text_problem, text_problems
 
 SCHEMAS: dict[str, dict] = {}
 TEXT = {"type": "string", "maxLength": 200, "pattern": "^[^\\u0000]*$"}
@@ -160,7 +161,7 @@ class Api:
                 problems.append(Invalid("body", f"geen geldige JSON: {error}"))
                 return None
         problems += schema_errors(list(op.validator.iter_errors(value)), "body")
-        problems += [Invalid(f"body{p}", "tekst mag geen NUL-teken bevatten") for p in jsontext.nul_paths(value)]
+        problems += [Invalid(f"body{p}", f"tekst {reason}") for p, reason in text_problems(value)]
         return value
 
     def document(self) -> dict:
@@ -246,8 +247,8 @@ def _parsed(params: list[Param], location: str, raw: Any, problems: list[Invalid
         if reason is None:
             errors = schema_errors(list(Draft202012Validator(param.schema).iter_errors(value)))
             reason = errors[0].reason if errors else None
-        if reason is None and "\x00" in text:
-            reason = "tekst mag geen NUL-teken bevatten"
+        if reason is None and text_problem(text):
+            reason = f"tekst {text_problem(text)}"
         if reason is None:
             values[param.name] = value
         else:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from functools import wraps
+from urllib.parse import unquote
 
 from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 
 from engine.accounts import account, actor_for, authenticate
 from engine.forms import FieldError
-from engine.web import current_engine
+from engine.web import current_engine, throttle
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 WRONG_LOGIN = "Onbekende gebruikersnaam of verkeerd wachtwoord."
@@ -58,17 +60,27 @@ def groups_required(*groups: str) -> Callable[[Callable], Callable]:
 
 @bp.route("/inloggen", methods=("GET", "POST"))
 def login() -> ResponseReturnValue:
-    errors: list[FieldError] = []
-    if request.method == "POST":
-        username = request.form.get("gebruikersnaam", "").strip().lower()
-        password = request.form.get("wachtwoord", "")
-        errors = _missing(username, password)
-        if not errors:
-            actor = authenticate(current_engine(), username, password)
-            if actor is not None:
-                return _log_in(username)
-            errors = [FieldError("gebruikersnaam", "Gebruikersnaam", WRONG_LOGIN)]
-    status = 400 if errors else 200
+    if request.method == "GET":
+        return _login_page([], 200)
+    username = request.form.get("gebruikersnaam", "").strip().lower()
+    password = request.form.get("wachtwoord", "")
+    errors = _missing(username, password)
+    if errors:
+        return _login_page(errors, 400)
+    engine, address = current_engine(), request.remote_addr or "onbekend"
+    wait = throttle.wait_seconds(engine, username, address)
+    if wait:  # refused without looking at the password: guessing on during the wait gains nothing
+        message = f"Te veel mislukte pogingen; probeer het over {wait} seconden opnieuw."
+        page, status = _login_page([FieldError("gebruikersnaam", "Gebruikersnaam", message)], 429)
+        return page, status, {"Retry-After": str(wait)}
+    if authenticate(engine, username, password) is None:
+        throttle.failed(engine, username, address)
+        return _login_page([FieldError("gebruikersnaam", "Gebruikersnaam", WRONG_LOGIN)], 400)
+    throttle.succeeded(engine, username, address)
+    return _log_in(username)
+
+
+def _login_page(errors: list[FieldError], status: int) -> tuple[str, int]:
     return render_template("auth/login.html", errors=errors, next=request.values.get("next", "")), status
 
 
@@ -99,7 +111,12 @@ def _log_in(username: str) -> ResponseReturnValue:
 
 
 def _safe_next(target: str) -> str | None:
-    """Only a path on this site: never another host (open redirect)."""
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+    """Only a path on this site, never another host (open redirect), however disguised: '//' or '\\'
+    (also percent-encoded), a scheme, or tabs, spaces and other characters a browser drops or reads
+    as a separator (``/%09/evil.example`` arrives as '/\t/evil.example', a browser goes to '//evil.example')."""
+    path = unquote(target.partition("?")[0])
+    if not path.startswith("/") or path.startswith("//") or "\\" in path:
+        return None
+    if any(unicodedata.category(character)[0] in "CZ" for character in target):
+        return None
+    return target

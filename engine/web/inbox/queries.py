@@ -13,6 +13,7 @@ from engine.errors import InvalidData
 from engine.forms import FieldError
 from engine.services import Actor, Engine
 from engine.store.models import HumanTask, ProcessDefinition, TaskCandidate
+from engine.web.inputs import page_number
 
 PAGE_SIZE = 25
 # Counting stops here: past it the list says "meer dan 1.000" instead of visiting every row.
@@ -46,18 +47,20 @@ class Filters:
         """Read the list's query string; a value that makes no sense is refused naming the field."""
         errors = []
         group, due = args.get("groep", ""), args.get("termijn", "")
-        sort, page = args.get("sorteer", "wachttijd"), args.get("pagina", "1")
+        sort = args.get("sorteer", "wachttijd")
         if group and group not in groups:
             errors.append(FieldError("groep", "Groep", f"je bent geen lid van de groep '{group}'"))
         if due not in DUE_CHOICES:
             errors.append(FieldError("termijn", "Termijn", f"kies een van: {', '.join(k for k in DUE_CHOICES if k)}"))
         if sort not in SORTS:
             errors.append(FieldError("sorteer", "Sorteren", f"kies een van: {', '.join(SORTS)}"))
-        if not page.isdigit() or int(page) < 1:
-            errors.append(FieldError("pagina", "Pagina", "een paginanummer is een geheel getal vanaf 1"))
+        try:
+            page = page_number(args)
+        except InvalidData as error:
+            errors += error.errors
         if errors:
             raise InvalidData("De filters van de takenlijst kloppen niet.", errors)
-        return cls(group, args.get("fase", ""), due, sort, int(page))
+        return cls(group, args.get("fase", ""), due, sort, page)
 
     def args(self, **changes) -> dict[str, str | int]:
         """Query-string arguments for a link to this list with some filters changed."""

@@ -5,16 +5,14 @@ through the engine's commands."""
 
 from __future__ import annotations
 
-import json
-
 from flask import Blueprint, Flask, Response, flash, g, jsonify, redirect, render_template, request, url_for
 
-from engine.errors import InvalidData
 from engine.forms import FieldError
 from engine.gros.groups import OVERSEERS
 from engine.web import add_nav, current_engine
 from engine.web.auth import groups_required
 from engine.web.inbox.context import Labels
+from engine.web.inputs import json_object
 from engine.web.monitor import charts, dossier, processes, queries, report
 from engine.web.monitor.diagrams import diagrams
 
@@ -108,15 +106,9 @@ def retry(incident_id: int):
 
 def _corrections() -> dict:
     """Corrected data a retry may carry, as a JSON object (empty: retry as it is)."""
-    text = request.form.get("correcties", "").strip()
-    try:
-        data = json.loads(text) if text else {}
-    except ValueError:
-        data = None
-    if not isinstance(data, dict):
-        raise InvalidData("De gecorrigeerde gegevens zijn niet leesbaar.", [FieldError(
-            "correcties", "Gecorrigeerde gegevens", 'Geef een JSON-object, bv. {"ernst": 3}, of laat het leeg.')])
-    return data
+    text = request.form.get("correcties", "").strip() or "{}"
+    return json_object(text, FieldError("correcties", "Gecorrigeerde gegevens",
+                                        'Geef een JSON-object, bv. {"ernst": 3}, of laat het leeg.'))
 
 
 @bp.get("/processen")

@@ -24,6 +24,7 @@ from engine.store.models import (
     ProcessInstance,
     TaskCandidate,
 )
+from engine.web.inputs import page_number
 from engine.web.monitor.diagrams import Diagram, diagrams, phase_order
 
 PAGE_SIZE = 25
@@ -56,19 +57,21 @@ class Filters:
         """Read the overview's query string; a value that makes no sense is refused naming the field."""
         errors = []
         status, side = args.get("status", ""), args.get("zijde", "")
-        sort, page = args.get("sorteer", "dossier"), args.get("pagina", "1")
+        sort = args.get("sorteer", "dossier")
         if status and status not in STATUSES:
             errors.append(FieldError("status", "Status", f"kies een van: {', '.join(STATUSES)}"))
         if side and side not in SIDES:
             errors.append(FieldError("zijde", "Zijde", f"kies een van: {', '.join(SIDES)}"))
         if sort not in SORTS:
             errors.append(FieldError("sorteer", "Sorteren", f"kies een van: {', '.join(SORTS)}"))
-        if not page.isdigit() or int(page) < 1:
-            errors.append(FieldError("pagina", "Pagina", "een paginanummer is een geheel getal vanaf 1"))
+        try:
+            page = page_number(args)
+        except InvalidData as error:
+            errors += error.errors
         if errors:
             raise InvalidData("De filters van het overzicht kloppen niet.", errors)
         return cls(args.get("fase", ""), status, side, args.get("stilstand") == "ja", args.get("thema", ""),
-                   args.get("zoek", "").strip()[:200], sort, int(page))
+                   args.get("zoek", "").strip()[:200], sort, page)
 
     def args(self, **changes) -> dict[str, str | int]:
         """Query-string arguments for a link to this overview with some filters changed."""

@@ -20,6 +20,7 @@ from engine.services import Engine
 from engine.store.models import ProcessInstance
 from engine.web.display import ZONE, date_text
 from engine.web.inbox.context import Entry, Labels
+from engine.web.inputs import calendar_date
 from engine.web.monitor.queries import DONE, STATUSES, phases
 
 ESCALATION = "gros-escalatie"  # the reusable escalation process (processen/README.md)
@@ -37,13 +38,8 @@ class Period:
     def parse(cls, args: Mapping[str, str], engine: Engine) -> Period:
         """``van``/``tot`` as dates; by default from the last meeting held (or half a year) until today."""
         today = engine.now().astimezone(ZONE).date()
-        try:
-            start = date.fromisoformat(args["van"]) if args.get("van") else _last_meeting(engine) or \
-                today - DEFAULT_PERIOD
-            end = date.fromisoformat(args["tot"]) if args.get("tot") else today
-        except ValueError as error:
-            raise InvalidData("De periode klopt niet.", [FieldError("van", "Periode", "Geef datums als JJJJ-MM-DD.")]) \
-                from error
+        start = calendar_date(args, "van", "Van") or _last_meeting(engine) or today - DEFAULT_PERIOD
+        end = calendar_date(args, "tot", "Tot en met") or today
         if end < start:
             raise InvalidData("De periode klopt niet.", [FieldError("tot", "Tot en met", "Ligt vóór het begin.")])
         return cls(start, end)

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import atexit
 import os
-from datetime import datetime
+from collections.abc import Mapping
+from datetime import datetime, time
 
 from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, request, url_for
 
@@ -16,6 +17,7 @@ from engine.gros.business_calendar import ZONES, to_local
 from engine.scheduler import Scheduler, Settings
 from engine.web import add_nav, current_engine
 from engine.web.auth import login_required
+from engine.web.inputs import calendar_date, refuse, whole_number
 from engine.wiring import periodic_jobs
 
 bp = Blueprint("planning", __name__, template_folder="templates")
@@ -42,6 +44,14 @@ def scheduler_mode(app: Flask) -> str:
     return app.config.get("GROS_SCHEDULER", default)
 
 
+def _held(form: Mapping[str, str]) -> datetime:
+    """The meeting's local date and hour as the form gave them."""
+    day = calendar_date(form, "datum", "Datum")
+    if day is None:
+        raise refuse("datum", "Datum", "vul de datum van het overleg in")
+    return datetime.combine(day, time.fromisoformat(form.get("uur") or "10:00"))
+
+
 def _readers_only() -> None:
     if not g.actor.groups & set(READERS):
         abort(403)
@@ -64,10 +74,10 @@ def plan():
         abort(403)
     form = request.form
     try:
-        held = datetime.fromisoformat(f"{form.get('datum', '')}T{form.get('uur') or '10:00'}")
-        meeting = meetings.plan(current_engine(), form.get("soort", ""), held, g.actor, form.get("titel") or None,
-                                ZONES.get(form.get("zone", "VL"), ZONES["VL"]), f"P{int(form.get('vooraf', 6))}W",
-                                f"P{int(form.get('termijn', 2))}W")
+        meeting = meetings.plan(current_engine(), form.get("soort", ""), _held(form), g.actor,
+                                form.get("titel") or None, ZONES.get(form.get("zone", "VL"), ZONES["VL"]),
+                                f"P{whole_number(form, 'vooraf', 'Weken vooraf', 6, 1, 26)}W",
+                                f"P{whole_number(form, 'termijn', 'Rapporten binnen', 2, 0, 25)}W")
     except ValueError:
         flash("Geef een geldige datum, een uur en aantallen weken.", "error")
     except CommandError as error:
