@@ -278,8 +278,8 @@ class Engine:
         with self._transaction() as session:
             instance, task = self._locked_task(session, task_id)
             _authorize(task, actor, allow_claimed=False)
-            data = self._validated(session, instance, task, variables or {})
             workflow = self._load(session, instance)
+            data = self._validated(session, instance, task, variables or {}, workflow.task_data(task_id))
             try:
                 workflow.complete_user_task(task_id, data, now)
             except TaskStateError as error:
@@ -301,13 +301,13 @@ class Engine:
             _explain_missing_task(session, task_id)
         return instance, task
 
-    def _validated(self, session, instance, task, variables: dict) -> dict:
+    def _validated(self, session, instance, task, variables: dict, shown: dict) -> dict:
         form = self._form_of(session, instance, task)
         if form is None:
             _check_variables(variables)
             return variables
         _check_text(variables, "gegevens")
-        clean, errors = validate_submission(form, variables)
+        clean, errors = validate_submission(form, variables, current=shown)
         if errors:
             raise InvalidData(f"{len(errors)} veld(en) ongeldig in '{task.name}'", errors)
         return clean

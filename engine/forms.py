@@ -58,6 +58,7 @@ NOT_A_TIME = "Geen geldig tijdstip."
 NOT_AN_EMAIL = "Geen geldig e-mailadres."
 NOT_A_PHONE = "Geen geldig internationaal telefoonnummer (bv. +32470123456)."
 NOT_TEXT = "Geen geldige tekst."
+FIXED = "Staat vast (alleen-lezen) en kan hier niet worden gewijzigd."
 NOT_YES_NO = "Geen geldige ja/nee-waarde."
 NOT_A_LIST = "Geen geldige lijst."
 PASSED_DATE = "Kies een datum vanaf vandaag."
@@ -473,15 +474,37 @@ class _Invalid(Exception):
 _MISSING: Any = object()
 
 
-def validate_submission(form: FormDefinition, data: Mapping[str, Any]) -> tuple[dict, list[FieldError]]:
+def validate_submission(
+    form: FormDefinition, data: Mapping[str, Any], current: Mapping[str, Any] | None = None
+) -> tuple[dict, list[FieldError]]:
     """Check submitted form data against the form's rules.
 
     Returns the cleaned values (coerced to the field types, readonly and hidden fields left out, only
     keys that were submitted) and every error at once. Keys the form does not ask for are refused
     with "Onbekend veld." so a client cannot set variables through a form. A non-empty error list
     means the submission must be refused as a whole.
+
+    With ``current`` (the values the form was shown with), a readonly field submitted with another value
+    than it shows is refused rather than ignored: such a field shows what the process decided.
     """
-    return _validate_fields(form.fields, data, "")
+    cleaned, errors = _validate_fields(form.fields, data, "")
+    if current is not None:
+        errors += _changed_readonly(form.fields, data, current)
+    return cleaned, errors
+
+
+def _changed_readonly(
+    fields: tuple[FieldRule, ...], data: Mapping[str, Any], current: Mapping[str, Any]
+) -> list[FieldError]:
+    errors = []
+    for rule in fields:
+        submitted = _lookup(data, rule.key)
+        if not rule.readonly or _is_empty(submitted):
+            continue
+        shown = _lookup(current, rule.key)
+        if shown is _MISSING or str(submitted) != str(shown):
+            errors.append(FieldError(rule.key, rule.label, FIXED))
+    return errors
 
 
 def _validate_fields(
