@@ -87,6 +87,7 @@ class ElementRun:
     name: str
     kind: str
     process_key: str
+    decided: dict = field(default_factory=dict)  # a decision table's outputs: what the model derived
 
 
 @dataclass(frozen=True)
@@ -265,8 +266,10 @@ class Workflow:
     def _record(self, task) -> None:
         spec = task.task_spec
         if getattr(spec, "bpmn_id", None):
+            table = getattr(getattr(spec, "dmnEngine", None), "decision_table", None)
+            decided = {o.name: task.data.get(o.name) for o in table.outputs} if table else {}
             self.steps.append(ElementRun(spec.bpmn_id, spec.bpmn_name or "", spec.__class__.__name__,
-                                         task.workflow.spec.name))
+                                         task.workflow.spec.name, decided))
 
     def _task(self, task_id: str):
         try:

@@ -13,6 +13,7 @@ import pytest
 from pypdf import PdfReader
 
 from engine import radar
+from engine.commands import Actor
 from engine.monitor import charts, queries
 
 from .conftest import DATA, ROOT
@@ -202,3 +203,19 @@ def test_the_phase_chart_counts_where_dossiers_were_at_each_month_end(dossiers, 
     clock.advance(timedelta(days=62))  # nobody moved: every month end since shows the same
     later = charts.phases_over_time(engine, phases)
     assert [row[1:] for row in later.rows[-3:]] == [chart.rows[-1][1:]] * 3
+
+
+def test_the_report_shows_the_escalation_result_the_model_derived(manager, dossiers, engine):
+    """§ 5.2.4, § 5.3.3: the parliament report carries the escalation's result and level as the decisions made
+    them (DMN gros-escalatie-uitkomst), not as anyone typed them."""
+    instance_id = dossiers["GROS-2026-005"]  # waiting for the Dutch minister's decision
+    [task] = engine.tasks(instance_id=instance_id)
+    engine.complete(task.id, Actor.of("bewindspersoon-nl", ["bewindspersoon-nl"]), {
+        "besluit_bewindspersoon": "doorbroken", "toelichting_bewindspersoon": "Mandaat voor de thuiswerkregeling."})
+    [task] = engine.tasks(instance_id=instance_id)
+    engine.complete(task.id, Actor.of("secretariaat", ["secretariaat"]),
+                    {"escalatie_besluit": "De minister gaf mandaat voor de thuiswerkregeling."})
+    response = manager.get("/monitor/rapportage.csv?van=2026-06-01&tot=2027-01-31")
+    rows = list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";"))
+    escalated = next(row for row in rows if row["Dossiernummer"] == "GROS-2026-005")
+    assert "Impasse doorbroken" in escalated["Escalatie"] and "Bewindspersoon" in escalated["Escalatie"]
