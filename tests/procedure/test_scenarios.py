@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from engine.commands import Actor, Engine
-from engine.errors import Forbidden, InvalidData
 from engine.demo import relative_times
+from engine.errors import Forbidden, InvalidData
 
 ROOT = Path(__file__).resolve().parents[2]
 MODELS = [ROOT / "processen", ROOT / "formulieren"]
@@ -753,7 +753,8 @@ def test_the_minister_can_decide_not_to_start_the_escalation(gros: Engine):
     uitwerken(d, stand="impasse")
     impasse(d, "VL")
     escalatie_starten(d, "VL", besluit="nee")
-    d.do("Activity_EscalatieUitkomstVastleggen", "secretariaat", escalatie_besluit="De minister wacht eerst overleg af.")
+    d.do("Activity_EscalatieUitkomstVastleggen", "secretariaat",
+         escalatie_besluit="De minister wacht eerst overleg af.")
     assert set(d.open()) == {"Activity_OplossingUitwerkenNL", "Activity_OplossingUitwerkenVL"}
     assert "Activity_HoofdVanDienst" not in [e for e, _ in d.asked]
     uitwerken(d)
