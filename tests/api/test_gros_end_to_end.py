@@ -26,7 +26,7 @@ from .conftest import PASSWORD, Site, make_app, serve
 
 ROOT = Path(__file__).resolve().parents[2]
 GROUPS = ["secretariaat", "grensregio-nl", "grensregio-vl", "regionaal-netwerk", "departement-nl",
-          "departement-vl", "bilateraal-overleg", "minister-grenssamenwerking-nl"]
+          "departement-vl", "bilateraal-overleg", "minister-grenssamenwerking-nl", "minister-grenssamenwerking-vl"]
 SIGNAAL = {
     "kenmerk": "GROS-2027-014",
     "titel": "Grensoverschrijdende busverbinding Hulst – Antwerpen",
@@ -120,8 +120,10 @@ def test_signal_by_webhook_accords_by_webhook_and_milestone_events_out(gros_site
         assert correlated[0]["data"]["variables"] == {"akkoord_nl": "ja",
                                                       "akkoord_nl_toelichting": accord["toelichting"]}
 
-        do(site, dossier, "Activity_Agenderingsbesluit", "bilateraal-overleg", agendering_resultaat="geagendeerd",
-           overleg_datum_agendering="2027-03-18", agendering_toelichting="Geagendeerd met opdracht tot uitwerking.")
+        do(site, dossier, "Activity_AgenderingsbesluitNL", "minister-grenssamenwerking-nl", agendering_nl="ja",
+           agendering_nl_toelichting="Geagendeerd met opdracht tot uitwerking.")
+        do(site, dossier, "Activity_AgenderingsbesluitVL", "minister-grenssamenwerking-vl", agendering_vl="ja",
+           agendering_vl_toelichting="Geagendeerd met opdracht tot uitwerking.")
         do(site, dossier, "Activity_EngagementNL", "grensregio-nl",
            engagement_nl_regio="Provincie Zeeland zet capaciteit in.", engagement_nl_lokaal="")
         do(site, dossier, "Activity_EngagementVL", "grensregio-vl",

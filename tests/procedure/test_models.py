@@ -348,12 +348,18 @@ def test_escalation_result_is_derived_not_typed():
 
 
 def test_select_values_match_what_gateways_compare_with():
-    """A condition like ${x == 'ja'} must compare x with a value the form can produce."""
+    """A condition like ${x == 'ja'} must compare x with a value a form or a decision table can produce."""
     values = defaultdict(set)
     for form in _forms().values():
         for key, comp in _form_fields(form).items():
             for v in comp.get("values", []):
                 values[key].add(v["value"])
+    for path in DMN_FILES:
+        table = _tree(path).find(".//dmn:decisionTable", NS)
+        names = [o.get("name") for o in table.iterfind("dmn:output", NS)]
+        for rule in table.iterfind("dmn:rule", NS):
+            for name, entry in zip(names, rule.iterfind("dmn:outputEntry/dmn:text", NS), strict=True):
+                values[name].add(entry.text.strip().strip('"'))
     for path in BPMN_FILES:
         for cond in _tree(path).iterfind(".//bpmn:conditionExpression", NS):
             for var, literal in re.findall(r"([a-z_]+) == '([^']*)'", cond.text):

@@ -197,18 +197,20 @@ def akkoorden_en_agendering(d: Dossier, federaal: bool = False) -> None:
     d.do("Activity_AkkoordVlaamseRegering", "vlaamse-regering", akkoord_vl="ja", akkoord_vl_toelichting="Akkoord.")
     if federaal:
         d.do("Activity_AkkoordFederaal", "federaal-be", akkoord_federaal="ja", akkoord_federaal_toelichting="Akkoord.")
-    d.do(
-        "Activity_Agenderingsbesluit",
-        "bilateraal-overleg",
-        agendering_resultaat="geagendeerd",
-        overleg_datum_agendering="2027-03-18",
-        agendering_toelichting="Geagendeerd met opdracht tot uitwerking.",
-    )
+    agenderingsbesluit(d)
     assert set(d.open()) == {"Activity_EngagementNL", "Activity_EngagementVL"}, "elke zijde haar eigen engagement"
     d.do("Activity_EngagementNL", "grensregio-nl", engagement_nl_regio="Provincie Zeeland zet capaciteit in.",
          engagement_nl_lokaal="")
     d.do("Activity_EngagementVL", "grensregio-vl", engagement_vl_regio="Provincie Oost-Vlaanderen zet capaciteit in.",
          engagement_vl_lokaal="")
+
+
+def agenderingsbesluit(d: Dossier, nl: str = "ja", vl: str = "ja") -> None:
+    assert set(d.open()) == {"Activity_AgenderingsbesluitNL", "Activity_AgenderingsbesluitVL"}
+    d.do("Activity_AgenderingsbesluitNL", "minister-grenssamenwerking-nl", agendering_nl=nl,
+         agendering_nl_toelichting=f"Nederlandse minister: {nl}.")
+    d.do("Activity_AgenderingsbesluitVL", "minister-grenssamenwerking-vl", agendering_vl=vl,
+         agendering_vl_toelichting=f"Vlaamse minister: {vl}.")
 
 
 def uitwerken_zijde(d: Dossier, side: str, stand: str = "overeenstemming", afwijking: str = "nee") -> None:
@@ -380,7 +382,8 @@ def test_full_dossier_with_a_targeted_derogation_until_solved(gros: Engine):
         "departement-vl",
         "secretariaat",  # voorbereiding, no federal consultation
         "vlaamse-regering",
-        "bilateraal-overleg",
+        "minister-grenssamenwerking-nl",
+        "minister-grenssamenwerking-vl",  # agendering, elke minister
         "grensregio-nl",
         "grensregio-vl",  # engagement
         "departement-nl",
@@ -512,6 +515,7 @@ def test_the_secretariat_must_give_a_reason_to_override_the_theme_rule(gros: Eng
 
 JOINT = {
     "regionaal besluit": ("Activity_RegionaalBesluitNL", "Activity_RegionaalBesluitVL"),
+    "agendering": ("Activity_AgenderingsbesluitNL", "Activity_AgenderingsbesluitVL"),
     "engagement": ("Activity_EngagementNL", "Activity_EngagementVL"),
     "oplossing uitwerken": ("Activity_OplossingUitwerkenNL", "Activity_OplossingUitwerkenVL"),
     "waarborgen": ("Activity_WaarborgenNL", "Activity_WaarborgenVL"),
@@ -519,6 +523,8 @@ JOINT = {
 }
 GROUP_OF = {
     "Activity_RegionaalBesluitNL": "grensregio-nl", "Activity_RegionaalBesluitVL": "grensregio-vl",
+    "Activity_AgenderingsbesluitNL": "minister-grenssamenwerking-nl",
+    "Activity_AgenderingsbesluitVL": "minister-grenssamenwerking-vl",
     "Activity_EngagementNL": "grensregio-nl", "Activity_EngagementVL": "grensregio-vl",
     "Activity_OplossingUitwerkenNL": "departement-nl", "Activity_OplossingUitwerkenVL": "departement-vl",
     "Activity_WaarborgenNL": "departement-nl", "Activity_WaarborgenVL": "departement-vl",
@@ -538,8 +544,11 @@ def _reach(d: Dossier, decision: str) -> None:
     if decision == "engagement":
         d.message("akkoord-ministerraad", akkoord_nl="ja", akkoord_nl_toelichting="Ingestemd.")
         d.message("akkoord-vlaamse-regering", akkoord_vl="ja", akkoord_vl_toelichting="Ingestemd.")
-        d.do("Activity_Agenderingsbesluit", "bilateraal-overleg", agendering_resultaat="geagendeerd",
-             overleg_datum_agendering="2027-03-18", agendering_toelichting="Geagendeerd.")
+        agenderingsbesluit(d)
+        return
+    if decision == "agendering":
+        d.message("akkoord-ministerraad", akkoord_nl="ja", akkoord_nl_toelichting="Ingestemd.")
+        d.message("akkoord-vlaamse-regering", akkoord_vl="ja", akkoord_vl_toelichting="Ingestemd.")
         return
     akkoorden_en_agendering(d)
     if decision == "waarborgen":
@@ -578,6 +587,22 @@ def test_one_side_stopping_after_the_first_exploration_stops_the_dossier(gros: E
     assert (recorded["regionaal_besluit_nl_reden"], recorded["regionaal_besluit_vl_reden"]) == (
         "Nederlandse zijde: verder.", "Vlaamse zijde: stoppen.")
     uitkomst(d, "gestopt-na-verkenning", "De Vlaamse zijde ziet geen oplosbare belemmering.")
+
+
+def test_one_minister_cannot_agendate_for_both(gros: Engine):
+    """§ 5.2.5: agendering is a deliberate choice of both governments; § 6.2.3: the Dutch minister's ja with the
+    Flemish minister's nee does not agendate; the derived outcome names the side (§ 5.2.4)."""
+    d = Dossier(gros, "GROS-T-AGENDA")
+    signaal_en_triage(d)
+    selectie(d)
+    verkenning(d, "pragmatisch")
+    voorbereiding(d)
+    d.message("akkoord-ministerraad", akkoord_nl="ja", akkoord_nl_toelichting="Ingestemd.")
+    d.message("akkoord-vlaamse-regering", akkoord_vl="ja", akkoord_vl_toelichting="Ingestemd.")
+    agenderingsbesluit(d, nl="ja", vl="nee")
+    assert d.variables()["uitkomst_door"] == "Vlaamse minister"
+    uitkomst(d, "niet-geagendeerd", "De Vlaamse minister wil eerst de Benelux-afspraken afwachten.")
+    assert not any(e.startswith("Activity_Engagement") for e, _ in d.asked)
 
 
 def test_one_minister_cannot_fix_the_solution_for_both(gros: Engine):
