@@ -139,6 +139,8 @@ def _described(action: str, element: str | None, data: dict) -> tuple[str | None
         return f"Bericht ontvangen: {element}", data.get("variables", {})
     if action == "timer.fired":
         return f"Termijn verstreken: {element}", {}
+    if action == "element.completed" and data.get("variables"):
+        return f"Bepaald volgens de regels: {element}", data["variables"]
     return None, {}
 
 

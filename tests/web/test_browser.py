@@ -142,7 +142,8 @@ def test_both_sides_take_the_paritaire_selectie(visit, selection, engine):
     page.get_by_role("button", name="Claimen").click()
     page.wait_for_selector(".fjs-form")
     history = page.locator("aside").inner_text()
-    assert "Selectiebesluit Nederland" in history and "Joris van Dijk" in history
+    # § 6.2.3: the Flemish side sees the Dutch decision only after giving its own
+    assert "Selectiebesluit Nederland" not in history and "Dossier gestart" in history
     visit.check("07-vlaamse-zijde")
     visit.choose("Ja")
     visit.fill("Motivering", "Ook voor Vlaanderen een prioritair knelpunt.")

@@ -397,3 +397,5 @@ def test_a_side_does_not_see_the_other_sides_answer_before_giving_its_own(login,
     (outcome,) = engine.tasks(instance_id=instance_id)  # one side stopped: the dossier stops
     page = login("sec").get(f"/taken/{outcome.id}").text
     assert "Vlaams geheim motief" in page and "Nederlandse zijde gaat verder." in page, "both reasons are kept"
+    steps = page[page.index("Eerdere stappen"):]
+    assert "Bepaald volgens de regels: Uitkomst bepalen" in steps and "Grensregio-overleg, Vlaamse zijde" in steps
