@@ -7,7 +7,7 @@ What subscribers can receive, and which audit event of the engine produces it:
 ``dossier.geselecteerd``   ``Event_VerkenningGestart`` completed — both sides selected it
 ``dossier.geagendeerd``    ``Event_UitwerkingGestart`` completed — the ministers agendated it
 ``dossier.oplossing-vastgesteld`` ``Event_UitvoeringGestart`` completed — a solution was adopted
-``escalatie.gestart``      ``Event_EscalatieGestart`` completed — a ripe impasse is escalated
+``escalatie.gestart``      ``Event_EscalatieInGang`` completed — the minister started the escalation
 ``dossier.bericht-ontvangen`` ``message.correlated`` — a message (e.g. a government's accord) arrived
 ``dossier.incident``       ``incident.created`` — an element failed and waits for a fix
 ``dossier.afgesloten``     ``instance.completed`` — the dossier ended (its outcome is recorded)
@@ -39,7 +39,7 @@ ELEMENT_EVENTS = {
     "Event_VerkenningGestart": "dossier.geselecteerd",
     "Event_UitwerkingGestart": "dossier.geagendeerd",
     "Event_UitvoeringGestart": "dossier.oplossing-vastgesteld",
-    "Event_EscalatieGestart": "escalatie.gestart",
+    "Event_EscalatieInGang": "escalatie.gestart",
 }
 ELEMENT_ACTIONS = ("element.completed", "task.completed")
 EVENT_TYPES = sorted(set(ACTION_EVENTS.values()) | set(ELEMENT_EVENTS.values()))

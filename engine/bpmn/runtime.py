@@ -88,6 +88,7 @@ class ElementRun:
     name: str
     kind: str
     process_key: str
+    decided: dict = field(default_factory=dict)  # a decision table's outputs: what the model derived
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,9 @@ class Position:
 
     process_key: str
     element_id: str
+
+
+DEADLINES = "deadlines"  # internal data of a user task: its deadline attributes as evaluated at creation
 
 
 class Workflow:
@@ -218,8 +222,19 @@ class Workflow:
                 # do_engine_steps ends by arming new timers; one already due leaves a ready branch.
                 while any(not t.task_spec.manual for t in self._in_state(TaskState.READY)):
                     self.inner.do_engine_steps(did_complete_task=self._record)
+                self._settle_deadlines()
             except Exception as error:  # noqa: BLE001 - any failure inside a model run becomes an incident
                 raise _step_error(error) from error
+
+    def _settle_deadlines(self) -> None:
+        """Camunda evaluates a task's deadline expressions once, when the task is created, so that
+        ``${dateTime().plusDays(28).toDate()}`` counts from that moment and does not move afterwards."""
+        for task in self._in_state(TaskState.READY):
+            if task.task_spec.manual and DEADLINES not in task.internal_data:
+                extensions = task.task_spec.extensions or {}
+                task.internal_data[DEADLINES] = {
+                    name: _iso(task.workflow.script_engine.evaluate(task, extensions[name]))
+                    for name in ("dueDate", "followUpDate") if "${" in str(extensions.get(name) or "")}
 
     def retry(self, variables: dict, now: datetime) -> None:
         """Run the failed elements again, after someone fixed their data or the model."""
@@ -261,8 +276,10 @@ class Workflow:
     def _record(self, task) -> None:
         spec = task.task_spec
         if getattr(spec, "bpmn_id", None):
+            table = getattr(getattr(spec, "dmnEngine", None), "decision_table", None)
+            decided = {o.name: task.data.get(o.name) for o in table.outputs} if table else {}
             self.steps.append(ElementRun(spec.bpmn_id, spec.bpmn_name or "", spec.__class__.__name__,
-                                         task.workflow.spec.name))
+                                         task.workflow.spec.name, decided))
 
     def _task(self, task_id: str):
         try:
@@ -320,11 +337,18 @@ def form_reference(attributes: dict) -> str | None:
 def _evaluated(task, extensions: dict) -> dict:
     """Camunda evaluates ``${...}`` in assignment and deadline attributes when the task is created."""
     result = {}
+    settled = task.internal_data.get(DEADLINES, {})
     for name, value in extensions.items():
-        if isinstance(value, str) and "${" in value:
+        if name in settled:
+            value = settled[name]
+        elif isinstance(value, str) and "${" in value:
             value = task.workflow.script_engine.evaluate(task, value)
         result[name] = value
     return result
+
+
+def _iso(value):
+    return value.isoformat() if isinstance(value, datetime) else value
 
 
 def _definitions(task, kind: type) -> list:

@@ -32,6 +32,7 @@ Modules: ``model`` (the rules), ``schema`` (reading form-js schemas), ``form_dat
 
 from .form_data import form_from_form_data
 from .messages import (
+    FIXED,
     NO_PATTERN_MATCH,
     NOT_A_DATE,
     NOT_A_LIST,
@@ -61,6 +62,7 @@ __all__ = [
     "NOT_AN_EMAIL",
     "NOT_AN_INTEGER",
     "NOT_AN_OPTION",
+    "FIXED",
     "NOT_TEXT",
     "NOT_YES_NO",
     "PASSED_DATE",

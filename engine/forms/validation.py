@@ -11,6 +11,7 @@ from typing import Any
 from .coercion import MISSING, coerce_all, is_empty
 from .conditions import visibility
 from .messages import (
+    FIXED,
     NO_PATTERN_MATCH,
     NOT_A_LIST,
     NOT_A_PHONE,
@@ -31,15 +32,37 @@ _EMAIL = re.compile(
 _PHONE = re.compile(r"^(?:\+|00)[1-9][0-9]{6,14}$")
 
 
-def validate_submission(form: FormDefinition, data: Mapping[str, Any]) -> tuple[dict, list[FieldError]]:
+def validate_submission(
+    form: FormDefinition, data: Mapping[str, Any], current: Mapping[str, Any] | None = None
+) -> tuple[dict, list[FieldError]]:
     """Check submitted form data against the form's rules.
 
     Returns the cleaned values (coerced to the field types, readonly and hidden fields left out, only
     keys that were submitted) and every error at once. Keys the form does not ask for are refused
     with "Onbekend veld." so a client cannot set variables through a form. A non-empty error list
     means the submission must be refused as a whole.
+
+    With ``current`` (the values the form was shown with), a readonly field submitted with another value
+    than it shows is refused rather than ignored: such a field shows what the process decided.
     """
-    return _validate_fields(form.fields, data, "")
+    cleaned, errors = _validate_fields(form.fields, data, "")
+    if current is not None:
+        errors += _changed_readonly(form.fields, data, current)
+    return cleaned, errors
+
+
+def _changed_readonly(
+    fields: tuple[FieldRule, ...], data: Mapping[str, Any], current: Mapping[str, Any]
+) -> list[FieldError]:
+    errors = []
+    for rule in fields:
+        submitted = _lookup(data, rule.key)
+        if not rule.readonly or is_empty(submitted):
+            continue
+        shown = _lookup(current, rule.key)
+        if shown is MISSING or str(submitted) != str(shown):
+            errors.append(FieldError(rule.key, rule.label, FIXED))
+    return errors
 
 
 def _validate_fields(

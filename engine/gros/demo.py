@@ -43,6 +43,8 @@ ACCOUNTS = (
     DemoAccount("hoofd-van-dienst-vl", "Wim Goossens", ("hoofd-van-dienst-vl",)),
     DemoAccount("bewindspersoon-nl", "Eva Hendriks", ("bewindspersoon-nl",)),
     DemoAccount("bewindspersoon-vl", "Tom Wouters", ("bewindspersoon-vl",)),
+    DemoAccount("minister-grenssamenwerking-nl", "Ruben Visser", ("minister-grenssamenwerking-nl",)),
+    DemoAccount("minister-grenssamenwerking-vl", "Sofie Janssens", ("minister-grenssamenwerking-vl",)),
     DemoAccount("ministerraad-nl", "Secretariaat Ministerraad", ("ministerraad-nl",)),
     DemoAccount("vlaamse-regering", "Griffie Vlaamse Regering", ("vlaamse-regering",)),
     DemoAccount("bilateraal-overleg", "Secretariaat bilateraal overleg", ("bilateraal-overleg",)),

@@ -17,6 +17,8 @@ GROUPS: dict[str, str] = {
     "hoofd-van-dienst-vl": "Hoofd van dienst, Vlaanderen",
     "bewindspersoon-nl": "Bewindspersoon, Nederland",
     "bewindspersoon-vl": "Bewindspersoon, Vlaanderen",
+    "minister-grenssamenwerking-nl": "Minister voor grensoverschrijdende samenwerking, Nederland",
+    "minister-grenssamenwerking-vl": "Minister voor grensoverschrijdende samenwerking, Vlaanderen",
     "ministerraad-nl": "Ministerraad, Nederland",
     "vlaamse-regering": "Vlaamse Regering",
     "bilateraal-overleg": "Bilateraal overleg",

@@ -182,8 +182,9 @@ def _insert_audit(session: Session, events: list[AuditEvent]) -> None:
 def _audit_steps(session, instance_id: str, now: datetime, workflow: Workflow) -> None:
     for step in workflow.steps:
         if step.kind != "UserTask":
+            decided = {"variables": step.decided} if step.decided else {}
             audit(session, instance_id, now, SYSTEM, "element.completed", step.element_id, step.name,
-                  data={"type": step.kind, "process": step.process_key})
+                  data={"type": step.kind, "process": step.process_key, **decided})
     workflow.steps.clear()
 
 

@@ -68,8 +68,8 @@ class TaskService:
         with self.executor.transaction() as session:
             instance, task = self._locked_task(session, task_id)
             authorize(task, actor)
-            data = self._validated(session, instance, task, variables or {})
             workflow = self.executor.load(session, instance)
+            data = self._validated(session, instance, task, variables or {}, workflow.task_data(task_id))
             try:
                 workflow.complete_user_task(task_id, data, now)
             except TaskStateError as error:
@@ -99,13 +99,15 @@ class TaskService:
             explain_missing_task(session, task_id)
         return instance, task
 
-    def _validated(self, session: Session, instance: ProcessInstance, task: HumanTask, variables: dict) -> dict:
+    def _validated(self, session: Session, instance: ProcessInstance, task: HumanTask, variables: dict,
+                   shown: dict) -> dict:
+        """The submission after the form's rules; ``shown`` is what the form showed (readonly fields)."""
         form = self._form_of(session, instance, task)
         if form is None:
             check_variables(variables)
             return variables
         check_text(variables, "gegevens")
-        clean, errors = validate_submission(form, variables)
+        clean, errors = validate_submission(form, variables, current=shown)
         if errors:
             raise InvalidData(f"{len(errors)} veld(en) ongeldig in '{task.name}'", errors)
         return clean

@@ -14,7 +14,7 @@ import pytest
 from flask import Flask, request
 
 from engine.accounts import create_account
-from engine.services import Engine
+from engine.services import Actor, Engine
 from engine.web.api.tokens import create_token
 from webhooks import admin
 from webhooks.delivery import deliver_due
@@ -26,7 +26,7 @@ from .conftest import PASSWORD, Site, make_app, serve
 
 ROOT = Path(__file__).resolve().parents[2]
 GROUPS = ["secretariaat", "grensregio-nl", "grensregio-vl", "regionaal-netwerk", "departement-nl",
-          "departement-vl", "bilateraal-overleg"]
+          "departement-vl", "bilateraal-overleg", "minister-grenssamenwerking-nl", "minister-grenssamenwerking-vl"]
 SIGNAAL = {
     "kenmerk": "GROS-2027-014",
     "titel": "Grensoverschrijdende busverbinding Hulst – Antwerpen",
@@ -90,8 +90,11 @@ def test_signal_by_webhook_accords_by_webhook_and_milestone_events_out(gros_site
            oorzaak="Concessies stoppen aan de grens.", getroffenen="Dagelijks honderden reizigers.", precedenten="",
            oplossingsperspectief="pragmatisch", belang_oplossing="Zonder oplossing rijden reizigers met de auto.",
            betrokken_regelgeving="", federale_wetgeving=False)
-        do(site, dossier, "Activity_RegionaalBesluit", "grensregio-nl", regionaal_besluit="verder",
-           regionaal_besluit_reden="Besloten in het bestuurlijk grensregio-overleg.", regionaal_engagement="Trekker.")
+        do(site, dossier, "Activity_FederaalBeoordelen", "secretariaat", federaal_oordeel="volgens-regel")
+        do(site, dossier, "Activity_RegionaalBesluitNL", "grensregio-nl", regionaal_besluit_nl="verder",
+           regionaal_besluit_nl_reden="Besloten aan Nederlandse zijde.", regionaal_engagement_nl="Trekker.")
+        do(site, dossier, "Activity_RegionaalBesluitVL", "grensregio-vl", regionaal_besluit_vl="verder",
+           regionaal_besluit_vl_reden="Besloten aan Vlaamse zijde.", regionaal_engagement_vl="")
         do(site, dossier, "Activity_VoorbereidingNL", "departement-nl",
            standpunt_departement_nl="Ruimte voor een oplossing.", haalbaarheid_nl="haalbaar")
         do(site, dossier, "Activity_VoorbereidingVL", "departement-vl",
@@ -117,12 +120,16 @@ def test_signal_by_webhook_accords_by_webhook_and_milestone_events_out(gros_site
         assert correlated[0]["data"]["variables"] == {"akkoord_nl": "ja",
                                                       "akkoord_nl_toelichting": accord["toelichting"]}
 
-        do(site, dossier, "Activity_Agenderingsbesluit", "bilateraal-overleg", agendering_resultaat="geagendeerd",
-           overleg_datum_agendering="2027-03-18", agendering_toelichting="Geagendeerd met opdracht tot uitwerking.")
-        do(site, dossier, "Activity_EngagementVastleggen", "grensregio-vl",
-           engagement_regio="Provincies zetten capaciteit in.", engagement_lokaal="")
+        do(site, dossier, "Activity_AgenderingsbesluitNL", "minister-grenssamenwerking-nl", agendering_nl="ja",
+           agendering_nl_toelichting="Geagendeerd met opdracht tot uitwerking.")
+        do(site, dossier, "Activity_AgenderingsbesluitVL", "minister-grenssamenwerking-vl", agendering_vl="ja",
+           agendering_vl_toelichting="Geagendeerd met opdracht tot uitwerking.")
+        do(site, dossier, "Activity_EngagementNL", "grensregio-nl",
+           engagement_nl_regio="Provincie Zeeland zet capaciteit in.", engagement_nl_lokaal="")
+        do(site, dossier, "Activity_EngagementVL", "grensregio-vl",
+           engagement_vl_regio="Provincie Oost-Vlaanderen zet capaciteit in.", engagement_vl_lokaal="")
         tasks = site.api("GET", "/task", "departement-nl", params={"processInstanceId": dossier}).json()
-        assert [t["taskDefinitionKey"] for t in tasks] == ["Activity_OplossingUitwerken"]
+        assert [t["taskDefinitionKey"] for t in tasks] == ["Activity_OplossingUitwerkenNL"]
 
         assert deliver_due(site.engine, clock.advance(timedelta(seconds=1))) == 5
 
@@ -142,3 +149,70 @@ def test_the_mapped_milestones_and_messages_exist_in_the_procedure():
     for source in load_sources(DEFAULT_FOLDER).values():
         for mapping in source.events.values():
             assert f'name="{mapping.message}"' in text, (source.name, mapping.message)
+
+
+def _refused(site: Site, task_id: str, group: str, **variables) -> dict:
+    response = site.api("POST", f"/task/{task_id}/complete", group,
+                        json={"variables": {name: {"value": value} for name, value in variables.items()}})
+    assert response.status_code == 400, response.text
+    assert site.api("GET", f"/task/{task_id}", group).status_code == 200, "nothing was saved"
+    return {p["name"]: p["reason"] for p in response.json()["invalidParams"]}
+
+
+def _complete(engine: Engine, instance_id: str, element_id: str, group: str, **variables) -> None:
+    (task,) = [t for t in engine.query.tasks(instance_id=instance_id) if t.element_id == element_id]
+    engine.tasks.complete(task.id, Actor.of(f"{group}-ambtenaar", [group]), variables)
+
+
+def _open(engine: Engine, instance_id: str, element_id: str) -> str:
+    (task,) = [t for t in engine.query.tasks(instance_id=instance_id) if t.element_id == element_id]
+    return task.id
+
+
+def test_the_api_refuses_an_outcome_that_contradicts_the_path(gros_site: Site):
+    """§ 5.2.4: a dossier the Flemish side rejected at selection cannot be recorded as opgelost through the API."""
+    site, engine = gros_site, gros_site.engine
+    dossier = engine.runtime.start("gros-dossier", "GROS-2027-API-1")
+    _complete(engine, dossier, "Activity_SignaalRegistreren", "secretariaat", **{
+        k: v for k, v in SIGNAAL.items() if k != "kenmerk"}, melder_contact="", betrokken_regelgeving="")
+    _complete(engine, dossier, "Activity_Triage", "secretariaat", triage_besluit="ja",
+              triage_toelichting="Structureel en veel getroffenen.")
+    _complete(engine, dossier, "Activity_SelectievoorstelVoorbereiden", "secretariaat",
+              selectie_voorstel="Selecteren voor gerichte inzet.", selectie_overleg_datum="2027-02-11")
+    _complete(engine, dossier, "Activity_SelectiebesluitNL", "grensregio-nl", besluit_nl="ja",
+              besluit_nl_reden="Nederlandse zijde: ja.")
+    _complete(engine, dossier, "Activity_SelectiebesluitVL", "grensregio-vl", besluit_vl="nee",
+              besluit_vl_reden="Vlaamse zijde: loopt al via de Benelux.")
+    task_id = _open(engine, dossier, "Activity_UitkomstRegistreren")
+    reasons = _refused(site, task_id, "secretariaat", uitkomst="opgelost", uitkomst_reden="Toch als opgelost boeken.")
+    assert list(reasons) == ["uitkomst"] and "alleen-lezen" in reasons["uitkomst"]
+    do(site, dossier, "Activity_UitkomstRegistreren", "secretariaat",
+       uitkomst_reden="De Vlaamse zijde wees het dossier af.", geleerde_lessen="")
+    assert engine.query.variables(dossier)["uitkomst"] == "afgewezen-vl"
+
+
+def test_the_api_refuses_an_escalation_result_the_government_did_not_give(gros_site: Site):
+    """§ 5.3.3, § 5.2.4: the ministerraad did not break the impasse; doorbroken at hoofd-van-dienst level is
+    refused through the API and the derived result stays niet-doorbroken at regering level."""
+    site, engine = gros_site, gros_site.engine
+    escalation = engine.runtime.start("gros-escalatie", "GROS-2027-API-2", {
+        "titel": "Busverbinding", "thema": "mobiliteit", "escalatie_land": "NL",
+        "impasse_omschrijving": "Het dilemma is helder; het mandaat ontbreekt."})
+    _complete(engine, escalation, "Activity_EscalatieStarten", "minister-grenssamenwerking-nl",
+              escalatie_starten="ja", escalatie_starten_toelichting="De minister zet de escalatie in gang.")
+    _complete(engine, escalation, "Activity_HoofdVanDienst", "hoofd-van-dienst-nl",
+              besluit_hoofd_van_dienst="hoger-niveau", toelichting_hoofd_van_dienst="Politieke afweging nodig.")
+    _complete(engine, escalation, "Activity_Bewindspersoon", "bewindspersoon-nl",
+              besluit_bewindspersoon="hoger-niveau", toelichting_bewindspersoon="Raakt meerdere departementen.")
+    _complete(engine, escalation, "Activity_NaarRegering", "minister-grenssamenwerking-nl", naar_regering="ja",
+              naar_regering_toelichting="Aan de ministerraad voorleggen.")
+    _complete(engine, escalation, "Activity_Regering", "ministerraad-nl", besluit_regering="niet-doorbroken",
+              toelichting_regering="Geen meerderheid in de ministerraad.")
+    task_id = _open(engine, escalation, "Activity_EscalatieUitkomstVastleggen")
+    reasons = _refused(site, task_id, "secretariaat", escalatie_resultaat="doorbroken",
+                       escalatie_niveau="hoofd-van-dienst", escalatie_besluit="Doorbroken door het hoofd van dienst.")
+    assert set(reasons) == {"escalatie_resultaat", "escalatie_niveau"}
+    do(site, escalation, "Activity_EscalatieUitkomstVastleggen", "secretariaat",
+       escalatie_besluit="De ministerraad hakte de knoop niet door.")
+    recorded = engine.query.variables(escalation)
+    assert (recorded["escalatie_resultaat"], recorded["escalatie_niveau"]) == ("niet-doorbroken", "regering")

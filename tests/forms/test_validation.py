@@ -6,6 +6,7 @@ from datetime import date, timedelta
 import pytest
 
 from engine.forms import (
+    FIXED,
     NO_PATTERN_MATCH,
     NOT_A_DATE,
     NOT_A_LIST,
@@ -182,6 +183,15 @@ def test_readonly_values_are_ignored(melding):
     assert errors == []
     assert "dossiernummer" not in cleaned
 
+
+
+def test_a_readonly_value_other_than_shown_is_refused_when_the_shown_values_are_known(melding):
+    """The engine passes the task's values: a readonly field shows what the process decided (§ 5.2.4)."""
+    shown = {"dossiernummer": "GROS-2024-001"}
+    _, errors = validate_submission(melding, valid_melding() | {"dossiernummer": "GROS-2024-001"}, current=shown)
+    assert errors == []
+    _, errors = validate_submission(melding, valid_melding() | {"dossiernummer": "GROS-2099-999"}, current=shown)
+    assert [(e.key, e.message) for e in errors] == [("dossiernummer", FIXED)]
 
 @pytest.mark.parametrize(
     ("flags", "kept"),

@@ -13,6 +13,7 @@ import pytest
 from pypdf import PdfReader
 
 from engine.gros import radar
+from engine.services import Actor
 from engine.web.monitor import charts, queries
 from tests.conftest import DATA as TEST_DATA
 
@@ -91,7 +92,7 @@ def test_the_dossier_shows_tokens_and_path_inside_called_processes(manager, doss
     diagrams = {d["key"]: d for d in manager.get(f"/monitor/dossiers/{instance_id}/diagrammen.json").json}
     assert list(diagrams) == ["gros-dossier", "gros-selectie", "gros-verkenning", "gros-agendering",
                               "gros-uitwerking", "gros-escalatie"]
-    assert diagrams["gros-escalatie"]["active"] == ["Activity_Bewindspersoon", "Event_TermijnBewindspersoon"]
+    assert diagrams["gros-escalatie"]["active"] == ["Activity_Bewindspersoon"]
     assert "Activity_HoofdVanDienst" in diagrams["gros-escalatie"]["done"]
     assert diagrams["gros-uitwerking"]["active"] == ["Activity_Escalatie"]
     assert "Activity_ImpasseBeoordelen" in diagrams["gros-uitwerking"]["done"]
@@ -158,7 +159,7 @@ def test_a_decision_without_a_matching_rule_is_an_incident_that_a_retry_can_fix(
 def test_the_process_view_counts_tokens_per_element_and_dossiers_per_version(manager, dossiers, engine, tmp_path):
     escalation = engine.repository.definitions("gros-escalatie")[0]
     counts = manager.get(f"/monitor/processen/{escalation.id}/diagram.json").json[0]["counts"]
-    assert counts == {"Activity_Bewindspersoon": 1, "Event_TermijnBewindspersoon": 1}
+    assert counts == {"Activity_Bewindspersoon": 1}
     uitwerking = engine.repository.definitions("gros-uitwerking")[0]
     counts = manager.get(f"/monitor/processen/{uitwerking.id}/diagram.json").json[0]["counts"]
     assert counts == {"Activity_KabinetsbesluitVL": 1}  # the escalated dossier waits inside its call activity
@@ -219,7 +220,23 @@ def test_the_phase_chart_counts_where_dossiers_were_at_each_month_end(dossiers, 
     now = dict(zip(names, map(int, chart.rows[-1][1:]), strict=True))
     assert now == {phases[key]: 1 for key in ("gros-selectie", "gros-verkenning", "gros-agendering",
                                               "gros-uitwerking", "gros-uitvoering", "gros-escalatie")}
-    assert all(int(n) == 0 for row in chart.rows[:-2] for n in row[1:])  # before the demo dossiers began
+    assert all(int(n) == 0 for row in chart.rows[:-3] for n in row[1:])  # before the demo dossiers began (<40 days)
     clock.advance(timedelta(days=62))  # nobody moved: every month end since shows the same
     later = charts.phases_over_time(engine, phases)
     assert [row[1:] for row in later.rows[-3:]] == [chart.rows[-1][1:]] * 3
+
+
+def test_the_report_shows_the_escalation_result_the_model_derived(manager, dossiers, engine):
+    """§ 5.2.4, § 5.3.3: the parliament report carries the escalation's result and level as the decisions made
+    them (DMN gros-escalatie-uitkomst), not as anyone typed them."""
+    instance_id = dossiers["GROS-2026-005"]  # waiting for the Dutch minister's decision
+    [task] = engine.query.tasks(instance_id=instance_id)
+    engine.tasks.complete(task.id, Actor.of("bewindspersoon-nl", ["bewindspersoon-nl"]), {
+        "besluit_bewindspersoon": "doorbroken", "toelichting_bewindspersoon": "Mandaat voor de thuiswerkregeling."})
+    [task] = engine.query.tasks(instance_id=instance_id)
+    engine.tasks.complete(task.id, Actor.of("secretariaat", ["secretariaat"]),
+                    {"escalatie_besluit": "De minister gaf mandaat voor de thuiswerkregeling."})
+    response = manager.get("/monitor/rapportage.csv?van=2026-06-01&tot=2027-01-31")
+    rows = list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";"))
+    escalated = next(row for row in rows if row["Dossiernummer"] == "GROS-2026-005")
+    assert "Impasse doorbroken" in escalated["Escalatie"] and "Bewindspersoon" in escalated["Escalatie"]

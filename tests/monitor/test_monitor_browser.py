@@ -48,7 +48,7 @@ def test_a_manager_sees_where_a_dossier_stands_on_its_diagrams(signed_in, live_s
     page.get_by_role("link", name="GROS-2026-005").click()
     page.wait_for_selector('.diagram[data-key="gros-escalatie"][data-rendered="true"]')
     page.wait_for_function("document.querySelectorAll('.diagram[data-rendered=\"true\"]').length === 6")
-    assert markers(page, "gros-escalatie", "gros-active") == ["Activity_Bewindspersoon", "Event_TermijnBewindspersoon"]
+    assert markers(page, "gros-escalatie", "gros-active") == ["Activity_Bewindspersoon"]
     assert "Activity_HoofdVanDienst" in markers(page, "gros-escalatie", "gros-done")
     assert markers(page, "gros-uitwerking", "gros-active") == ["Activity_Escalatie"]
     assert markers(page, "gros-dossier", "gros-active") == ["Activity_Uitwerking"]
@@ -68,7 +68,7 @@ def test_the_process_view_shows_token_counts_on_the_diagram(signed_in, live_serv
     page.wait_for_selector('.diagram[data-rendered="true"]')
     badges = page.eval_on_selector_all(".djs-overlay-token-count", "nodes => nodes.map(n => "
                                        "[n.closest('[data-container-id]').dataset.containerId, n.textContent.trim()])")
-    assert sorted(badges) == [["Activity_Bewindspersoon", "1"], ["Event_TermijnBewindspersoon", "1"]]
+    assert sorted(badges) == [["Activity_Bewindspersoon", "1"]]
     check(page, screenshots, "monitor-05-proces")
 
 

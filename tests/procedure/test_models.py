@@ -53,6 +53,8 @@ GROUPS = {
     "hoofd-van-dienst-vl",
     "bewindspersoon-nl",
     "bewindspersoon-vl",
+    "minister-grenssamenwerking-nl",
+    "minister-grenssamenwerking-vl",
     "ministerraad-nl",
     "vlaamse-regering",
     "bilateraal-overleg",
@@ -73,6 +75,7 @@ UITKOMSTEN = {
     "afgewezen-beide",
     "gestopt-na-verkenning",
     "niet-geagendeerd",
+    "geen-oplossing",
     "opgelost",
     "verlaten",
 }
@@ -97,6 +100,7 @@ JUEL_WORDS = {
     "None",
     "in",
 }
+CAMUNDA_FUNCTIONS = {"dateTime", "plusDays", "plusWeeks", "plusMonths", "toDate"}  # Camunda's date built-in
 KEYED_TYPES = {"textfield", "textarea", "number", "select", "radio", "checkbox", "checklist", "taglist", "datetime"}
 VALIDATE_KEYS = {"required", "minLength", "maxLength", "min", "max", "pattern", "validationType"}
 
@@ -135,7 +139,7 @@ def _names_in(expression):
     if body.startswith("${") and body.endswith("}"):
         body = body[2:-1]
     body = re.sub(r"'[^']*'|\"[^\"]*\"", " ", body)
-    return {n for n in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", body) if n not in JUEL_WORDS}
+    return {n for n in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", body) if n not in JUEL_WORDS | CAMUNDA_FUNCTIONS}
 
 
 def _user_tasks():
@@ -274,10 +278,12 @@ def test_candidate_groups_use_the_vocabulary():
             assert set(groups) <= GROUPS - {"management"}, raw
     # every group the DMN tables hand out is in the vocabulary too
     for path in DMN_FILES:
-        for text in _tree(path).iterfind(".//dmn:outputEntry/dmn:text", NS):
-            value = text.text.strip().strip('"')
-            if value.startswith(("hoofd-van-dienst", "bewindspersoon", "ministerraad", "vlaamse-regering")):
-                assert set(value.split(",")) <= GROUPS, value
+        table = _tree(path).find(".//dmn:decisionTable", NS)
+        names = [o.get("name") for o in table.iterfind("dmn:output", NS)]
+        for rule in table.iterfind("dmn:rule", NS):
+            for name, entry in zip(names, rule.iterfind("dmn:outputEntry/dmn:text", NS), strict=True):
+                if name.startswith("groep_"):
+                    assert set(entry.text.strip().strip('"').split(",")) <= GROUPS, (path.name, entry.text)
 
 
 def test_every_user_task_links_an_existing_form_and_every_form_is_used():
@@ -322,19 +328,38 @@ def test_form_schema_as_camunda_modeler_writes_it(path):
     assert keys, "a linked form asks at least one input"
 
 
-def test_outcome_form_offers_every_outcome():
+def test_outcome_form_shows_every_outcome_but_lets_nobody_choose_it():
+    """§ 5.2.4: the outcome comes from DMN gros-uitkomst; the form shows it (with its label) read-only."""
     fields = _form_fields(_forms()["gros-uitkomst"])
     assert {v["value"] for v in fields["uitkomst"]["values"]} == UITKOMSTEN
+    assert fields["uitkomst"].get("readonly") is True
     assert fields["uitkomst_reden"]["validate"]["required"] is True
+    outputs = {r.text.strip('"') for r in _tree(PROCESSEN / "gros-uitkomst.dmn").iterfind(
+        ".//dmn:rule/dmn:outputEntry[1]/dmn:text", NS)}
+    assert outputs == UITKOMSTEN
+
+
+def test_escalation_result_is_derived_not_typed():
+    """§ 5.3.3, § 5.2.4: escalatie_resultaat and escalatie_niveau come from DMN gros-escalatie-uitkomst."""
+    fields = _form_fields(_forms()["gros-escalatie-uitkomst"])
+    assert fields["escalatie_resultaat"].get("readonly") is True
+    assert fields["escalatie_niveau"].get("readonly") is True
+    assert "escalatie_resultaat" in _dmn_outputs() and "escalatie_niveau" in _dmn_outputs()
 
 
 def test_select_values_match_what_gateways_compare_with():
-    """A condition like ${x == 'ja'} must compare x with a value the form can produce."""
+    """A condition like ${x == 'ja'} must compare x with a value a form or a decision table can produce."""
     values = defaultdict(set)
     for form in _forms().values():
         for key, comp in _form_fields(form).items():
             for v in comp.get("values", []):
                 values[key].add(v["value"])
+    for path in DMN_FILES:
+        table = _tree(path).find(".//dmn:decisionTable", NS)
+        names = [o.get("name") for o in table.iterfind("dmn:output", NS)]
+        for rule in table.iterfind("dmn:rule", NS):
+            for name, entry in zip(names, rule.iterfind("dmn:outputEntry/dmn:text", NS), strict=True):
+                values[name].add(entry.text.strip().strip('"'))
     for path in BPMN_FILES:
         for cond in _tree(path).iterfind(".//bpmn:conditionExpression", NS):
             for var, literal in re.findall(r"([a-z_]+) == '([^']*)'", cond.text):
@@ -357,10 +382,11 @@ def _task_forms():
 def _check_variables(form, variables, where):
     fields = _form_fields(form)
     assert set(variables) <= set(fields), (where, set(variables) - set(fields))
+    assert not {k for k in variables if fields[k].get("readonly")}, (where, "a readonly field is derived, not typed")
     for key, comp in fields.items():
         rules = comp.get("validate", {})
         value = variables.get(key)
-        if rules.get("required"):
+        if rules.get("required") and not comp.get("conditional") and not comp.get("readonly"):
             assert value not in (None, ""), (where, key)
         if value in (None, ""):
             continue

@@ -1,11 +1,12 @@
 """On the demo data the procedure runs itself when the clock advances: the seeded calendar asks the
-dossier in uitvoering for its report, and the escalated impasse moves up when its deadline passes."""
+dossier in uitvoering for its report; the escalated impasse whose deadline passes is flagged, but it moves up
+only by decision (§ 5.3.3)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from engine.gros import demo, meetings
+from engine.gros import demo, meetings, radar
 from engine.gros.business_calendar import to_local
 from engine.scheduler import TimerRunner, attach
 from engine.services import Engine
@@ -34,4 +35,7 @@ def test_the_demo_runs_itself_when_the_clock_moves(engine: Engine, clock):
     assert ("Voortgang rapporteren", ["departement-nl", "departement-vl"]) in waiting_tasks(engine, "GROS-2025-004")
     assert [i.business_key for i in meetings.agenda(engine, first.id).items] == ["GROS-2025-004"]
     escalated = [groups for _, groups in waiting_tasks(engine, "GROS-2026-005")]
-    assert ["ministerraad-nl"] in escalated  # the bewindspersoon's six weeks ran out on the way
+    assert escalated == [["bewindspersoon-nl"]]  # the six weeks ran out on the way, the minister still decides
+    radar.refresh(engine)
+    [instance] = engine.query.instances(business_key="GROS-2026-005")
+    assert any(f.instance_id == instance.id for f in radar.flags(engine, radar.OVERDUE))

@@ -1,5 +1,6 @@
 """The procedure runs itself when the clock moves: a progress round from the meeting calendar to the
-judgement, and an impasse climbing three escalation levels by its deadlines (processen/, both databases)."""
+judgement, and an escalated impasse whose deadline passes flagged rather than moved up (processen/, both
+databases)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from engine.gros import meetings
+from engine.gros import meetings, radar
 from engine.scheduler import TimerRunner, attach
 from engine.services import Actor, Engine
 from tests.conftest import ROOT
@@ -77,21 +78,24 @@ def test_progress_round_from_calendar_to_a_minister_obliged_to_act(gros: Engine,
     assert (item.status, item.judgement["voortgang_oordeel"]) == ("beoordeeld", "onvoldoende")
 
 
-def test_an_impasse_climbs_three_levels_when_deadlines_pass(gros: Engine, clock):
+def test_an_impasse_is_flagged_but_not_moved_up_when_deadlines_pass(gros: Engine, clock):
+    """§ 5.3.3: the minister for cross-border cooperation starts the escalation; the four weeks of the head of
+    service are a due date the stall radar flags, not a timer that moves the impasse up by itself."""
     instance = gros.runtime.start("gros-escalatie", "GROS-9", {
         "titel": "Zorgkosten", "thema": "zorg", "escalatie_land": "NL", "impasse_omschrijving": "Geen bevoegdheid"})
+    gros.tasks.complete(only_task(gros, instance).id, Actor.of("minister", ["minister-grenssamenwerking-nl"]),
+                  {"escalatie_starten": "ja", "escalatie_starten_toelichting": "De minister zet de escalatie in gang."})
+    task = only_task(gros, instance)
+    assert task.candidate_groups == ["hoofd-van-dienst-nl"]
+    assert task.due_at.replace(tzinfo=UTC) == clock.now() + timedelta(weeks=4)
     runner = TimerRunner(gros)
-    levels = [(only_task(gros, instance).candidate_groups, clock.now())]
-    for weeks in (4, 6):
-        clock.advance(timedelta(weeks=weeks) - timedelta(minutes=1))
-        runner.run_due()
-        assert only_task(gros, instance).candidate_groups == levels[-1][0]  # not a minute early
-        clock.advance(timedelta(minutes=1))
-        runner.run_due()
-        levels.append((only_task(gros, instance).candidate_groups, clock.now()))
+    clock.advance(timedelta(weeks=11))
+    runner.run_due()
     runner.close()
-    assert [groups for groups, _ in levels] == [["hoofd-van-dienst-nl"], ["bewindspersoon-nl"], ["ministerraad-nl"]]
+    assert only_task(gros, instance).candidate_groups == ["hoofd-van-dienst-nl"]
     assert gros.query.timers(instance) == []
+    radar.refresh(gros)
+    assert [f.instance_id for f in radar.flags(gros, radar.OVERDUE)] == [instance]
 
 
 def test_a_cancelled_meeting_asks_nobody(gros: Engine, clock):

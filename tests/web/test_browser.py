@@ -143,7 +143,8 @@ def test_both_sides_take_the_paritaire_selectie(visit, selection, engine):
     page.get_by_role("button", name="Claimen").click()
     page.wait_for_selector(".fjs-form")
     history = page.locator("aside").inner_text()
-    assert "Selectiebesluit Nederland" in history and "Joris van Dijk" in history
+    # § 6.2.3: the Flemish side sees the Dutch decision only after giving its own
+    assert "Selectiebesluit Nederland" not in history and "Dossier gestart" in history
     visit.check("07-vlaamse-zijde")
     visit.choose("Ja")
     visit.fill("Motivering", "Ook voor Vlaanderen een prioritair knelpunt.")
@@ -182,14 +183,24 @@ def test_the_dossier_goes_through_the_verkenning(visit, selection, engine, peopl
     page.wait_for_url(f"{visit.base}/taken")
     visit.log_out()
 
-    visit.log_in("joris")
+    visit.log_in("sanne")
     visit.group_tasks()
-    visit.claim("Regionaal besluit en engagement")
-    visit.choose("Verder: voorbereiding agendering met de departementen")
-    visit.fill("Motivering", "De regio zet door en levert capaciteit.")
+    visit.claim("Federale betrokkenheid beoordelen")
+    visit.choose("Volgens de standaardregel")
     visit.submit()
     page.wait_for_url(f"{visit.base}/taken")
     visit.log_out()
+
+    # § 6.2.3: each side of the regional consultation decides in its own task
+    for username, side in [("joris", "NL"), ("lien", "VL")]:
+        visit.log_in(username)
+        visit.group_tasks()
+        visit.claim(f"Regionaal besluit en engagement ({side})")
+        visit.choose("Verder: voorbereiding agendering met de departementen")
+        visit.fill("Motivering", "De regio zet door en levert capaciteit.")
+        visit.submit()
+        page.wait_for_url(f"{visit.base}/taken")
+        visit.log_out()
 
     for username, task_name in [("mark", "Gezamenlijke verkenning (NL)"), ("els", "Gezamenlijke verkenning (VL)")]:
         visit.log_in(username)

@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import event, func, select
 
+from engine.services import Actor
 from engine.store.models import AuditEvent
 from engine.web.inbox import queries
 
@@ -25,6 +27,9 @@ def completions(engine, task_id: str) -> int:
     with engine.db.reading() as session:
         return session.scalar(select(func.count()).select_from(AuditEvent).where(
             AuditEvent.task_id == task_id, AuditEvent.action == "task.completed"))
+
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def first_task(engine, group: str):
@@ -371,3 +376,41 @@ def test_every_task_route_needs_a_login(app, start, engine, method, route, data)
     response = client.get(url) if method == "get" else client.post(url, data=data)
     assert response.status_code in (302, 400)  # to the login page, or refused for want of a CSRF token
     assert engine.query.task(first_task(engine, "grensregio-nl").id).assignee is None
+
+
+def test_a_side_does_not_see_the_other_sides_answer_before_giving_its_own(login, engine, clock):
+    """§ 6.2.3: the Dutch and Flemish regional decisions are each side's own; the Flemish answer, given first,
+    is not on the Dutch task page (nor in its form) until the Dutch side has answered."""
+    engine.repository.deploy([ROOT / "processen", ROOT / "formulieren"])
+    secretariaat = Actor.of("sanne", ["secretariaat"])
+    instance_id = engine.runtime.start("gros-dossier", "GROS-2027-EIGEN", {"titel": "Eigen besluit"}, secretariaat)
+
+    def complete(element_id: str, actor: Actor, **variables) -> None:
+        (task,) = [t for t in engine.query.tasks(instance_id=instance_id) if t.element_id == element_id]
+        engine.tasks.complete(task.id, actor, variables)
+
+    complete("Activity_SignaalRegistreren", secretariaat, titel="Eigen besluit", omschrijving="Busverbinding valt weg.",
+             melder="gros-secretariaat", melder_contact="", thema="mobiliteit", betrokken_regelgeving="")
+    complete("Activity_Triage", secretariaat, triage_besluit="ja", triage_toelichting="Structureel probleem.")
+    complete("Activity_SelectievoorstelVoorbereiden", secretariaat, selectie_voorstel="Selecteren.",
+             selectie_overleg_datum="2027-02-11")
+    complete("Activity_SelectiebesluitNL", login("nl").actor, besluit_nl="ja", besluit_nl_reden="Nederlandse zijde.")
+    complete("Activity_SelectiebesluitVL", login("vl").actor, besluit_vl="ja", besluit_vl_reden="Vlaamse zijde.")
+    complete("Activity_EersteVerkenning", secretariaat, oorzaak_aard="verschil-stelsels",
+             oorzaak="Concessies stoppen aan de grens.", getroffenen="Reizigers.", oplossingsperspectief="pragmatisch",
+             belang_oplossing="Zonder bus geen werk.", federale_wetgeving=False)
+    complete("Activity_FederaalBeoordelen", secretariaat, federaal_oordeel="volgens-regel")
+    clock.advance(timedelta(hours=3))
+    complete("Activity_RegionaalBesluitVL", login("vl").actor, regionaal_besluit_vl="stoppen",
+             regionaal_besluit_vl_reden="Vlaams geheim motief om te stoppen.")
+    (dutch,) = [t for t in engine.query.tasks(instance_id=instance_id) if t.element_id == "Activity_RegionaalBesluitNL"]
+    page = login("nl").get(f"/taken/{dutch.id}").text
+    assert "Selectiebesluit Vlaanderen" in page, "earlier steps are shown"
+    assert "Vlaams geheim motief" not in page and "Regionaal besluit en engagement (VL)" not in page
+    engine.tasks.complete(dutch.id, login("nl").actor, {"regionaal_besluit_nl": "verder",
+                                                  "regionaal_besluit_nl_reden": "Nederlandse zijde gaat verder."})
+    (outcome,) = engine.query.tasks(instance_id=instance_id)  # one side stopped: the dossier stops
+    page = login("sec").get(f"/taken/{outcome.id}").text
+    assert "Vlaams geheim motief" in page and "Nederlandse zijde gaat verder." in page, "both reasons are kept"
+    steps = page[page.index("Eerdere stappen"):]
+    assert "Bepaald volgens de regels: Uitkomst bepalen" in steps and "Grensregio-overleg, Vlaamse zijde" in steps

@@ -8,8 +8,11 @@ hashing go as deep as the value does.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sized
+from datetime import datetime
 from typing import Any
 
+from ..timers import add_duration
+from ..timers import now as clock_now
 from .errors import Refused
 from .limits import MAX_LENGTH, Budget, check_expanded, check_length, expanded_size, hash_cost, is_int, limit
 
@@ -29,9 +32,33 @@ def _sum(values: Iterable[Any]) -> Any:
     return sum(values)
 
 
+class CamundaDateTime:
+    """Camunda's ``dateTime()`` (a Joda DateTime): ``${dateTime().plusDays(28).toDate()}`` is how a Camunda 7
+    model writes a deadline counted from the moment a task is created. Reads the engine's clock."""
+
+    def __init__(self, moment: datetime) -> None:
+        self.moment = moment
+
+    def plusDays(self, days: int) -> CamundaDateTime:  # noqa: N802 - Camunda's name
+        return CamundaDateTime(add_duration(self.moment, f"P{int(days)}D"))
+
+    def plusWeeks(self, weeks: int) -> CamundaDateTime:  # noqa: N802 - Camunda's name
+        return CamundaDateTime(add_duration(self.moment, f"P{int(weeks)}W"))
+
+    def plusMonths(self, months: int) -> CamundaDateTime:  # noqa: N802 - Camunda's name
+        return CamundaDateTime(add_duration(self.moment, f"P{int(months)}M"))
+
+    def toDate(self) -> datetime:  # noqa: N802 - Camunda's name
+        return self.moment
+
+
+def _date_time() -> CamundaDateTime:
+    return CamundaDateTime(clock_now())
+
+
 FUNCTIONS: dict[str, Callable[..., Any]] = {
     f.__name__: f for f in (len, int, float, bool, min, max, abs, round, any, all, sorted, list, is_empty)
-} | {"str": _str, "sum": _sum}
+} | {"str": _str, "sum": _sum, "dateTime": _date_time}
 CONSTANTS = {"true": True, "false": False, "null": None}  # JUEL/FEEL literals left bare in Python mode
 FORBIDDEN = {
     "getattr", "setattr", "delattr", "hasattr", "eval", "exec", "open", "compile", "globals", "locals",
@@ -46,6 +73,7 @@ _METHODS: dict[type, frozenset[str]] = {
     list: frozenset({"count", "index"}),
     tuple: frozenset({"count", "index"}),
     dict: frozenset({"get", "keys", "values", "items"}),
+    CamundaDateTime: frozenset({"plusDays", "plusWeeks", "plusMonths", "toDate"}),
 }
 ALL_METHODS = frozenset().union(*_METHODS.values())
 

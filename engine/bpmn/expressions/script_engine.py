@@ -12,6 +12,7 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from .checks import check
 from .errors import ExpressionError
 from .feel import feel_unary_test, unary_test
+from .functions import CONSTANTS
 from .interpreter import evaluate, execute
 
 
@@ -33,7 +34,7 @@ class SafeScriptEngine(PythonScriptEngine):
             dmn_entry = _dmn_input_entry(task, expression)
             if dmn_entry:
                 input_expression, test = dmn_entry
-                return unary_test(test, evaluate(input_expression, variables), variables)
+                return unary_test(test, _input_value(input_expression, variables), variables)
             return evaluate(expression, variables)
         except ExpressionError as e:
             raise WorkflowTaskException(str(e), task=task, exception=e) from e
@@ -47,6 +48,15 @@ class SafeScriptEngine(PythonScriptEngine):
                 str(e), task=task, exception=e, line_number=e.line, error_line=error_line
             ) from e
         return True
+
+
+def _input_value(expression: str, variables: Mapping[str, Any]) -> Any:
+    """A DMN input expression's value. FEEL, Camunda 7's default language for input expressions, reads a
+    variable that is not set as null, so one table can decide over a path that set only some of them."""
+    name = expression.strip()
+    if name.isidentifier() and name not in variables and name not in CONSTANTS:
+        return None
+    return evaluate(expression, variables)
 
 
 def _dmn_input_entry(task: Any, expression: str) -> tuple[str, str] | None:

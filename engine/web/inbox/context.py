@@ -85,7 +85,7 @@ def dossier(engine: Engine, task: HumanTask, variables: dict) -> Dossier:
     """The task's dossier as its page shows it, from its variables and its audit trail."""
     labels = Labels(engine.repository.deployed_forms())
     origins: dict[str, str] = {}
-    steps = _steps(engine, labels, task.instance_id, origins)
+    steps = _steps(engine, labels, task, variables, origins)
     return Dossier(_facts(labels, variables, origins), _links(labels, variables), steps)
 
 
@@ -109,16 +109,25 @@ def _flat(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
-def _steps(engine: Engine, labels: Labels, instance_id: str, origins: dict[str, str]) -> list[Step]:
+def _steps(engine: Engine, labels: Labels, task: HumanTask, variables: dict, origins: dict[str, str]) -> list[Step]:
     """Newest first; ``origins`` learns which step last entered each variable."""
     names: dict[str, str] = {}
     steps = []
-    for event in engine.query.history(instance_id):
+    for event in engine.query.history(task.instance_id):
+        if _parallel_answer(event, task, variables):
+            continue
         title, values = _described(event.action, event.element_name, event.data or {})
         if title is not None:
             steps.append(Step(event.at, display_name(engine, event.actor, names), title, labels.entries(values)))
             origins.update(dict.fromkeys(values, title))
     return steps[::-1]
+
+
+def _parallel_answer(event, task: HumanTask, variables: dict) -> bool:
+    """A step completed while this task waited, with values this task's dossier does not hold yet: another
+    side's answer to the same joint decision. Each side answers first, then sees the other (§ 6.2.3)."""
+    return (event.action == "task.completed" and event.at >= task.created_at
+            and any(variables.get(key) != value for key, value in (event.data or {}).items()))
 
 
 def _described(action: str, element: str | None, data: dict) -> tuple[str | None, dict]:
@@ -130,6 +139,8 @@ def _described(action: str, element: str | None, data: dict) -> tuple[str | None
         return f"Bericht ontvangen: {element}", data.get("variables", {})
     if action == "timer.fired":
         return f"Termijn verstreken: {element}", {}
+    if action == "element.completed" and data.get("variables"):
+        return f"Bepaald volgens de regels: {element}", data["variables"]
     return None, {}
 
 

@@ -147,15 +147,15 @@ def _phase_name(names: dict[str, str], summary: InstanceSummary) -> str:
 
 def _decisions(engine: Engine, item: Item, period: Period, labels: Labels) -> None:
     """From the dossier's own audit trail: progress reported and judged in the period, the choices made
-    in it (fields with fixed options: ja/nee, results) and the escalation's outcome."""
+    in it (fields with fixed options: ja/nee, results) and the escalation's outcome as the model derived
+    it (DMN gros-escalatie-uitkomst, § 5.3.3), with the country the secretariaat named."""
+    escalation: dict = {}
     for event in engine.query.history(item.instance.id):
-        if event.action != "task.completed" or not event.data:
+        data = _recorded(event)
+        if not data:
             continue
-        data = event.data
-        escalation = {k: v for k, v in data.items() if k in ESCALATION_FIELDS}
-        if escalation:
-            item.escalation = labels.entries(escalation)
-        if not period.holds(event.at):
+        escalation |= {k: v for k, v in data.items() if k in ESCALATION_FIELDS}
+        if event.action != "task.completed" or not period.holds(event.at):
             continue
         if REPORT_VARIABLE in data:
             status = labels.text("voortgang_status", data["voortgang_status"]) if data.get("voortgang_status") else ""
@@ -167,6 +167,17 @@ def _decisions(engine: Engine, item: Item, period: Period, labels: Labels) -> No
             choices = {k: v for k, v in data.items() if k in labels.options and k not in FACTS}
             if choices:
                 item.decisions.append((event.at, event.element_name or "", labels.entries(choices)))
+    if escalation:
+        item.escalation = labels.entries(escalation)
+
+
+def _recorded(event) -> dict:
+    """What a step recorded: a person's submitted values, or the values a decision table derived."""
+    if event.action == "task.completed":
+        return event.data or {}
+    if event.action == "element.completed" and event.data:
+        return event.data.get("variables") or {}
+    return {}
 
 
 def _last_meeting(engine: Engine) -> date | None:

@@ -1,8 +1,11 @@
 """Expressions and scripts evaluate against task data within the ceilings on values and loops."""
 
+from datetime import UTC, datetime
+
 import pytest
 
 from engine.bpmn.expressions import ExpressionError, check, evaluate, execute, is_empty
+from engine.bpmn.timers import clock_at
 
 
 @pytest.mark.parametrize(
@@ -158,3 +161,12 @@ def test_script_result_must_be_serializable(script: str, message: str) -> None:
 def test_script_growth_is_bounded() -> None:
     with pytest.raises(ExpressionError, match="result longer than"):
         execute("s = 'ab'\nfor i in xs:\n    s = s + s", {"xs": list(range(100))})
+
+
+def test_camunda_date_time_counts_from_the_engine_clock() -> None:
+    """Camunda 7's ``dateTime()`` in a deadline, as processen/gros-escalatie.bpmn writes its due dates."""
+    with clock_at(datetime(2027, 2, 1, 9, 0, tzinfo=UTC)):
+        assert evaluate("${dateTime().plusDays(28).toDate()}", {}) == datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
+        assert evaluate("${dateTime().plusWeeks(1).toDate()}", {}) == datetime(2027, 2, 8, 9, 0, tzinfo=UTC)
+    with pytest.raises(ExpressionError, match="not allowed"):
+        evaluate("${dateTime().minusDays(1).toDate()}", {})
