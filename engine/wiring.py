@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from engine.clock import Clock
-from engine.gros import meetings, radar, summary
+from engine.gros import kennisbank, meetings, radar, summary
 from engine.scheduler import Settings, attach
 from engine.services import Engine
 from webhooks.delivery import deliver_due
@@ -26,6 +26,7 @@ def open_engine(url: str | None = None, clock: Clock | None = None) -> Engine:
 def with_listeners(engine: Engine) -> Engine:
     """Attach the GROS domain's and the webhooks' listeners to ``engine`` (once per engine)."""
     engine.on_save(summary.summarize)
+    engine.on_save(kennisbank.index)
     engine.on_events(webhook_bookkeeping)
     meetings.track(engine)
     attach(engine)  # a timer a command writes wakes the schedulers, in this process and others
