@@ -30,6 +30,7 @@ PARTS: list[str] = [
     "engine.web.admin",
     "engine.web.planning",
     "engine.web.monitor",
+    "engine.web.kennisbank",
     "engine.web.api",
     "webhooks",
 ]

@@ -33,6 +33,12 @@ def _entry(session: Session, instance_id: str) -> Row:
     return found
 
 
+def entry(engine: Engine, instance_id: str) -> Row | None:
+    """The dossier's kennisbank row."""
+    with engine.db.reading() as session:
+        return session.execute(select(ENTRIES).where(ENTRIES.c.instance_id == instance_id)).first()
+
+
 # --- precedents ----------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Precedents:
@@ -77,13 +83,16 @@ LOKET_LIMITS = {"naam": ("Naam", 200), "omschrijving": ("Omschrijving", 2000), "
                 "thema": ("Thema", 200)}
 
 
-def loketten(engine: Engine, theme: str | None = None) -> list[KennisLoket]:
-    """The loketten of ``theme`` and those for every theme; all of them when ``theme`` is None."""
+def loketten(engine: Engine) -> list[KennisLoket]:
+    """Every loket: those for every theme first, then by theme."""
     with engine.db.reading() as session:
-        statement = select(KennisLoket).order_by(KennisLoket.theme.is_not(None), KennisLoket.theme, KennisLoket.name)
-        if theme is not None:
-            statement = statement.where((KennisLoket.theme == theme) | KennisLoket.theme.is_(None))
-        return list(session.scalars(statement))
+        return list(session.scalars(select(KennisLoket).order_by(
+            KennisLoket.theme.is_not(None), KennisLoket.theme, KennisLoket.name)))
+
+
+def loketten_for(engine: Engine, theme: str | None) -> list[KennisLoket]:
+    """The loketten of ``theme`` and those for every theme."""
+    return [loket for loket in loketten(engine) if loket.theme in (None, theme)]
 
 
 def save_loket(engine: Engine, actor: Actor, fields: dict[str, str], loket_id: int | None = None) -> KennisLoket:
