@@ -6,12 +6,13 @@ import tempfile
 
 from engine.bench.engine import run_all
 from engine.bench.scheduler import bench_timer_lateness
+from engine.gros.kennisbank import bench as kennisbank
 from engine.store.db import on_scratch_postgres
 from engine.web.inbox import bench as inbox
 from engine.web.monitor import bench as monitor
 from webhooks import bench as webhooks
 
-SUITES = ("engine", "inbox", "monitor", "webhooks", "scheduler")
+SUITES = ("engine", "inbox", "monitor", "webhooks", "scheduler", "kennisbank")
 
 
 def run_suites(suites: tuple[str, ...], quick: bool = False) -> dict:
@@ -27,5 +28,6 @@ def run_suites(suites: tuple[str, ...], quick: bool = False) -> dict:
             "webhooks": lambda: webhooks.run_all(seconds=3.0 if quick else 10.0),
             "scheduler": lambda: on_scratch_postgres(
                 lambda url: bench_timer_lateness(url, timers=1_000 if quick else 10_000)),
+            "kennisbank": lambda: kennisbank.run(folder, dossiers=size),
         }
         return {name: measure[name]() for name in suites}

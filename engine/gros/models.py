@@ -115,7 +115,8 @@ class KennisEntry(Base):
     body: Mapped[str] = mapped_column(Text)
     card: Mapped[dict]
     started_at: Mapped[datetime]
-    updated_at: Mapped[datetime] = mapped_column(index=True)
+    updated_at: Mapped[datetime]
+    __table_args__ = (Index("ix_kennis_entry_recent", "updated_at", "id"),)
 
 
 class KennisPrecedent(Base):

@@ -22,9 +22,8 @@ MAX_QUERY = 200
 FTS = table("kennis_fts", column("rowid"))
 TSVECTOR = literal_column("kennis_entry.search")
 DUTCH = literal_column("'dutch'::regconfig")
-# bm25 weights of the FTS5 columns title, rules, body — as the tsvector's A, B and D weights.
-BM25 = literal_column("bm25(kennis_fts, 10.0, 4.0, 1.0)")
-CANDIDATES, SUGGESTIONS, SUGGESTION_TERMS = 40, 5, 12
+CANDIDATES, SUGGESTIONS, SUGGESTION_TERMS, SUGGESTION_WINDOW = 40, 5, 12, 2_000
+COUNT_CAP = 1_000
 
 
 @dataclass(frozen=True)
@@ -76,30 +75,59 @@ LABELS = {"q": "Zoeken", "thema": "Thema", "uitkomst": "Uitkomst", "fase": "Fase
 class Results:
     query: Query
     hits: list[Row]  # kennis_entry rows, best first
-    total: int
+    total: int  # counted up to COUNT_CAP + 1: more than COUNT_CAP is "more than COUNT_CAP"
     page_size: int = PAGE_SIZE
     terms: set[str] = field(default_factory=set)
 
     @property
+    def more(self) -> bool:
+        return self.total > COUNT_CAP
+
+    @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.page_size))
+        return max(1, -(-min(self.total, COUNT_CAP) // self.page_size))
 
 
 def search(engine: Engine, query: Query, page_size: int = PAGE_SIZE) -> Results:
-    """One page of the dossiers that match ``query``, best match first (newest first without words)."""
-    terms = query.terms
+    """One page of the dossiers that match ``query``, best match first (newest first without words).
+    Ranks every match; fetches the wide rows of the page only; counts up to COUNT_CAP."""
     with engine.db.reading() as session:
         connection = session.connection()
-        sqlite = connection.dialect.name == "sqlite"
-        match, score = _matching(sqlite, query.text, terms, " AND ") if terms else (None, None)
-        conditions = _filters(query) + ([match] if match is not None else [])
-        rows = _from(select(ENTRIES), sqlite, bool(terms)).where(*conditions)
-        order = ([score.asc() if sqlite else score.desc()] if terms else []) + [ENTRIES.c.updated_at.desc(),
-                                                                              ENTRIES.c.id.desc()]
-        hits = list(connection.execute(rows.order_by(*order).limit(page_size)
-                                       .offset((query.page - 1) * page_size)))
-        total = connection.execute(_from(select(func.count()), sqlite, bool(terms)).where(*conditions)).scalar()
-    return Results(query, hits, total, page_size, terms)
+        matching = Matching(connection.dialect.name == "sqlite", query)
+        page = matching.ids().limit(page_size).offset((query.page - 1) * page_size)
+        ids = list(connection.execute(page).scalars())
+        rows = {row.id: row for row in connection.execute(select(ENTRIES).where(ENTRIES.c.id.in_(ids)))}
+        counted = matching.ids(ordered=False).limit(COUNT_CAP + 1).subquery()
+        total = connection.execute(select(func.count()).select_from(counted)).scalar()
+    return Results(query, [rows[i] for i in ids if i in rows], total, page_size, query.terms)
+
+
+class Matching:
+    """The ids of the dossiers a query matches, ranked: SQLite asks FTS5 (``rank`` is bm25 with the column
+    weights of migration 0050), PostgreSQL the tsvector's GIN index and ``ts_rank``. The rule filter is a
+    full-text match on the rules column (tsvector weight B) on both."""
+
+    def __init__(self, sqlite: bool, query: Query) -> None:
+        self.sqlite, self.query = sqlite, query
+        self.terms, self.rule_terms = sorted(query.terms), sorted(set(stems(query.rule)))
+        self.filters = _filters(query)
+
+    def ids(self, ordered: bool = True) -> Select:
+        c = ENTRIES.c
+        if not self.terms and not self.rule_terms:
+            statement = select(c.id).where(*self.filters)
+            return statement.order_by(c.updated_at.desc(), c.id.desc()) if ordered else statement
+        if self.sqlite:
+            expression = " AND ".join([f'"{t}"' for t in self.terms] + [f'rules : "{t}"' for t in self.rule_terms])
+            statement = select(FTS.c.rowid).where(literal_column("kennis_fts").op("MATCH")(expression))
+            if self.filters:
+                statement = statement.join(ENTRIES, c.id == FTS.c.rowid).where(*self.filters)
+            return statement.order_by(literal_column("kennis_fts.rank"), FTS.c.rowid.desc()) if ordered else statement
+        words = [w for w in WORD.findall(self.query.text.lower()) if w not in STOPWORDS]
+        words += [f"{w}:B" for w in WORD.findall(self.query.rule.lower()) if w not in STOPWORDS]
+        tsquery = func.to_tsquery(DUTCH, " & ".join(words))
+        statement = select(c.id).where(TSVECTOR.op("@@")(tsquery), *self.filters)
+        return statement.order_by(func.ts_rank(TSVECTOR, tsquery).desc(), c.id.desc()) if ordered else statement
 
 
 @dataclass(frozen=True)
@@ -111,31 +139,40 @@ class Suggestion:
 
 
 def suggestions(engine: Engine, instance_id: str, limit: int = SUGGESTIONS) -> list[Suggestion]:
-    """The dossiers closest to this one: any of its telling words (ranked), then the same theme and shared
-    rules weigh in. The dossier itself is never among them."""
+    """The dossiers closest to this one: any of its telling words (ranked by text), then the same theme and
+    shared rules weigh in. The dossier itself is never among them. Text ranks a window of at most
+    SUGGESTION_WINDOW dossiers that share a word — every one in a kennisbank of a few thousand."""
     with engine.db.reading() as session:
         connection = session.connection()
         own = connection.execute(select(ENTRIES).where(ENTRIES.c.instance_id == instance_id)).first()
-        if own is None:
-            return []
-        words = _telling_words(own)
+        words = _telling_words(own) if own is not None else []
         if not words:
             return []
         sqlite = connection.dialect.name == "sqlite"
-        match, score = _matching(sqlite, " | ".join(words), {stem(w) for w in words}, " OR ", any_word=True)
-        rows = connection.execute(_from(select(ENTRIES, score.label("score")), sqlite, True)
-                                  .where(match, ENTRIES.c.id != own.id)
-                                  .order_by(score.asc() if sqlite else score.desc()).limit(CANDIDATES)).all()
+        if sqlite:
+            expression = " OR ".join(f'"{stem(w)}"' for w in words)
+            window = select(FTS.c.rowid.label("id"), literal_column("kennis_fts.rank").label("score")).where(
+                literal_column("kennis_fts").op("MATCH")(expression), FTS.c.rowid != own.id).limit(
+                SUGGESTION_WINDOW).subquery()
+            best = select(window.c.id, window.c.score).order_by(window.c.score).limit(CANDIDATES)
+        else:
+            tsquery = func.to_tsquery(DUTCH, " | ".join(words))
+            window = select(ENTRIES.c.id, TSVECTOR.label("search")).where(
+                TSVECTOR.op("@@")(tsquery), ENTRIES.c.id != own.id).limit(SUGGESTION_WINDOW).subquery()
+            score = func.ts_rank(window.c.search, tsquery)
+            best = select(window.c.id, score.label("score")).order_by(score.desc()).limit(CANDIDATES)
+        scores = {row.id: abs(row.score) for row in connection.execute(best)}
+        rows = list(connection.execute(select(ENTRIES).where(ENTRIES.c.id.in_(scores))))
     if not rows:
         return []
-    best = max(abs(row.score) for row in rows) or 1.0
+    top = max(scores.values()) or 1.0
     own_rules = _rule_stems(own.rules)
     found = []
     for row in rows:
         shared = len(own_rules & _rule_stems(row.rules))
         same = bool(own.theme) and row.theme == own.theme
-        found.append(Suggestion(row, abs(row.score) / best + 0.5 * same + 0.3 * min(shared, 3), same, shared))
-    return sorted(found, key=lambda s: -s.score)[:limit]
+        found.append(Suggestion(row, scores[row.id] / top + 0.5 * same + 0.3 * min(shared, 3), same, shared))
+    return sorted(found, key=lambda s: (-s.score, s.entry.id))[:limit]
 
 
 def _telling_words(entry: Row) -> list[str]:
@@ -152,22 +189,6 @@ def _rule_stems(rules: str) -> set[str]:
     return {s for s in stems(rules) if len(s) > 3}
 
 
-def _matching(sqlite: bool, text: str, terms: set[str], joiner: str,
-              any_word: bool = False) -> tuple[ColumnElement, ColumnElement]:
-    """The full-text condition and its score (SQLite: lower is better; PostgreSQL: higher is better)."""
-    if sqlite:
-        expression = joiner.join(f'"{term}"' for term in sorted(terms))
-        return literal_column("kennis_fts").op("MATCH")(expression), BM25
-    tsquery = func.to_tsquery(DUTCH, text) if any_word else func.plainto_tsquery(DUTCH, text)
-    return TSVECTOR.op("@@")(tsquery), func.ts_rank_cd(TSVECTOR, tsquery)
-
-
-def _from(statement: Select, sqlite: bool, full_text: bool) -> Select:
-    if sqlite and full_text:
-        return statement.select_from(ENTRIES.join(FTS, FTS.c.rowid == ENTRIES.c.id))
-    return statement.select_from(ENTRIES)
-
-
 def _filters(query: Query) -> list[ColumnElement]:
     c = ENTRIES.c
     conditions = []
@@ -181,9 +202,6 @@ def _filters(query: Query) -> list[ColumnElement]:
         conditions.append(c.sides.contains(f"|{query.side}|"))
     if query.year:
         conditions.append(c.year == query.year)
-    if query.rule:
-        pattern = "%" + query.rule.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        conditions.append(func.lower(c.rules).like(pattern, escape="\\"))
     return [and_(*conditions)] if conditions else []
 
 

@@ -4,7 +4,7 @@ official's token."""
 from __future__ import annotations
 
 from engine.gros.kennisbank import SIDES
-from engine.gros.kennisbank.search import ARGS, Query, search
+from engine.gros.kennisbank.search import ARGS, COUNT_CAP, Query, search
 from engine.web.api.access import current_engine
 from engine.web.api.resources import INTEGER, STRING, STRINGS, array
 from engine.web.api.spec import TEXT, Call, Param, Routes, component, nullable, obj
@@ -27,8 +27,10 @@ HIT = component("KennisbankDossier", obj({
     "outcome": nullable(STRING), "phase": nullable(STRING), "year": INTEGER, "solution": nullable(STRING),
     "sides": STRINGS, "rules": STRING, "lessons": STRING,
 }))
-RESULTS = component("KennisbankResultaten", obj({"total": INTEGER, "page": INTEGER, "pages": INTEGER,
-                                                  "results": array(HIT)}))
+RESULTS = component("KennisbankResultaten", obj({
+    "total": INTEGER,
+    "more": {"type": "boolean", "description": f"meer dan {COUNT_CAP} treffers (total is dan {COUNT_CAP})"},
+    "page": INTEGER, "pages": INTEGER, "results": array(HIT)}))
 
 
 @routes.operation("GET", "/kennisbank", "Zoek in de kennisbank (elke ingelogde ambtenaar); beste treffer eerst.",
@@ -37,7 +39,8 @@ def search_kennisbank(call: Call) -> dict:
     known = set(ARGS.values())
     query = Query.parse({key: str(value) for key, value in call.query.items() if key in known})
     results = search(current_engine(), query)
-    return {"total": results.total, "page": query.page, "pages": results.pages, "results": [
+    return {"total": min(results.total, COUNT_CAP), "more": results.more, "page": query.page,
+            "pages": results.pages, "results": [
         {"processInstanceId": hit.instance_id, "businessKey": hit.business_key, "title": hit.title,
          "theme": hit.theme, "outcome": hit.outcome, "phase": hit.phase, "year": hit.year, "solution": hit.solution,
          "sides": [side for side in hit.sides.split("|") if side], "rules": hit.rules,

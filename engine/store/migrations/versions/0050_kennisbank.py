@@ -43,14 +43,17 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("instance_id"),
     )
-    for column in ("theme", "outcome", "year", "updated_at"):
+    for column in ("theme", "outcome", "year"):
         op.create_index(f"ix_kennis_entry_{column}", "kennis_entry", [column])
+    op.create_index("ix_kennis_entry_recent", "kennis_entry", ["updated_at", "id"])
     if op.get_context().dialect.name == "postgresql":
         op.execute(f"ALTER TABLE kennis_entry ADD COLUMN search tsvector GENERATED ALWAYS AS ({TSVECTOR}) STORED")
         op.execute("CREATE INDEX ix_kennis_entry_search ON kennis_entry USING GIN (search)")
     else:
         op.execute("CREATE VIRTUAL TABLE kennis_fts USING fts5(title, rules, body, "
                    "tokenize='unicode61 remove_diacritics 0')")
+        # FTS5's rank: bm25 with the column weights of the tsvector's A (title), B (rules) and D (the rest).
+        op.execute("INSERT INTO kennis_fts (kennis_fts, rank) VALUES ('rank', 'bm25(10.0, 4.0, 1.0)')")
         op.execute("CREATE TRIGGER kennis_entry_deleted AFTER DELETE ON kennis_entry "
                    "BEGIN DELETE FROM kennis_fts WHERE rowid = old.id; END")
     op.create_table(
