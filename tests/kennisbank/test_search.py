@@ -5,10 +5,11 @@ precedent suggestions a new signal about a known obstacle gets."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from engine.errors import InvalidData
 from engine.gros import demo
+from engine.gros.kennisbank import reindex
 from engine.gros.kennisbank.search import Query, search, suggestions
 from engine.gros.kennisbank.words import excerpt
 from engine.gros.models import KennisEntry
@@ -94,3 +95,12 @@ def test_a_new_signal_about_a_known_obstacle_gets_the_earlier_dossier_as_suggest
     assert found[0].entry.business_key == "GROS-2026-005"
     assert found[0].same_theme and found[0].shared_rules
     assert "GROS-2027-001" not in [s.entry.business_key for s in found] and len(found) <= 5
+
+
+def test_dossiers_from_before_the_kennisbank_are_taken_in_once(engine, demo_dossiers):
+    with engine.db.transaction() as session:
+        session.execute(delete(KennisEntry))
+    assert search(engine, Query("grensarbeider")).total == 0
+    assert reindex(engine) == 8 and reindex(engine) == 0
+    assert keys(search(engine, Query("grensarbeider"))) == ["GROS-2026-006"]
+    assert search(engine, Query(phase="afgerond")).total == 2

@@ -132,3 +132,24 @@ def test_the_public_pages_show_exactly_the_published_summaries(app, engine, logi
 @pytest.mark.parametrize("url", PUBLIC)
 def test_the_public_pages_need_no_login_and_start_empty(app, url):
     assert app.test_client().get(url).status_code == 200
+
+
+def test_at_uitkomst_registreren_the_secretariaat_is_pointed_to_publishing(app, engine, login, people, dossiers):
+    secretariaat = people["sec"]
+    instance_id = engine.runtime.start("gros-dossier", "GROS-2027-009", {}, secretariaat)
+    for variables in ({"titel": "Erkenning van rijbewijzen voor bromfietsen",
+                       "omschrijving": "Een Belgisch bromfietsrijbewijs telt in Nederland niet.",
+                       "melder": "overig", "melder_contact": "", "thema": "mobiliteit",
+                       "betrokken_regelgeving": "Wegenverkeerswet (NL)"},
+                      {"triage_besluit": "nee", "triage_toelichting": "Geen grensbelemmering."}):
+        [task] = engine.query.tasks(instance_id=instance_id)
+        engine.tasks.complete(task.id, secretariaat, variables)
+    [outcome] = engine.query.tasks(instance_id=instance_id)
+    page = login("sec").get(f"/taken/{outcome.id}").text
+    assert "Openbare kennisbank" in page and f"/kennisbank/dossiers/{instance_id}" in page
+    lesson = "Eerst de nationale weg proberen."
+    engine.tasks.complete(outcome.id, secretariaat, {"uitkomst": "gestopt-triage",
+                                                     "uitkomst_reden": "Geen belemmering.", "geleerde_lessen": lesson})
+    assert login("sec").post(f"/kennisbank/dossiers/{instance_id}/openbaar", {"openbaar": "ja"}).status_code == 302
+    public = json.loads(app.test_client().get("/openbaar/dossiers.json").text)["dossiers"]
+    assert [(d["business_key"], d["lessons"]) for d in public] == [("GROS-2027-009", lesson)]

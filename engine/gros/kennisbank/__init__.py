@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from engine.bpmn.runtime import Workflow
 from engine.gros.kennisbank.words import stemmed
 from engine.gros.models import KennisEntry
+from engine.services import Engine
 from engine.store.models import ProcessInstance
 
 ENTRIES = KennisEntry.__table__
@@ -68,6 +69,20 @@ def index(session: Session, instance: ProcessInstance, workflow: Workflow, now: 
         connection.execute(update(ENTRIES).where(ENTRIES.c.id == entry_id).values(values))
     if connection.dialect.name == "sqlite":
         _write_fts(connection, entry_id, values)
+
+
+def reindex(engine: Engine) -> int:
+    """Index the dossiers that have no kennisbank row yet (those from before migration 0050): a one-time
+    catch-up that loads each one's state, one transaction each; from then on every command keeps its row.
+    Returns how many it indexed."""
+    with engine.db.reading() as session:
+        missing = list(session.scalars(select(ProcessInstance.id).where(
+            ProcessInstance.id.not_in(select(ENTRIES.c.instance_id))).order_by(ProcessInstance.started_at)))
+    for instance_id in missing:
+        with engine.executor.transaction() as session:
+            instance = session.get(ProcessInstance, instance_id)
+            index(session, instance, engine.executor.load_state(session, instance), engine.now())
+    return len(missing)
 
 
 def _write_fts(connection, entry_id: int, values: dict) -> None:

@@ -17,7 +17,12 @@ PRECEDENT_TASKS = frozenset({"Activity_Triage", "Activity_EersteVerkenning", "Ac
                              "Activity_VoorbereidingVL"})
 
 
+OUTCOME_TASK = "Activity_UitkomstRegistreren"
+
+
 def task_panel(task: HumanTask) -> str:
+    if task.element_id == OUTCOME_TASK:  # seed § 4.6: here the secretariaat decides on the public summary
+        return render_template("kennisbank/_outcome_panel.html", task=task)
     if task.element_id not in PRECEDENT_TASKS:
         return ""
     engine = current_engine()
