@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from engine.clock import Clock
-from engine.gros import meetings, radar, summary
+from engine.gros import kennisbank, meetings, radar, summary
 from engine.gros.groups import ROLES
 from engine.scheduler import Settings, attach
 from engine.services import Engine
@@ -30,6 +30,7 @@ def with_listeners(engine: Engine) -> Engine:
     the groups that oversee and administer."""
     engine.set_roles(ROLES)
     engine.on_save(summary.summarize)
+    engine.on_save(kennisbank.index)
     engine.on_events(webhook_bookkeeping)
     meetings.track(engine)
     attach(engine)  # a timer a command writes wakes the schedulers, in this process and others

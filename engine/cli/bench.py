@@ -7,12 +7,13 @@ import tempfile
 from engine.bench import cleanup
 from engine.bench.engine import run_all
 from engine.bench.scheduler import bench_timer_lateness
+from engine.gros.kennisbank import bench as kennisbank
 from engine.store.db import on_scratch_postgres
 from engine.web.inbox import bench as inbox
 from engine.web.monitor import bench as monitor
 from webhooks import bench as webhooks
 
-SUITES = ("engine", "inbox", "monitor", "webhooks", "scheduler", "cleanup")
+SUITES = ("engine", "inbox", "monitor", "webhooks", "scheduler", "cleanup", "kennisbank")
 
 
 def run_suites(suites: tuple[str, ...], quick: bool = False) -> dict:
@@ -29,5 +30,6 @@ def run_suites(suites: tuple[str, ...], quick: bool = False) -> dict:
             "scheduler": lambda: on_scratch_postgres(
                 lambda url: bench_timer_lateness(url, timers=1_000 if quick else 10_000)),
             "cleanup": lambda: cleanup.run(folder, ended=size),
+            "kennisbank": lambda: kennisbank.run(folder, dossiers=size),
         }
         return {name: measure[name]() for name in suites}

@@ -29,6 +29,7 @@ from engine.cli.common import (
     task_json,
     with_user,
 )
+from engine.cli.kennisbank import kennisbank
 from engine.cli.tokens import token
 from engine.cli.webhooks import webhooks
 from engine.gros import demo, meetings, radar
@@ -360,6 +361,7 @@ def bench(suites: tuple[str, ...], quick: bool, as_json: bool) -> None:
 
 
 main.add_command(token)
+main.add_command(kennisbank)
 main.add_command(webhooks)
 for command in data.COMMANDS:
     main.add_command(command)

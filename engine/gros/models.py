@@ -1,11 +1,12 @@
 """Tables of the GROS domain beside the engine's: the meeting calendar with its agendas, the stall
-radar's flags, and each dossier at a glance (phase, theme, outcome) with its phase visits. All times UTC."""
+radar's flags, each dossier at a glance (phase, theme, outcome) with its phase visits, and the kennisbank:
+each dossier's card and search text, precedent links, loketten and public summaries. All times UTC."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.store.models import Base
@@ -91,3 +92,62 @@ class PhaseVisit(Base):
     entered_at: Mapped[datetime]
     left_at: Mapped[datetime | None]
     __table_args__ = (Index("ix_phase_visit_phase", "phase", "entered_at"),)
+
+
+class KennisEntry(Base):
+    """One dossier in the kennisbank: its card and the text searched, rewritten by every command that saves
+    it (engine/gros/kennisbank). The full-text index beside it: on PostgreSQL the generated ``search``
+    tsvector (dutch) with a GIN index, on SQLite the FTS5 table ``kennis_fts`` (rowid = id) holding the same
+    text stemmed in Python — both created by migration 0050_kennisbank."""
+
+    __tablename__ = "kennis_entry"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), unique=True)
+    business_key: Mapped[str | None] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(500))
+    theme: Mapped[str | None] = mapped_column(String(200), index=True)
+    outcome: Mapped[str | None] = mapped_column(String(200), index=True)
+    phase: Mapped[str | None] = mapped_column(String(200))  # None once ended
+    sides: Mapped[str] = mapped_column(String(40))  # "|NL|VL|": the sides whose rules or decisions it names
+    year: Mapped[int] = mapped_column(Integer, index=True)
+    solution: Mapped[str | None] = mapped_column(String(100))
+    rules: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    card: Mapped[dict]
+    started_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    __table_args__ = (Index("ix_kennis_entry_recent", "updated_at", "id"),)
+
+
+class KennisPrecedent(Base):
+    """An official marked ``precedent_id`` as a precedent for ``instance_id``."""
+
+    __tablename__ = "kennis_precedent"
+    instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), primary_key=True)
+    precedent_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"),
+                                              primary_key=True, index=True)
+    marked_by: Mapped[str] = mapped_column(String(100))
+    marked_at: Mapped[datetime]
+
+
+class KennisLoket(Base):
+    """An existing knowledge point (grensinfopunt, Benelux framework agreement, ITEM, …) for one theme, or
+    for every theme when ``theme`` is None; the secretariaat keeps the list."""
+
+    __tablename__ = "kennis_loket"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    theme: Mapped[str | None] = mapped_column(String(200), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(String(500))
+    updated_by: Mapped[str] = mapped_column(String(100))
+    updated_at: Mapped[datetime]
+
+
+class KennisPublicatie(Base):
+    """The secretariaat made this dossier's summary public (the openbare kennisbank)."""
+
+    __tablename__ = "kennis_publicatie"
+    instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), primary_key=True)
+    published_at: Mapped[datetime] = mapped_column(index=True)
+    published_by: Mapped[str] = mapped_column(String(100))

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from flask import Flask, current_app, g, request
+from markupsafe import Markup
 
 from engine.forms import FieldError
 from engine.services import Engine
@@ -28,6 +31,11 @@ def add_nav(app: Flask, label: str, endpoint: str, groups: tuple[str, ...] | Non
         NavItem(label, endpoint, frozenset(groups) if groups is not None else None))
 
 
+def add_panel(app: Flask, place: str, render: Callable[..., str]) -> None:
+    """Let a part add a panel to another part's page: that page asks ``panels(place, **context)``."""
+    app.extensions.setdefault("gros.panels", []).append((place, render))
+
+
 def nav_items(app: Flask, groups: frozenset[str]) -> list[NavItem]:
     return [item for item in app.extensions.get("gros.nav", []) if item.groups is None or item.groups & groups]
 
@@ -38,7 +46,11 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def navigation() -> dict:
         actor = g.get("actor")
-        return {"nav": nav_items(app, actor.groups) if actor else []}
+        return {"nav": nav_items(app, actor.groups) if actor else [], "panels": partial(_panels, app)}
+
+
+def _panels(app: Flask, place: str, **context) -> list[Markup]:
+    return [Markup(render(**context)) for at, render in app.extensions.get("gros.panels", []) if at == place]
 
 
 def posted_variables() -> dict:

@@ -31,6 +31,7 @@ PARTS: list[str] = [
     "engine.web.planning",
     "engine.web.privacy",
     "engine.web.monitor",
+    "engine.web.kennisbank",
     "engine.web.api",
     "webhooks",
 ]

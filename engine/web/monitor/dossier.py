@@ -29,6 +29,10 @@ ACTIONS = {
     "instance.resumed": "Hervat",
     "variables.set": "Gegevens gewijzigd",
     "instance.completed": "Dossier afgerond",
+    "precedent.marked": "Precedent aangeduid",
+    "precedent.unmarked": "Precedent losgekoppeld",
+    "kennisbank.published": "Samenvatting openbaar gemaakt",
+    "kennisbank.withdrawn": "Samenvatting niet langer openbaar",
 }
 AUTOMATIC = {"element.completed", "instance.completed"}
 
