@@ -6,6 +6,7 @@ vocabulary, and every change goes through ``CommandExecutor.transaction()``.
     engine.runtime     start, correlate, operators' commands (services/runtime.py)
     engine.tasks       claim, release, hand over, complete   (services/tasks.py)
     engine.timers      due timers and firing them            (services/timers.py)
+    engine.migration   move running instances to a version   (services/migration.py)
     engine.query       the read side                         (services/queries.py)
 
 The engine knows no domain: whoever opens it (the composition root) adds listeners with
@@ -20,6 +21,7 @@ from datetime import datetime
 from engine.clock import Clock, SystemClock
 from engine.services.access import SYSTEM, Actor
 from engine.services.executor import CommandExecutor, EventListener, SaveListener
+from engine.services.migration import MigrationService
 from engine.services.queries import Queries
 from engine.services.repository import DeployedDefinition, RepositoryService
 from engine.services.runtime import RuntimeService
@@ -42,6 +44,7 @@ class Engine:
         self.tasks = TaskService(executor, self.repository)
         self.timers = TimerService(executor, self.runtime)
         self.query = Queries(executor)
+        self.migration = MigrationService(executor)
 
     @classmethod
     def open(cls, url: str | None = None, clock: Clock | None = None) -> Engine:

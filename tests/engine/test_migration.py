@@ -1,0 +1,197 @@
+"""Running instances migrate to a changed version and go on there, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from engine.bpmn.migration import Instruction, MigrationRefused
+from engine.clock import FixedClock
+from engine.services import Actor, Engine
+from engine.services.migration import MigrationPlan, Selection
+from tests.conftest import DATA
+
+MODEL = DATA / "migration" / "klein.bpmn"
+SECRETARIAAT = Actor.of("sofie", ["secretariaat"])
+BEHEERDER = Actor.of("procesbeheerder", ["beheer"])
+
+
+def changed_model(tmp_path: Path, *replacements: tuple[str, str]) -> Path:
+    text = MODEL.read_text()
+    for old, new in replacements:
+        assert old in text, old
+        text = text.replace(old, new)
+    path = tmp_path / "klein.bpmn"
+    path.write_text(text)
+    return path
+
+
+# v2: a check after the assessment, a longer reminder, a renamed task in the called process.
+V2 = (
+    ('<bpmn:sequenceFlow id="f2" sourceRef="beoordelen" targetRef="afsluiten"/>',
+     '<bpmn:sequenceFlow id="f2" sourceRef="beoordelen" targetRef="controleren"/>'
+     '<bpmn:userTask id="controleren" name="Controleren" camunda:candidateGroups="secretariaat">'
+     '<bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f2b</bpmn:outgoing></bpmn:userTask>'
+     '<bpmn:sequenceFlow id="f2b" sourceRef="controleren" targetRef="afsluiten"/>'),
+    ('<bpmn:incoming>f2</bpmn:incoming><bpmn:incoming>f4</bpmn:incoming>',
+     '<bpmn:incoming>f2b</bpmn:incoming><bpmn:incoming>f4</bpmn:incoming>'),
+    ("<bpmn:timeDuration>P14D</bpmn:timeDuration>", "<bpmn:timeDuration>P30D</bpmn:timeDuration>"),
+    ('name="Subtaak"', 'name="Subtaak (nieuw)"'),
+)
+
+
+def deploy(engine: Engine, path: Path = MODEL) -> int:
+    [deployed] = [d for d in engine.repository.deploy([path]) if d.key == "klein"]
+    return deployed.id
+
+
+def new_version(engine: Engine, tmp_path: Path, *replacements) -> int:
+    return deploy(engine, changed_model(tmp_path, *replacements))
+
+
+def start(engine: Engine, route: str, key: str = "GROS-1") -> str:
+    return engine.runtime.start("klein", key, {"route": route, "land": "NL"})
+
+
+def task(engine: Engine, instance_id: str):
+    [only] = engine.query.tasks(instance_id=instance_id)
+    return only
+
+
+def migrate_all(engine: Engine, source: int, target: int, **kwargs):
+    plan = engine.migration.generate(source, target, **kwargs)
+    return engine.migration.execute(plan, Selection(), BEHEERDER)
+
+
+def test_a_waiting_user_task_keeps_id_assignee_data_and_timer_and_goes_on_in_the_new_version(
+        engine: Engine, clock: FixedClock, tmp_path: Path):
+    source = deploy(engine)
+    instance_id = start(engine, "taak")
+    before = task(engine, instance_id)
+    engine.tasks.claim(before.id, SECRETARIAAT)
+    [timer_before] = engine.query.timers(instance_id)
+    target = new_version(engine, tmp_path, *V2)
+    report = migrate_all(engine, source, target)
+    assert report.migrated == [instance_id] and not report.failed, report.failed
+    instance = engine.query.instance(instance_id)
+    after = task(engine, instance_id)
+    assert instance.definition_id == target
+    assert (after.id, after.assignee, after.name) == (before.id, "sofie", "Beoordelen")
+    [timer_after] = engine.query.timers(instance_id)
+    assert timer_after.due_at == timer_before.due_at  # P14D as armed, not the new P30D
+    assert any(e.action == "instance.migrated" and e.element_name == "gemigreerd van v1 naar v2"
+               and e.actor == "procesbeheerder" for e in engine.query.history(instance_id))
+    engine.tasks.complete(after.id, SECRETARIAAT, {"oordeel": "ok"})
+    assert task(engine, instance_id).name == "Controleren"  # only v2 has this step
+    assert engine.query.variables(instance_id)["oordeel"] == "ok"
+
+
+def test_a_boundary_timer_keeps_its_due_time_then_fires_into_the_new_version(
+        engine: Engine, clock: FixedClock, tmp_path: Path):
+    source = deploy(engine)
+    instance_id = start(engine, "taak")
+    [timer_before] = engine.query.timers(instance_id)
+    target = new_version(engine, tmp_path, *V2)
+    migrate_all(engine, source, target)
+    clock.advance(timedelta(days=14, minutes=1))
+    assert engine.timers.fire_due_timers() == 1
+    assert task(engine, instance_id).name == "Rappel"
+
+
+def test_update_event_trigger_arms_the_timer_again_from_the_new_definition(
+        engine: Engine, clock: FixedClock, tmp_path: Path):
+    source = deploy(engine)
+    instance_id = start(engine, "taak")
+    clock.advance(timedelta(days=2))
+    target = new_version(engine, tmp_path, *V2)
+    migrate_all(engine, source, target, update_event_trigger=True)
+    [timer] = engine.query.timers(instance_id)
+    assert timer.due_at == clock.now() + timedelta(days=30)
+
+
+def test_a_message_catch_is_subscribed_again_and_the_message_still_arrives(
+        engine: Engine, clock: FixedClock, tmp_path: Path):
+    renamed = V2 + (('<bpmn:message id="m_antwoord" name="antwoord"/>',
+                     '<bpmn:message id="m_antwoord" name="antwoord-v2"/>'),)
+    source = deploy(engine)
+    instance_id = start(engine, "bericht")
+    target = new_version(engine, tmp_path, *renamed)
+    migrate_all(engine, source, target)
+    engine.runtime.correlate("antwoord-v2", business_key="GROS-1", variables={"antwoord": "ja"})
+    assert task(engine, instance_id).name == "Afsluiten"
+    assert engine.query.variables(instance_id)["antwoord"] == "ja"
+
+
+def test_an_instance_inside_a_called_process_moves_with_it(engine: Engine, clock: FixedClock, tmp_path: Path):
+    source = deploy(engine)
+    instance_id = start(engine, "sub")
+    before = task(engine, instance_id)
+    target = new_version(engine, tmp_path, *V2)
+    migrate_all(engine, source, target)
+    after = task(engine, instance_id)
+    assert (after.id, after.name) == (before.id, "Subtaak (nieuw)")
+    engine.tasks.complete(after.id, SECRETARIAAT)
+    engine.tasks.complete(task(engine, instance_id).id, SECRETARIAAT)
+    assert engine.query.instance(instance_id).status == "completed"
+
+
+def test_an_invalid_plan_is_refused_naming_the_elements(engine: Engine, clock: FixedClock, tmp_path: Path):
+    source = deploy(engine)
+    start(engine, "taak")
+    start(engine, "bericht", "GROS-2")
+    target = new_version(engine, tmp_path, *V2)
+    plan = MigrationPlan(source, target, (Instruction("beoordelen", "controleren_niet"),
+                                          Instruction("herinnering", "afsluiten")))
+    reasons = {str(r) for r in engine.migration.validate(plan)}
+    assert "wacht_antwoord: hier wachten dossiers, maar het plan zegt niet waarheen" in reasons
+    assert "beoordelen: doelelement 'controleren_niet' bestaat niet in de doelversie" in reasons
+    assert "herinnering: is een BoundaryEvent, doelelement 'afsluiten' een UserTask" in reasons
+    with pytest.raises(MigrationRefused, match="controleren_niet"):
+        engine.migration.execute(plan, Selection(), BEHEERDER)
+    assert {i.definition_id for i in engine.query.instances()} == {source}
+
+
+def test_a_failing_instance_stays_unchanged_with_an_incident_and_the_others_migrate(
+        engine: Engine, clock: FixedClock, tmp_path: Path):
+    source = deploy(engine)
+    at_task = [start(engine, "taak", f"GROS-{n}") for n in range(3)]
+    stuck = start(engine, "bericht", "GROS-9")
+    target = new_version(engine, tmp_path, *V2)
+    generated = engine.migration.generate(source, target)
+    plan = MigrationPlan(source, target, tuple(i for i in generated.instructions if i.source != "wacht_antwoord"))
+    seen = []
+    report = engine.migration.execute(plan, Selection(), BEHEERDER, progress=lambda done, total: seen.append(done))
+    assert sorted(report.migrated) == sorted(at_task) and list(report.failed) == [stuck]
+    assert seen == [1, 2, 3, 4]
+    instance = engine.query.instance(stuck)
+    assert (instance.definition_id, instance.status, instance.waiting_at) == (source, "incident", ["wacht_antwoord"])
+    [incident] = engine.query.incidents(stuck)
+    assert incident.element_id == "wacht_antwoord" and "niet waarheen" in incident.message
+    engine.runtime.correlate("antwoord", business_key="GROS-9")  # still runs on v1
+    assert task(engine, stuck).name == "Afsluiten"
+
+
+def test_preview_counts_dossiers_per_waiting_element(engine: Engine, clock: FixedClock, tmp_path: Path):
+    source = deploy(engine)
+    for n in range(2):
+        start(engine, "taak", f"T-{n}")
+    start(engine, "sub", "S-1")
+    target = new_version(engine, tmp_path, *V2)
+    rows = {p.element_id: (p.dossiers, p.target, p.refusals)
+            for p in engine.migration.preview(engine.migration.generate(source, target))}
+    assert rows["beoordelen"] == (2, "beoordelen", ())
+    assert rows["herinnering"] == (2, "herinnering", ())
+    assert rows["uitwerken"] == (1, "uitwerken", ())
+    assert rows["subtaak"] == (1, "subtaak", ())
+
+
+def test_selection_by_business_key_migrates_only_that_dossier(engine: Engine, clock: FixedClock, tmp_path: Path):
+    source = deploy(engine)
+    chosen, other = start(engine, "taak", "A"), start(engine, "taak", "B")
+    target = new_version(engine, tmp_path, *V2)
+    report = engine.migration.execute(engine.migration.generate(source, target), Selection(business_key="A"),
+                                      BEHEERDER)
+    assert report.migrated == [chosen]
+    assert engine.query.instance(other).definition_id == source
