@@ -17,6 +17,8 @@ from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.util.diff import SpecDiff
 from SpiffWorkflow.util.task import TaskState
 
+from engine.errors import CommandError
+
 from .runtime import ProcessBundle, Workflow
 
 ACTIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
@@ -40,7 +42,11 @@ class Refusal:
         return f"{self.element_id}: {self.reason}"
 
 
-class MigrationRefused(Exception):
+class MigrationRefused(CommandError):
+    """The plan, or this instance, cannot migrate; ``refusals`` names each element and why."""
+
+    title = "Migratie geweigerd"
+
     def __init__(self, refusals: list[Refusal]) -> None:
         super().__init__("; ".join(str(r) for r in refusals))
         self.refusals = refusals

@@ -31,6 +31,21 @@ class MigrationPlan:
     target_definition_id: int
     instructions: tuple[Instruction, ...]
 
+    def json(self) -> dict:
+        """Camunda 7's shape of a migration plan."""
+        return {"sourceProcessDefinitionId": self.source_definition_id,
+                "targetProcessDefinitionId": self.target_definition_id,
+                "instructions": [{"sourceActivityIds": [i.source], "targetActivityIds": [i.target],
+                                  "updateEventTrigger": i.update_event_trigger} for i in self.instructions]}
+
+    @classmethod
+    def from_json(cls, data: dict) -> MigrationPlan:
+        """A plan in Camunda's shape, already checked against its schema (one source and one target per
+        instruction)."""
+        return cls(data["sourceProcessDefinitionId"], data["targetProcessDefinitionId"], tuple(
+            Instruction(i["sourceActivityIds"][0], i["targetActivityIds"][0], i.get("updateEventTrigger", False))
+            for i in data["instructions"]))
+
 
 @dataclass(frozen=True)
 class Selection:
