@@ -27,6 +27,7 @@ from engine.cli.common import (
     task_json,
     with_user,
 )
+from engine.cli.migrate import migrate
 from engine.cli.tokens import token
 from engine.cli.webhooks import webhooks
 from engine.gros import demo, meetings, radar
@@ -359,6 +360,7 @@ def bench(suites: tuple[str, ...], quick: bool, as_json: bool) -> None:
     emit(as_json, figures, lambda: json.dumps(figures, indent=2, ensure_ascii=False))
 
 
+main.add_command(migrate)
 main.add_command(token)
 main.add_command(webhooks)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -195,3 +196,38 @@ def test_selection_by_business_key_migrates_only_that_dossier(engine: Engine, cl
                                       BEHEERDER)
     assert report.migrated == [chosen]
     assert engine.query.instance(other).definition_id == source
+
+
+def test_gros_migrate_previews_migrates_and_reports_progress(sqlite_url: str, tmp_path: Path):
+    from tests.engine.test_cli import run
+
+    run(sqlite_url, "deploy", str(MODEL))
+    for key in ("A", "B"):
+        run(sqlite_url, "start", "klein", "--business-key", key, "--var", "route=taak")
+    run(sqlite_url, "start", "klein", "--business-key", "C", "--var", "route=bericht")
+    run(sqlite_url, "deploy", str(changed_model(tmp_path, *V2)))
+    preview = run(sqlite_url, "migrate", "klein", "--from-version", "1", "--preview")
+    assert preview.returncode == 0, preview.stderr
+    assert "beoordelen" in preview.stdout and "2 dossier(s) → beoordelen" in preview.stdout
+    plan = json.loads(run(sqlite_url, "migrate", "klein", "--from-version", "1", "--preview", "--json").stdout)
+    assert {"element_id": "wacht_antwoord", "dossiers": 1, "target": "wacht_antwoord", "refusals": []} in plan
+    done = run(sqlite_url, "migrate", "klein", "--from-version", "1", "--to-version", "2", "--user", "an")
+    assert done.returncode == 0, done.stderr
+    assert "3/3" in done.stderr and "3 van 3 gemigreerd van klein v1 naar v2" in done.stdout
+    refused = run(sqlite_url, "migrate", "klein", "--from-version", "7")
+    assert refused.returncode == 1 and "klein heeft geen versie 7" in refused.stderr
+
+
+def test_a_batch_of_a_thousand_dossiers_migrates_with_progress(engine: Engine, clock: FixedClock, tmp_path: Path):
+    source = deploy(engine)
+    started = [start(engine, "taak", f"B-{n}") for n in range(1000)]
+    target = new_version(engine, tmp_path, *V2)
+    seen: list[tuple[int, int]] = []
+    report = engine.migration.execute(engine.migration.generate(source, target), Selection(), BEHEERDER,
+                                      progress=lambda done, total: seen.append((done, total)))
+    assert len(report.migrated) == 1000 and not report.failed
+    assert seen[0] == (1, 1000) and seen[-1] == (1000, 1000) and len(seen) == 1000
+    assert {i.definition_id for i in engine.query.instances()} == {target}
+    last = task(engine, started[-1])
+    engine.tasks.complete(last.id, SECRETARIAAT)
+    assert task(engine, started[-1]).name == "Controleren"
