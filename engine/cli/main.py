@@ -55,8 +55,13 @@ def main() -> None:
 def deploy(paths: tuple[Path, ...], as_json: bool) -> None:
     """Deploy .bpmn, .dmn and .form files or folders."""
     result = open_engine().repository.deploy(paths, name=", ".join(p.name for p in paths))
-    emit(as_json, [d.__dict__ for d in result], lambda: "\n".join(
-        f"{d.key} v{d.version} {'nieuw' if d.changed else 'ongewijzigd'}" for d in result) or "niets te doen")
+    emit(as_json, [d.__dict__ | {"warning": d.warning()} for d in result],
+         lambda: "\n".join(_deployed_line(d) for d in result) or "niets te doen")
+
+
+def _deployed_line(deployed) -> str:
+    line = f"{deployed.key} v{deployed.version} {'nieuw' if deployed.changed else 'ongewijzigd'}"
+    return f"{line}\n  let op: {deployed.warning()}" if deployed.stranded else line
 
 
 @main.command()

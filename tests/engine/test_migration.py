@@ -231,3 +231,22 @@ def test_a_batch_of_a_thousand_dossiers_migrates_with_progress(engine: Engine, c
     last = task(engine, started[-1])
     engine.tasks.complete(last.id, SECRETARIAAT)
     assert task(engine, started[-1]).name == "Controleren"
+
+
+def test_deploying_a_version_that_strands_waiting_dossiers_says_how_many_and_where(
+        engine: Engine, clock: FixedClock, tmp_path: Path):
+    deploy(engine)
+    for n in range(2):
+        start(engine, "bericht", f"M-{n}")
+    start(engine, "taak", "T-1")
+    without_catch = changed_model(tmp_path, ('<bpmn:intermediateCatchEvent id="wacht_antwoord"',
+                                             '<bpmn:intermediateCatchEvent id="wacht_reactie"'),
+                                  ('targetRef="wacht_antwoord"', 'targetRef="wacht_reactie"'),
+                                  ('sourceRef="wacht_antwoord"', 'sourceRef="wacht_reactie"'))
+    [deployed] = [d for d in engine.repository.deploy([without_catch]) if d.key == "klein"]
+    assert (deployed.stranded, deployed.stranded_at) == (2, ("wacht_antwoord",))
+    assert deployed.warning().startswith("2 lopende dossier(s) van oudere versies van klein wachten bij "
+                                         "wacht_antwoord, dat v2 niet meer heeft")
+    assert "gros migrate klein" in deployed.warning()
+    [harmless] = [d for d in engine.repository.deploy([changed_model(tmp_path, *V2)]) if d.key == "klein"]
+    assert harmless.version == 3 and harmless.stranded == 0 and harmless.warning() is None
