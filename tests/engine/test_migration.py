@@ -12,7 +12,7 @@ from engine.bpmn.migration import Instruction, MigrationRefused
 from engine.clock import FixedClock
 from engine.services import Actor, Engine
 from engine.services.migration import MigrationPlan, Selection
-from tests.conftest import DATA
+from tests.conftest import DATA, ROOT
 
 MODEL = DATA / "migration" / "klein.bpmn"
 SECRETARIAAT = Actor.of("sofie", ["secretariaat"])
@@ -250,3 +250,22 @@ def test_deploying_a_version_that_strands_waiting_dossiers_says_how_many_and_whe
     assert "gros migrate klein" in deployed.warning()
     [harmless] = [d for d in engine.repository.deploy([changed_model(tmp_path, *V2)]) if d.key == "klein"]
     assert harmless.version == 3 and harmless.stranded == 0 and harmless.warning() is None
+
+
+def test_a_layout_only_change_makes_new_versions_pinned_alike_that_serve_their_own_xml(
+        engine: Engine, clock: FixedClock, tmp_path: Path):
+    first = {d.key: d for d in engine.repository.deploy([ROOT / "processen", ROOT / "formulieren"])}
+    original = (ROOT / "processen" / "gros-escalatie.bpmn").read_text()
+    moved_text = original.replace('<dc:Bounds x="1042" y="462" width="36" height="36" />',
+                                  '<dc:Bounds x="1052" y="462" width="36" height="36" />')
+    assert moved_text != original
+    moved = tmp_path / "gros-escalatie.bpmn"
+    moved.write_text(moved_text)
+    second = {d.key: d for d in engine.repository.deploy([moved]) if d.changed}
+    assert set(second) == {"gros-escalatie", "gros-dossier", "gros-uitvoering", "gros-uitwerking"}
+    assert second["gros-escalatie"].version == first["gros-escalatie"].version + 1
+    pinned = {key: engine.repository.definition(d.id).resource_ids for key, d in second.items()}
+    assert all(set(pinned["gros-escalatie"]) <= set(ids) for ids in pinned.values())  # the same files
+    assert engine.repository.definition_xml(first["gros-escalatie"].id) == original
+    assert engine.repository.definition_xml(second["gros-escalatie"].id) == moved_text
+    assert not any(d.changed for d in engine.repository.deploy([moved]))
