@@ -7,6 +7,7 @@ that names the elements it could not move."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -20,7 +21,7 @@ from engine.bpmn.runtime import EngineStepError, Workflow
 from engine.errors import Conflict, NotFound
 from engine.services.access import Actor
 from engine.services.executor import CommandExecutor, audit, status
-from engine.store.models import Position, ProcessDefinition, ProcessInstance
+from engine.store.models import MigrationBatch, Position, ProcessDefinition, ProcessInstance
 
 Progress = Callable[[int, int], None]
 
@@ -112,25 +113,78 @@ class MigrationService:
     def execute(self, plan: MigrationPlan, selection: Selection, actor: Actor,
                 progress: Progress | None = None) -> MigrationReport:
         """Migrate the selected instances one by one; refuses the whole plan if its instructions are wrong."""
-        wrong = self._instruction_refusals(plan)
-        if wrong:
-            raise MigrationRefused(wrong)
-        ids = self.instances(plan, selection)
-        unknown = sorted(set(selection.instance_ids) - set(ids))
+        ids = self._checked_selection(plan, selection)
         report = MigrationReport(len(ids))
-        report.failed.update({i: "geen lopende instantie van de bronversie" for i in unknown})
+        report.failed.update({i: "geen lopende instantie van de bronversie"
+                              for i in sorted(set(selection.instance_ids) - set(ids))})
         for done, instance_id in enumerate(ids, 1):
-            try:
-                self.migrate_instance(plan, instance_id, actor)
-                report.migrated.append(instance_id)
-            except MigrationRefused as error:
-                report.failed[instance_id] = str(error)
-                self._record_failure(plan, instance_id, error, actor)
-            except (Conflict, NotFound) as error:
-                report.failed[instance_id] = str(error)
+            self._migrate_one(plan, instance_id, actor, report)
             if progress is not None:
                 progress(done, len(ids))
         return report
+
+    # --- batches: the same, in the background, with progress in a row ------------------------------
+    def create_batch(self, plan: MigrationPlan, selection: Selection, actor: Actor) -> int:
+        """Store a batch for ``run_batch``; refuses a plan whose instructions are wrong, as ``execute`` does."""
+        ids = self._checked_selection(plan, selection)
+        with self.executor.db.transaction() as session:
+            batch = MigrationBatch(source_definition_id=plan.source_definition_id,
+                                   target_definition_id=plan.target_definition_id, plan=plan.json(),
+                                   instance_ids=ids, total=len(ids), done=0, failed=0, created_by=actor.user,
+                                   created_at=self.executor.now())
+            session.add(batch)
+            session.flush()
+            return batch.id
+
+    def run_batch(self, batch_id: int, actor: Actor) -> MigrationReport:
+        """Migrate a stored batch's instances, counting each one done (or failed) as it goes."""
+        with self.executor.db.reading() as session:
+            batch = session.get(MigrationBatch, batch_id)
+            plan, ids = MigrationPlan.from_json(batch.plan), list(batch.instance_ids)
+        report = MigrationReport(len(ids))
+        for instance_id in ids:
+            failed = self._migrate_one(plan, instance_id, actor, report)
+            with self.executor.db.transaction() as session:
+                column = MigrationBatch.failed if failed else MigrationBatch.done
+                session.execute(update(MigrationBatch).where(MigrationBatch.id == batch_id)
+                                .values({column: column + 1}))
+        with self.executor.db.transaction() as session:
+            session.get(MigrationBatch, batch_id).ended_at = self.executor.now()
+        return report
+
+    def start_batch(self, batch_id: int, actor: Actor) -> threading.Thread:
+        """Run a batch on a thread of this process (the door answers at once; the batch row shows progress)."""
+        thread = threading.Thread(target=self.run_batch, args=(batch_id, actor), name=f"migratie-{batch_id}",
+                                  daemon=True)
+        thread.start()
+        return thread
+
+    def batch(self, batch_id: int) -> MigrationBatch:
+        with self.executor.db.reading() as session:
+            batch = session.get(MigrationBatch, batch_id)
+            if batch is None:
+                raise NotFound(f"migratiebatch {batch_id} bestaat niet")
+            return batch
+
+    def _checked_selection(self, plan: MigrationPlan, selection: Selection) -> list[str]:
+        wrong = self._instruction_refusals(plan)
+        if wrong:
+            raise MigrationRefused(wrong)
+        return self.instances(plan, selection)
+
+    def _migrate_one(self, plan: MigrationPlan, instance_id: str, actor: Actor, report: MigrationReport) -> bool:
+        """Migrate one instance into ``report``; True when it failed."""
+        try:
+            self.migrate_instance(plan, instance_id, actor)
+        except MigrationRefused as error:
+            report.failed[instance_id] = str(error)
+            self._record_failure(plan, instance_id, error, actor)
+            return True
+        except (Conflict, NotFound) as error:
+            report.failed[instance_id] = str(error)
+            return True
+        report.migrated.append(instance_id)
+        return False
 
     def migrate_instance(self, plan: MigrationPlan, instance_id: str, actor: Actor) -> None:
         """One instance to the plan's target version, in one command."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from tests.engine.test_migration import V2, changed_model, deploy, start
 
 
@@ -50,3 +52,24 @@ def test_a_plan_with_wrong_elements_is_refused_naming_them_and_only_overseers_mi
     unknown = site.api("POST", "/migration/generate", json={"sourceProcessDefinitionId": 999999,
                                                              "targetProcessDefinitionId": target})
     assert unknown.status_code == 404
+
+
+def test_execute_async_runs_a_batch_whose_progress_can_be_read(site, tmp_path):
+    engine = site.engine
+    source = deploy(engine)
+    dossiers = [start(engine, "taak", f"A-{n}") for n in range(5)]
+    target = deploy(engine, changed_model(tmp_path, *V2))
+    plan = site.api("POST", "/migration/generate", json={"sourceProcessDefinitionId": source,
+                                                         "targetProcessDefinitionId": target}).json()
+    started = site.api("POST", "/migration/executeAsync", json={"migrationPlan": plan})
+    assert started.status_code == 200, started.text
+    batch = started.json()
+    assert (batch["type"], batch["total"]) == ("instance-migration", 5)
+    for _ in range(600):  # the batch runs on the server's own thread; poll its row, as a client would
+        batch = site.api("GET", f"/batch/{batch['id']}").json()
+        if batch["ended"]:
+            break
+        time.sleep(0.05)
+    assert (batch["done"], batch["failed"], batch["ended"]) == (5, 0, True)
+    assert {engine.query.instance(i).definition_id for i in dossiers} == {target}
+    assert site.api("GET", "/batch/999999").status_code == 404

@@ -269,3 +269,19 @@ def test_a_layout_only_change_makes_new_versions_pinned_alike_that_serve_their_o
     assert engine.repository.definition_xml(first["gros-escalatie"].id) == original
     assert engine.repository.definition_xml(second["gros-escalatie"].id) == moved_text
     assert not any(d.changed for d in engine.repository.deploy([moved]))
+
+
+def test_a_batch_counts_its_progress_in_its_row(engine: Engine, clock: FixedClock, tmp_path: Path):
+    source = deploy(engine)
+    for n in range(3):
+        start(engine, "taak", f"T-{n}")
+    stuck = start(engine, "bericht", "M-1")
+    target = new_version(engine, tmp_path, *V2)
+    generated = engine.migration.generate(source, target)
+    plan = MigrationPlan(source, target, tuple(i for i in generated.instructions if i.source != "wacht_antwoord"))
+    batch_id = engine.migration.create_batch(plan, Selection(), BEHEERDER)
+    assert (engine.migration.batch(batch_id).total, engine.migration.batch(batch_id).done) == (4, 0)
+    report = engine.migration.run_batch(batch_id, BEHEERDER)
+    batch = engine.migration.batch(batch_id)
+    assert (batch.done, batch.failed, batch.ended_at) == (3, 1, clock.now())
+    assert list(report.failed) == [stuck]

@@ -26,7 +26,11 @@ def test_a_manager_migrates_a_version_from_the_monitor(signed_in, live_server, e
     check(page, screenshots, "monitor-08-migreren")
 
     page.get_by_role("button", name="Bevestigen: migreren naar versie 2").click()
-    page.wait_for_url(f"{live_server}/monitor/processen/{target}")
-    assert "3 van 3 dossier(s) gemigreerd naar versie 2." in page.text_content("body")
+    page.wait_for_url(f"{live_server}/monitor/migraties/*")
+    progress = page.get_by_role("status")
+    progress.filter(has_text="Klaar.").wait_for(timeout=30_000)  # the page reloads itself while it runs
+    assert "3 van 3 dossier(s) verwerkt: 3 gemigreerd." in progress.text_content()
+    check(page, screenshots, "monitor-09-migratie-klaar")
     assert {engine.query.instance(i).definition_id for i in dossiers} == {target}
+    page.get_by_role("link", name="Naar versie 1").click()
     assert page.get_by_role("link", name="Migreren naar versie 2").count() == 0

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from engine.bpmn.migration import MigrationRefused
 from engine.services.migration import MigrationPlan, Selection
 from engine.web.api.access import current_engine, require_overseer
@@ -31,6 +34,11 @@ EXECUTE = obj({
     "processInstanceIds": {"type": "array", "items": TEXT, "maxItems": 10000},
     "processInstanceQuery": obj({"businessKey": TEXT}, required=[]),
 }, required=["migrationPlan"])
+BATCH = component("MigrationBatch", obj({
+    "id": INTEGER, "type": {"type": "string", "enum": ["instance-migration"]}, "sourceProcessDefinitionId": INTEGER,
+    "targetProcessDefinitionId": INTEGER, "total": INTEGER, "done": INTEGER, "failed": INTEGER,
+    "createdBy": nullable(STRING), "ended": BOOLEAN,
+}))
 RESULT = component("MigrationResult", obj({
     "total": INTEGER, "migrated": STRINGS,
     "failed": array(obj({"processInstanceId": STRING, "reason": STRING})),
@@ -63,14 +71,47 @@ def validate_migration(call: Call) -> dict:
                   body=EXECUTE, ok=(200, RESULT), errors=(403, 404))
 def execute_migration(call: Call) -> dict:
     require_overseer(call.actor)
-    body = call.body
+    with _named_refusals():
+        report = current_engine().migration.execute(*_plan_and_selection(call.body), call.actor)
+    return {"total": report.total, "migrated": report.migrated,
+            "failed": [{"processInstanceId": i, "reason": why} for i, why in report.failed.items()]}
+
+
+@routes.operation("POST", "/migration/executeAsync", "Migreer de gekozen instanties op de achtergrond, als batch.",
+                  body=EXECUTE, ok=(200, BATCH), errors=(403, 404), links={"Batch": ("getBatch", "$response.body#/id")})
+def execute_migration_async(call: Call) -> dict:
+    require_overseer(call.actor)
+    migration = current_engine().migration
+    with _named_refusals():
+        batch_id = migration.create_batch(*_plan_and_selection(call.body), call.actor)
+    migration.start_batch(batch_id, call.actor)
+    return batch_json(migration.batch(batch_id))
+
+
+@routes.operation("GET", "/batch/{id}", "Hoe ver een migratiebatch is.", ok=(200, BATCH), errors=(403, 404),
+                  path_schemas={"id": ID})
+def get_batch(call: Call, id: int) -> dict:
+    require_overseer(call.actor)
+    return batch_json(current_engine().migration.batch(id))
+
+
+def batch_json(batch) -> dict:
+    return {"id": batch.id, "type": "instance-migration", "sourceProcessDefinitionId": batch.source_definition_id,
+            "targetProcessDefinitionId": batch.target_definition_id, "total": batch.total, "done": batch.done,
+            "failed": batch.failed, "createdBy": batch.created_by, "ended": batch.ended_at is not None}
+
+
+def _plan_and_selection(body: dict) -> tuple[MigrationPlan, Selection]:
     selection = Selection(tuple(body.get("processInstanceIds", ())),
                           body.get("processInstanceQuery", {}).get("businessKey"))
+    return MigrationPlan.from_json(body["migrationPlan"]), selection
+
+
+@contextmanager
+def _named_refusals() -> Iterator[None]:
+    """A plan with wrong instructions: 400 naming each element."""
     try:
-        report = current_engine().migration.execute(MigrationPlan.from_json(body["migrationPlan"]), selection,
-                                                    call.actor)
+        yield
     except MigrationRefused as error:
         raise BadInput("het migratieplan is ongeldig", [
             Invalid(f"body/migrationPlan/instructions/{r.element_id}", r.reason) for r in error.refusals]) from error
-    return {"total": report.total, "migrated": report.migrated,
-            "failed": [{"processInstanceId": i, "reason": why} for i, why in report.failed.items()]}

@@ -155,14 +155,21 @@ def migration_preview(definition_id: int):
 @bp.post("/processen/<int:definition_id>/migreren")
 @watchers_only
 def migrate(definition_id: int):
+    migration = current_engine().migration
+    plan = migration.generate(definition_id, request.form.get("naar", type=int) or 0)
+    batch_id = migration.create_batch(plan, Selection(), g.actor)
+    migration.start_batch(batch_id, g.actor)
+    return redirect(url_for("monitor.migration_batch", batch_id=batch_id))
+
+
+@bp.get("/migraties/<int:batch_id>")
+@watchers_only
+def migration_batch(batch_id: int):
     engine = current_engine()
-    plan = engine.migration.generate(definition_id, request.form.get("naar", type=int) or 0)
-    report = engine.migration.execute(plan, Selection(), g.actor)
-    target = engine.repository.definition(plan.target_definition_id)
-    flash(f"{len(report.migrated)} van {report.total} dossier(s) gemigreerd naar versie {target.version}.", "success")
-    if report.failed:
-        flash(f"{len(report.failed)} dossier(s) bleven op hun versie, elk met een incident dat zegt waarom.", "error")
-    return redirect(url_for("monitor.process", definition_id=target.id))
+    batch = engine.migration.batch(batch_id)
+    return render_template("monitor/migration_batch.html", batch=batch,
+                           source=engine.repository.definition(batch.source_definition_id),
+                           target=engine.repository.definition(batch.target_definition_id))
 
 
 @bp.get("/processen/<int:definition_id>/diagram.json")
