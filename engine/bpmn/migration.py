@@ -22,6 +22,7 @@ from engine.errors import CommandError
 from .runtime import ProcessBundle, Workflow
 
 ACTIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
+AHEAD = TaskState.PREDICTED_MASK | TaskState.FUTURE  # predicted: nothing of it ran yet
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ class Refusal:
     reason: str
 
     def __str__(self) -> str:
-        return f"{self.element_id}: {self.reason}"
+        return f"{self.element_id}: {self.reason}" if self.element_id else self.reason
 
 
 class MigrationRefused(CommandError):
@@ -129,10 +130,14 @@ def migrate(workflow: Workflow, target: ProcessBundle, instructions: list[Instru
     if refusals or missing:
         raise MigrationRefused(refusals + missing)
     mapped = {i.source: i for i in instructions}
-    for sub in [inner, *inner.subprocesses.values()]:
-        _move(sub, targets[sub.spec.name], mapped)
-    inner.subprocess_specs = target.subprocess_specs
-    return Workflow(target, inner)
+    try:
+        for sub in [inner, *inner.subprocesses.values()]:
+            _move(sub, targets[sub.spec.name], mapped)
+        inner.subprocess_specs = target.subprocess_specs
+        # Written and read back against the target: a state that does not load is refused here, not later.
+        return Workflow.load(target, Workflow(target, inner).dump())
+    except Exception as error:  # noqa: BLE001 - whatever SpiffWorkflow raises, the instance stays as it was
+        raise MigrationRefused([Refusal("", f"de toestand past niet op de doelversie: {error}")]) from error
 
 
 def _move(workflow, spec, mapped: dict[str, Instruction]) -> None:
@@ -149,8 +154,9 @@ def _move(workflow, spec, mapped: dict[str, Instruction]) -> None:
         if instruction and instruction.update_event_trigger and task.has_state(TaskState.WAITING):
             task.internal_data.pop("event_value", None)  # armed again, from now, by the next engine step
             task.internal_data.pop("event_fired", None)
-    for task in [t for t in workflow.tasks.values() if t.has_state(ACTIVE)]:
-        _predict_again(workflow, task)
+    for task in _tree_order(workflow):
+        if task.id in workflow.tasks and task.has_state(ACTIVE | AHEAD):
+            _predict_again(workflow, task)
     for task in gone:
         if task.id in workflow.tasks:
             _cut_out(workflow, task)
@@ -173,12 +179,24 @@ def _counterpart(old, spec, mapped: dict[str, Instruction]):
 
 
 def _predict_again(workflow, task) -> None:
-    """Drop what the source version predicted after a waiting task (nothing of it ran yet) and predict
-    the target's road instead."""
-    for child in task.children:
-        if child.has_state(TaskState.PREDICTED_MASK | TaskState.FUTURE):
-            workflow._remove_task(child.id)
-    task.task_spec._predict(task, mask=TaskState.PREDICTED_MASK | TaskState.FUTURE | task.state)
+    """Where what the source version predicted after a task (nothing of it ran yet) no longer follows
+    the target's flow, drop it and predict the target's road instead; elsewhere leave it as it was."""
+    ahead = [child for child in task.children if child.has_state(AHEAD)]
+    specs = {child.task_spec for child in ahead}
+    if not ahead or specs == set(task.task_spec.outputs):
+        return
+    for child in ahead:
+        workflow._remove_task(child.id)
+    task.task_spec._predict(task, mask=AHEAD | task.state)
+
+
+def _tree_order(workflow) -> list:
+    order, stack = [], [workflow.task_tree]
+    while stack:
+        task = stack.pop()
+        order.append(task)
+        stack.extend(reversed(task.children))
+    return order
 
 
 def _cut_out(workflow, task) -> None:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from engine.bpmn.migration import Instruction, MigrationRefused, Refusal, check_instructions, check_waiting
 from engine.bpmn.migration import generate as generate_instructions
 from engine.bpmn.migration import migrate as migrate_workflow
-from engine.bpmn.runtime import EngineStepError, Workflow
+from engine.bpmn.runtime import EngineStepError
 from engine.errors import Conflict, NotFound
 from engine.services.access import Actor
 from engine.services.executor import CommandExecutor, audit, status
@@ -197,7 +197,7 @@ class MigrationService:
                 raise Conflict(f"instantie {instance_id} staat niet op {source.key} v{source.version}")
             workflow = self.executor.load(session, instance)
             bundle = self.executor.bundle(session, target)
-            moved = Workflow.load(bundle, migrate_workflow(workflow, bundle, list(plan.instructions)).dump())
+            moved = migrate_workflow(workflow, bundle, list(plan.instructions))
             instance.definition_id, instance.definition_key = target.id, target.key
             session.execute(update(Position).where(Position.instance_id == instance.id)
                             .values(definition_id=target.id))
@@ -214,7 +214,7 @@ class MigrationService:
             target = self.executor.definition(session, plan.target_definition_id)
             message = f"migratie naar {target.key} v{target.version} niet mogelijk: {error}"
             self.executor.record_incident(session, instance, EngineStepError(
-                message, error.refusals[0].element_id if error.refusals else None, None), actor, now)
+                message, error.refusals[0].element_id or None, None), actor, now)
             instance.status = status(session, instance, completed=False)
 
     def _instruction_refusals(self, plan: MigrationPlan) -> list[Refusal]:

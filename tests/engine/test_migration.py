@@ -12,6 +12,7 @@ from engine.bpmn.migration import Instruction, MigrationRefused
 from engine.clock import FixedClock
 from engine.services import Actor, Engine
 from engine.services.migration import MigrationPlan, Selection
+from engine.store.models import ProcessInstance
 from tests.conftest import DATA, ROOT
 
 MODEL = DATA / "migration" / "klein.bpmn"
@@ -285,3 +286,24 @@ def test_a_batch_counts_its_progress_in_its_row(engine: Engine, clock: FixedCloc
     batch = engine.migration.batch(batch_id)
     assert (batch.done, batch.failed, batch.ended_at) == (3, 1, clock.now())
     assert list(report.failed) == [stuck]
+
+
+@pytest.mark.parametrize("route", ["taak", "bericht", "sub"])
+def test_migrating_to_an_equal_version_leaves_every_task_as_it_was(
+        engine: Engine, clock: FixedClock, tmp_path: Path, route: str):
+    source = deploy(engine)
+    instance_id = start(engine, route)
+    target = new_version(engine, tmp_path, ('name="Klein dossier"', 'name="Klein dossier (v2)"'))
+
+    def tree() -> list[tuple[str, str, int]]:
+        with engine.db.reading() as session:
+            workflow = engine.executor.load_state(session, session.get(ProcessInstance, instance_id))
+        inner = workflow.inner
+        return sorted((sub.spec.name, task.task_spec.name, task.state)
+                      for sub in (inner, *inner.subprocesses.values())
+                      for task in sub.tasks.values())
+
+    before = tree()
+    migrate_all(engine, source, target)
+    assert engine.query.instance(instance_id).definition_id == target
+    assert tree() == before
