@@ -10,6 +10,7 @@ import pytest
 
 from engine.bpmn.migration import Instruction, MigrationRefused
 from engine.clock import FixedClock
+from engine.gros import demo
 from engine.services import Actor, Engine
 from engine.services.migration import MigrationPlan, Selection
 from engine.store.models import ProcessInstance
@@ -295,15 +296,36 @@ def test_migrating_to_an_equal_version_leaves_every_task_as_it_was(
     instance_id = start(engine, route)
     target = new_version(engine, tmp_path, ('name="Klein dossier"', 'name="Klein dossier (v2)"'))
 
-    def tree() -> list[tuple[str, str, int]]:
-        with engine.db.reading() as session:
-            workflow = engine.executor.load_state(session, session.get(ProcessInstance, instance_id))
-        inner = workflow.inner
-        return sorted((sub.spec.name, task.task_spec.name, task.state)
-                      for sub in (inner, *inner.subprocesses.values())
-                      for task in sub.tasks.values())
-
-    before = tree()
+    before = tree(engine, instance_id)
     migrate_all(engine, source, target)
     assert engine.query.instance(instance_id).definition_id == target
-    assert tree() == before
+    assert tree(engine, instance_id) == before
+
+
+def tree(engine: Engine, instance_id: str) -> list[tuple[str, str, int]]:
+    """Every task of an instance as (process, spec, state): what a migration must not disturb."""
+    with engine.db.reading() as session:
+        workflow = engine.executor.load_state(session, session.get(ProcessInstance, instance_id))
+    inner = workflow.inner
+    return sorted((sub.spec.name, task.task_spec.name, task.state)
+                  for sub in (inner, *inner.subprocesses.values()) for task in sub.tasks.values())
+
+
+def test_the_gros_demo_dossiers_migrate_to_a_new_version_with_every_task_as_it_was(
+        engine: Engine, clock: FixedClock, tmp_path: Path):
+    first = {d.key: d for d in engine.repository.deploy([ROOT / "processen", ROOT / "formulieren"])}
+    demo.seed_dossiers(engine)
+    running = [i.id for i in engine.query.instances(status="running")]
+    before = {i: tree(engine, i) for i in running}
+    moved = tmp_path / "gros-escalatie.bpmn"
+    moved.write_text((ROOT / "processen" / "gros-escalatie.bpmn").read_text().replace(
+        '<dc:Bounds x="1042" y="462"', '<dc:Bounds x="1052" y="462"'))
+    second = {d.key: d for d in engine.repository.deploy([moved]) if d.changed}
+    for key, new in second.items():
+        plan = engine.migration.generate(first[key].id, new.id)
+        assert engine.migration.validate(plan) == []
+        assert not engine.migration.execute(plan, Selection(), BEHEERDER).failed
+    assert len(running) >= 5
+    for instance_id in running:
+        assert engine.query.instance(instance_id).definition_id == second["gros-dossier"].id
+        assert tree(engine, instance_id) == before[instance_id]
