@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tempfile
 
+from engine.bench import migration
 from engine.bench.engine import run_all
 from engine.bench.scheduler import bench_timer_lateness
 from engine.store.db import on_scratch_postgres
@@ -11,7 +12,7 @@ from engine.web.inbox import bench as inbox
 from engine.web.monitor import bench as monitor
 from webhooks import bench as webhooks
 
-SUITES = ("engine", "inbox", "monitor", "webhooks", "scheduler")
+SUITES = ("engine", "inbox", "monitor", "webhooks", "scheduler", "migration")
 
 
 def run_suites(suites: tuple[str, ...], quick: bool = False) -> dict:
@@ -27,5 +28,8 @@ def run_suites(suites: tuple[str, ...], quick: bool = False) -> dict:
             "webhooks": lambda: webhooks.run_all(seconds=3.0 if quick else 10.0),
             "scheduler": lambda: on_scratch_postgres(
                 lambda url: bench_timer_lateness(url, timers=1_000 if quick else 10_000)),
+            "migration": lambda: {"sqlite": migration.run(f"sqlite:///{folder}/migration.db", 200 if quick else 1_000),
+                                  "postgresql": on_scratch_postgres(
+                                      lambda url: migration.run(url, 200 if quick else 1_000))},
         }
         return {name: measure[name]() for name in suites}

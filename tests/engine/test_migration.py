@@ -329,3 +329,10 @@ def test_the_gros_demo_dossiers_migrate_to_a_new_version_with_every_task_as_it_w
     for instance_id in running:
         assert engine.query.instance(instance_id).definition_id == second["gros-dossier"].id
         assert tree(engine, instance_id) == before[instance_id]
+
+
+def test_the_migration_benchmark_measures_its_figures(database: str):
+    from engine.bench import migration as bench
+
+    figures = bench.run(database, dossiers=5)
+    assert figures["migrated"] == 5 and figures["per_s"] > 0
