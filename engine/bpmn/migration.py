@@ -1,10 +1,13 @@
 """Move a running workflow onto another version of its process, as Camunda 7's migration does.
 
 A plan maps the elements a token may wait at (``source`` → ``target`` element id); SpiffWorkflow's
-``SpecDiff`` proposes it by matching ids. Applying a plan keeps every waiting task as it is — its id,
-data, assignee, timer due time (unless ``update_event_trigger``) — and only swaps the specs under it and
-predicts the road ahead again from the target version; elements already passed that the target no
-longer has are cut out of the history tree (the audit trail keeps them). Message subscriptions and
+``SpecDiff`` proposes it by matching ids. An instruction names an element id and holds in every process
+of the version (the process and those it calls) that has that id: the GROS models reuse ids such as
+``Activity_Escalatie`` in several processes, and a plan that renames one renames it in each.
+Applying a plan keeps every waiting task as it is — its id, data, assignee, timer due time (unless
+``update_event_trigger``) — and only swaps the specs under it and predicts the road ahead again where the
+target's flow differs; elements already passed that the target no longer has are cut out of the history
+tree (the audit trail keeps them). Message subscriptions and
 timer rows are derived from the migrated workflow afterwards, like after any command.
 """
 
@@ -113,20 +116,20 @@ def check_waiting(source: ProcessBundle, target: ProcessBundle, waiting: set[str
     return refusals
 
 
-def waiting_elements(workflow: Workflow) -> dict[str, str]:
-    """Element id → process id of every element a token of this workflow waits at (or runs inside)."""
-    return {task.task_spec.bpmn_id: task.workflow.spec.name for task in _tasks(workflow.inner)
+def waiting_elements(workflow: Workflow) -> set[str]:
+    """Every element a token of this workflow waits at (or runs inside), in any of its processes."""
+    return {task.task_spec.bpmn_id for task in _tasks(workflow.inner)
             if task.has_state(ACTIVE) and getattr(task.task_spec, "bpmn_id", None)}
 
 
 def migrate(workflow: Workflow, target: ProcessBundle, instructions: list[Instruction]) -> Workflow:
     """The workflow moved onto ``target``; raises MigrationRefused naming each element that cannot."""
     refusals = check_instructions(workflow.bundle, target, instructions)
-    refusals += check_waiting(workflow.bundle, target, set(waiting_elements(workflow)), instructions)
+    refusals += check_waiting(workflow.bundle, target, waiting_elements(workflow), instructions)
     targets = processes(target)
     inner = workflow.inner
-    missing = [Refusal(task_spec_owner, f"aangeroepen proces '{sub.spec.name}' bestaat niet in de doelversie")
-               for task_spec_owner, sub in _subworkflows(inner) if sub.spec.name not in targets]
+    missing = [Refusal(caller, f"aangeroepen proces '{sub.spec.name}' bestaat niet in de doelversie")
+               for caller, sub in _subworkflows(inner) if sub.spec.name not in targets]
     if refusals or missing:
         raise MigrationRefused(refusals + missing)
     mapped = {i.source: i for i in instructions}
@@ -136,6 +139,8 @@ def migrate(workflow: Workflow, target: ProcessBundle, instructions: list[Instru
         inner.subprocess_specs = target.subprocess_specs
         # Written and read back against the target: a state that does not load is refused here, not later.
         return Workflow.load(target, Workflow(target, inner).dump())
+    except MigrationRefused:
+        raise
     except Exception as error:  # noqa: BLE001 - whatever SpiffWorkflow raises, the instance stays as it was
         raise MigrationRefused([Refusal("", f"de toestand past niet op de doelversie: {error}")]) from error
 
@@ -146,6 +151,9 @@ def _move(workflow, spec, mapped: dict[str, Instruction]) -> None:
     gone = []
     for task in list(workflow.tasks.values()):
         counterpart = _counterpart(task.task_spec, spec, mapped)
+        if counterpart is None and task.has_state(ACTIVE):
+            raise MigrationRefused([Refusal(task.task_spec.bpmn_id, f"het doelelement bestaat niet in proces "
+                                                                    f"'{spec.name}' van de doelversie")])
         if counterpart is None:
             gone.append(task)
             continue

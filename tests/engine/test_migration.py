@@ -336,3 +336,18 @@ def test_the_migration_benchmark_measures_its_figures(database: str):
 
     figures = bench.run(database, dossiers=5)
     assert figures["migrated"] == 5 and figures["per_s"] > 0
+
+
+def test_a_waiting_element_mapped_to_an_element_of_another_process_is_refused(
+        engine: Engine, clock: FixedClock, tmp_path: Path):
+    source = deploy(engine)
+    instance_id = start(engine, "sub")
+    target = new_version(engine, tmp_path, *V2)
+    generated = engine.migration.generate(source, target)
+    plan = MigrationPlan(source, target, tuple(Instruction("subtaak", "afsluiten") if i.source == "subtaak" else i
+                                               for i in generated.instructions))
+    report = engine.migration.execute(plan, Selection(), BEHEERDER)
+    assert report.failed == {instance_id: "subtaak: het doelelement bestaat niet in proces 'klein-sub' van de "
+                                          "doelversie"}
+    assert engine.query.instance(instance_id).definition_id == source
+    assert task(engine, instance_id).name == "Subtaak"
