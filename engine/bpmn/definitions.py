@@ -349,11 +349,12 @@ def _describe(universe, name, process, parser, forms) -> CompiledProcess:
     files |= {parser.dmn_parsers[d].filename for d in decisions if d in parser.dmn_parsers}
     form_refs = {_form_reference(n) for el in elements for n in el.iter(f"{{{BPMN}}}userTask")} - {None}
     files |= {forms.get(ref, ref) for ref in form_refs}
-    needs = sorted(files)
-    digest = hashlib.sha256(etree.tostring(process, method="c14n"))
+    needs = sorted(files | {name})
+    # A version is what it runs and what it shows: every byte of its own file (layout included) and of
+    # the files it needs. A changed file thus makes a new version of each process in it, and of their callers.
+    digest = hashlib.sha256()
     for needed in needs:
-        if needed != name:
-            digest.update(universe[needed].content_hash.encode())
+        digest.update(universe[needed].content_hash.encode())
     return CompiledProcess(
         key=pid,
         name=process.get("name") or pid,

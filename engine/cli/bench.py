@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tempfile
 
-from engine.bench import cleanup
+from engine.bench import cleanup, migration
 from engine.bench.engine import run_all
 from engine.bench.scheduler import bench_timer_lateness
 from engine.gros.kennisbank import bench as kennisbank
@@ -13,7 +13,7 @@ from engine.web.inbox import bench as inbox
 from engine.web.monitor import bench as monitor
 from webhooks import bench as webhooks
 
-SUITES = ("engine", "inbox", "monitor", "webhooks", "scheduler", "cleanup", "kennisbank")
+SUITES = ("engine", "inbox", "monitor", "webhooks", "scheduler", "cleanup", "kennisbank", "migration")
 
 
 def run_suites(suites: tuple[str, ...], quick: bool = False) -> dict:
@@ -31,5 +31,8 @@ def run_suites(suites: tuple[str, ...], quick: bool = False) -> dict:
                 lambda url: bench_timer_lateness(url, timers=1_000 if quick else 10_000)),
             "cleanup": lambda: cleanup.run(folder, ended=size),
             "kennisbank": lambda: kennisbank.run(folder, dossiers=size),
+            "migration": lambda: {"sqlite": migration.run(f"sqlite:///{folder}/migration.db", 200 if quick else 1_000),
+                                  "postgresql": on_scratch_postgres(
+                                      lambda url: migration.run(url, 200 if quick else 1_000))},
         }
         return {name: measure[name]() for name in suites}

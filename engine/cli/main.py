@@ -30,6 +30,7 @@ from engine.cli.common import (
     with_user,
 )
 from engine.cli.kennisbank import kennisbank
+from engine.cli.migrate import migrate
 from engine.cli.tokens import token
 from engine.cli.webhooks import webhooks
 from engine.gros import demo, meetings, radar
@@ -56,8 +57,13 @@ def main() -> None:
 def deploy(paths: tuple[Path, ...], as_json: bool) -> None:
     """Deploy .bpmn, .dmn and .form files or folders."""
     result = open_engine().repository.deploy(paths, name=", ".join(p.name for p in paths))
-    emit(as_json, [d.__dict__ for d in result], lambda: "\n".join(
-        f"{d.key} v{d.version} {'nieuw' if d.changed else 'ongewijzigd'}" for d in result) or "niets te doen")
+    emit(as_json, [d.__dict__ | {"warning": d.warning()} for d in result],
+         lambda: "\n".join(_deployed_line(d) for d in result) or "niets te doen")
+
+
+def _deployed_line(deployed) -> str:
+    line = f"{deployed.key} v{deployed.version} {'nieuw' if deployed.changed else 'ongewijzigd'}"
+    return f"{line}\n  let op: {deployed.warning()}" if deployed.stranded else line
 
 
 @main.command()
@@ -360,6 +366,7 @@ def bench(suites: tuple[str, ...], quick: bool, as_json: bool) -> None:
     emit(as_json, figures, lambda: json.dumps(figures, indent=2, ensure_ascii=False))
 
 
+main.add_command(migrate)
 main.add_command(token)
 main.add_command(kennisbank)
 main.add_command(webhooks)

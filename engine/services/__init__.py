@@ -6,6 +6,7 @@ vocabulary, and every change goes through ``CommandExecutor.transaction()``.
     engine.runtime     start, correlate, operators' commands (services/runtime.py)
     engine.tasks       claim, release, hand over, complete   (services/tasks.py)
     engine.timers      due timers and firing them            (services/timers.py)
+    engine.migration   move running instances to a version   (services/migration.py)
     engine.query       the read side                         (services/queries.py)
     engine.history     history cleanup per historyTimeToLive (services/cleanup.py)
     engine.privacy     a person's data: find, export, erase    (services/privacy.py)
@@ -23,6 +24,7 @@ from engine.clock import Clock, SystemClock
 from engine.services.access import SYSTEM, Actor, Roles
 from engine.services.cleanup import HistoryService
 from engine.services.executor import CommandExecutor, EventListener, SaveListener
+from engine.services.migration import MigrationService
 from engine.services.privacy import PrivacyService
 from engine.services.queries import Queries
 from engine.services.repository import DeployedDefinition, RepositoryService
@@ -48,6 +50,7 @@ class Engine:
         self.query = Queries(executor)
         self.history = HistoryService(executor)
         self.privacy = PrivacyService(executor)
+        self.migration = MigrationService(executor)
 
     @classmethod
     def open(cls, url: str | None = None, clock: Clock | None = None) -> Engine:

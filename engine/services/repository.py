@@ -4,19 +4,20 @@ of the processes that use it (content hash); an unchanged one changes nothing.""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine.bpmn.definitions import DeployError, Source, compile_sources, kind_of
+from engine.bpmn.definitions import DeployError, Source, bundle, compile_sources, kind_of
 from engine.bpmn.timers import first_due
 from engine.errors import DeployRefused, NotFound
 from engine.forms import FormDefinition, load_camunda_form
 from engine.services.access import SYSTEM, Actor
 from engine.services.executor import CommandExecutor, audit
+from engine.services.guard import stranded
 from engine.store.models import Deployment, ProcessDefinition, Resource, StartTrigger, Timer
 
 
@@ -26,6 +27,19 @@ class DeployedDefinition:
     key: str
     version: int
     changed: bool
+    # Running dossiers of older versions that wait at elements this version no longer has (the deploy
+    # guard): they keep running on their version until someone migrates them.
+    stranded: int = 0
+    stranded_at: tuple[str, ...] = ()
+
+    def warning(self) -> str | None:
+        """The deploy guard's message, in Dutch, or None when no dossier is stranded."""
+        if not self.stranded:
+            return None
+        return (f"{self.stranded} lopende dossier(s) van oudere versies van {self.key} wachten bij "
+                f"{', '.join(self.stranded_at)}, dat v{self.version} niet meer heeft; ze lopen verder op hun "
+                f"versie tot ze gemigreerd worden (gros migrate {self.key} --from-version N --plan …, "
+                "of POST /api/v1/migration/execute)")
 
 
 class RepositoryService:
@@ -60,7 +74,8 @@ class RepositoryService:
             session.flush()
             ids = {n: r.id for n, r in latest.items()}
             ids |= {n: _store_resource(session, deployment.id, sources[n]).id for n in changed}
-            result = [_store_definition(session, deployment.id, c, ids, now) for c in compiled]
+            result = [_guarded(session, _store_definition(session, deployment.id, c, ids, now))
+                      for c in compiled]
             audit(session, None, now, actor, "deployment.created", data={"files": changed, "name": name})
             return result
 
@@ -148,6 +163,16 @@ def _store_definition(session, deployment_id, compiled, resource_ids, now: datet
     session.flush()
     _replace_start_triggers(session, definition, compiled, now)
     return DeployedDefinition(definition.id, definition.key, definition.version, True)
+
+
+def _guarded(session: Session, deployed: DeployedDefinition) -> DeployedDefinition:
+    if not deployed.changed or deployed.version == 1:
+        return deployed
+    definition = session.get(ProcessDefinition, deployed.id)
+    resources = session.scalars(select(Resource).where(Resource.id.in_(definition.resource_ids)))
+    target = bundle(definition.key, [Source(r.name, r.kind, r.content) for r in resources])
+    count, where = stranded(session, definition, target)
+    return replace(deployed, stranded=count, stranded_at=tuple(where))
 
 
 def _replace_start_triggers(session, definition, compiled, now: datetime) -> None:

@@ -304,3 +304,20 @@ class LoginFailures(Base):
     failures: Mapped[int] = mapped_column(Integer)
     last_failed_at: Mapped[datetime]
     blocked_until: Mapped[datetime | None]
+
+
+class MigrationBatch(Base):
+    """A migration run in the background (Camunda's batch): the plan, its instances, and how far it got."""
+
+    __tablename__ = "migration_batch"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"))
+    target_definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"))
+    plan: Mapped[dict]
+    instance_ids: Mapped[list]
+    total: Mapped[int] = mapped_column(Integer)
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    created_by: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]

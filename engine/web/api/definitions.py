@@ -39,7 +39,9 @@ def create_deployment(call: Call) -> dict:
         raise BadInput(f"{len(problems)} ongeldige bestand(en)", problems)
     deployed = current_engine().repository.deploy_sources(files, call.actor, name)
     return {"name": name, "deployedProcessDefinitions": {
-        str(d.id): {"id": d.id, "key": d.key, "version": d.version, "changed": d.changed} for d in deployed}}
+        str(d.id): {"id": d.id, "key": d.key, "version": d.version, "changed": d.changed,
+                    "strandedInstances": d.stranded, "strandedAt": list(d.stranded_at), "warning": d.warning()}
+        for d in deployed}}
 
 
 def _uploaded(uploads, name: str) -> tuple[dict[str, str], list[Invalid]]:

@@ -61,7 +61,8 @@ DEFINITION_XML = component("ProcessDefinitionXml", obj({"id": INTEGER, "bpmn20Xm
 DEPLOYMENT = component("Deployment", obj({
     "name": STRING,
     "deployedProcessDefinitions": {"type": "object", "additionalProperties": obj(
-        {"id": INTEGER, "key": STRING, "version": INTEGER, "changed": BOOLEAN})},
+        {"id": INTEGER, "key": STRING, "version": INTEGER, "changed": BOOLEAN, "strandedInstances": INTEGER,
+         "strandedAt": STRINGS, "warning": nullable(STRING)})},
 }))
 LINK = obj({"method": STRING, "href": STRING, "rel": STRING})
 INSTANCE = component("ProcessInstance", obj({

@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from engine.errors import CommandError
 from engine.services import Engine
-from engine.web.api import definitions, instances, kennisbank, messages, tasks
+from engine.web.api import definitions, instances, kennisbank, messages, migration, tasks
 from engine.web.api.access import EXTENSION
 from engine.web.api.problems import API_VERSION, BadInput, from_command_error, http_problem, problem
 from engine.web.api.spec import Api, Call, Routes, Unauthorized, obj
@@ -36,7 +36,7 @@ def health(call: Call) -> dict:
 def build_api(engine: Engine) -> Api:
     return Api("GROS werkstroom API", DESCRIPTION,
                [meta, definitions.routes, tasks.routes, messages.routes, instances.routes, kennisbank.routes,
-                webhook_admin.routes],
+                migration.routes, webhook_admin.routes],
                lambda token: actor_for_token(engine, token))
 
 

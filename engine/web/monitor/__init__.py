@@ -9,6 +9,7 @@ from flask import Blueprint, Flask, Response, flash, g, jsonify, redirect, rende
 
 from engine.forms import FieldError
 from engine.gros.groups import OVERSEERS
+from engine.services.migration import Selection
 from engine.web import add_nav, current_engine
 from engine.web.auth import groups_required
 from engine.web.inbox.context import Labels
@@ -104,6 +105,11 @@ def retry(incident_id: int):
                     else url_for("monitor.overview"))
 
 
+def _element_names(engine, definition_id: int) -> dict[str, str]:
+    """Element id → name over every process a version runs (called processes too)."""
+    return {e: name for diagram in diagrams(engine, definition_id).values() for e, name in diagram.elements.items()}
+
+
 def _corrections() -> dict:
     """Corrected data a retry may carry, as a JSON object (empty: retry as it is)."""
     text = request.form.get("correcties", "").strip() or "{}"
@@ -122,7 +128,41 @@ def process_list():
 def process(definition_id: int):
     engine = current_engine()
     view = processes.view(engine, definition_id)
-    return render_template("monitor/process.html", view=view, versions=processes.versions(engine, view.definition.key))
+    versions = processes.versions(engine, view.definition.key)
+    return render_template("monitor/process.html", view=view, versions=versions,
+                           newer=[v for v in versions if v.definition.version > view.definition.version])
+
+
+@bp.get("/processen/<int:definition_id>/migreren")
+@watchers_only
+def migration_preview(definition_id: int):
+    engine = current_engine()
+    plan = engine.migration.generate(definition_id, request.args.get("naar", type=int) or 0)
+    return render_template("monitor/migrate.html", plan=plan, preview=engine.migration.preview(plan),
+                           source=engine.repository.definition(plan.source_definition_id),
+                           target=engine.repository.definition(plan.target_definition_id),
+                           old_names=_element_names(engine, plan.source_definition_id),
+                           new_names=_element_names(engine, plan.target_definition_id))
+
+
+@bp.post("/processen/<int:definition_id>/migreren")
+@watchers_only
+def migrate(definition_id: int):
+    migration = current_engine().migration
+    plan = migration.generate(definition_id, request.form.get("naar", type=int) or 0)
+    batch_id = migration.create_batch(plan, Selection(), g.actor)
+    migration.start_batch(batch_id, g.actor)
+    return redirect(url_for("monitor.migration_batch", batch_id=batch_id))
+
+
+@bp.get("/migraties/<int:batch_id>")
+@watchers_only
+def migration_batch(batch_id: int):
+    engine = current_engine()
+    batch = engine.migration.batch(batch_id)
+    return render_template("monitor/migration_batch.html", batch=batch,
+                           source=engine.repository.definition(batch.source_definition_id),
+                           target=engine.repository.definition(batch.target_definition_id))
 
 
 @bp.get("/processen/<int:definition_id>/diagram.json")
