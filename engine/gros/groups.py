@@ -19,6 +19,7 @@ GROUPS: dict[str, str] = {
     "vlaamse-regering": "Vlaamse Regering",
     "bilateraal-overleg": "Bilateraal overleg",
     "management": "Management",
+    "procesbeheer": "Procesbeheer (deployt de modellen)",
 }
 
 

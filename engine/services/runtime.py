@@ -33,11 +33,15 @@ class RuntimeService:
               actor: Actor = SYSTEM) -> str:
         """Start the latest version of ``key`` at its none start event."""
         with self.executor.transaction() as session:
-            definition = latest_definition(session, key)
-            if definition is None:
-                raise NotFound(f"process '{key}' is not deployed")
-            if not definition.none_start:
-                raise Conflict(f"process '{key}' has no plain start event; it starts by message or timer")
+            definition = _startable(latest_definition(session, key), f"process '{key}' is not deployed")
+            return self.create(session, definition, None, business_key, variables or {}, actor)
+
+    def start_version(self, definition_id: int, business_key: str | None = None, variables: dict | None = None,
+                      actor: Actor = SYSTEM) -> str:
+        """Start one definition version (Camunda's ``/process-definition/{id}/start``) at its none start event."""
+        with self.executor.transaction() as session:
+            definition = _startable(session.get(ProcessDefinition, definition_id),
+                                    f"procesdefinitie {definition_id} bestaat niet")
             return self.create(session, definition, None, business_key, variables or {}, actor)
 
     def start_by_message(self, message_name: str, variables: dict | None = None,
@@ -147,6 +151,14 @@ class RuntimeService:
             instance.status = status(session, instance, completed=False)
             instance.updated_at = now
             audit(session, instance.id, now, actor, "instance.suspended" if suspended else "instance.resumed")
+
+
+def _startable(definition: ProcessDefinition | None, missing: str) -> ProcessDefinition:
+    if definition is None:
+        raise NotFound(missing)
+    if not definition.none_start:
+        raise Conflict(f"process '{definition.key}' has no plain start event; it starts by message or timer")
+    return definition
 
 
 def _message_start(session: Session, message_name: str) -> StartTrigger | None:

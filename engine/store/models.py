@@ -50,6 +50,7 @@ class Deployment(Base):
     name: Mapped[str] = mapped_column(String(200))
     deployed_at: Mapped[datetime]
     deployed_by: Mapped[str] = mapped_column(String(100))
+    source: Mapped[str | None] = mapped_column(String(200))
 
 
 class Resource(Base):

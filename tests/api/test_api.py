@@ -102,16 +102,18 @@ def test_definitions_deployments_and_xml(site):
     xml = site.api("GET", "/process-definition/key/goedkeuring/xml").json()["bpmn20Xml"]
     assert xml.startswith("<?xml") and 'id="goedkeuring"' in xml
     changed = (SHARED / "approval.bpmn").read_text().replace('name="Goedkeuring"', 'name="Goedkeuring v2"')
-    deployed = site.api("POST", "/deployment/create", files={
+    deployed = site.api("POST", "/deployment/create", "modelleur", files={
         "deployment-name": (None, "v2"), "approval.bpmn": ("approval.bpmn", changed.encode())})
     assert deployed.status_code == 200, deployed.text
     summaries = deployed.json()["deployedProcessDefinitions"].values()
     assert {(d["key"], d["version"]) for d in summaries if d["changed"]} == {("goedkeuring", 2)}
-    refused = site.api("POST", "/deployment/create", files={"kapot.bpmn": ("kapot.bpmn", b"<niet-bpmn")})
+    refused = site.api("POST", "/deployment/create", "modelleur",
+                       files={"kapot.bpmn": ("kapot.bpmn", b"<niet-bpmn")})
     assert refused.status_code == 400 and refused.json()["invalidParams"]
-    assert site.api("POST", "/deployment/create", files={"x.txt": ("x.txt", b"x")}).status_code == 400
-    assert site.api("POST", "/deployment/create", "nl", files={
-        "melding.bpmn": ("melding.bpmn", (DATA / "melding.bpmn").read_bytes())}).status_code == 403
+    assert site.api("POST", "/deployment/create", "modelleur", files={"x.txt": ("x.txt", b"x")}).status_code == 400
+    for outsider in ("nl", "beheer"):  # deploying is procesbeheer's, not any overseer's
+        assert site.api("POST", "/deployment/create", outsider, files={
+            "melding.bpmn": ("melding.bpmn", (DATA / "melding.bpmn").read_bytes())}).status_code == 403
 
 
 def test_messages_start_correlate_and_refuse_without_exactly_one_target(site):

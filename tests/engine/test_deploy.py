@@ -99,7 +99,7 @@ def test_every_problem_is_reported_at_once_and_nothing_is_stored(sqlite_engine: 
 
 
 def test_unknown_file_kind_is_refused(sqlite_engine: Engine):
-    assert "only .bpmn, .dmn and .form" in refusal(sqlite_engine, {"notes.txt": "hallo"})[0]
+    assert "alleen .bpmn-, .dmn- en .form-bestanden" in refusal(sqlite_engine, {"notes.txt": "hallo"})[0]
 
 
 def test_a_form_change_makes_a_new_version_of_the_processes_that_use_it(sqlite_engine: Engine, tmp_path: Path):

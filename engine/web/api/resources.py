@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from engine.services.repository import DeploymentInfo
 from engine.store.models import AuditEvent, HumanTask, Incident, ProcessDefinition, ProcessInstance
-from engine.web.api.spec import component, nullable, obj
+from engine.web.api.spec import SCHEMAS, component, nullable, obj
 
 STRING = {"type": "string"}
 INTEGER = {"type": "integer"}
@@ -58,12 +59,27 @@ def definition_json(definition: ProcessDefinition) -> dict:
 
 
 DEFINITION_XML = component("ProcessDefinitionXml", obj({"id": INTEGER, "bpmn20Xml": STRING}))
-DEPLOYMENT = component("Deployment", obj({
-    "name": STRING,
-    "deployedProcessDefinitions": {"type": "object", "additionalProperties": obj(
-        {"id": INTEGER, "key": STRING, "version": INTEGER, "changed": BOOLEAN})},
-}))
 LINK = obj({"method": STRING, "href": STRING, "rel": STRING})
+DEPLOYMENT_FIELDS = {"id": STRING, "name": STRING, "source": nullable(STRING), "tenantId": {"type": "null"},
+                     "deploymentTime": TIME, "links": {"type": "array", "items": LINK}}
+DEPLOYMENT = component("Deployment", obj(DEPLOYMENT_FIELDS))
+DEPLOYED_DEFINITION = obj({**SCHEMAS["ProcessDefinition"]["properties"], "changed": BOOLEAN, "suspended": BOOLEAN,
+                           "tenantId": {"type": "null"}})
+DEPLOYED_DECISION = obj({"id": STRING, "key": STRING, "name": STRING, "resource": STRING, "deploymentId": STRING,
+                         "tenantId": {"type": "null"}})
+DEPLOYMENT_WITH_DEFINITIONS = component("DeploymentWithDefinitions", obj({
+    **DEPLOYMENT_FIELDS,
+    "deployedProcessDefinitions": nullable({"type": "object", "additionalProperties": DEPLOYED_DEFINITION}),
+    "deployedDecisionDefinitions": nullable({"type": "object", "additionalProperties": DEPLOYED_DECISION}),
+    "deployedCaseDefinitions": {"type": "null"}, "deployedDecisionRequirementsDefinitions": {"type": "null"},
+}))
+
+
+def deployment_json(deployment: DeploymentInfo) -> dict:
+    """Camunda's DeploymentDto; ids are text there, as they are here."""
+    return {"id": str(deployment.id), "name": deployment.name, "source": deployment.source, "tenantId": None,
+            "deploymentTime": when(deployment.deployed_at),
+            "links": [{"method": "GET", "href": f"/api/v1/deployment/{deployment.id}", "rel": "self"}]}
 INSTANCE = component("ProcessInstance", obj({
     "id": STRING, "definitionId": INTEGER, "definitionKey": STRING, "businessKey": nullable(STRING),
     "title": nullable(STRING), "status": STATUS, "ended": BOOLEAN, "suspended": BOOLEAN, "waitingAt": STRINGS,

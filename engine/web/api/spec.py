@@ -110,6 +110,7 @@ def _camel(name: str) -> str:
 class Api:
     def __init__(self, title: str, description: str, routes: Iterable[Routes],
                  authenticate: Callable[[str], Actor | None]) -> None:
+        """``authenticate`` gets the request's Authorization header and answers who calls, or None."""
         self.title, self.description = title, description
         self.routes = list(routes)
         self.authenticate = authenticate
@@ -136,8 +137,7 @@ class Api:
         return view
 
     def _actor(self) -> Actor:
-        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        actor = self.authenticate(token.strip()) if scheme.lower() == "bearer" else None
+        actor = self.authenticate(request.headers.get("Authorization", ""))
         if actor is None:
             raise Unauthorized()
         return actor
@@ -172,13 +172,16 @@ class Api:
             "info": {"title": self.title, "version": API_VERSION, "description": self.description},
             "servers": [{"url": "/api/v1"}],
             "tags": [{"name": r.tag, "description": r.description} for r in self.routes if r.operations],
-            "security": [{"bearer": []}],
+            "security": [{"bearer": []}, {"basic": []}],
             "paths": paths,
             "components": {
                 "schemas": SCHEMAS | {"Problem": PROBLEM_SCHEMA},
                 "securitySchemes": {"bearer": {
                     "type": "http", "scheme": "bearer",
-                    "description": "Een API-token (gros_…), gemaakt met `gros token create`."}},
+                    "description": "Een API-token (gros_…), gemaakt met `gros token create`."},
+                    "basic": {"type": "http", "scheme": "basic",
+                              "description": "Gebruikersnaam en wachtwoord van een account, zoals Camunda "
+                                             "Modeler en Camunda 7-clients aanmelden."}},
                 "headers": {"API-Version": {"description": "Versie van de API (semver).", "required": True,
                                             "schema": {"type": "string", "example": API_VERSION}}},
             },
@@ -191,11 +194,12 @@ class Unauthorized(Exception):
 
 PROBLEM_SCHEMA = obj({
     "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
-    "detail": {"type": "string"}, "instance": {"type": "string"},
+    "detail": {"type": "string"}, "instance": {"type": "string"}, "message": {"type": "string"},
     "invalidParams": {"type": "array", "items": obj({"name": {"type": "string"}, "reason": {"type": "string"}})},
 }, required=["type", "title", "status"])
 
-ERROR_TEXT = {400: "Ongeldige invoer; invalidParams noemt elke fout.", 401: "Geen of ongeldig API-token.",
+ERROR_TEXT = {400: "Ongeldige invoer; invalidParams noemt elke fout.",
+              401: "Geen of ongeldig API-token of wachtwoord.",
               403: "Het account van het token mag dit niet.", 404: "Niet gevonden.",
               409: "De taak of instantie laat dit nu niet toe.", 422: "Geen eenduidig doel."}
 
