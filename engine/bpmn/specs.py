@@ -5,6 +5,7 @@ from __future__ import annotations
 from copy import deepcopy
 
 from SpiffWorkflow.bpmn.specs.defaults import CallActivity, InclusiveGateway, ParallelGateway
+from SpiffWorkflow.bpmn.specs.mixins.bpmn_spec_mixin import BpmnSpecMixin
 from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
@@ -24,6 +25,17 @@ class GrosMessage(MessageEventDefinition):
 
     def update_internal_data(self, my_task, event) -> None:
         my_task.internal_data[self.name] = event.payload
+
+
+class GrosExternalTask(BpmnSpecMixin):
+    """A service, send or business rule task with ``camunda:type="external"``: it waits (READY, like a user
+    task, so engine steps pass it by) until an external worker that fetched its topic completes it."""
+
+    def __init__(self, wf_spec, bpmn_id, topic: str, priority: str = "0", **kwargs):
+        super().__init__(wf_spec, bpmn_id, **kwargs)
+        self.topic = topic
+        self.priority = priority
+        self.manual = True
 
 
 class GrosCallActivity(CallActivity):

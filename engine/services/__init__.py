@@ -6,6 +6,7 @@ vocabulary, and every change goes through ``CommandExecutor.transaction()``.
     engine.runtime     start, correlate, operators' commands (services/runtime.py)
     engine.tasks       claim, release, hand over, complete   (services/tasks.py)
     engine.timers      due timers and firing them            (services/timers.py)
+    engine.external_tasks  workers' fetch-and-lock, complete, failure, BPMN error (services/external_tasks.py)
     engine.query       the read side                         (services/queries.py)
 
 The engine knows no domain: whoever opens it (the composition root) adds listeners with
@@ -20,6 +21,7 @@ from datetime import datetime
 from engine.clock import Clock, SystemClock
 from engine.services.access import SYSTEM, Actor
 from engine.services.executor import CommandExecutor, EventListener, SaveListener
+from engine.services.external_tasks import ExternalTaskService, Topic
 from engine.services.queries import Queries
 from engine.services.repository import DeployedDefinition, RepositoryService
 from engine.services.runtime import RuntimeService
@@ -27,7 +29,7 @@ from engine.services.tasks import Completion, TaskService
 from engine.services.timers import TimerService
 from engine.store.db import Database, database_url
 
-__all__ = ["SYSTEM", "Actor", "Completion", "DeployedDefinition", "Engine"]
+__all__ = ["SYSTEM", "Actor", "Completion", "DeployedDefinition", "Engine", "Topic"]
 
 
 class Engine:
@@ -41,6 +43,7 @@ class Engine:
         self.runtime = RuntimeService(executor)
         self.tasks = TaskService(executor, self.repository)
         self.timers = TimerService(executor, self.runtime)
+        self.external_tasks = ExternalTaskService(executor)
         self.query = Queries(executor)
 
     @classmethod

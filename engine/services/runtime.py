@@ -13,6 +13,7 @@ from engine.bpmn.runtime import EngineStepError, Workflow
 from engine.errors import Conflict, NoMatch, NotFound
 from engine.services.access import SYSTEM, Actor
 from engine.services.executor import CommandExecutor, audit, status
+from engine.services.external_tasks import restore_retries
 from engine.services.inputs import check_text, check_variables
 from engine.services.repository import latest_definition
 from engine.store.models import (
@@ -126,6 +127,7 @@ class RuntimeService:
             instance = self.executor.lock(session, incident.instance_id)
             workflow = self.executor.load(session, instance)
             incident.resolved_at, incident.resolved_by = now, actor.user
+            restore_retries(session, incident.task_id)
             audit(session, instance.id, now, actor, "incident.retried", incident.element_id, None,
                   incident.task_id, {"incident": incident_id, "variables": variables or {}})
             try:

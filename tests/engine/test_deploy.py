@@ -54,7 +54,9 @@ def test_xsd_violation_names_line(sqlite_engine: Engine):
     ('<bpmn:intermediateThrowEvent id="x"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>'
      '<bpmn:compensateEventDefinition/></bpmn:intermediateThrowEvent>', "compensation events are not supported"),
     ('<bpmn:serviceTask id="x" camunda:class="nl.Gros"><bpmn:incoming>f1</bpmn:incoming>'
-     '<bpmn:outgoing>f2</bpmn:outgoing></bpmn:serviceTask>', "service tasks are not supported"),
+     '<bpmn:outgoing>f2</bpmn:outgoing></bpmn:serviceTask>', 'geef ze camunda:type="external"'),
+    ('<bpmn:sendTask id="x" camunda:type="external"><bpmn:incoming>f1</bpmn:incoming>'
+     '<bpmn:outgoing>f2</bpmn:outgoing></bpmn:sendTask>', "heeft een camunda:topic nodig"),
     ('<bpmn:scriptTask id="x" scriptFormat="groovy"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>'
      '<bpmn:script>println 1</bpmn:script></bpmn:scriptTask>', "script format 'groovy' is not supported"),
     ('<bpmn:scriptTask id="x" scriptFormat="python"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>'
