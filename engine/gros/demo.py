@@ -48,6 +48,7 @@ ACCOUNTS = (
     DemoAccount("bilateraal-overleg", "Secretariaat bilateraal overleg", ("bilateraal-overleg",)),
     DemoAccount("management", "Ingrid Smits", ("management",)),
     DemoAccount("procesbeheer", "Bram Willems", ("procesbeheer",)),
+    DemoAccount("koppeling", "Worker van de koppelingen", ("koppeling",)),
 )
 
 

@@ -20,6 +20,7 @@ GROUPS: dict[str, str] = {
     "bilateraal-overleg": "Bilateraal overleg",
     "management": "Management",
     "procesbeheer": "Procesbeheer (deployt de modellen)",
+    "koppeling": "Koppelingen (external-task workers)",
 }
 
 
