@@ -3,6 +3,8 @@ details naming every error, the API-Version header, the OpenAPI document matchin
 
 from __future__ import annotations
 
+import re
+
 from flask import Flask
 
 from .conftest import DATA, SHARED, make_app
@@ -28,7 +30,7 @@ def test_openapi_document_is_public_and_names_every_route(site, served_engine):
     assert document["openapi"].startswith("3.1") and document["servers"] == [{"url": "/api/v1"}]
     app: Flask = make_app(served_engine)
     rules = [r for r in app.url_map.iter_rules() if r.rule.startswith("/api/v1/") and r.endpoint != "api.openapi"]
-    routes = {(rule.rule.removeprefix("/api/v1").replace("<", "{").replace(">", "}"), method.lower())
+    routes = {(re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule.removeprefix("/api/v1")), method.lower())
               for rule in rules for method in rule.methods - {"HEAD", "OPTIONS"}}
     documented = {(path, method) for path, operations in document["paths"].items() for method in operations}
     assert routes == documented

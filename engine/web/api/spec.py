@@ -102,6 +102,21 @@ class Routes:
         return register
 
 
+def _rule(op: Operation, operations: list[Operation]) -> str:
+    """The Flask rule. A numeric path parameter beside a fixed segment of an equally long path
+    (``/deployment/{id}`` beside ``/deployment/create``) matches digits only, so the fixed path keeps its
+    own methods (and Allow header); elsewhere a wrong identifier reaches validation and is named in a 400."""
+    numeric = {p.name for p in op.params if p.location == "path" and p.schema.get("type") == "integer"}
+    parts = op.path.split("/")
+    for i, part in enumerate(parts):
+        name = part[1:-1] if part.startswith("{") else None
+        siblings = {o.path.split("/")[i] for o in operations
+                    if o.path.split("/")[:i] == op.path.split("/")[:i] and o.path.count("/") == op.path.count("/")}
+        fixed = name in numeric and any(not s.startswith("{") for s in siblings)
+        parts[i] = f"<int:{name}>" if fixed else f"<{name}>" if name else part
+    return "/".join(parts)
+
+
 def _camel(name: str) -> str:
     first, *rest = name.split("_")
     return first + "".join(part.title() for part in rest)
@@ -119,7 +134,7 @@ class Api:
     def blueprint(self, name: str, url_prefix: str) -> Blueprint:
         blueprint = Blueprint(name, __name__, url_prefix=url_prefix)
         for op in self.operations:
-            rule = re.sub(r"{(\w+)}", r"<\1>", op.path)
+            rule = _rule(op, self.operations)
             op.validator = Draft202012Validator({**op.body, "components": {"schemas": SCHEMAS}}) if op.body else None
             blueprint.add_url_rule(rule, op.operation_id, self._view(op), methods=[op.method])
         return blueprint
@@ -128,7 +143,7 @@ class Api:
         def view(**path_values: str) -> Response:
             actor = None if op.public else self._actor()
             problems: list[Invalid] = []
-            path = _parsed(op.params, "path", path_values, problems)
+            path = _parsed(op.params, "path", {k: str(v) for k, v in path_values.items()}, problems)
             query = _parsed(op.params, "query", request.args, problems)
             body = self._body(op, problems)
             if problems:
