@@ -5,13 +5,14 @@ from __future__ import annotations
 import tempfile
 
 from engine.bench.engine import run_all
+from engine.bench.external_tasks import bench_round_trips
 from engine.bench.scheduler import bench_timer_lateness
 from engine.store.db import on_scratch_postgres
 from engine.web.inbox import bench as inbox
 from engine.web.monitor import bench as monitor
 from webhooks import bench as webhooks
 
-SUITES = ("engine", "inbox", "monitor", "webhooks", "scheduler")
+SUITES = ("engine", "inbox", "monitor", "webhooks", "scheduler", "external-tasks")
 
 
 def run_suites(suites: tuple[str, ...], quick: bool = False) -> dict:
@@ -27,5 +28,7 @@ def run_suites(suites: tuple[str, ...], quick: bool = False) -> dict:
             "webhooks": lambda: webhooks.run_all(seconds=3.0 if quick else 10.0),
             "scheduler": lambda: on_scratch_postgres(
                 lambda url: bench_timer_lateness(url, timers=1_000 if quick else 10_000)),
+            "external-tasks": lambda: on_scratch_postgres(
+                lambda url: bench_round_trips(url, tasks=500 if quick else 2_000)),
         }
         return {name: measure[name]() for name in suites}
