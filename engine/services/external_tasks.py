@@ -82,6 +82,8 @@ class ExternalTaskService:
             return locked
 
     def _variables(self, session: Session, task: ExternalTask, names: Sequence[str] | None) -> dict:
+        if names is not None and not names:
+            return {}  # a worker that asks for no variables costs no instance read
         instance = session.get(ProcessInstance, task.instance_id)
         data = self.executor.load_state(session, instance).task_data(task.id)
         return {k: v for k, v in data.items() if names is None or k in names}
