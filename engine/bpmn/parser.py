@@ -38,6 +38,7 @@ from SpiffWorkflow.camunda.specs.business_rule_task import BusinessRuleTask
 from SpiffWorkflow.camunda.specs.user_task import UserTask
 
 from .specs import GrosCallActivity, GrosExternalTask, GrosInclusiveGateway, GrosMessage, GrosParallelGateway
+from .splits import with_explicit_splits
 from .timers import engine_timer
 
 USER_TASK_ATTRIBUTES = (
@@ -177,3 +178,6 @@ class GrosParser(CamundaParser):
         full_tag("parallelGateway"): (GatewayParser, GrosParallelGateway),
         full_tag("inclusiveGateway"): (ConditionalGatewayParser, GrosInclusiveGateway),
     }
+
+    def add_bpmn_xml(self, bpmn, filename=None):
+        super().add_bpmn_xml(with_explicit_splits(bpmn), filename)
