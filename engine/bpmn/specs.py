@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from copy import deepcopy
 
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.specs.defaults import CallActivity, InclusiveGateway, ParallelGateway
 from SpiffWorkflow.bpmn.specs.mixins.bpmn_spec_mixin import BpmnSpecMixin
 from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition
@@ -125,4 +126,15 @@ class GrosParallelGateway(_BranchMergingJoin, ParallelGateway):
 
 
 class GrosInclusiveGateway(_BranchMergingJoin, InclusiveGateway):
-    pass
+    def _run_hook(self, my_task):
+        """Merge as a join, then split as InclusiveGateway does (its own hook is shadowed by the merge):
+        the flows whose condition holds, else the default."""
+        super()._run_hook(my_task)
+        matches, defaults = self._get_matching_outputs(my_task)
+        if not matches + defaults:
+            raise WorkflowTaskException(f"geen enkele voorwaarde na '{self.bpmn_name or self.bpmn_id}' klopt en er "
+                                        "is geen standaardpad", task=my_task)
+        my_task._sync_children(matches or defaults, TaskState.FUTURE)
+        for child in my_task.children:
+            child.task_spec._predict(child, mask=TaskState.FUTURE | TaskState.PREDICTED_MASK)
+        return True
