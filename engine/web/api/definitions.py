@@ -14,11 +14,15 @@ from engine.web.api.resources import (
     instance_json,
 )
 from engine.web.api.spec import ID, TEXT, Call, Param, Routes, obj
-from engine.web.api.variables import VARIABLES, plain
+from engine.web.api.variables import NO_VARIABLES_RETURNED, VARIABLES, plain
 
 routes = Routes("Procesdefinities", "Procesdefinities; starten op sleutel of op definitie-id.")
 DEFINITION_ID = {"id": ID}
-START = obj({"variables": VARIABLES, "businessKey": TEXT}, required=[])
+# Camunda's start options, which clients send with their defaults; GROS runs no listeners or I/O mappings to
+# skip, takes no start instructions and returns no variables here (GET the instance's variables).
+START = obj({"variables": VARIABLES, "businessKey": TEXT, "skipCustomListeners": {"type": "boolean"},
+             "skipIoMappings": {"type": "boolean"}, "startInstructions": {"type": "array", "maxItems": 0},
+             "withVariablesInReturn": NO_VARIABLES_RETURNED}, required=[])
 
 
 @routes.operation("GET", "/process-definition", "Procesdefinities, eventueel alleen de nieuwste versie per sleutel.",

@@ -19,15 +19,21 @@ STATUS = {"type": "string", "enum": ["running", "completed", "incident", "suspen
 
 
 def when(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment else None
+    """ISO 8601 with milliseconds, as Camunda writes instants (its clients parse exactly that)."""
+    return moment.isoformat(timespec="milliseconds") if moment else None
 
 
+NOTHING = {"type": "null"}
+# Fields of Camunda's task that GROS has no counterpart for; its clients read them, so they are there, empty.
+CAMUNDA_ONLY = ("caseDefinitionId", "caseExecutionId", "caseInstanceId", "delegationState", "description", "owner",
+                "parentTaskId", "processDefinitionId", "tenantId")
 TASK = component("Task", obj({
     "id": STRING, "name": STRING, "assignee": nullable(STRING), "created": TIME, "due": nullable(TIME),
     "followUp": nullable(TIME), "priority": INTEGER, "processInstanceId": STRING, "processDefinitionKey": STRING,
     "taskDefinitionKey": STRING, "businessKey": nullable(STRING), "title": nullable(STRING),
     "candidateGroups": STRINGS, "candidateUsers": STRINGS, "camundaFormRef": nullable(STRING),
-    "formKey": nullable(STRING),
+    "formKey": nullable(STRING), **{name: NOTHING for name in CAMUNDA_ONLY}, "suspended": BOOLEAN,
+    "executionId": STRING,
 }))
 
 
@@ -38,7 +44,8 @@ def task_json(task: HumanTask) -> dict:
         "processInstanceId": task.instance_id, "processDefinitionKey": task.definition_key,
         "taskDefinitionKey": task.element_id, "businessKey": task.business_key, "title": task.title,
         "candidateGroups": list(task.candidate_groups), "candidateUsers": list(task.candidate_users),
-        "camundaFormRef": task.form_ref, "formKey": task.form_key,
+        "camundaFormRef": task.form_ref, "formKey": task.form_key, **dict.fromkeys(CAMUNDA_ONLY),
+        "suspended": False, "executionId": task.instance_id,
     }
 
 
@@ -84,6 +91,7 @@ INSTANCE = component("ProcessInstance", obj({
     "id": STRING, "definitionId": INTEGER, "definitionKey": STRING, "businessKey": nullable(STRING),
     "title": nullable(STRING), "status": STATUS, "ended": BOOLEAN, "suspended": BOOLEAN, "waitingAt": STRINGS,
     "startTime": TIME, "endTime": nullable(TIME), "links": {"type": "array", "items": LINK},
+    "caseInstanceId": NOTHING, "tenantId": NOTHING,
 }))
 
 
@@ -95,6 +103,7 @@ def instance_json(instance: ProcessInstance) -> dict:
         "waitingAt": list(instance.waiting_at or []), "startTime": when(instance.started_at),
         "endTime": when(instance.ended_at),
         "links": [{"method": "GET", "href": f"/api/v1/process-instance/{instance.id}", "rel": "self"}],
+        "caseInstanceId": None, "tenantId": None,
     }
 
 

@@ -29,7 +29,7 @@ VARIABLE_VALUE = component("VariableValue", {
     "type": "object",
     "description": "Een waarde met haar Camunda-type; zonder type wordt het type afgeleid.",
     "properties": {"value": {}, "type": {"enum": [*_VALUE_SCHEMAS, *map(str.lower, _VALUE_SCHEMAS)]},
-                   "valueInfo": {"type": "object"}},
+                   "valueInfo": {"type": ["object", "null"]}},
     "required": ["value"],
     "additionalProperties": False,
     # Camunda reads the type name in any case; its JavaScript client sends it in lower case.
@@ -40,6 +40,8 @@ VARIABLES = component("Variables", {
     "type": "object", "maxProperties": 200, "propertyNames": VARIABLE_NAME,
     "additionalProperties": ref("VariableValue"),
 })
+# Camunda's withVariablesInReturn, accepted as clients send it by default (false); read variables separately.
+NO_VARIABLES_RETURNED = {"type": "boolean", "const": False}
 STORED_VARIABLES = component("StoredVariables", {"type": "object", "additionalProperties": ref("VariableValue")})
 
 
