@@ -6,7 +6,7 @@ builds timers and messages that do not behave as in Camunda; the subclasses here
 
 from __future__ import annotations
 
-from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
+from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnParser, full_tag
 from SpiffWorkflow.bpmn.parser.event_parsers import ReceiveTaskParser, SendTaskParser
 from SpiffWorkflow.bpmn.parser.task_parsers import ConditionalGatewayParser, GatewayParser
 from SpiffWorkflow.bpmn.parser.TaskParser import TaskParser
@@ -181,3 +181,10 @@ class GrosParser(CamundaParser):
 
     def add_bpmn_xml(self, bpmn, filename=None):
         super().add_bpmn_xml(with_explicit_splits(bpmn), filename)
+
+    def _find_dependencies(self, process):
+        """As BpmnDmnParser's, but a business rule task run by an external worker needs no decision."""
+        BpmnParser._find_dependencies(self, process)
+        for node in process.xpath(".//bpmn:businessRuleTask", namespaces=self.namespaces):
+            if not is_external(node):
+                self.dmn_dependencies.add(GrosBusinessRuleTaskParser.get_decision_ref(node))

@@ -100,3 +100,13 @@ def test_a_bpmn_error_takes_the_error_boundary_path(betaling: Engine):
     assert instance.waiting_at == ["nakijken"] and betaling.external_tasks.tasks() == []
     [task] = betaling.query.tasks(instance_id=instance_id)
     assert task.element_id == "nakijken"
+
+
+def test_a_business_rule_task_without_a_decision_is_an_external_task(engine: Engine):
+    text = MODEL.read_text().replace("bpmn:sendTask", "bpmn:businessRuleTask")
+    engine.repository.deploy_sources({"betaling.bpmn": text})
+    start(engine, "B-6")
+    [locked] = engine.external_tasks.fetch_and_lock("w", 1, [CONTROLE])
+    engine.external_tasks.complete(locked.task.id, "w")
+    [rule] = engine.external_tasks.fetch_and_lock("w", 1, [MELDING])
+    assert rule.task.element_id == "melden"
