@@ -12,11 +12,11 @@ branch_labels = None
 depends_on = None
 
 
+# Plain ALTER TABLE on both databases (SQLite >= 3.35 drops columns): a batch copy of ``deployment`` would
+# drop a table that resource and process_definition point at.
 def upgrade() -> None:
-    with op.batch_alter_table("deployment") as batch_op:
-        batch_op.add_column(sa.Column("source", sa.String(length=200), nullable=True))
+    op.add_column("deployment", sa.Column("source", sa.String(length=200), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("deployment") as batch_op:
-        batch_op.drop_column("source")
+    op.drop_column("deployment", "source")
