@@ -1,6 +1,6 @@
-"""Derive the indexed rows — ready human tasks, pending timers, message subscriptions and positions —
-from a live workflow, inside the command's transaction. Lists and scans read these rows, never instance
-state. (A domain keeps rows of its own through ``Engine.on_save``.)
+"""Derive the indexed rows — ready human tasks, external tasks, pending timers, message subscriptions and
+positions — from a live workflow, inside the command's transaction. Lists and scans read these rows, never
+instance state. (A domain keeps rows of its own through ``Engine.on_save``.)
 
 Runs on every command, so it speaks SQLAlchemy Core and touches only rows that changed.
 """
@@ -17,6 +17,7 @@ from engine.bpmn.runtime import UserTaskView, Workflow
 from engine.bpmn.timers import deadline
 from engine.errors import InvalidData
 from engine.store.models import (
+    ExternalTask,
     HumanTask,
     Position,
     ProcessInstance,
@@ -29,6 +30,7 @@ from engine.store.models import (
 MAX_CORRELATION_VALUE = 500
 TASKS, CANDIDATES, TIMERS = HumanTask.__table__, TaskCandidate.__table__, Timer.__table__
 SUBSCRIPTIONS, VALUES, POSITIONS = Subscription.__table__, SubscriptionValue.__table__, Position.__table__
+EXTERNAL = ExternalTask.__table__
 
 
 def rewrite(session: Session, instance: ProcessInstance, workflow: Workflow, now: datetime) -> list[HumanTask]:
@@ -38,12 +40,13 @@ def rewrite(session: Session, instance: ProcessInstance, workflow: Workflow, now
     _rewrite_timers(connection, instance, workflow)
     _rewrite_subscriptions(connection, instance, workflow)
     _rewrite_positions(connection, instance, workflow, now)
+    _rewrite_external_tasks(connection, instance, workflow, now)
     return ready
 
 
 def clear(session: Session, instance_id: str) -> None:
     connection = session.connection()
-    for table in (TASKS, TIMERS, SUBSCRIPTIONS, POSITIONS):
+    for table in (TASKS, TIMERS, SUBSCRIPTIONS, POSITIONS, EXTERNAL):
         connection.execute(delete(table).where(table.c.instance_id == instance_id))
 
 
@@ -192,6 +195,21 @@ def _rewrite_positions(connection: Connection, instance: ProcessInstance, workfl
                 "definition_id": instance.definition_id, "since": now} for process_key, element_id in wanted - stored]
     if arrived:
         connection.execute(insert(POSITIONS), arrived)
+
+
+def _rewrite_external_tasks(connection: Connection, instance: ProcessInstance, workflow: Workflow,
+                            now: datetime) -> None:
+    """Add new external tasks, drop finished ones; a waiting task's row (its lock, retries) stays as it is."""
+    views = {view.id: view for view in workflow.external_tasks()}
+    stored = set(connection.execute(select(EXTERNAL.c.id).where(EXTERNAL.c.instance_id == instance.id)).scalars())
+    if stored - set(views):
+        connection.execute(delete(EXTERNAL).where(EXTERNAL.c.id.in_(stored - set(views))))
+    rows = [{"id": v.id, "instance_id": instance.id, "definition_id": instance.definition_id,
+             "definition_key": instance.definition_key, "process_key": v.process_key, "element_id": v.element_id,
+             "name": v.name, "topic": v.topic, "priority": v.priority, "business_key": instance.business_key,
+             "created_at": now} for task_id, v in views.items() if task_id not in stored]
+    if rows:
+        connection.execute(insert(EXTERNAL), rows)
 
 
 def correlation_values(data: dict) -> dict[str, str]:

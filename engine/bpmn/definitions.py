@@ -19,7 +19,7 @@ from engine.forms import FormSchemaError, load_camunda_form
 
 from . import expressions
 from .access import ProcessAccess, process_access
-from .parser import GrosParser
+from .parser import GrosParser, is_external
 from .paths import MAX_PATH, too_long_path
 from .retention import removal_time
 from .runtime import FORMS_PREFIX, ProcessBundle
@@ -34,12 +34,15 @@ UNSUPPORTED = {
     "compensateEventDefinition": "compensation events are not supported",
     "complexGateway": "complex gateways are not supported",
     "linkEventDefinition": "link events are not supported; draw the sequence flow",
-    "serviceTask": "service tasks are not supported (no Java delegates or external workers run here); "
-    "use a user task, a message or a business rule task",
-    "sendTask": "send tasks are not supported; use a message end or throw event",
+    "serviceTask": "een servicetaak draait hier als external task: geef ze camunda:type=\"external\" en een "
+    "camunda:topic (Java-delegates en expressies draaien hier niet)",
+    "sendTask": "een send task draait hier als external task: geef ze camunda:type=\"external\" en een "
+    "camunda:topic, of gebruik een bericht-eind- of -throw-event",
     "executionListener": "execution listeners are not supported",
     "taskListener": "task listeners are not supported",
 }
+
+EXTERNAL_TASKS = ("serviceTask", "sendTask", "businessRuleTask")
 
 
 @dataclass(frozen=True)
@@ -179,7 +182,9 @@ def _check_rules(source: Source, tree, problems: list[Problem]) -> None:
 
     for node in tree.iter(etree.Element):
         local = etree.QName(node).localname
-        if local in UNSUPPORTED:
+        if is_external(node):
+            _check_external(node, add)
+        elif local in UNSUPPORTED:
             add(node, UNSUPPORTED[local])
         elif local == "conditionExpression" and node.text and node.text.strip():
             _check_expression(node, node.text, add)
@@ -205,6 +210,13 @@ def _check_paths(source: Source, tree, problems: list[Problem]) -> None:
         if node is not None:
             problems.append(Problem(source.name, node.sourceline, node.get("id"), _TOO_LONG.format(
                 process=process.get("id"), limit=MAX_PATH)))
+
+
+def _check_external(node, add) -> None:
+    if etree.QName(node).localname not in EXTERNAL_TASKS:
+        add(node, "camunda:type=\"external\" kan hier alleen op een service-, send- of business rule task")
+    elif not (node.get(f"{{{CAMUNDA}}}topic") or "").strip():
+        add(node, "een external task heeft een camunda:topic nodig: het onderwerp waarop workers taken ophalen")
 
 
 def _check_expression(node, text: str, add) -> None:

@@ -6,15 +6,18 @@ builds timers and messages that do not behave as in Camunda; the subclasses here
 
 from __future__ import annotations
 
-from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
-from SpiffWorkflow.bpmn.parser.event_parsers import ReceiveTaskParser
+from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnParser, full_tag
+from SpiffWorkflow.bpmn.parser.event_parsers import ReceiveTaskParser, SendTaskParser
 from SpiffWorkflow.bpmn.parser.task_parsers import ConditionalGatewayParser, GatewayParser
+from SpiffWorkflow.bpmn.parser.TaskParser import TaskParser
 from SpiffWorkflow.bpmn.specs.defaults import (
     BoundaryEvent,
     EndEvent,
     IntermediateCatchEvent,
     IntermediateThrowEvent,
     ReceiveTask,
+    SendTask,
+    ServiceTask,
     StartEvent,
 )
 from SpiffWorkflow.camunda.parser import CamundaParser
@@ -25,10 +28,24 @@ from SpiffWorkflow.camunda.parser.event_parsers import (
     CamundaIntermediateThrowEventParser,
     CamundaStartEventParser,
 )
-from SpiffWorkflow.camunda.parser.task_spec import CAMUNDA_MODEL_NS, CallActivityParser, UserTaskParser
+from SpiffWorkflow.camunda.parser.task_spec import (
+    CAMUNDA_MODEL_NS,
+    BusinessRuleTaskParser,
+    CallActivityParser,
+    UserTaskParser,
+)
+from SpiffWorkflow.camunda.specs.business_rule_task import BusinessRuleTask
 from SpiffWorkflow.camunda.specs.user_task import UserTask
 
-from .specs import GrosCallActivity, GrosInclusiveGateway, GrosMessage, GrosParallelGateway, StrictDecision
+from .specs import (
+    GrosCallActivity,
+    GrosExternalTask,
+    GrosInclusiveGateway,
+    GrosMessage,
+    GrosParallelGateway,
+    StrictDecision,
+)
+from .splits import with_explicit_splits
 from .timers import engine_timer
 
 USER_TASK_ATTRIBUTES = (
@@ -108,6 +125,33 @@ def _form_field(node) -> dict:
     }
 
 
+class _ExternalImplementation:
+    """Mixin for the task parsers Camunda lets a worker implement (``camunda:type="external"``)."""
+
+    def create_task(self):
+        if not is_external(self.node):
+            return super().create_task()
+        ns = f"{{{CAMUNDA_MODEL_NS}}}"
+        return GrosExternalTask(self.spec, self.bpmn_id, topic=self.node.get(f"{ns}topic", "").strip(),
+                                priority=(self.node.get(f"{ns}taskPriority") or "0").strip(), **self.bpmn_attributes)
+
+
+def is_external(node) -> bool:
+    return node.get(f"{{{CAMUNDA_MODEL_NS}}}type") == "external"
+
+
+class GrosServiceTaskParser(_ExternalImplementation, TaskParser):
+    pass
+
+
+class GrosSendTaskParser(_ExternalImplementation, SendTaskParser):
+    pass
+
+
+class GrosBusinessRuleTaskParser(_ExternalImplementation, BusinessRuleTaskParser):
+    pass
+
+
 class GrosCallActivityParser(CallActivityParser):
     def create_task(self):
         task = super().create_task()
@@ -135,9 +179,22 @@ class GrosParser(CamundaParser):
         full_tag("intermediateThrowEvent"): (GrosThrowEventParser, IntermediateThrowEvent),
         full_tag("boundaryEvent"): (GrosBoundaryEventParser, BoundaryEvent),
         full_tag("receiveTask"): (GrosReceiveTaskParser, ReceiveTask),
+        full_tag("serviceTask"): (GrosServiceTaskParser, ServiceTask),
+        full_tag("sendTask"): (GrosSendTaskParser, SendTask),
+        full_tag("businessRuleTask"): (GrosBusinessRuleTaskParser, BusinessRuleTask),
         full_tag("parallelGateway"): (GatewayParser, GrosParallelGateway),
         full_tag("inclusiveGateway"): (ConditionalGatewayParser, GrosInclusiveGateway),
     }
 
     def get_engine(self, decision_ref, node) -> StrictDecision:
         return StrictDecision(super().get_engine(decision_ref, node).decision_table, decision_ref)
+
+    def add_bpmn_xml(self, bpmn, filename=None):
+        super().add_bpmn_xml(with_explicit_splits(bpmn), filename)
+
+    def _find_dependencies(self, process):
+        """As BpmnDmnParser's, but a business rule task run by an external worker needs no decision."""
+        BpmnParser._find_dependencies(self, process)
+        for node in process.xpath(".//bpmn:businessRuleTask", namespaces=self.namespaces):
+            if not is_external(node):
+                self.dmn_dependencies.add(GrosBusinessRuleTaskParser.get_decision_ref(node))

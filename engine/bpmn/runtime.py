@@ -13,6 +13,7 @@ from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import ErrorEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.simple import NoneEventDefinition
@@ -23,7 +24,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from .expressions import SafeScriptEngine
 from .serializer import dump_state, load_state
-from .specs import GrosCallActivity
+from .specs import GrosCallActivity, GrosExternalTask
 from .timers import GrosCycle, clock_at, instant
 from .timers import now as timers_now
 
@@ -63,6 +64,16 @@ class UserTaskView:
     assignee: str | None
     form_ref: str | None
     attributes: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ExternalTaskView:
+    id: str
+    element_id: str
+    name: str
+    process_key: str
+    topic: str
+    priority: int
 
 
 @dataclass(frozen=True)
@@ -152,7 +163,10 @@ class Workflow:
         return task.data
 
     def user_tasks(self) -> list[UserTaskView]:
-        return [_user_task_view(t) for t in self._in_state(TaskState.READY) if t.task_spec.manual]
+        return [_user_task_view(t) for t in self._in_state(TaskState.READY) if _is_person(t)]
+
+    def external_tasks(self) -> list[ExternalTaskView]:
+        return [_external_view(t) for t in self._in_state(TaskState.READY) if _is_external(t)]
 
     def timers(self) -> list[TimerView]:
         return [view for task in self._waiting() for view in _timer_views(task)]
@@ -201,6 +215,32 @@ class Workflow:
         with clock_at(now):
             task.data.update(variables)
             self._run_task(task)
+
+    def complete_external_task(self, task_id: str, variables: dict, now: datetime) -> None:
+        task = self._external(task_id)
+        with clock_at(now):
+            task.data.update(variables)
+            self._run_task(task)
+
+    def throw_bpmn_error(self, task_id: str, code: str, variables: dict, now: datetime) -> bool:
+        """A worker's BPMN error on an external task, for the error boundary events on that task that
+        catch its code; False (and nothing changed) when none does."""
+        task = self._external(task_id)
+        event = BpmnEvent(ErrorEventDefinition(code, code=code), payload={**task.data, **variables},
+                          target=task.workflow)
+        catching = [t for t in self._waiting() if t.parent is task.parent and t is not task
+                    and t.task_spec.catches(t, event)]
+        with clock_at(now):
+            for boundary in catching:
+                boundary.task_spec.catch(boundary, event)
+                boundary.task_spec._update(boundary)
+        return bool(catching)
+
+    def _external(self, task_id: str):
+        task = self._task(task_id)
+        if task.state != TaskState.READY or not _is_external(task):
+            raise TaskStateError(f"task {task_id} is {TaskState.get_name(task.state)}, not a waiting external task")
+        return task
 
     def deliver_message(self, task_id: str, name: str, variables: dict, now: datetime) -> None:
         task = self._task(task_id)
@@ -253,7 +293,7 @@ class Workflow:
 
     def user_task(self, task_id: str) -> UserTaskView:
         task = self._task(task_id)
-        if task.state != TaskState.READY or not task.task_spec.manual:
+        if task.state != TaskState.READY or not _is_person(task):
             raise TaskStateError(f"task {task_id} is {TaskState.get_name(task.state)}, not waiting for a person")
         return _user_task_view(task)
 
@@ -305,6 +345,30 @@ def _mark_started(start_task) -> None:
         start_task._set_internal_data(event_value={"cycles": 1, "next": timers_now().isoformat(), "period": "P1D"})
     else:
         start_task._set_internal_data(event_fired=True)
+
+
+def _is_person(task) -> bool:
+    return task.task_spec.manual and not isinstance(task.task_spec, GrosExternalTask)
+
+
+def _is_external(task) -> bool:
+    return isinstance(task.task_spec, GrosExternalTask)
+
+
+def _external_view(task) -> ExternalTaskView:
+    spec = task.task_spec
+    priority = spec.priority
+    if "${" in priority:
+        priority = task.workflow.script_engine.evaluate(task, priority)
+    return ExternalTaskView(str(task.id), spec.bpmn_id, spec.bpmn_name or spec.bpmn_id, task.workflow.spec.name,
+                            spec.topic, _whole(priority))
+
+
+def _whole(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
 
 
 def _user_task_view(task) -> UserTaskView:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from copy import deepcopy
 
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.specs.defaults import CallActivity, InclusiveGateway, ParallelGateway
+from SpiffWorkflow.bpmn.specs.mixins.bpmn_spec_mixin import BpmnSpecMixin
 from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.dmn.engine.DMNEngine import DMNEngine
 from SpiffWorkflow.dmn.specs.model import HitPolicy
@@ -26,6 +28,17 @@ class GrosMessage(MessageEventDefinition):
 
     def update_internal_data(self, my_task, event) -> None:
         my_task.internal_data[self.name] = event.payload
+
+
+class GrosExternalTask(BpmnSpecMixin):
+    """A service, send or business rule task with ``camunda:type="external"``: it waits (READY, like a user
+    task, so engine steps pass it by) until an external worker that fetched its topic completes it."""
+
+    def __init__(self, wf_spec, bpmn_id, topic: str, priority: str = "0", **kwargs):
+        super().__init__(wf_spec, bpmn_id, **kwargs)
+        self.topic = topic
+        self.priority = priority
+        self.manual = True
 
 
 class GrosCallActivity(CallActivity):
@@ -115,7 +128,18 @@ class GrosParallelGateway(_BranchMergingJoin, ParallelGateway):
 
 
 class GrosInclusiveGateway(_BranchMergingJoin, InclusiveGateway):
-    pass
+    def _run_hook(self, my_task):
+        """Merge as a join, then split as InclusiveGateway does (its own hook is shadowed by the merge):
+        the flows whose condition holds, else the default."""
+        super()._run_hook(my_task)
+        matches, defaults = self._get_matching_outputs(my_task)
+        if not matches + defaults:
+            raise WorkflowTaskException(f"geen enkele voorwaarde na '{self.bpmn_name or self.bpmn_id}' klopt en er "
+                                        "is geen standaardpad", task=my_task)
+        my_task._sync_children(matches or defaults, TaskState.FUTURE)
+        for child in my_task.children:
+            child.task_spec._predict(child, mask=TaskState.FUTURE | TaskState.PREDICTED_MASK)
+        return True
 
 
 class StrictDecision(DMNEngine):

@@ -6,6 +6,7 @@ import tempfile
 
 from engine.bench import cleanup, migration
 from engine.bench.engine import run_all
+from engine.bench.external_tasks import bench_round_trips
 from engine.bench.scheduler import bench_timer_lateness
 from engine.gros.kennisbank import bench as kennisbank
 from engine.store.db import on_scratch_postgres
@@ -13,7 +14,8 @@ from engine.web.inbox import bench as inbox
 from engine.web.monitor import bench as monitor
 from webhooks import bench as webhooks
 
-SUITES = ("engine", "inbox", "monitor", "webhooks", "scheduler", "cleanup", "kennisbank", "migration")
+SUITES = ("engine", "inbox", "monitor", "webhooks", "scheduler", "cleanup", "kennisbank", "migration",
+          "external-tasks")
 
 
 def run_suites(suites: tuple[str, ...], quick: bool = False) -> dict:
@@ -34,5 +36,7 @@ def run_suites(suites: tuple[str, ...], quick: bool = False) -> dict:
             "migration": lambda: {"sqlite": migration.run(f"sqlite:///{folder}/migration.db", 200 if quick else 1_000),
                                   "postgresql": on_scratch_postgres(
                                       lambda url: migration.run(url, 200 if quick else 1_000))},
+            "external-tasks": lambda: on_scratch_postgres(
+                lambda url: bench_round_trips(url, tasks=500 if quick else 2_000)),
         }
         return {name: measure[name]() for name in suites}

@@ -49,6 +49,8 @@ ACCOUNTS = (
     DemoAccount("vlaamse-regering", "Griffie Vlaamse Regering", ("vlaamse-regering",)),
     DemoAccount("bilateraal-overleg", "Secretariaat bilateraal overleg", ("bilateraal-overleg",)),
     DemoAccount("management", "Ingrid Smits", ("management",)),
+    DemoAccount("procesbeheer", "Bram Willems", ("procesbeheer",)),
+    DemoAccount("koppeling", "Worker van de koppelingen", ("koppeling",)),
 )
 
 

@@ -23,13 +23,17 @@ GROUPS: dict[str, str] = {
     "vlaamse-regering": "Vlaamse Regering",
     "bilateraal-overleg": "Bilateraal overleg",
     "management": "Management",
+    "procesbeheer": "Procesbeheer (deployt de modellen)",
+    "koppeling": "Koppelingen (external-task workers)",
 }
 
 # The one place that says who oversees (starts what a model leaves open, reads every dossier) and who
-# administers (deploys models, manages API tokens and webhook subscribers): every door asks these.
+# administers (manages API tokens and webhook subscribers) and who deploys the models (process owners, as
+# Camunda Modeler does it): every door asks these.
 OVERSEERS = frozenset({"management", "secretariaat"})
 ADMINISTRATORS = frozenset({"secretariaat"})
-ROLES = Roles(overseers=OVERSEERS, administrators=ADMINISTRATORS)
+DEPLOYERS = frozenset({"procesbeheer"})
+ROLES = Roles(overseers=OVERSEERS, administrators=ADMINISTRATORS, deployers=DEPLOYERS)
 
 
 def group_name(group: str) -> str:

@@ -7,6 +7,7 @@ vocabulary, and every change goes through ``CommandExecutor.transaction()``.
     engine.tasks       claim, release, hand over, complete   (services/tasks.py)
     engine.timers      due timers and firing them            (services/timers.py)
     engine.migration   move running instances to a version   (services/migration.py)
+    engine.external_tasks  workers' fetch-and-lock, complete, failure, BPMN error (services/external_tasks.py)
     engine.query       the read side                         (services/queries.py)
     engine.history     history cleanup per historyTimeToLive (services/cleanup.py)
     engine.privacy     a person's data: find, export, erase    (services/privacy.py)
@@ -24,6 +25,7 @@ from engine.clock import Clock, SystemClock
 from engine.services.access import SYSTEM, Actor, Roles
 from engine.services.cleanup import HistoryService
 from engine.services.executor import CommandExecutor, EventListener, SaveListener
+from engine.services.external_tasks import ExternalTaskService, Topic
 from engine.services.migration import MigrationService
 from engine.services.privacy import PrivacyService
 from engine.services.queries import Queries
@@ -33,7 +35,7 @@ from engine.services.tasks import Completion, TaskService
 from engine.services.timers import TimerService
 from engine.store.db import Database, database_url
 
-__all__ = ["SYSTEM", "Actor", "Completion", "DeployedDefinition", "Engine", "Roles"]
+__all__ = ["SYSTEM", "Actor", "Completion", "DeployedDefinition", "Engine", "Roles", "Topic"]
 
 
 class Engine:
@@ -47,6 +49,7 @@ class Engine:
         self.runtime = RuntimeService(executor)
         self.tasks = TaskService(executor, self.repository)
         self.timers = TimerService(executor, self.runtime)
+        self.external_tasks = ExternalTaskService(executor)
         self.query = Queries(executor)
         self.history = HistoryService(executor)
         self.privacy = PrivacyService(executor)

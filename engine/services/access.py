@@ -40,10 +40,11 @@ SYSTEM = Actor("systeem", system=True)
 @dataclass(frozen=True)
 class Roles:
     """Overseers start the processes and send the messages whose model names nobody, and read
-    everything; administrators deploy and manage the links to other systems."""
+    everything; administrators manage the links to other systems; deployers deploy the models."""
 
     overseers: frozenset[str] = frozenset()
     administrators: frozenset[str] = frozenset()
+    deployers: frozenset[str] = frozenset()
 
     def oversees(self, actor: Actor) -> bool:
         return actor.system or bool(actor.groups & self.overseers)
@@ -54,6 +55,13 @@ class Roles:
     def require_administrator(self, actor: Actor) -> None:
         if not self.administers(actor):
             raise Forbidden(f"alleen {_names(self.administrators)} mag dit")
+
+    def deploys(self, actor: Actor) -> bool:
+        return actor.system or bool(actor.groups & self.deployers)
+
+    def require_deployer(self, actor: Actor) -> None:
+        if not self.deploys(actor):
+            raise Forbidden(f"alleen {_names(self.deployers)} mag deployen")
 
     def may_start(self, session: Session, definition: ProcessDefinition, actor: Actor) -> None:
         """Refuse to start ``definition`` from outside unless its starters (or, naming none, the

@@ -3,7 +3,7 @@ audit trail. Only ``variables`` loads an instance's state — for its own page, 
 
 from __future__ import annotations
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import Session
 
 from engine.errors import Conflict, Forbidden, NotFound
@@ -23,22 +23,17 @@ class Queries:
               visible_to: Actor | None = None) -> list[HumanTask]:
         """Ready user tasks from the derived rows; ``user`` means assigned to or candidate for that user;
         ``visible_to`` keeps the tasks that actor may see (as ``task_for`` decides)."""
-        query = select(HumanTask)
-        if visible_to is not None:
-            query = query.where(visible_condition(visible_to))
-        if group:
-            query = query.where(exists().where(and_(
-                TaskCandidate.task_id == HumanTask.id, TaskCandidate.kind == "group", TaskCandidate.name == group)))
-        if user:
-            query = query.where(exists().where(and_(
-                TaskCandidate.task_id == HumanTask.id, TaskCandidate.kind == "user", TaskCandidate.name == user)))
-        if assignee:
-            query = query.where(HumanTask.assignee == assignee)
-        if instance_id:
-            query = query.where(HumanTask.instance_id == instance_id)
+        query = _task_query(group, user, assignee, instance_id, visible_to)
         query = query.order_by(HumanTask.created_at, HumanTask.id).limit(limit).offset(offset)
         with self.db.reading() as session:
             return list(session.scalars(query))
+
+    def task_count(self, group: str | None = None, user: str | None = None, assignee: str | None = None,
+                   instance_id: str | None = None, visible_to: Actor | None = None) -> int:
+        """How many tasks ``tasks`` would list without paging."""
+        query = _task_query(group, user, assignee, instance_id, visible_to)
+        with self.db.reading() as session:
+            return session.scalar(select(func.count()).select_from(query.subquery()))
 
     def task(self, task_id: str) -> HumanTask:
         with self.db.reading() as session:
@@ -121,3 +116,21 @@ def explain_missing_task(session: Session, task_id: str):
     if done is not None:
         raise Conflict(f"taak '{done.element_name}' is al afgerond door {done.actor} op {done.at:%d-%m-%Y %H:%M}")
     raise NotFound(f"taak {task_id} bestaat niet of wacht niet meer")
+
+
+def _task_query(group: str | None, user: str | None, assignee: str | None, instance_id: str | None,
+                visible_to: Actor | None):
+    query = select(HumanTask)
+    if visible_to is not None:
+        query = query.where(visible_condition(visible_to))
+    if group:
+        query = query.where(exists().where(and_(
+            TaskCandidate.task_id == HumanTask.id, TaskCandidate.kind == "group", TaskCandidate.name == group)))
+    if user:
+        query = query.where(exists().where(and_(
+            TaskCandidate.task_id == HumanTask.id, TaskCandidate.kind == "user", TaskCandidate.name == user)))
+    if assignee:
+        query = query.where(HumanTask.assignee == assignee)
+    if instance_id:
+        query = query.where(HumanTask.instance_id == instance_id)
+    return query

@@ -4,10 +4,11 @@ of the processes that use it (content hash); an unchanged one changes nothing.""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
+from lxml import etree
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -42,6 +43,25 @@ class DeployedDefinition:
                 "of POST /api/v1/migration/execute)")
 
 
+@dataclass(frozen=True)
+class DeployedDecision:
+    key: str
+    name: str
+    resource: str
+
+
+@dataclass(frozen=True)
+class DeploymentInfo:
+    """A deployment as Camunda's REST API describes it, with what this call deployed."""
+
+    id: int
+    name: str
+    source: str | None
+    deployed_at: datetime
+    definitions: list[DeployedDefinition] = field(default_factory=list)
+    decisions: list[DeployedDecision] = field(default_factory=list)
+
+
 class RepositoryService:
     def __init__(self, executor: CommandExecutor) -> None:
         self.executor = executor
@@ -53,23 +73,33 @@ class RepositoryService:
 
     def deploy_sources(self, files: dict[str, str], actor: Actor = SYSTEM,
                        name: str = "deployment") -> list[DeployedDefinition]:
+        return self.create_deployment(files, actor, name).definitions
+
+    def create_deployment(self, files: dict[str, str], actor: Actor = SYSTEM, name: str = "deployment",
+                          source: str | None = None) -> DeploymentInfo:
+        """Deploy the changed files as one deployment. When nothing changed, nothing is stored: the answer
+        is the newest deployment of these files (Camunda's duplicate filtering, always on here)."""
         sources = {n: Source(n, kind_of(n) or "", text) for n, text in files.items()}
         unknown = [n for n, s in sources.items() if not s.kind]
+        if not sources:
+            raise DeployRefused(["geen bestanden om te deployen"])
         if unknown:
-            raise DeployRefused([f"{n}: only .bpmn, .dmn and .form files can be deployed" for n in unknown])
-        self.executor.roles.require_administrator(actor)
+            raise DeployRefused([f"{n}: alleen .bpmn-, .dmn- en .form-bestanden kunnen worden gedeployed"
+                                 for n in unknown])
+        self.executor.roles.require_deployer(actor)
         now = self.executor.now()
         with self.executor.transaction() as session:
             latest = _latest_resources(session)
             changed = [n for n, s in sources.items() if n not in latest or latest[n].content_hash != s.content_hash]
             if not changed:
-                return _current_definitions(session, sources)
+                previous = session.get(Deployment, max(latest[n].deployment_id for n in sources))
+                return _info(previous, _current_definitions(session, sources))
             universe = {n: Source(r.name, r.kind, r.content) for n, r in latest.items()} | sources
             try:
                 compiled = compile_sources(universe, changed)
             except DeployError as error:
                 raise DeployRefused(error.problems) from error
-            deployment = Deployment(name=name, deployed_at=now, deployed_by=actor.user)
+            deployment = Deployment(name=name, deployed_at=now, deployed_by=actor.user, source=source)
             session.add(deployment)
             session.flush()
             ids = {n: r.id for n, r in latest.items()}
@@ -77,9 +107,32 @@ class RepositoryService:
             result = [_guarded(session, _store_definition(session, deployment.id, c, ids, now))
                       for c in compiled]
             audit(session, None, now, actor, "deployment.created", data={"files": changed, "name": name})
-            return result
+            decisions = [d for n in changed if sources[n].kind == "dmn" for d in _decisions(sources[n])]
+            return _info(deployment, result, decisions)
 
     # --- reading ---------------------------------------------------------------------------------
+    def deployments(self, first: int = 0, limit: int | None = None, name: str | None = None) -> list[DeploymentInfo]:
+        """Deployments, newest first."""
+        query = select(Deployment).order_by(Deployment.id.desc()).offset(first).limit(limit)
+        if name is not None:
+            query = query.where(Deployment.name == name)
+        with self.executor.db.reading() as session:
+            return [_info(d) for d in session.scalars(query)]
+
+    def deployment_count(self, name: str | None = None) -> int:
+        query = select(func.count(Deployment.id))
+        if name is not None:
+            query = query.where(Deployment.name == name)
+        with self.executor.db.reading() as session:
+            return session.scalar(query)
+
+    def deployment(self, deployment_id: int) -> DeploymentInfo:
+        with self.executor.db.reading() as session:
+            found = session.get(Deployment, deployment_id)
+            if found is None:
+                raise NotFound(f"deployment {deployment_id} bestaat niet")
+            return _info(found)
+
     def definition(self, definition_id: int) -> ProcessDefinition:
         with self.executor.db.reading() as session:
             definition = session.get(ProcessDefinition, definition_id)
@@ -210,6 +263,18 @@ def _store_resource(session: Session, deployment_id: int, source: Source) -> Res
     session.add(resource)
     session.flush()
     return resource
+
+
+def _info(deployment: Deployment, definitions: list[DeployedDefinition] = (),
+          decisions: list[DeployedDecision] = ()) -> DeploymentInfo:
+    return DeploymentInfo(deployment.id, deployment.name, deployment.source, deployment.deployed_at,
+                          list(definitions), list(decisions))
+
+
+def _decisions(source: Source) -> list[DeployedDecision]:
+    root = etree.fromstring(source.content.encode(), etree.XMLParser(resolve_entities=False))
+    return [DeployedDecision(d.get("id"), d.get("name") or d.get("id"), source.name)
+            for d in root.iter(f"{{{etree.QName(root).namespace}}}decision")]
 
 
 def _current_definitions(session: Session, sources: dict[str, Source]) -> list[DeployedDefinition]:

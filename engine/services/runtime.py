@@ -15,6 +15,7 @@ from engine.bpmn.runtime import EngineStepError, Workflow
 from engine.errors import Conflict, NoMatch, NotFound
 from engine.services.access import SYSTEM, Actor
 from engine.services.executor import CommandExecutor, audit, status
+from engine.services.external_tasks import restore_retries
 from engine.services.inputs import check_text, check_variables
 from engine.services.repository import latest_definition
 from engine.store.models import (
@@ -39,12 +40,17 @@ class RuntimeService:
               actor: Actor = SYSTEM) -> str:
         """Start the latest version of ``key`` at its none start event, if ``actor`` may."""
         with self.executor.transaction() as session:
-            definition = latest_definition(session, key)
-            if definition is None:
-                raise NotFound(f"process '{key}' is not deployed")
+            definition = _startable(latest_definition(session, key), f"process '{key}' is not deployed")
             self.executor.roles.may_start(session, definition, actor)
-            if not definition.none_start:
-                raise Conflict(f"process '{key}' has no plain start event; it starts by message or timer")
+            return self.create(session, definition, None, business_key, variables or {}, actor)
+
+    def start_version(self, definition_id: int, business_key: BusinessKey = None, variables: dict | None = None,
+                      actor: Actor = SYSTEM) -> str:
+        """Start one definition version (Camunda's ``/process-definition/{id}/start``) at its none start event."""
+        with self.executor.transaction() as session:
+            definition = _startable(session.get(ProcessDefinition, definition_id),
+                                    f"procesdefinitie {definition_id} bestaat niet")
+            self.executor.roles.may_start(session, definition, actor)
             return self.create(session, definition, None, business_key, variables or {}, actor)
 
     def start_by_message(self, message_name: str, variables: dict | None = None,
@@ -137,6 +143,7 @@ class RuntimeService:
             instance = self.executor.lock(session, incident.instance_id)
             workflow = self.executor.load(session, instance)
             incident.resolved_at, incident.resolved_by = now, actor.user
+            restore_retries(session, incident.task_id)
             audit(session, instance.id, now, actor, "incident.retried", incident.element_id, None,
                   incident.task_id, {"incident": incident_id, "variables": variables or {}})
             try:
@@ -162,6 +169,14 @@ class RuntimeService:
             instance.status = status(session, instance, completed=False)
             instance.updated_at = now
             audit(session, instance.id, now, actor, "instance.suspended" if suspended else "instance.resumed")
+
+
+def _startable(definition: ProcessDefinition | None, missing: str) -> ProcessDefinition:
+    if definition is None:
+        raise NotFound(missing)
+    if not definition.none_start:
+        raise Conflict(f"process '{definition.key}' has no plain start event; it starts by message or timer")
+    return definition
 
 
 def _message_start(session: Session, message_name: str) -> StartTrigger | None:

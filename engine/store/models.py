@@ -50,6 +50,7 @@ class Deployment(Base):
     name: Mapped[str] = mapped_column(String(200))
     deployed_at: Mapped[datetime]
     deployed_by: Mapped[str] = mapped_column(String(100))
+    source: Mapped[str | None] = mapped_column(String(200))
 
 
 class Resource(Base):
@@ -233,6 +234,30 @@ class Position(Base):
     __table_args__ = (Index("ix_position_element", "process_key", "element_id"),)
 
 
+
+class ExternalTask(Base):
+    """A READY external task (``camunda:type="external"``) waiting for a worker of its topic: what
+    fetchAndLock reads. The lock and retry columns belong to the external-task commands; rewriting the
+    derived rows only adds new tasks and removes finished ones."""
+
+    __tablename__ = "external_task"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"))
+    definition_key: Mapped[str] = mapped_column(String(200))
+    process_key: Mapped[str] = mapped_column(String(200))
+    element_id: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(300))
+    topic: Mapped[str] = mapped_column(String(200))
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    business_key: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    worker_id: Mapped[str | None] = mapped_column(String(200), index=True)
+    lock_expires_at: Mapped[datetime | None]
+    retries: Mapped[int | None]
+    error_message: Mapped[str | None] = mapped_column(Text)
+    error_details: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (Index("ix_external_task_fetch", "topic", text("priority DESC"), "created_at"),)
 
 
 class AuditEvent(Base):

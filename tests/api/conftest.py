@@ -33,6 +33,7 @@ ACCOUNTS = {
     "secretaris": ["secretariaat"],
     "nl": ["grensregio-nl"],
     "vl": ["grensregio-vl"],
+    "modelleur": ["procesbeheer"],
 }
 
 

@@ -57,7 +57,9 @@ def test_xsd_violation_names_line(sqlite_engine: Engine):
     ('<bpmn:intermediateThrowEvent id="x"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>'
      '<bpmn:compensateEventDefinition/></bpmn:intermediateThrowEvent>', "compensation events are not supported"),
     ('<bpmn:serviceTask id="x" camunda:class="nl.Gros"><bpmn:incoming>f1</bpmn:incoming>'
-     '<bpmn:outgoing>f2</bpmn:outgoing></bpmn:serviceTask>', "service tasks are not supported"),
+     '<bpmn:outgoing>f2</bpmn:outgoing></bpmn:serviceTask>', 'geef ze camunda:type="external"'),
+    ('<bpmn:sendTask id="x" camunda:type="external"><bpmn:incoming>f1</bpmn:incoming>'
+     '<bpmn:outgoing>f2</bpmn:outgoing></bpmn:sendTask>', "heeft een camunda:topic nodig"),
     ('<bpmn:scriptTask id="x" scriptFormat="groovy"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>'
      '<bpmn:script>println 1</bpmn:script></bpmn:scriptTask>', "script format 'groovy' is not supported"),
     ('<bpmn:scriptTask id="x" scriptFormat="python"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>'
@@ -102,7 +104,7 @@ def test_every_problem_is_reported_at_once_and_nothing_is_stored(sqlite_engine: 
 
 
 def test_unknown_file_kind_is_refused(sqlite_engine: Engine):
-    assert "only .bpmn, .dmn and .form" in refusal(sqlite_engine, {"notes.txt": "hallo"})[0]
+    assert "alleen .bpmn-, .dmn- en .form-bestanden" in refusal(sqlite_engine, {"notes.txt": "hallo"})[0]
 
 
 def test_a_form_change_makes_a_new_version_of_the_processes_that_use_it(sqlite_engine: Engine, tmp_path: Path):

@@ -6,6 +6,7 @@ tooling and treats such a skip as a failure.
 """
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -40,14 +41,17 @@ def test_bpmnlint_reports_no_problems():
 
 
 def test_bpmnlint_catches_a_broken_model(tmp_path):
-    """Guard against a lint run that silently checks nothing."""
-    broken = (ROOT / "processen" / "gros-selectie.bpmn").read_text(encoding="utf-8")
-    broken = broken.replace(' name="Selectie voorbereiden"', "")
+    """Guard against a lint run that silently checks nothing: a task nothing leads to or from, added to a
+    real model (whatever its labels are called today), must be reported."""
+    model = (ROOT / "processen" / "gros-selectie.bpmn").read_text(encoding="utf-8")
+    opening = re.search(r"<bpmn:process\b[^>]*>", model)
+    assert opening, "gros-selectie.bpmn has no bpmn:process"
+    broken = model[:opening.end()] + '<bpmn:task id="Zelftest_Los" name="Los" />' + model[opening.end():]
     target = tmp_path / "zelftest.bpmn"
     target.write_text(broken, encoding="utf-8")
     result = _lint([target])  # cwd is the repo root, so its .bpmnlintrc applies
     assert result.returncode != 0
-    assert "label-required" in result.stdout
+    assert "Zelftest_Los" in result.stdout and "no-disconnected" in result.stdout
 
 
 def test_lintrc_and_pinned_tooling():

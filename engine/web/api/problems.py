@@ -42,10 +42,19 @@ def problem_body(status: int, title: str, detail: str | None = None, invalid: li
     body = {"type": "about:blank", "title": title, "status": status}
     if detail:
         body["detail"] = detail
+    # Camunda 7's error body is {type, message}; its clients (Camunda Modeler's deploy dialog) show ``message``.
+    body["message"] = _message(title, detail, invalid)
     body["instance"] = instance or request.path
     if invalid:
         body["invalidParams"] = [item.json() for item in invalid]
     return body
+
+
+def _message(title: str, detail: str | None, invalid: list[Invalid]) -> str:
+    lines = [f"{title}: {detail}" if detail else title]
+    named = (f"{item.name}: {item.reason}" if item.name else item.reason for item in invalid)
+    lines += [line for line in named if line not in (detail or "")]
+    return "\n".join(lines)
 
 
 def problem(status: int, title: str, detail: str | None = None, invalid: list[Invalid] = (),

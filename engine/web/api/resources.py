@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from engine.services.repository import DeploymentInfo
 from engine.store.models import AuditEvent, HumanTask, Incident, ProcessDefinition, ProcessInstance
-from engine.web.api.spec import component, nullable, obj
+from engine.web.api.spec import SCHEMAS, component, nullable, obj
 
 STRING = {"type": "string"}
 INTEGER = {"type": "integer"}
@@ -18,15 +19,21 @@ STATUS = {"type": "string", "enum": ["running", "completed", "incident", "suspen
 
 
 def when(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment else None
+    """ISO 8601 with milliseconds, as Camunda writes instants (its clients parse exactly that)."""
+    return moment.isoformat(timespec="milliseconds") if moment else None
 
 
+NOTHING = {"type": "null"}
+# Fields of Camunda's task that GROS has no counterpart for; its clients read them, so they are there, empty.
+CAMUNDA_ONLY = ("caseDefinitionId", "caseExecutionId", "caseInstanceId", "delegationState", "description", "owner",
+                "parentTaskId", "processDefinitionId", "tenantId")
 TASK = component("Task", obj({
     "id": STRING, "name": STRING, "assignee": nullable(STRING), "created": TIME, "due": nullable(TIME),
     "followUp": nullable(TIME), "priority": INTEGER, "processInstanceId": STRING, "processDefinitionKey": STRING,
     "taskDefinitionKey": STRING, "businessKey": nullable(STRING), "title": nullable(STRING),
     "candidateGroups": STRINGS, "candidateUsers": STRINGS, "camundaFormRef": nullable(STRING),
-    "formKey": nullable(STRING),
+    "formKey": nullable(STRING), **{name: NOTHING for name in CAMUNDA_ONLY}, "suspended": BOOLEAN,
+    "executionId": STRING,
 }))
 
 
@@ -37,7 +44,8 @@ def task_json(task: HumanTask) -> dict:
         "processInstanceId": task.instance_id, "processDefinitionKey": task.definition_key,
         "taskDefinitionKey": task.element_id, "businessKey": task.business_key, "title": task.title,
         "candidateGroups": list(task.candidate_groups), "candidateUsers": list(task.candidate_users),
-        "camundaFormRef": task.form_ref, "formKey": task.form_key,
+        "camundaFormRef": task.form_ref, "formKey": task.form_key, **dict.fromkeys(CAMUNDA_ONLY),
+        "suspended": False, "executionId": task.instance_id,
     }
 
 
@@ -58,17 +66,32 @@ def definition_json(definition: ProcessDefinition) -> dict:
 
 
 DEFINITION_XML = component("ProcessDefinitionXml", obj({"id": INTEGER, "bpmn20Xml": STRING}))
-DEPLOYMENT = component("Deployment", obj({
-    "name": STRING,
-    "deployedProcessDefinitions": {"type": "object", "additionalProperties": obj(
-        {"id": INTEGER, "key": STRING, "version": INTEGER, "changed": BOOLEAN, "strandedInstances": INTEGER,
-         "strandedAt": STRINGS, "warning": nullable(STRING)})},
-}))
 LINK = obj({"method": STRING, "href": STRING, "rel": STRING})
+DEPLOYMENT_FIELDS = {"id": STRING, "name": STRING, "source": nullable(STRING), "tenantId": {"type": "null"},
+                     "deploymentTime": TIME, "links": {"type": "array", "items": LINK}}
+DEPLOYMENT = component("Deployment", obj(DEPLOYMENT_FIELDS))
+DEPLOYED_DEFINITION = obj({**SCHEMAS["ProcessDefinition"]["properties"], "changed": BOOLEAN, "suspended": BOOLEAN,
+                           "tenantId": {"type": "null"}})
+DEPLOYED_DECISION = obj({"id": STRING, "key": STRING, "name": STRING, "resource": STRING, "deploymentId": STRING,
+                         "tenantId": {"type": "null"}})
+DEPLOYMENT_WITH_DEFINITIONS = component("DeploymentWithDefinitions", obj({
+    **DEPLOYMENT_FIELDS,
+    "deployedProcessDefinitions": nullable({"type": "object", "additionalProperties": DEPLOYED_DEFINITION}),
+    "deployedDecisionDefinitions": nullable({"type": "object", "additionalProperties": DEPLOYED_DECISION}),
+    "deployedCaseDefinitions": {"type": "null"}, "deployedDecisionRequirementsDefinitions": {"type": "null"},
+}))
+
+
+def deployment_json(deployment: DeploymentInfo) -> dict:
+    """Camunda's DeploymentDto; ids are text there, as they are here."""
+    return {"id": str(deployment.id), "name": deployment.name, "source": deployment.source, "tenantId": None,
+            "deploymentTime": when(deployment.deployed_at),
+            "links": [{"method": "GET", "href": f"/api/v1/deployment/{deployment.id}", "rel": "self"}]}
 INSTANCE = component("ProcessInstance", obj({
     "id": STRING, "definitionId": INTEGER, "definitionKey": STRING, "businessKey": nullable(STRING),
     "title": nullable(STRING), "status": STATUS, "ended": BOOLEAN, "suspended": BOOLEAN, "waitingAt": STRINGS,
     "startTime": TIME, "endTime": nullable(TIME), "links": {"type": "array", "items": LINK},
+    "caseInstanceId": NOTHING, "tenantId": NOTHING,
 }))
 
 
@@ -80,6 +103,7 @@ def instance_json(instance: ProcessInstance) -> dict:
         "waitingAt": list(instance.waiting_at or []), "startTime": when(instance.started_at),
         "endTime": when(instance.ended_at),
         "links": [{"method": "GET", "href": f"/api/v1/process-instance/{instance.id}", "rel": "self"}],
+        "caseInstanceId": None, "tenantId": None,
     }
 
 

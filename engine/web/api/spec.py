@@ -103,6 +103,21 @@ class Routes:
         return register
 
 
+def _rule(op: Operation, operations: list[Operation]) -> str:
+    """The Flask rule. A numeric path parameter beside a fixed segment of an equally long path
+    (``/deployment/{id}`` beside ``/deployment/create``) matches digits only, so the fixed path keeps its
+    own methods (and Allow header); elsewhere a wrong identifier reaches validation and is named in a 400."""
+    numeric = {p.name for p in op.params if p.location == "path" and p.schema.get("type") == "integer"}
+    parts = op.path.split("/")
+    for i, part in enumerate(parts):
+        name = part[1:-1] if part.startswith("{") else None
+        siblings = {o.path.split("/")[i] for o in operations
+                    if o.path.split("/")[:i] == op.path.split("/")[:i] and o.path.count("/") == op.path.count("/")}
+        fixed = name in numeric and any(not s.startswith("{") for s in siblings)
+        parts[i] = f"<int:{name}>" if fixed else f"<{name}>" if name else part
+    return "/".join(parts)
+
+
 def _camel(name: str) -> str:
     first, *rest = name.split("_")
     return first + "".join(part.title() for part in rest)
@@ -111,6 +126,7 @@ def _camel(name: str) -> str:
 class Api:
     def __init__(self, title: str, description: str, routes: Iterable[Routes],
                  authenticate: Callable[[str], Actor | None]) -> None:
+        """``authenticate`` gets the request's Authorization header and answers who calls, or None."""
         self.title, self.description = title, description
         self.routes = list(routes)
         self.authenticate = authenticate
@@ -119,7 +135,7 @@ class Api:
     def blueprint(self, name: str, url_prefix: str) -> Blueprint:
         blueprint = Blueprint(name, __name__, url_prefix=url_prefix)
         for op in self.operations:
-            rule = re.sub(r"{(\w+)}", r"<\1>", op.path)
+            rule = _rule(op, self.operations)
             op.validator = Draft202012Validator({**op.body, "components": {"schemas": SCHEMAS}}) if op.body else None
             blueprint.add_url_rule(rule, op.operation_id, self._view(op), methods=[op.method])
         return blueprint
@@ -128,7 +144,7 @@ class Api:
         def view(**path_values: str) -> Response:
             actor = None if op.public else self._actor()
             problems: list[Invalid] = []
-            path = _parsed(op.params, "path", path_values, problems)
+            path = _parsed(op.params, "path", {k: str(v) for k, v in path_values.items()}, problems)
             query = _parsed(op.params, "query", request.args, problems)
             body = self._body(op, problems)
             if problems:
@@ -137,8 +153,7 @@ class Api:
         return view
 
     def _actor(self) -> Actor:
-        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        actor = self.authenticate(token.strip()) if scheme.lower() == "bearer" else None
+        actor = self.authenticate(request.headers.get("Authorization", ""))
         if actor is None:
             raise Unauthorized()
         return actor
@@ -173,13 +188,16 @@ class Api:
             "info": {"title": self.title, "version": API_VERSION, "description": self.description},
             "servers": [{"url": "/api/v1"}],
             "tags": [{"name": r.tag, "description": r.description} for r in self.routes if r.operations],
-            "security": [{"bearer": []}],
+            "security": [{"bearer": []}, {"basic": []}],
             "paths": paths,
             "components": {
                 "schemas": SCHEMAS | {"Problem": PROBLEM_SCHEMA},
                 "securitySchemes": {"bearer": {
                     "type": "http", "scheme": "bearer",
-                    "description": "Een API-token (gros_…), gemaakt met `gros token create`."}},
+                    "description": "Een API-token (gros_…), gemaakt met `gros token create`."},
+                    "basic": {"type": "http", "scheme": "basic",
+                              "description": "Gebruikersnaam en wachtwoord van een account, zoals Camunda "
+                                             "Modeler en Camunda 7-clients aanmelden."}},
                 "headers": {"API-Version": {"description": "Versie van de API (semver).", "required": True,
                                             "schema": {"type": "string", "example": API_VERSION}}},
             },
@@ -192,11 +210,12 @@ class Unauthorized(Exception):
 
 PROBLEM_SCHEMA = obj({
     "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
-    "detail": {"type": "string"}, "instance": {"type": "string"},
+    "detail": {"type": "string"}, "instance": {"type": "string"}, "message": {"type": "string"},
     "invalidParams": {"type": "array", "items": obj({"name": {"type": "string"}, "reason": {"type": "string"}})},
 }, required=["type", "title", "status"])
 
-ERROR_TEXT = {400: "Ongeldige invoer; invalidParams noemt elke fout.", 401: "Geen of ongeldig API-token.",
+ERROR_TEXT = {400: "Ongeldige invoer; invalidParams noemt elke fout.",
+              401: "Geen of ongeldig API-token of wachtwoord.",
               403: "Het account van het token mag dit niet.", 404: "Niet gevonden.",
               409: "De taak of instantie laat dit nu niet toe.", 422: "Geen eenduidig doel."}
 

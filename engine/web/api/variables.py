@@ -4,6 +4,7 @@ out."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from engine.web.api import jsontext
@@ -27,16 +28,20 @@ VARIABLE_NAME = {"type": "string", "pattern": "^[A-Za-z][A-Za-z0-9_]{0,99}$"}
 VARIABLE_VALUE = component("VariableValue", {
     "type": "object",
     "description": "Een waarde met haar Camunda-type; zonder type wordt het type afgeleid.",
-    "properties": {"value": {}, "type": {"enum": list(_VALUE_SCHEMAS)}, "valueInfo": {"type": "object"}},
+    "properties": {"value": {}, "type": {"enum": [*_VALUE_SCHEMAS, *map(str.lower, _VALUE_SCHEMAS)]},
+                   "valueInfo": {"type": ["object", "null"]}},
     "required": ["value"],
     "additionalProperties": False,
-    "allOf": [{"if": {"properties": {"type": {"const": name}}, "required": ["type"]},
+    # Camunda reads the type name in any case; its JavaScript client sends it in lower case.
+    "allOf": [{"if": {"properties": {"type": {"enum": [name, name.lower()]}}, "required": ["type"]},
                "then": {"properties": {"value": schema}}} for name, schema in _VALUE_SCHEMAS.items()],
 })
 VARIABLES = component("Variables", {
     "type": "object", "maxProperties": 200, "propertyNames": VARIABLE_NAME,
     "additionalProperties": ref("VariableValue"),
 })
+# Camunda's withVariablesInReturn, accepted as clients send it by default (false); read variables separately.
+NO_VARIABLES_RETURNED = {"type": "boolean", "const": False}
 STORED_VARIABLES = component("StoredVariables", {"type": "object", "additionalProperties": ref("VariableValue")})
 
 
@@ -46,7 +51,7 @@ def plain(typed: dict[str, dict], where: str) -> tuple[dict[str, Any], list[Inva
     problems: list[Invalid] = []
     for name, item in typed.items():
         value = item["value"]
-        if item.get("type") == "Json" and isinstance(value, str):
+        if str(item.get("type")).lower() == "json" and isinstance(value, str):
             try:
                 value = jsontext.loads(value)
             except ValueError as error:
@@ -57,7 +62,12 @@ def plain(typed: dict[str, dict], where: str) -> tuple[dict[str, Any], list[Inva
 
 
 def typed(values: dict[str, Any]) -> dict[str, dict]:
-    return {name: {"value": value, "type": type_of(value), "valueInfo": {}} for name, value in values.items()}
+    """Camunda's typed values; a Json value travels as JSON text, as Camunda sends it."""
+    return {name: _typed(value, type_of(value)) for name, value in values.items()}
+
+
+def _typed(value: Any, kind: str) -> dict:
+    return {"value": json.dumps(value, ensure_ascii=False) if kind == "Json" else value, "type": kind, "valueInfo": {}}
 
 
 def type_of(value: Any) -> str:

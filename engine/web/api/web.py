@@ -11,16 +11,17 @@ from werkzeug.exceptions import HTTPException
 
 from engine.errors import CommandError
 from engine.services import Engine
-from engine.web.api import definitions, instances, kennisbank, messages, migration, tasks
+from engine.web.api import definitions, deployments, external_tasks, instances, kennisbank, messages, migration, tasks
 from engine.web.api.access import EXTENSION
+from engine.web.api.credentials import actor_for_authorization
 from engine.web.api.problems import API_VERSION, BadInput, from_command_error, http_problem, problem
 from engine.web.api.spec import Api, Call, Routes, Unauthorized, obj
-from engine.web.api.tokens import actor_for_token
 from engine.web.errors import handle_under
 from engine.web.security import csrf_exempt
 from webhooks import api as webhook_admin
 
 PREFIX = "/api/v1"
+CAMUNDA_VERSION = "7.24.0"  # the dialect .bpmnlintrc checks the models against (camunda-platform-7-24)
 MAX_REQUEST_BYTES = 10 * 1024 * 1024
 log = logging.getLogger(__name__)
 
@@ -33,11 +34,17 @@ def health(call: Call) -> dict:
     return {"status": "ok"}
 
 
+@meta.operation("GET", "/version", "De Camunda 7-versie waarvan GROS de REST API en het BPMN-dialect volgt "
+                "(Camunda Modeler kiest er zijn controles op).", ok=(200, obj({"version": {"type": "string"}})))
+def version(call: Call) -> dict:
+    return {"version": CAMUNDA_VERSION}
+
+
 def build_api(engine: Engine) -> Api:
     return Api("GROS werkstroom API", DESCRIPTION,
-               [meta, definitions.routes, tasks.routes, messages.routes, instances.routes, kennisbank.routes,
-                migration.routes, webhook_admin.routes],
-               lambda token: actor_for_token(engine, token))
+               [meta, deployments.routes, definitions.routes, tasks.routes, messages.routes, instances.routes,
+                kennisbank.routes, migration.routes, external_tasks.routes, webhook_admin.routes],
+               lambda header: actor_for_authorization(engine, header))
 
 
 def init_app(app: Flask) -> None:
@@ -51,8 +58,8 @@ def init_app(app: Flask) -> None:
     blueprint.register_error_handler(BadInput, lambda e: problem(400, e.title, str(e), e.invalid))
     blueprint.register_error_handler(CommandError, from_command_error)
     blueprint.register_error_handler(Unauthorized, lambda e: problem(
-        401, "Niet aangemeld", "stuur een geldig API-token: Authorization: Bearer gros_…",
-        headers={"WWW-Authenticate": 'Bearer realm="gros"'}))
+        401, "Niet aangemeld", "stuur een geldig API-token (Authorization: Bearer gros_…) of gebruikersnaam en "
+        "wachtwoord (Authorization: Basic …)", headers={"WWW-Authenticate": 'Bearer realm="gros", Basic realm="gros"'}))
     blueprint.register_error_handler(Exception, _unexpected)
     app.register_blueprint(blueprint)
     handle_under(app, PREFIX + "/", http_problem)
@@ -79,8 +86,10 @@ API Design Rules: JSON, fouten als `application/problem+json` (RFC 9457) met all
 `invalidParams`, de header `API-Version` op elk antwoord.
 
 Aanmelden met een API-token (`Authorization: Bearer gros_…`), gemaakt door het secretariaat
-(`gros token create GEBRUIKER NAAM`). Het token handelt als zijn account, met de groepen van dat account:
+(`gros token create GEBRUIKER NAAM`), of met gebruikersnaam en wachtwoord (`Authorization: Basic …`), zoals
+Camunda Modeler en Camunda 7-clients doen. Wie aanmeldt handelt als dat account, met zijn groepen:
 taken claimen en afronden kan alleen als kandidaat of toegewezene; alle dossiers, historiek,
-incidenten, deployments en webhooklogs zijn voor de groepen `management` en `secretariaat`.
+incidenten en webhooklogs zijn voor de groepen `management` en `secretariaat`; deployen is voor de groep
+`procesbeheer`.
 
 Variabelen gaan in het Camunda-formaat: `{"naam": {"value": …, "type": "String"}}`."""
