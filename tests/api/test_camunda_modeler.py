@@ -12,7 +12,9 @@ import requests
 
 from .conftest import PASSWORD, SHARED
 
-DIAGRAM = (SHARED / "approval.bpmn").read_text().replace('name="Goedkeuring"', 'name="Goedkeuring uit de Modeler"')
+# The process owner who deploys it may start it: the model says so, as Camunda 7 reads it (issue #13).
+DIAGRAM = (SHARED / "approval.bpmn").read_text().replace(
+    'name="Goedkeuring"', 'name="Goedkeuring uit de Modeler" camunda:candidateStarterGroups="procesbeheer"')
 FORM = (SHARED / "aanvraag.form").read_text()
 
 
