@@ -3,8 +3,11 @@ decision; bad input is explained, never a 500, and only the secretariaat gets in
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
+
+from pypdf import PdfReader
 
 from engine.services import Actor, Engine
 from engine.services.personal import ERASED
@@ -33,6 +36,10 @@ def test_the_secretariaat_finds_exports_and_erases_a_persons_data(app, login, en
     export = secretariaat.get("/privacy/export?zoek=an.peeters@example.org")
     assert export.headers["Content-Disposition"] == 'attachment; filename="inzage.json"'
     assert json.loads(export.text)["dossiers"][0]["instance_id"] == instance_id
+    printed = secretariaat.get("/privacy/export.pdf?zoek=an.peeters@example.org")
+    assert printed.headers["Content-Disposition"] == 'attachment; filename="inzage.pdf"'
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(printed.data)).pages)
+    assert "an.peeters@example.org" in text and "M-1" in text and "melder_contact" in text
 
     refused = secretariaat.post("/privacy/wissen", {"zoek": "an.peeters@example.org", "besluit": ""},
                                 follow_redirects=True)
@@ -52,6 +59,7 @@ def test_a_short_search_is_explained_and_others_are_refused(app, login, engine):
     region = login("nl")
     assert region.get("/privacy?zoek=an.peeters@example.org").status_code == 403
     assert region.get("/privacy/export?zoek=an.peeters@example.org").status_code == 403
+    assert region.get("/privacy/export.pdf?zoek=an.peeters@example.org").status_code == 403
     assert region.post("/privacy/wissen", {"zoek": "an.peeters@example.org", "besluit": "x-1"}).status_code == 403
 
 

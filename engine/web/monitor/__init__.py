@@ -16,6 +16,7 @@ from engine.web.inbox.context import Labels
 from engine.web.inputs import json_object
 from engine.web.monitor import charts, dossier, processes, queries, report
 from engine.web.monitor.diagrams import diagrams
+from engine.web.pdf import pdf
 
 bp = Blueprint("monitor", __name__, template_folder="templates", url_prefix="/monitor")
 WATCHERS = tuple(sorted(OVERSEERS))
@@ -204,7 +205,7 @@ def report_pdf():
     period = report.Period.parse(request.args, engine)
     html = render_template("monitor/report_pdf.html", period=period, report=report.build(engine, period),
                            now=engine.now())
-    return Response(report.pdf(html, request.url_root), mimetype="application/pdf",
+    return Response(pdf(html, request.url_root), mimetype="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="{period.filename}.pdf"'})
 
 

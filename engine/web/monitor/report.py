@@ -216,10 +216,3 @@ def flag_text(flag: StallFlag) -> str:
 
 def _entries(entries: list[Entry]) -> str:
     return ", ".join(f"{e.label}: {e.text}" for e in entries)
-
-
-def pdf(html: str, base_url: str) -> bytes:
-    """Render the report's print page (self-contained: no fetches back to this server)."""
-    from weasyprint import HTML  # imported when a PDF is asked for: it takes a moment to load
-
-    return HTML(string=html, base_url=base_url).write_pdf()

@@ -1,5 +1,5 @@
 """The secretariaat's page for a person's request (AVG/GDPR): search an e-mail address or name across every
-dossier, task and audit line, download the findings as JSON, and — citing the decision that allows it —
+dossier, task and audit line, download the findings as JSON or PDF, and — citing the decision that allows it —
 erase that data. The work is ``engine.privacy``'s; this page only asks and shows."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from flask import Blueprint, Flask, Response, flash, g, redirect, render_templat
 from engine.errors import CommandError
 from engine.web import add_nav, current_engine
 from engine.web.auth import groups_required
+from engine.web.pdf import pdf
 
 bp = Blueprint("privacy", __name__, template_folder="templates")
 SECRETARIAAT = "secretariaat"
@@ -45,6 +46,19 @@ def export():
     body = json.dumps(report.as_json(), ensure_ascii=False, indent=2)
     return Response(body, mimetype="application/json",
                     headers={"Content-Disposition": 'attachment; filename="inzage.json"'})
+
+
+@bp.get("/privacy/export.pdf")
+@groups_required(SECRETARIAAT)
+def export_pdf():
+    try:
+        report = current_engine().privacy.find(request.args.get("zoek", ""))
+    except CommandError as error:
+        flash(str(error), "error")
+        return redirect(url_for("privacy.search"))
+    html = render_template("privacy/report_pdf.html", report=report, now=current_engine().now())
+    return Response(pdf(html, request.url_root), mimetype="application/pdf",
+                    headers={"Content-Disposition": 'attachment; filename="inzage.pdf"'})
 
 
 @bp.post("/privacy/wissen")
