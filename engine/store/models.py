@@ -130,6 +130,7 @@ class HumanTask(Base):
     candidate_groups: Mapped[list]
     candidate_users: Mapped[list]
     assignee: Mapped[str | None] = mapped_column(String(100), index=True)
+    claimed_at: Mapped[datetime | None]  # since when the assignee has it
     due_at: Mapped[datetime | None] = mapped_column(index=True)
     follow_up_at: Mapped[datetime | None]
     priority: Mapped[int] = mapped_column(Integer, default=50)
