@@ -15,7 +15,7 @@ MONTHS = ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", 
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(datum=date_text, tijdstip=moment_text, duur=duration_text, iso=iso_text,
-                                 getal=number_text, groepnaam=group_name)
+                                 getal=number_text, groepnaam=group_name, veldnaam=label_text)
 
 
 def date_text(moment: date | None) -> str:
@@ -47,3 +47,8 @@ def duration_text(delta: timedelta) -> str:
 
 def number_text(number: int) -> str:
     return f"{number:,}".replace(",", ".")
+
+
+def label_text(label: str) -> str:
+    """A label before its value: 'Titel:', but a question keeps its own mark ('Selecteren?')."""
+    return label if label.rstrip().endswith(("?", ":")) else f"{label}:"

@@ -44,6 +44,15 @@ def test_group_tasks_show_dossier_task_phase_wait_and_due(login, start, engine, 
     assert "1 taak" in page
 
 
+def test_a_dossier_without_number_is_named_by_its_title_or_not_at_all(login, start):
+    start(None, "Zonder nummer")
+    start(None, "")
+    page = login("nl").get("/taken/groepen").text
+    assert "Claimen<span class=\"visually-hidden\"> ‘Aanvraag beoordelen’ voor Zonder nummer</span>" in page
+    assert "Claimen<span class=\"visually-hidden\"> ‘Aanvraag beoordelen’</span>" in page
+    assert "None" not in page
+
+
 def test_other_groups_do_not_see_the_task(login, start):
     start("GROS-2027-001")
     page = login("vl").get("/taken/groepen").text
