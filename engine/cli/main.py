@@ -30,8 +30,9 @@ from engine.cli.common import (
 from engine.cli.tokens import token
 from engine.cli.webhooks import webhooks
 from engine.gros import demo, meetings, radar
-from engine.gros.business_calendar import ZONES, to_local
+from engine.gros.business_calendar import ZONES
 from engine.gros.groups import GROUPS
+from engine.local_time import date_text, moment_text
 from engine.scheduler import Settings, healthy, run_standalone
 from engine.services import Actor
 from engine.web import vendor as vendored
@@ -389,7 +390,7 @@ def meeting_plan(when, kind, title, side, lead_time, report_before, user, groups
         raise click.BadParameter(f"'{when}' is geen datum en uur zoals 2027-05-20T10:00") from error
     row = meetings.plan(open_engine(), kind, held, actor(user, groups), title, ZONES[side], lead_time, report_before)
     emit(as_json, meeting_json(row), lambda: f"{row.id}  {row.title}: rapporten gevraagd vanaf "
-                                             f"{to_local(row.request_at, row.zone):%d-%m-%Y %H:%M}")
+                                             f"{moment_text(row.request_at)}")
 
 
 @meeting.command("list")
@@ -400,7 +401,7 @@ def meeting_list(include_past: bool, as_json: bool) -> None:
     """List planned meetings."""
     rows = meetings.calendar(open_engine(), include_past)
     emit(as_json, [meeting_json(m) for m in rows], lambda: "\n".join(
-        f"{m.id}  {to_local(m.held_at, m.zone):%d-%m-%Y %H:%M}  {m.title}"
+        f"{m.id}  {moment_text(m.held_at)}  {m.title}"
         f"{'  agenda klaar' if m.agenda_ready_at else '  rapporten gevraagd' if m.requested_at else ''}"
         for m in rows) or "geen overleg gepland")
 
@@ -450,5 +451,5 @@ def stalls(refresh: bool, now: str | None, as_json: bool) -> None:
     emit(as_json, [{"instance_id": f.instance_id, "business_key": f.business_key, "reason": f.reason,
                     "since": f.since.isoformat(), "side": f.side, "waiting_on": f.waiting_on,
                     "task": f.task_name} for f in rows],
-         lambda: "\n".join(f"{f.since:%d-%m-%Y}  {f.reason:<18} {f.business_key or f.instance_id}  "
+         lambda: "\n".join(f"{date_text(f.since)}  {f.reason:<18} {f.business_key or f.instance_id}  "
                            f"{f.side or '-'}  {', '.join(f.waiting_on)}" for f in rows) or "geen stilstand")
