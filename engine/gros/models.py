@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.store.models import Base
@@ -91,3 +91,32 @@ class PhaseVisit(Base):
     entered_at: Mapped[datetime]
     left_at: Mapped[datetime | None]
     __table_args__ = (Index("ix_phase_visit_phase", "phase", "entered_at"),)
+
+
+class NotificationChoice(Base):
+    """How one person wants to hear of one kind of news: direct, dagelijks (a digest) or geen."""
+
+    __tablename__ = "notification_choice"
+    username: Mapped[str] = mapped_column(String(100), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    mode: Mapped[str] = mapped_column(String(20))
+
+
+class MailOutbox(Base):
+    """A mail to send, written in the command's transaction; the scheduler sends it, retrying until it goes.
+    A digest row waits until its day's digest goes out together with the others of the same person."""
+
+    __tablename__ = "mail_outbox"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(100))
+    address: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    digest: Mapped[bool] = mapped_column(Boolean, default=False)
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    send_after: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (Index("ix_mail_outbox_due", "sent_at", "send_after"),)

@@ -31,6 +31,7 @@ PARTS: list[str] = [
     "engine.web.planning",
     "engine.web.monitor",
     "engine.web.api",
+    "engine.web.notifications",
     "webhooks",
 ]
 

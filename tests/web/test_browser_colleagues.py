@@ -7,6 +7,8 @@ from datetime import timedelta
 
 import pytest
 
+from engine.gros import notifications
+
 from .test_browser import Visit
 
 
@@ -41,3 +43,16 @@ def test_a_colleague_sees_who_claimed_the_task_and_can_filter_it_out(visit: Visi
     assert visit.page.get_by_role("row").filter(has_text="GROS-2027-001").count() == 0
     assert visit.page.get_by_role("row").filter(has_text="GROS-2027-002").count() == 1
     visit.check("21-groepstaken-niet-geclaimd")
+
+
+def test_an_official_chooses_how_mail_reaches_them(visit: Visit, engine):
+    visit.log_in("fatima")
+    visit.page.get_by_role("link", name="Meldingen").click()
+    visit.page.get_by_role("group", name="Een taak komt klaar te staan voor je groep of voor jou") \
+        .get_by_label("Eén overzicht per dag").check()
+    visit.page.get_by_role("group", name="Een collega draagt een taak aan jou over").get_by_label("Geen mail").check()
+    visit.page.get_by_role("button", name="Bewaren").click()
+    visit.page.get_by_text("Je keuze voor meldingen is bewaard.").wait_for()
+    assert visit.page.get_by_label("Eén overzicht per dag").first.is_checked()
+    visit.check("22-meldingen")
+    assert notifications.choices(engine, "fatima") == {"taak": "dagelijks", "overdracht": "geen"}
