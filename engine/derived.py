@@ -61,6 +61,7 @@ def _rewrite_tasks(connection: Connection, instance: ProcessInstance, workflow: 
     for view in views.values():
         row = stored.get(view.id)
         values = _task_values(instance, view, row.created_at if row else now)
+        values["claimed_at"] = _claimed_at(view, row, now)
         ready.append(HumanTask(**values))
         if row is None:
             connection.execute(insert(TASKS), [values])
@@ -99,6 +100,13 @@ def _task_values(instance: ProcessInstance, view: UserTaskView, created_at: date
         "form_data": attrs.get("formData"),
         "created_at": created_at,
     }
+
+
+def _claimed_at(view: UserTaskView, row, now: datetime) -> datetime | None:
+    """The moment the current assignee got the task: kept while the same person holds it."""
+    if view.assignee is None:
+        return None
+    return row.claimed_at if row is not None and row.assignee == view.assignee else now
 
 
 def _candidates(values: dict) -> list[dict]:

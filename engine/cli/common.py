@@ -23,7 +23,7 @@ def parse_vars(pairs: tuple[str, ...]) -> dict[str, Any]:
     for pair in pairs:
         name, sep, value = pair.partition("=")
         if not sep or not name:
-            raise click.BadParameter(f"'{pair}' is not name=value")
+            raise click.BadParameter(f"'{pair}' is geen naam=waarde")
         try:
             result[name] = json.loads(value)
         except json.JSONDecodeError:
@@ -38,7 +38,7 @@ def open_engine(now: str | None = None) -> Engine:
 
 def actor(user: str | None, groups: str | None) -> Actor:
     if not user:
-        raise click.UsageError("--user is required for this command")
+        raise click.UsageError("--user is verplicht voor deze opdracht")
     return Actor.of(user, (groups or "").split(","))
 
 
@@ -79,11 +79,11 @@ def emit(as_json: bool, data: Any, text: Callable[[], str]) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str) if as_json else text())
 
 
-json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-now_option = click.option("--now", help="Act as if it is this ISO 8601 moment (timers fire by it).")
+json_option = click.option("--json", "as_json", is_flag=True, help="Uitvoer als JSON, voor scripts.")
+now_option = click.option("--now", help="Doe alsof het dit ISO 8601-tijdstip is (timers gaan erop af).")
 user_options = [
-    click.option("--user", help="Who acts (recorded in the audit trail; their groups decide what they may)."),
-    click.option("--groups", help="Comma-separated groups of that user."),
+    click.option("--user", help="Wie handelt (komt in de audittrail; diens groepen bepalen wat mag)."),
+    click.option("--groups", help="Groepen van die gebruiker, gescheiden door komma's."),
 ]
 
 

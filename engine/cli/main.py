@@ -29,13 +29,15 @@ from engine.cli.common import (
     task_json,
     with_user,
 )
+from engine.cli.dutch import DutchGroup
 from engine.cli.kennisbank import kennisbank
 from engine.cli.migrate import migrate
 from engine.cli.tokens import token
 from engine.cli.webhooks import webhooks
 from engine.gros import demo, meetings, radar
-from engine.gros.business_calendar import ZONES, to_local
+from engine.gros.business_calendar import ZONES
 from engine.gros.groups import GROUPS
+from engine.local_time import date_text, moment_text
 from engine.scheduler import Settings, healthy, run_standalone
 from engine.web import vendor as vendored
 from engine.web.app import ConfigurationError, create_app
@@ -45,7 +47,7 @@ ROOT = Path(__file__).resolve().parents[2]
 MODEL_FOLDERS = [ROOT / "processen", ROOT / "formulieren"]
 
 
-@click.group()
+@click.group(cls=DutchGroup)
 def main() -> None:
     """GROS werkstroom: BPMN-procedures voor grensbelemmeringen."""
 
@@ -55,7 +57,7 @@ def main() -> None:
 @json_option
 @refusals
 def deploy(paths: tuple[Path, ...], as_json: bool) -> None:
-    """Deploy .bpmn, .dmn and .form files or folders."""
+    """Zet .bpmn-, .dmn- en .form-bestanden of mappen in gebruik."""
     result = open_engine().repository.deploy(paths, name=", ".join(p.name for p in paths))
     emit(as_json, [d.__dict__ | {"warning": d.warning()} for d in result],
          lambda: "\n".join(_deployed_line(d) for d in result) or "niets te doen")
@@ -68,27 +70,27 @@ def _deployed_line(deployed) -> str:
 
 @main.command()
 @click.argument("key")
-@click.option("--business-key")
-@click.option("--var", "variables", multiple=True, help="name=value (JSON or text); repeatable.")
+@click.option("--business-key", help="Het dossiernummer, bv. GROS-2027-001.")
+@click.option("--var", "variables", multiple=True, help="naam=waarde (JSON of tekst); herhaalbaar.")
 @with_user
 @now_option
 @json_option
 @refusals
 def start(key, business_key, variables, user, groups, now, as_json) -> None:
-    """Start a process by key."""
+    """Start een proces op zijn sleutel."""
     engine = open_engine(now)
     instance_id = engine.runtime.start(key, business_key, parse_vars(variables), acting(user, groups))
     emit(as_json, instance_json(engine, engine.query.instance(instance_id)), lambda: instance_id)
 
 
 @main.command()
-@click.option("--group")
-@click.option("--user", help="Tasks assigned to or candidate for this user.")
-@click.option("--instance", "instance_id")
+@click.option("--group", help="Alleen taken voor deze groep.")
+@click.option("--user", help="Taken van of aangeboden aan deze gebruiker.")
+@click.option("--instance", "instance_id", help="Alleen taken van dit dossier (id).")
 @json_option
 @refusals
 def tasks(group, user, instance_id, as_json) -> None:
-    """List waiting user tasks."""
+    """Toon de wachtende taken."""
     rows = open_engine().query.tasks(group=group, user=user, instance_id=instance_id)
     emit(as_json, [task_json(t) for t in rows], lambda: "\n".join(
         f"{t.id}  {t.name}  [{', '.join(t.candidate_groups)}]  {t.business_key or ''}"
@@ -101,7 +103,7 @@ def tasks(group, user, instance_id, as_json) -> None:
 @json_option
 @refusals
 def claim(task_id, user, groups, as_json) -> None:
-    """Claim a task for yourself."""
+    """Neem een taak op je."""
     open_engine().tasks.claim(task_id, actor(user, groups))
     emit(as_json, {"id": task_id, "assignee": user}, lambda: f"geclaimd door {user}")
 
@@ -112,35 +114,35 @@ def claim(task_id, user, groups, as_json) -> None:
 @json_option
 @refusals
 def unclaim(task_id, user, groups, as_json) -> None:
-    """Give a claimed task back to its groups."""
+    """Geef een geclaimde taak terug aan haar groepen."""
     open_engine().tasks.unclaim(task_id, actor(user, groups))
     emit(as_json, {"id": task_id, "assignee": None}, lambda: "vrijgegeven")
 
 
 @main.command()
 @click.argument("task_id")
-@click.option("--var", "variables", multiple=True)
+@click.option("--var", "variables", multiple=True, help="naam=waarde (JSON of tekst); herhaalbaar.")
 @with_user
 @now_option
 @json_option
 @refusals
 def complete(task_id, variables, user, groups, now, as_json) -> None:
-    """Complete a task with form data."""
+    """Rond een taak af met formuliergegevens."""
     done = open_engine(now).tasks.complete(task_id, actor(user, groups), parse_vars(variables))
     emit(as_json, done.__dict__, lambda: f"afgerond; instantie {done.instance_id} is {done.status}")
 
 
 @main.command()
 @click.argument("message")
-@click.option("--business-key")
-@click.option("--key", "keys", multiple=True, help="Correlation variable name=value; repeatable.")
-@click.option("--var", "variables", multiple=True)
+@click.option("--business-key", help="Het dossiernummer dat het bericht moet vinden.")
+@click.option("--key", "keys", multiple=True, help="Correlatievariabele naam=waarde; herhaalbaar.")
+@click.option("--var", "variables", multiple=True, help="naam=waarde (JSON of tekst); herhaalbaar.")
 @with_user
 @now_option
 @json_option
 @refusals
 def correlate(message, business_key, keys, variables, user, groups, now, as_json) -> None:
-    """Deliver a message to the one instance waiting for it."""
+    """Bezorg een bericht aan het ene dossier dat erop wacht."""
     runtime = open_engine(now).runtime
     instance_id = runtime.correlate(message, business_key, parse_vars(keys), parse_vars(variables),
                                     acting(user, groups))
@@ -148,12 +150,12 @@ def correlate(message, business_key, keys, variables, user, groups, now, as_json
 
 
 @main.command()
-@click.option("--fire", is_flag=True, help="Fire the timers that are due.")
+@click.option("--fire", is_flag=True, help="Laat de timers aflopen die verstreken zijn.")
 @now_option
 @json_option
 @refusals
 def timers(fire, now, as_json) -> None:
-    """List pending timers, or fire the due ones."""
+    """Toon de lopende timers, of laat de verstreken aflopen."""
     engine = open_engine(now)
     if fire:
         fired = engine.timers.fire_due_timers()
@@ -167,11 +169,12 @@ def timers(fire, now, as_json) -> None:
 
 
 @main.command()
-@click.option("--status", type=click.Choice(["running", "completed", "incident", "suspended"]))
+@click.option("--status", type=click.Choice(["running", "completed", "incident", "suspended"]),
+              help="Alleen dossiers met deze status.")
 @json_option
 @refusals
 def instances(status, as_json) -> None:
-    """List process instances."""
+    """Toon de dossiers (procesinstanties)."""
     engine = open_engine()
     rows = engine.query.instances(status=status)
     emit(as_json, [instance_json(engine, i) for i in rows], lambda: "\n".join(
@@ -184,7 +187,7 @@ def instances(status, as_json) -> None:
 @json_option
 @refusals
 def instance(instance_id, as_json) -> None:
-    """Show one instance: status, where it waits, history and incidents."""
+    """Toon één dossier: status, waar het wacht, historie en incidenten."""
     engine = open_engine()
     row = engine.query.instance(instance_id)
     history = [{"at": h.at.isoformat(), "actor": h.actor, "action": h.action, "element_id": h.element_id,
@@ -206,22 +209,22 @@ def instance(instance_id, as_json) -> None:
 
 @main.command()
 @click.argument("incident_id", type=int)
-@click.option("--var", "variables", multiple=True, help="Corrected variable name=value; repeatable.")
+@click.option("--var", "variables", multiple=True, help="Gecorrigeerde variabele naam=waarde; herhaalbaar.")
 @with_user
 @json_option
 @refusals
 def retry(incident_id, variables, user, groups, as_json) -> None:
-    """Retry a failed element after fixing its data."""
+    """Probeer een vastgelopen stap opnieuw na het verbeteren van de gegevens."""
     status = open_engine().runtime.retry_incident(incident_id, actor(user, groups), parse_vars(variables))
     emit(as_json, {"status": status}, lambda: f"instantie is nu {status}")
 
 
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, type=int, show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Adres waarop de webapp luistert.")
+@click.option("--port", default=5000, type=int, show_default=True, help="Poort van de webapp.")
 @refusals
 def serve(host: str, port: int) -> None:
-    """Deploy processen/ and formulieren/, seed the demo when GROS_DEMO=1, and serve the web app."""
+    """Zet processen/ en formulieren/ in gebruik, vul de demo bij GROS_DEMO=1 en start de webapp."""
     try:
         app = create_app()
     except ConfigurationError as error:
@@ -253,18 +256,18 @@ def announce_demo(created: list[tuple[str, str]], folder: Path) -> None:
 
 @main.group()
 def user() -> None:
-    """Accounts: add officials, set their groups, reset passwords."""
+    """Accounts: ambtenaren toevoegen, hun groepen instellen, wachtwoorden herstellen."""
 
 
 @user.command("add")
 @click.argument("username")
-@click.option("--groups", required=True, help="Comma-separated candidate groups, e.g. grensregio-nl.")
-@click.option("--name", "display_name", help="Full name shown in the app.")
-@click.option("--email")
+@click.option("--groups", required=True, help="Groepen, gescheiden door komma's, bv. grensregio-nl.")
+@click.option("--name", "display_name", help="Volledige naam zoals de app die toont.")
+@click.option("--email", help="E-mailadres voor meldingen.")
 @click.password_option("--password", prompt="Wachtwoord", confirmation_prompt="Herhaal het wachtwoord")
 @refusals
 def user_add(username: str, groups: str, display_name: str | None, email: str | None, password: str) -> None:
-    """Add an account."""
+    """Voeg een account toe."""
     names = group_list(groups)
     accounts.create_account(open_engine(), username, password, names, display_name, email)
     click.echo(f"gebruiker {username} aangemaakt in {', '.join(names)}")
@@ -275,7 +278,7 @@ def user_add(username: str, groups: str, display_name: str | None, email: str | 
 @click.argument("groups")
 @refusals
 def user_groups(username: str, groups: str) -> None:
-    """Replace an account's groups (comma-separated)."""
+    """Vervang de groepen van een account (gescheiden door komma's)."""
     names = group_list(groups)
     accounts.set_groups(open_engine(), username, names)
     click.echo(f"{username} zit nu in {', '.join(names) or 'geen groepen'}")
@@ -286,7 +289,7 @@ def user_groups(username: str, groups: str) -> None:
 @click.password_option("--password", prompt="Nieuw wachtwoord", confirmation_prompt="Herhaal het wachtwoord")
 @refusals
 def user_password(username: str, password: str) -> None:
-    """Set a new password."""
+    """Stel een nieuw wachtwoord in."""
     accounts.set_password(open_engine(), username, password)
     click.echo(f"wachtwoord van {username} gewijzigd")
 
@@ -295,7 +298,7 @@ def user_password(username: str, password: str) -> None:
 @click.argument("username")
 @refusals
 def user_deactivate(username: str) -> None:
-    """Stop an account from logging in (its history stays)."""
+    """Laat een account niet meer inloggen (de historie blijft)."""
     accounts.set_active(open_engine(), username, False)
     click.echo(f"{username} kan niet meer inloggen")
 
@@ -304,17 +307,17 @@ def user_deactivate(username: str) -> None:
 @click.argument("username")
 @refusals
 def user_activate(username: str) -> None:
-    """Let a deactivated account log in again."""
+    """Laat een gedeactiveerd account weer inloggen."""
     accounts.set_active(open_engine(), username, True)
     click.echo(f"{username} kan weer inloggen")
 
 
 @user.command("list")
-@click.option("--group")
+@click.option("--group", help="Alleen leden van deze groep.")
 @json_option
 @refusals
 def user_list(group: str | None, as_json: bool) -> None:
-    """List accounts and their groups."""
+    """Toon de accounts en hun groepen."""
     rows = accounts.accounts(open_engine(), group)
     emit(as_json, [{"username": a.username, "name": a.display_name, "email": a.email, "active": a.active,
                     "groups": groups} for a, groups in rows],
@@ -331,9 +334,9 @@ def group_list(text: str) -> list[str]:
 
 
 @main.command()
-@click.option("--check", is_flag=True, help="Only report copies that differ from node_modules (exit 1 if any).")
+@click.option("--check", is_flag=True, help="Meld alleen kopieën die afwijken van node_modules (dan afsluiten met 1).")
 def vendor(check: bool) -> None:
-    """Copy the front-end files the app serves from node_modules (after npm ci)."""
+    """Kopieer de front-endbestanden die de app serveert uit node_modules (na npm ci)."""
     if not vendored.NODE_MODULES.is_dir():
         raise click.ClickException("node_modules ontbreekt: draai eerst npm ci")
     changed = vendored.stale() if check else vendored.refresh()
@@ -344,9 +347,9 @@ def vendor(check: bool) -> None:
 
 
 @main.command()
-@click.option("--health", is_flag=True, help="Exit 0 if a scheduler on this host beat recently (health check).")
+@click.option("--health", is_flag=True, help="Afsluiten met 0 als een scheduler hier onlangs leefde (gezondheid).")
 def scheduler(health: bool) -> None:
-    """Fire BPMN timers and run the meeting calendar and stall radar until stopped (SIGTERM)."""
+    """Laat BPMN-timers aflopen en draai de overlegkalender en de stilstandradar tot hij gestopt wordt (SIGTERM)."""
     engine = open_engine()
     if health:
         sys.exit(0 if healthy(engine, host=socket.gethostname()) else 1)
@@ -357,11 +360,11 @@ def scheduler(health: bool) -> None:
 
 @main.command()
 @click.option("--suite", "suites", multiple=True, type=click.Choice(SUITES),
-              help="Measure only these parts (repeatable); all by default.")
-@click.option("--quick", is_flag=True, help="Smaller sizes: a smoke run, not the figures the goals speak of.")
+              help="Meet alleen deze onderdelen (herhaalbaar); standaard alle.")
+@click.option("--quick", is_flag=True, help="Kleinere aantallen: een rooktest, niet de cijfers van de doelen.")
 @json_option
 def bench(suites: tuple[str, ...], quick: bool, as_json: bool) -> None:
-    """Measure the speed goals (SQLite, and PostgreSQL when it answers). Not a test."""
+    """Meet de snelheidsdoelen (SQLite, en PostgreSQL als die antwoordt). Geen test."""
     figures = run_suites(suites or SUITES, quick)
     emit(as_json, figures, lambda: json.dumps(figures, indent=2, ensure_ascii=False))
 
@@ -376,7 +379,7 @@ for command in data.COMMANDS:
 
 @main.group()
 def meeting() -> None:
-    """The meeting calendar: half-yearly bilateral meetings and the Vlaams-Nederlandse Top."""
+    """De overlegkalender: het halfjaarlijks bilateraal overleg en de Vlaams-Nederlandse Top."""
 
 
 @meeting.command("plan")
@@ -384,34 +387,34 @@ def meeting() -> None:
 @click.option("--kind", type=click.Choice(list(meetings.KINDS)), default="bilateraal", show_default=True)
 @click.option("--title")
 @click.option("--side", type=click.Choice(list(ZONES)), default="VL", show_default=True,
-              help="Whose local time WHEN is in (Brussels or Amsterdam).")
+              help="In wiens lokale tijd WHEN staat (Brussel of Amsterdam).")
 @click.option("--lead-time", default=meetings.DEFAULT_LEAD_TIME, show_default=True,
-              help="ISO 8601 duration before the meeting when reports are asked.")
+              help="ISO 8601-duur vóór het overleg waarop de rapporten gevraagd worden.")
 @click.option("--report-before", default=meetings.DEFAULT_REPORT_BEFORE, show_default=True,
-              help="ISO 8601 duration before the meeting when reports are due.")
+              help="ISO 8601-duur vóór het overleg waarop de rapporten binnen moeten zijn.")
 @with_user
 @json_option
 @refusals
 def meeting_plan(when, kind, title, side, lead_time, report_before, user, groups, as_json) -> None:
-    """Plan a meeting at WHEN, local time (e.g. 2027-05-20T10:00)."""
+    """Plan een overleg op WHEN, lokale tijd (bv. 2027-05-20T10:00)."""
     try:
         held = datetime.fromisoformat(when)
     except ValueError as error:
         raise click.BadParameter(f"'{when}' is geen datum en uur zoals 2027-05-20T10:00") from error
     row = meetings.plan(open_engine(), kind, held, actor(user, groups), title, ZONES[side], lead_time, report_before)
     emit(as_json, meeting_json(row), lambda: f"{row.id}  {row.title}: rapporten gevraagd vanaf "
-                                             f"{to_local(row.request_at, row.zone):%d-%m-%Y %H:%M}")
+                                             f"{moment_text(row.request_at)}")
 
 
 @meeting.command("list")
-@click.option("--all", "include_past", is_flag=True, help="Past meetings too.")
+@click.option("--all", "include_past", is_flag=True, help="Ook voorbije overleggen.")
 @json_option
 @refusals
 def meeting_list(include_past: bool, as_json: bool) -> None:
-    """List planned meetings."""
+    """Toon de geplande overleggen."""
     rows = meetings.calendar(open_engine(), include_past)
     emit(as_json, [meeting_json(m) for m in rows], lambda: "\n".join(
-        f"{m.id}  {to_local(m.held_at, m.zone):%d-%m-%Y %H:%M}  {m.title}"
+        f"{m.id}  {moment_text(m.held_at)}  {m.title}"
         f"{'  agenda klaar' if m.agenda_ready_at else '  rapporten gevraagd' if m.requested_at else ''}"
         for m in rows) or "geen overleg gepland")
 
@@ -421,7 +424,7 @@ def meeting_list(include_past: bool, as_json: bool) -> None:
 @json_option
 @refusals
 def meeting_agenda(meeting_id: int, as_json: bool) -> None:
-    """Show a meeting's agenda: every agendered dossier with its report and judgement."""
+    """Toon de agenda van een overleg: elk geagendeerd dossier met zijn rapport en oordeel."""
     found = meetings.agenda(open_engine(), meeting_id)
     items = [{"business_key": i.business_key, "title": i.title, "status": i.status, "report": i.report,
               "judgement": i.judgement} for i in found.items]
@@ -434,7 +437,7 @@ def meeting_agenda(meeting_id: int, as_json: bool) -> None:
 @with_user
 @refusals
 def meeting_cancel(meeting_id: int, user, groups) -> None:
-    """Take a meeting off the calendar (before its reports are asked)."""
+    """Haal een overleg van de kalender (voordat de rapporten gevraagd zijn)."""
     meetings.cancel(open_engine(), meeting_id, actor(user, groups))
     click.echo("geschrapt")
 
@@ -448,12 +451,12 @@ def meeting_json(row) -> dict:
 
 
 @main.command()
-@click.option("--refresh", is_flag=True, help="Recompute the flags now instead of showing the scheduler's last run.")
+@click.option("--refresh", is_flag=True, help="Bereken de signalen nu opnieuw, niet die van de laatste ronde.")
 @now_option
 @json_option
 @refusals
 def stalls(refresh: bool, now: str | None, as_json: bool) -> None:
-    """Dossiers the stall radar flags: overdue tasks, or no task completed for GROS_STALL_AFTER."""
+    """Dossiers die de stilstandradar signaleert: taken over termijn, of geen taak afgerond sinds GROS_STALL_AFTER."""
     engine = open_engine(now)
     if refresh:
         radar.refresh(engine)
@@ -461,5 +464,5 @@ def stalls(refresh: bool, now: str | None, as_json: bool) -> None:
     emit(as_json, [{"instance_id": f.instance_id, "business_key": f.business_key, "reason": f.reason,
                     "since": f.since.isoformat(), "side": f.side, "waiting_on": f.waiting_on,
                     "task": f.task_name} for f in rows],
-         lambda: "\n".join(f"{f.since:%d-%m-%Y}  {f.reason:<18} {f.business_key or f.instance_id}  "
+         lambda: "\n".join(f"{date_text(f.since)}  {f.reason:<18} {f.business_key or f.instance_id}  "
                            f"{f.side or '-'}  {', '.join(f.waiting_on)}" for f in rows) or "geen stilstand")

@@ -5,10 +5,11 @@ from __future__ import annotations
 import click
 
 from engine.cli.common import emit, json_option, open_engine, refusals
+from engine.cli.dutch import DutchGroup
 from engine.web.api.tokens import create_token, list_tokens, revoke_token
 
 
-@click.group()
+@click.group(cls=DutchGroup)
 def token() -> None:
     """API-tokens: aanmaken, intrekken, tonen."""
 
@@ -20,7 +21,7 @@ def token() -> None:
 @json_option
 @refusals
 def create(username: str, name: str, by: str, as_json: bool) -> None:
-    """Make a token for USERNAME; it is shown once."""
+    """Maak een token voor USERNAME; het wordt één keer getoond."""
     info, secret = create_token(open_engine(), username, name, by)
     emit(as_json, {"id": info.id, "token": secret}, lambda: f"token {info.id} voor {username}: {secret}\n"
          "Bewaar het nu: het wordt niet opnieuw getoond.")
@@ -32,7 +33,7 @@ def create(username: str, name: str, by: str, as_json: bool) -> None:
 @json_option
 @refusals
 def revoke(token_id: int, by: str, as_json: bool) -> None:
-    """Revoke a token by id."""
+    """Trek een token in op zijn nummer."""
     revoke_token(open_engine(), token_id, by)
     emit(as_json, {"id": token_id, "revoked": True}, lambda: f"token {token_id} ingetrokken")
 
@@ -42,7 +43,7 @@ def revoke(token_id: int, by: str, as_json: bool) -> None:
 @json_option
 @refusals
 def list_(username: str | None, as_json: bool) -> None:
-    """List tokens (never the tokens themselves)."""
+    """Toon de tokens (nooit de tokens zelf)."""
     rows = list_tokens(open_engine(), username)
     emit(as_json, [r.__dict__ for r in rows], lambda: "\n".join(
         f"{r.id:>4}  {r.username:<20} {r.name:<30} {r.prefix}…  gemaakt {r.created_at:%Y-%m-%d}"

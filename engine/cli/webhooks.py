@@ -5,14 +5,16 @@ from __future__ import annotations
 import click
 
 from engine.cli.common import emit, json_option, now_option, open_engine, refusals
+from engine.cli.dutch import DutchGroup
 from engine.clock import parse_instant
+from engine.local_time import date_text, moment_text
 from webhooks import admin
 from webhooks.delivery import deliver_due
 from webhooks.inbound import retry_due
 from webhooks.sources import load_sources, sources_folder
 
 
-@click.group()
+@click.group(cls=DutchGroup)
 def webhooks() -> None:
     """Webhooks: bronnen, geheimen, abonnees, afleveren."""
 
@@ -21,7 +23,7 @@ def webhooks() -> None:
 @json_option
 @refusals
 def sources_(as_json: bool) -> None:
-    """Configured inbound sources and their event types."""
+    """De ingestelde inkomende bronnen en hun soorten gebeurtenissen."""
     found = load_sources()
     lines = [f"/webhooks/{name}: {', '.join(f'{t} → {m.action} {m.message}' for t, m in s.events.items())}"
              for name, s in found.items()]
@@ -31,26 +33,28 @@ def sources_(as_json: bool) -> None:
 
 @webhooks.group()
 def secret() -> None:
-    """Signing secrets of inbound sources (rotation: add the new one, retire the old one)."""
+    """Ondertekeningsgeheimen van inkomende bronnen (wisselen: voeg het nieuwe toe, trek het oude in)."""
 
 
 @secret.command("add")
 @click.argument("source")
-@click.option("--secret", "value", help="An existing whsec_… secret; a new one is made otherwise.")
-@click.option("--by", default="cli")
+@click.option("--secret", "value", help="Een bestaand whsec_…-geheim; anders wordt een nieuw gemaakt.")
+@click.option("--by", default="cli", help="Wie dit doet (audit).")
 @json_option
 @refusals
 def secret_add(source: str, value: str | None, by: str, as_json: bool) -> None:
+    """Voeg een geheim toe voor bron SOURCE."""
     secret_id, text = admin.add_secret(open_engine(), source, by, value)
     emit(as_json, {"id": secret_id, "secret": text}, lambda: f"geheim {secret_id} voor {source}: {text}")
 
 
 @secret.command("retire")
 @click.argument("secret_id", type=int)
-@click.option("--at", help="ISO 8601 moment from which it is no longer accepted (default now).")
+@click.option("--at", help="ISO 8601-tijdstip vanaf wanneer het niet meer aanvaard wordt (standaard nu).")
 @json_option
 @refusals
 def secret_retire(secret_id: int, at: str | None, as_json: bool) -> None:
+    """Trek geheim SECRET_ID in."""
     admin.retire_secret(open_engine(), secret_id, parse_instant(at) if at else None)
     emit(as_json, {"id": secret_id, "retired": True}, lambda: f"geheim {secret_id} ingetrokken")
 
@@ -60,27 +64,29 @@ def secret_retire(secret_id: int, at: str | None, as_json: bool) -> None:
 @json_option
 @refusals
 def secret_list(source: str | None, as_json: bool) -> None:
+    """Toon de geheimen, van alle bronnen of van SOURCE."""
     rows = admin.secrets_of(open_engine(), source)
     emit(as_json, [{"id": r.id, "source": r.source, "created_at": r.created_at, "retired_at": r.retired_at}
                    for r in rows],
-         lambda: "\n".join(f"{r.id:>4}  {r.source:<24} {r.secret[:10]}…  gemaakt {r.created_at:%Y-%m-%d}"
-                           f"{f'  ingetrokken {r.retired_at:%Y-%m-%d %H:%M}' if r.retired_at else ''}"
+         lambda: "\n".join(f"{r.id:>4}  {r.source:<24} {r.secret[:10]}…  gemaakt {date_text(r.created_at)}"
+                           f"{f'  ingetrokken {moment_text(r.retired_at)}' if r.retired_at else ''}"
                            for r in rows) or "geen geheimen")
 
 
 @webhooks.group()
 def subscriber() -> None:
-    """Receivers of outbound events."""
+    """Ontvangers van uitgaande gebeurtenissen."""
 
 
 @subscriber.command("add")
 @click.argument("name")
 @click.argument("url")
-@click.option("--event", "events", multiple=True, help="Only this event type; repeatable (default: all).")
-@click.option("--by", default="cli")
+@click.option("--event", "events", multiple=True, help="Alleen deze soort gebeurtenis; herhaalbaar (standaard: alle).")
+@click.option("--by", default="cli", help="Wie dit doet (audit).")
 @json_option
 @refusals
 def subscriber_add(name: str, url: str, events: tuple[str, ...], by: str, as_json: bool) -> None:
+    """Voeg abonnee NAME toe die gebeurtenissen op URL ontvangt."""
     subscriber_id, text = admin.add_subscriber(open_engine(), name, url, list(events), by)
     emit(as_json, {"id": subscriber_id, "secret": text}, lambda: f"abonnee {name}; geheim: {text}")
 
@@ -89,6 +95,7 @@ def subscriber_add(name: str, url: str, events: tuple[str, ...], by: str, as_jso
 @json_option
 @refusals
 def subscriber_list(as_json: bool) -> None:
+    """Toon de abonnees met wat er voor hen wacht, mislukte en afgeleverd is."""
     rows = admin.subscribers(open_engine())
     emit(as_json, [r.__dict__ for r in rows], lambda: "\n".join(
         f"{r.name:<20} {r.url:<50} wacht {r.pending}, mislukt {r.failed}, afgeleverd {r.delivered}"
@@ -97,18 +104,20 @@ def subscriber_list(as_json: bool) -> None:
 
 @subscriber.command("pause")
 @click.argument("name")
-@click.option("--by", default="cli")
+@click.option("--by", default="cli", help="Wie dit doet (audit).")
 @refusals
 def subscriber_pause(name: str, by: str) -> None:
+    """Pauzeer abonnee NAME: gebeurtenissen blijven wachten."""
     admin.pause_subscriber(open_engine(), name, by)
     click.echo(f"{name} gepauzeerd")
 
 
 @subscriber.command("resume")
 @click.argument("name")
-@click.option("--redeliver-failed", is_flag=True, help="Also send again the events given up on.")
+@click.option("--redeliver-failed", is_flag=True, help="Stuur ook de opgegeven gebeurtenissen opnieuw.")
 @refusals
 def subscriber_resume(name: str, redeliver_failed: bool) -> None:
+    """Hervat abonnee NAME."""
     count = admin.resume_subscriber(open_engine(), name, redeliver_failed)
     click.echo(f"{name} hervat; {count} event(s) staan klaar")
 
@@ -117,6 +126,7 @@ def subscriber_resume(name: str, redeliver_failed: bool) -> None:
 @click.argument("name")
 @refusals
 def subscriber_remove(name: str) -> None:
+    """Verwijder abonnee NAME."""
     admin.remove_subscriber(open_engine(), name)
     click.echo(f"{name} verwijderd")
 
@@ -126,7 +136,7 @@ def subscriber_remove(name: str) -> None:
 @json_option
 @refusals
 def deliver(now: str | None, as_json: bool) -> None:
-    """Send the due outbound events now (the scheduler does this on its own)."""
+    """Verstuur de uitgaande gebeurtenissen die klaarstaan nu (de scheduler doet dat zelf)."""
     engine = open_engine(now)
     delivered = deliver_due(engine, engine.now())
     emit(as_json, {"delivered": delivered}, lambda: f"{delivered} event(s) afgeleverd")
@@ -137,7 +147,7 @@ def deliver(now: str | None, as_json: bool) -> None:
 @json_option
 @refusals
 def retry(now: str | None, as_json: bool) -> None:
-    """Try again the received events that found no dossier yet."""
+    """Probeer de ontvangen gebeurtenissen die nog geen dossier vonden opnieuw."""
     engine = open_engine(now)
     accepted = retry_due(engine, engine.now())
     emit(as_json, {"accepted": accepted}, lambda: f"{accepted} event(s) alsnog verwerkt")
@@ -149,7 +159,7 @@ def retry(now: str | None, as_json: bool) -> None:
 @json_option
 @refusals
 def deliveries(source: str | None, outcome: str | None, as_json: bool) -> None:
-    """Received deliveries, newest first."""
+    """Ontvangen leveringen, nieuwste eerst."""
     rows = admin.deliveries(open_engine(), source, outcome)
     emit(as_json, [{"id": r.id, "source": r.source, "webhook_id": r.webhook_id, "received_at": r.received_at,
                     "outcome": r.outcome, "http_status": r.http_status, "reason": r.reason} for r in rows],
@@ -162,7 +172,7 @@ def deliveries(source: str | None, outcome: str | None, as_json: bool) -> None:
 @json_option
 @refusals
 def log(name: str | None, as_json: bool) -> None:
-    """Outbound delivery attempts, newest first."""
+    """Pogingen tot uitgaande levering, nieuwste eerst."""
     rows = admin.delivery_log(open_engine(), name)
     emit(as_json, [{"at": a.at, "subscriber": s, "event": e.event_type, "webhook_id": e.message_id,
                     "http_status": a.http_status, "error": a.error, "duration_ms": a.duration_ms} for a, e, s in rows],

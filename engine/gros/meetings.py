@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from engine.errors import Conflict, InvalidData, NoMatch, NotFound
 from engine.gros.business_calendar import DEFAULT_ZONE, shift, to_local, to_utc
 from engine.gros.models import Meeting, MeetingItem
+from engine.local_time import date_text
 from engine.services import Actor, Engine
 from engine.store.models import AuditEvent, ProcessInstance, Subscription
 
@@ -71,7 +72,7 @@ def plan(engine: Engine, kind: str, held_at: datetime, actor: Actor, title: str 
         raise InvalidData(str(error), []) from error
     if not request_at < deadline < held:
         raise InvalidData("de rapporteringstermijn moet tussen de vraag om rapporten en het overleg vallen", [])
-    meeting = Meeting(kind=kind, title=title or f"{KINDS[kind]} {to_local(held, zone):%d-%m-%Y}", held_at=held,
+    meeting = Meeting(kind=kind, title=title or f"{KINDS[kind]} {date_text(held)}", held_at=held,
                       zone=zone, lead_time=lead_time, request_at=request_at, report_deadline=deadline,
                       created_by=actor.user, created_at=engine.now())
     with engine.db.transaction() as session:

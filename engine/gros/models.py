@@ -151,3 +151,32 @@ class KennisPublicatie(Base):
     instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), primary_key=True)
     published_at: Mapped[datetime] = mapped_column(index=True)
     published_by: Mapped[str] = mapped_column(String(100))
+
+
+class NotificationChoice(Base):
+    """How one person wants to hear of one kind of news: direct, dagelijks (a digest) or geen."""
+
+    __tablename__ = "notification_choice"
+    username: Mapped[str] = mapped_column(String(100), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    mode: Mapped[str] = mapped_column(String(20))
+
+
+class MailOutbox(Base):
+    """A mail to send, written in the command's transaction; the scheduler sends it, retrying until it goes.
+    A digest row waits until its day's digest goes out together with the others of the same person."""
+
+    __tablename__ = "mail_outbox"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(100))
+    address: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    digest: Mapped[bool] = mapped_column(Boolean, default=False)
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    send_after: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (Index("ix_mail_outbox_due", "sent_at", "send_after"),)

@@ -7,6 +7,7 @@ from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import Session
 
 from engine.errors import Conflict, Forbidden, NotFound
+from engine.local_time import moment_text
 from engine.services.access import Actor, is_candidate
 from engine.services.access import visible_to as visible_condition
 from engine.services.executor import CommandExecutor
@@ -114,7 +115,7 @@ def explain_missing_task(session: Session, task_id: str):
     done = session.scalars(select(AuditEvent).where(
         AuditEvent.task_id == task_id, AuditEvent.action == "task.completed")).first()
     if done is not None:
-        raise Conflict(f"taak '{done.element_name}' is al afgerond door {done.actor} op {done.at:%d-%m-%Y %H:%M}")
+        raise Conflict(f"taak '{done.element_name}' is al afgerond door {done.actor} op {moment_text(done.at)}")
     raise NotFound(f"taak {task_id} bestaat niet of wacht niet meer")
 
 

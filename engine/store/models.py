@@ -3,7 +3,7 @@ subscription) are rewritten from the live workflow in the same transaction."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import (
     JSON,
@@ -30,11 +30,9 @@ class UTCDateTime(TypeDecorator):
     def process_bind_param(self, value, dialect):
         if value is not None and value.tzinfo is None:
             raise ValueError("naive datetimes are not stored")
-        return value
+        return value.astimezone(UTC) if value is not None else None  # SQLite would keep the wall time only
 
     def process_result_value(self, value, dialect):
-        from datetime import UTC
-
         if value is not None and value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC) if value is not None else None
@@ -147,6 +145,7 @@ class HumanTask(Base):
     candidate_groups: Mapped[list]
     candidate_users: Mapped[list]
     assignee: Mapped[str | None] = mapped_column(String(100), index=True)
+    claimed_at: Mapped[datetime | None]  # since when the assignee has it
     due_at: Mapped[datetime | None] = mapped_column(index=True)
     follow_up_at: Mapped[datetime | None]
     priority: Mapped[int] = mapped_column(Integer, default=50)

@@ -33,6 +33,7 @@ PARTS: list[str] = [
     "engine.web.monitor",
     "engine.web.kennisbank",
     "engine.web.api",
+    "engine.web.notifications",
     "webhooks",
 ]
 

@@ -2,33 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 from flask import Flask
 
 from engine.gros.groups import group_name
-
-ZONE = ZoneInfo("Europe/Brussels")
-MONTHS = ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
+from engine.local_time import ZONE, date_text, moment_text
 
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(datum=date_text, tijdstip=moment_text, duur=duration_text, iso=iso_text,
-                                 getal=number_text, groepnaam=group_name)
-
-
-def date_text(moment: date | None) -> str:
-    if moment is None:
-        return ""
-    local = moment.astimezone(ZONE) if isinstance(moment, datetime) else moment
-    return f"{local.day} {MONTHS[local.month - 1]} {local.year}"
-
-
-def moment_text(moment: datetime | None) -> str:
-    if moment is None:
-        return ""
-    return f"{date_text(moment)} {moment.astimezone(ZONE):%H:%M}"
+                                 getal=number_text, groepnaam=group_name, veldnaam=label_text)
 
 
 def iso_text(moment: datetime | None) -> str:
@@ -47,3 +31,8 @@ def duration_text(delta: timedelta) -> str:
 
 def number_text(number: int) -> str:
     return f"{number:,}".replace(",", ".")
+
+
+def label_text(label: str) -> str:
+    """A label before its value: 'Titel:', but a question keeps its own mark ('Selecteren?')."""
+    return label if label.rstrip().endswith(("?", ":")) else f"{label}:"

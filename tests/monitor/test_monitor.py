@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -107,6 +108,9 @@ def test_the_dossier_shows_tokens_and_path_inside_called_processes(manager, doss
     assert "Escalatie per land" in page and "Historie" in page
     history = page.split('id="historie-titel"')[1]
     assert "Taak afgerond" in history and "Besluit hoofd van dienst" in history and "Dossier gestart" in history
+    passes = re.findall(r"Stap doorlopen: ([^<]*)", history)
+    assert passes and all(re.match(r"\w[^_]* \(", step) for step in passes), passes
+    assert "?:" not in history
 
 
 def test_a_manager_retries_an_incident_after_a_fix_and_suspends(app, manager, engine, people):
@@ -117,6 +121,8 @@ def test_a_manager_retries_an_incident_after_a_fix_and_suspends(app, manager, en
     [incident] = engine.query.incidents(instance_id, open_only=True)
     page = manager.get(f"/monitor/dossiers/{instance_id}").text
     assert "Opnieuw proberen" in page and "ernst" in page
+    assert "Stap ‘Score berekenen’ liep vast" in page and "Technische melding van de engine" in page
+    assert "<strong>Activity_Score" not in page
     marks = manager.get(f"/monitor/dossiers/{instance_id}/diagrammen.json").json[0]
     assert marks["incidents"] == ["Activity_Score"] and "Activity_Invoer" in marks["done"]
 

@@ -233,7 +233,7 @@ def test_the_server_refuses_what_the_browser_let_through(visit, selection, engin
     visit.page.wait_for_selector(".error-summary")
     console_errors.remove(REFUSED)
     summary = visit.page.locator(".error-summary").inner_text()
-    assert "Selecteren voor gerichte inzet?: Kies een van de toegelaten waarden." in summary
+    assert "Selecteren voor gerichte inzet? Kies een van de toegelaten waarden." in summary
     assert "Motivering: Minstens 10 tekens." in summary
     visit.page.wait_for_selector(".fjs-form")
     assert visit.page.locator("#formulier").get_by_label("Motivering").input_value() == "Twijfel."

@@ -49,6 +49,15 @@ def test_group_tasks_show_dossier_task_phase_wait_and_due(login, start, engine, 
     assert "1 taak" in page
 
 
+def test_a_dossier_without_number_is_named_by_its_title_or_not_at_all(login, start):
+    start(None, "Zonder nummer")
+    start(None, "")
+    page = login("nl").get("/taken/groepen").text
+    assert "Claimen<span class=\"visually-hidden\"> ‘Aanvraag beoordelen’ voor Zonder nummer</span>" in page
+    assert "Claimen<span class=\"visually-hidden\"> ‘Aanvraag beoordelen’</span>" in page
+    assert "None" not in page
+
+
 def test_other_groups_do_not_see_the_task(login, start):
     start("GROS-2027-001")
     page = login("vl").get("/taken/groepen").text
@@ -80,6 +89,7 @@ def test_filter_by_group_and_phase(login, start):
 
 @pytest.mark.parametrize("query, field", [
     ("groep=grensregio-vl", "Groep"), ("termijn=gisteren", "Termijn"), ("sorteer=naam", "Sorteren"),
+    ("status=bezig", "Status"),
     ("pagina=0", "Pagina"), ("pagina=twee", "Pagina"),
 ])
 def test_filters_that_make_no_sense_are_refused_naming_the_field(login, query, field):
@@ -141,15 +151,35 @@ def test_lists_never_read_instances(login, start, engine):
 
 # --- claim, unclaim, hand over ---------------------------------------------------------------------
 
-def test_claim_moves_the_task_to_mine_and_out_of_the_group_list(login, start, engine):
+def test_claim_moves_the_task_to_mine_and_colleagues_see_who_has_it(login, start, engine, clock):
     start("GROS-2027-001")
     task = first_task(engine, "grensregio-nl")
     joris, fatima = login("nl"), login("nl2")
+    clock.advance(timedelta(hours=5))
     response = joris.post(f"/taken/{task.id}/claimen")
     assert response.headers["Location"] == f"/taken/{task.id}"
     assert task_ids(joris.get("/taken").text) == [task.id]
-    assert task_ids(fatima.get("/taken/groepen").text) == []
+    colleague = fatima.get("/taken/groepen").text
+    assert task_ids(colleague) == [task.id]
+    assert "Joris van Dijk" in colleague
+    assert '>4 jan 2027 15:00</time>' in colleague
+    assert "Claimen" not in colleague
+    assert task_ids(fatima.get("/taken/groepen?status=niet-geclaimd").text) == []
     assert "joris behandelt deze taak." in fatima.get(f"/taken/{task.id}").text
+
+
+def test_the_claim_moment_stays_with_the_holder_and_goes_with_a_hand_over(login, start, engine, clock):
+    start("GROS-2027-001")
+    task = first_task(engine, "grensregio-nl")
+    joris = login("nl")
+    joris.post(f"/taken/{task.id}/claimen")
+    claimed = engine.query.task(task.id).claimed_at
+    assert claimed == clock.now()
+    clock.advance(timedelta(days=1))
+    joris.post(f"/taken/{task.id}/overdragen", {"aan": "fatima"})
+    assert engine.query.task(task.id).claimed_at == clock.now()
+    login("nl2").post(f"/taken/{task.id}/vrijgeven")
+    assert engine.query.task(task.id).claimed_at is None
 
 
 def test_a_claimed_task_cannot_be_claimed_by_a_colleague(login, start, engine):
@@ -292,7 +322,7 @@ def test_a_task_is_completed_once(login, start, engine):
     assert joris.post(f"/taken/{task.id}/afronden", {"variables": json.dumps(VALID)}).status_code == 302
     again = joris.post(f"/taken/{task.id}/afronden", {"variables": json.dumps(VALID)})
     assert again.status_code == 409
-    assert "is al afgerond door joris op 04-01-2027" in again.text
+    assert "is al afgerond door joris op 4 jan 2027 10:00" in again.text  # Brussels, not UTC
     assert completions(engine, task.id) == 1
     assert joris.get(f"/taken/{task.id}").status_code == 409
 

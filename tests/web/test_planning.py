@@ -17,7 +17,7 @@ def test_the_secretariaat_plans_a_meeting_in_local_time(app, login, engine):
     assert (meeting.held_at.isoformat(), meeting.request_at.isoformat(), meeting.zone) == (
         "2027-04-15T08:00:00+00:00", "2027-03-04T09:00:00+00:00", "Europe/Amsterdam")
     calendar = secretariaat.get("/overleg").text
-    assert "15-04-2027 10:00" in calendar and "vanaf 04-03-2027 10:00" in calendar
+    assert "15 apr 2027 10:00" in calendar and "vanaf 4 mrt 2027 10:00" in calendar
     agenda = secretariaat.get(f"/overleg/{meeting.id}")
     assert agenda.status_code == 200 and "Nog geen dossiers gevraagd" in agenda.text
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from flask import Blueprint, Flask, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from engine.accounts import accounts, actor_for
+from engine.accounts import accounts, actor_for, display_name
 from engine.errors import InvalidData
 from engine.forms import FieldError
 from engine.services import Completion, Engine
@@ -47,8 +47,16 @@ def groups() -> ResponseReturnValue:
 def _list(which: str, query: Callable[..., queries.TaskPage]) -> ResponseReturnValue:
     engine = current_engine()
     filters = queries.Filters.parse(request.args, g.actor.groups)
-    return render_template("inbox/list.html", which=which, page=query(engine, g.actor, filters), filters=filters,
-                           phases=queries.phases(engine), due_choices=queries.DUE_CHOICES, now=engine.now())
+    page = query(engine, g.actor, filters)
+    return render_template("inbox/list.html", which=which, page=page, filters=filters, holders=_holders(page),
+                           phases=queries.phases(engine), due_choices=queries.DUE_CHOICES,
+                           claim_choices=queries.CLAIM_CHOICES, now=engine.now())
+
+
+def _holders(page: queries.TaskPage) -> dict[str, str]:
+    """Username → display name of whoever holds a task on the page."""
+    engine, names = current_engine(), {}
+    return {row.assignee: display_name(engine, row.assignee, names) for row in page.rows if row.assignee}
 
 
 @bp.get("/taken/<task_id>")

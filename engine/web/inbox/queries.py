@@ -31,6 +31,10 @@ DUE_CHOICES = {
     "deze-week": "Termijn binnen 7 dagen",
     "zonder": "Zonder termijn",
 }
+CLAIM_CHOICES = {
+    "": "Alle taken",
+    "niet-geclaimd": "Niet geclaimd",
+}
 DEFAULTS = {("sorteer", "wachttijd"), ("pagina", 1)}
 
 
@@ -39,6 +43,7 @@ class Filters:
     group: str = ""
     phase: str = ""
     due: str = ""
+    claim: str = ""
     sort: str = "wachttijd"
     page: int = 1
 
@@ -46,12 +51,14 @@ class Filters:
     def parse(cls, args: Mapping[str, str], groups: frozenset[str]) -> Filters:
         """Read the list's query string; a value that makes no sense is refused naming the field."""
         errors = []
-        group, due = args.get("groep", ""), args.get("termijn", "")
+        group, due, claim = args.get("groep", ""), args.get("termijn", ""), args.get("status", "")
         sort = args.get("sorteer", "wachttijd")
         if group and group not in groups:
             errors.append(FieldError("groep", "Groep", f"je bent geen lid van de groep '{group}'"))
         if due not in DUE_CHOICES:
             errors.append(FieldError("termijn", "Termijn", f"kies een van: {', '.join(k for k in DUE_CHOICES if k)}"))
+        if claim not in CLAIM_CHOICES:
+            errors.append(FieldError("status", "Status", "kies 'niet-geclaimd' of laat leeg"))
         if sort not in SORTS:
             errors.append(FieldError("sorteer", "Sorteren", f"kies een van: {', '.join(SORTS)}"))
         try:
@@ -60,12 +67,12 @@ class Filters:
             errors += error.errors
         if errors:
             raise InvalidData("De filters van de takenlijst kloppen niet.", errors)
-        return cls(group, args.get("fase", ""), due, sort, page)
+        return cls(group, args.get("fase", ""), due, claim, sort, page)
 
     def args(self, **changes) -> dict[str, str | int]:
         """Query-string arguments for a link to this list with some filters changed."""
-        values = {"groep": self.group, "fase": self.phase, "termijn": self.due, "sorteer": self.sort,
-                  "pagina": self.page} | changes
+        values = {"groep": self.group, "fase": self.phase, "termijn": self.due, "status": self.claim,
+                  "sorteer": self.sort, "pagina": self.page} | changes
         return {k: v for k, v in values.items() if v not in ("", None) and (k, v) not in DEFAULTS}
 
 
@@ -88,12 +95,16 @@ def assigned_to(engine: Engine, actor: Actor, filters: Filters) -> TaskPage:
 
 
 def claimable_by(engine: Engine, actor: Actor, filters: Filters) -> TaskPage:
-    """"Taken van mijn groepen": unclaimed tasks offered to one of the actor's groups or to the actor."""
+    """"Taken van mijn groepen": tasks offered to one of the actor's groups or to the actor, the claimed ones
+    too so colleagues see who works on what; "niet geclaimd" keeps only those still free."""
     if filters.group:
         offered = _group(filters.group)
     else:
         offered = or_(_group(*actor.groups), and_(TaskCandidate.kind == "user", TaskCandidate.name == actor.user))
-    return _page(engine, select(HumanTask).where(HumanTask.assignee.is_(None), _offered(offered)), filters)
+    query = select(HumanTask).where(_offered(offered))
+    if filters.claim == "niet-geclaimd":
+        query = query.where(HumanTask.assignee.is_(None))
+    return _page(engine, query, filters)
 
 
 def phases(engine: Engine) -> dict[str, str]:

@@ -57,12 +57,13 @@ def instance(instance_id: str):
     history = engine.query.history(instance_id)
     incidents = engine.query.incidents(instance_id)
     marks = dossier.marks(engine, found, engine.query.positions(instance_id), history, incidents)
+    drawn = diagrams(engine, found.definition_id)
     return render_template(
         "monitor/dossier.html", instance=found, summary=queries.summary(engine, instance_id),
         phases=queries.phases(engine), marks=marks, tasks=engine.query.tasks(instance_id=instance_id),
         timers=engine.query.timers(instance_id), flags=queries.stall_flags(engine, instance_id), incidents=incidents,
         variables=labels.entries(engine.query.variables(instance_id)), now=engine.now(), statuses=queries.STATUSES,
-        trail=dossier.trail(engine, history, diagrams(engine, found.definition_id), labels),
+        trail=dossier.trail(engine, history, drawn, labels), element_names=dossier.element_names(drawn),
     )
 
 

@@ -11,9 +11,9 @@ from sqlalchemy import and_, func, literal, or_, select, union_all
 
 from engine.gros.models import PhaseVisit, StallFlag
 from engine.gros.radar import NO_PROGRESS, OVERDUE
+from engine.local_time import MONTHS, ZONE
 from engine.services import Engine
 from engine.store.models import UTCDateTime
-from engine.web.display import MONTHS, ZONE
 from engine.web.monitor.queries import SIDES
 
 WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 800, 300, 330, 40, 16

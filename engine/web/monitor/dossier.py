@@ -124,11 +124,18 @@ def trail(engine: Engine, history: list[AuditEvent], found: dict[str, Diagram], 
         data = event.data or {}
         step = event.element_name or ""
         if event.action == "element.completed":
+            if not step:  # a gateway or event without a label means nothing to a reader
+                continue
             diagram = owner(found, data.get("process", ""))
-            step = f"{step or event.element_id} ({diagram.name})" if diagram else step or event.element_id
+            step = f"{step} ({diagram.name})" if diagram else step
         lines.append(Line(event.at, display_name(engine, event.actor, names), ACTIONS.get(event.action, event.action),
                           step, labels.entries(_entered(event.action, data)), event.action in AUTOMATIC))
     return lines[::-1]
+
+
+def element_names(found: dict[str, Diagram]) -> dict[str, str]:
+    """Element id → its name in the diagrams, for the texts that would otherwise show an id."""
+    return {element_id: name for diagram in found.values() for element_id, name in diagram.elements.items()}
 
 
 def _entered(action: str, data: dict) -> dict:

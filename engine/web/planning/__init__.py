@@ -13,7 +13,7 @@ from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, 
 
 from engine.errors import CommandError
 from engine.gros import meetings
-from engine.gros.business_calendar import ZONES, to_local
+from engine.gros.business_calendar import ZONES
 from engine.scheduler import Scheduler, Settings
 from engine.web import add_nav, current_engine
 from engine.web.auth import login_required
@@ -63,7 +63,7 @@ def calendar():
     _readers_only()
     engine = current_engine()
     return render_template("planning/calendar.html", meetings=meetings.calendar(engine, include_past=True),
-                           kinds=meetings.KINDS, zones=ZONES, local=to_local, now=engine.now(),
+                           kinds=meetings.KINDS, zones=ZONES, now=engine.now(),
                            may_plan=PLANNERS in g.actor.groups)
 
 
@@ -107,4 +107,4 @@ def agenda(meeting_id: int):
         found = meetings.agenda(current_engine(), meeting_id)
     except CommandError:
         abort(404)
-    return render_template("planning/agenda.html", agenda=found, local=to_local)
+    return render_template("planning/agenda.html", agenda=found)

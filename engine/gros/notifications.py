@@ -1,0 +1,239 @@
+"""Mail notifications: an official hears of a task for their group or for them and of a task handed over
+to them — at once, in a daily digest, or not at all, as each chose per kind on *Meldingen*.
+
+The ``Engine.on_events`` listener writes the mails into the outbox in the command's own transaction; the
+scheduler's job sends them over SMTP (``GROS_SMTP_*``), retrying with backoff, so a mail server that is
+down delays mail without losing it and never blocks a command. A mail names the dossier by its number and
+title only, with a link to the task: no dossier content leaves by mail."""
+
+from __future__ import annotations
+
+import logging
+import os
+import smtplib
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from email.message import EmailMessage
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from engine.gros.models import MailOutbox, NotificationChoice
+from engine.local_time import ZONE
+from engine.services import Engine
+from engine.store.models import Account, AccountGroup, AuditEvent, HumanTask
+
+log = logging.getLogger(__name__)
+KINDS = {"taak": "Een taak komt klaar te staan voor je groep of voor jou",
+         "overdracht": "Een collega draagt een taak aan jou over"}
+MODES = {"direct": "Meteen", "dagelijks": "Eén overzicht per dag", "geen": "Geen mail"}
+DEFAULT_MODE = "direct"
+DIGEST_HOUR = time(7, 0)  # the daily digest leaves at this local time
+MAX_BACKOFF = timedelta(hours=1)
+LEASE = timedelta(minutes=5)  # a sender that dies mid-way leaves its rows to the next round after this
+BATCH = 200
+# Audit actions of commands that move tokens, and so may make tasks ready.
+MOVING = {"instance.started", "task.completed", "message.correlated", "timer.fired", "incident.retried",
+          "element.completed", "instance.resumed"}
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int = 25
+    user: str = ""
+    password: str = ""
+    sender: str = "GROS werkstroom <gros@localhost>"
+    starttls: bool = False
+    timeout: float = 10.0
+
+    @classmethod
+    def from_env(cls, environ=os.environ) -> SmtpSettings | None:
+        """None when GROS_SMTP_HOST is not set: then no mail is sent at all."""
+        host = environ.get("GROS_SMTP_HOST", "")
+        if not host:
+            return None
+        return cls(host, int(environ.get("GROS_SMTP_PORT", 25)), environ.get("GROS_SMTP_USER", ""),
+                   environ.get("GROS_SMTP_PASSWORD", ""), environ.get("GROS_SMTP_FROM", cls.sender),
+                   environ.get("GROS_SMTP_STARTTLS", "") == "1")
+
+
+def base_url(environ=os.environ) -> str:
+    return environ.get("GROS_PUBLIC_URL", "http://localhost:5000").rstrip("/")
+
+
+# --- choices -------------------------------------------------------------------------------------------
+
+def choices(engine: Engine, username: str) -> dict[str, str]:
+    """Kind → mode for one person; a kind never chosen is sent at once."""
+    with engine.db.reading() as session:
+        stored = dict(session.execute(select(NotificationChoice.kind, NotificationChoice.mode)
+                                      .where(NotificationChoice.username == username)).all())
+    return {kind: stored.get(kind, DEFAULT_MODE) for kind in KINDS}
+
+
+def choose(engine: Engine, username: str, modes: dict[str, str]) -> None:
+    with engine.db.transaction() as session:
+        session.execute(delete(NotificationChoice).where(NotificationChoice.username == username))
+        session.add_all(NotificationChoice(username=username, kind=kind, mode=mode) for kind, mode in modes.items())
+
+
+# --- writing the outbox (inside the command) -------------------------------------------------------------
+
+def on_events(session: Session, events: list[AuditEvent]) -> None:
+    """The mails a command's events call for: its new tasks, and the tasks it handed over."""
+    if not events:
+        return
+    now, actors = events[0].at, {e.actor for e in events}
+    news = [(task, _offered_to(session, task), "taak") for task in _new_tasks(session, events, now)]
+    for event in events:
+        if event.action == "task.assigned" and (event.data or {}).get("assignee"):
+            task = session.get(HumanTask, event.task_id)
+            if task is not None:
+                news.append((task, {event.data["assignee"]}, "overdracht"))
+    for task, usernames, kind in news:
+        _write(session, task, usernames - actors, kind, now)
+
+
+def _new_tasks(session: Session, events: list[AuditEvent], now: datetime) -> list[HumanTask]:
+    """The tasks the command made ready: their rows were written at the command's moment. A claim or a
+    hand-over moves no token, so its command is not asked (its moment may equal the task's own)."""
+    instance_ids = {e.instance_id for e in events if e.instance_id and e.action in MOVING}
+    if not instance_ids:
+        return []
+    return list(session.scalars(select(HumanTask).where(HumanTask.instance_id.in_(instance_ids),
+                                                        HumanTask.created_at == now)))
+
+
+def _offered_to(session: Session, task: HumanTask) -> set[str]:
+    if task.assignee:
+        return {task.assignee}
+    members = session.scalars(select(Account.username).join(AccountGroup, AccountGroup.account_id == Account.id)
+                              .where(AccountGroup.group_name.in_(task.candidate_groups or [""])))
+    return set(members) | set(task.candidate_users or [])
+
+
+def _write(session: Session, task: HumanTask, usernames: set[str], kind: str, now: datetime) -> None:
+    if not usernames:
+        return
+    people = session.execute(select(Account.username, Account.email).where(
+        Account.username.in_(sorted(usernames)), Account.active.is_(True), Account.email.is_not(None))).all()
+    modes = dict(session.execute(select(NotificationChoice.username, NotificationChoice.mode).where(
+        NotificationChoice.username.in_(sorted(usernames)), NotificationChoice.kind == kind)).all())
+    subject, body = _mail_text(task, kind)
+    for username, address in people:
+        mode = modes.get(username, DEFAULT_MODE)
+        if mode == "geen" or not address:
+            continue
+        digest = mode == "dagelijks"
+        session.add(MailOutbox(username=username, address=address, kind=kind, digest=digest, subject=subject,
+                               body=body, created_at=now, send_after=next_digest(now) if digest else now,
+                               attempts=0))
+
+
+def _mail_text(task: HumanTask, kind: str) -> tuple[str, str]:
+    dossier = " ".join(part for part in (task.business_key, task.title) if part) or "een dossier zonder nummer"
+    what = "is aan jou overgedragen" if kind == "overdracht" else "staat voor je klaar"
+    subject = f"Taak ‘{task.name}’ {what} ({task.business_key or 'GROS'})"
+    body = (f"De taak ‘{task.name}’ voor dossier {dossier} {what}.\n\n"
+            f"Open de taak: {base_url()}/taken/{task.id}\n")
+    return subject[:300], body
+
+
+def next_digest(now: datetime) -> datetime:
+    """The next moment the daily digest leaves: DIGEST_HOUR local time, today or tomorrow."""
+    local = now.astimezone(ZONE)
+    moment = datetime.combine(local.date(), DIGEST_HOUR, ZONE)
+    if moment <= local:
+        moment = datetime.combine(local.date() + timedelta(days=1), DIGEST_HOUR, ZONE)
+    return moment.astimezone(UTC)
+
+
+# --- sending (the scheduler's job) ---------------------------------------------------------------------
+
+def send_due(engine: Engine, smtp: SmtpSettings | None) -> int:
+    """Send the due mails; returns how many went. A digest combines a person's due digest rows into one.
+    The rows are leased in a short transaction and the mail server is spoken to outside any."""
+    if smtp is None:
+        log.info("Geen GROS_SMTP_HOST ingesteld: er worden geen meldingen per mail verstuurd.")
+        return 0
+    now = engine.now()
+    mails = _mails(_lease(engine, now))
+    sent: list[list[Mail]] = []
+    error: Exception | None = None
+    try:
+        with _connect(smtp) as server:
+            for mail in mails:
+                _send(server, smtp, mail)
+                sent.append(mail)
+    except (OSError, smtplib.SMTPException) as failure:
+        log.warning("Mail versturen lukte niet: %s; de meldingen wachten en worden opnieuw geprobeerd.", failure)
+        error = failure
+    _record(engine, [row for mail in sent for row in mail], [row for mail in mails[len(sent):] for row in mail],
+            now, error)
+    return len(sent)
+
+
+@dataclass(frozen=True)
+class Mail:
+    """One leased outbox row, detached from its session."""
+
+    id: int
+    address: str
+    digest: bool
+    subject: str
+    body: str
+
+
+def _lease(engine: Engine, now: datetime) -> list[Mail]:
+    with engine.db.transaction() as session:
+        rows = session.scalars(select(MailOutbox).where(MailOutbox.sent_at.is_(None), MailOutbox.send_after <= now)
+                               .order_by(MailOutbox.send_after, MailOutbox.id).limit(BATCH)
+                               .with_for_update(skip_locked=True)).all()
+        for row in rows:
+            row.send_after = now + LEASE
+        return [Mail(row.id, row.address, row.digest, row.subject, row.body) for row in rows]
+
+
+def _record(engine: Engine, sent: list[Mail], failed: list[Mail], now: datetime, error: Exception | None) -> None:
+    if not sent and not failed:
+        return
+    with engine.db.transaction() as session:
+        for row in session.scalars(select(MailOutbox).where(MailOutbox.id.in_([m.id for m in sent + failed]))):
+            row.attempts += 1
+            if any(m.id == row.id for m in sent):
+                row.sent_at = now
+            else:
+                row.send_after = now + min(timedelta(minutes=2 ** row.attempts), MAX_BACKOFF)
+                row.last_error = str(error)[:1000]
+
+
+def _connect(smtp: SmtpSettings) -> smtplib.SMTP:
+    server = smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout)
+    if smtp.starttls:
+        server.starttls()
+    if smtp.user:
+        server.login(smtp.user, smtp.password)
+    return server
+
+
+def _mails(rows: list[Mail]) -> list[list[Mail]]:
+    """Immediate rows one by one; a person's digest rows together."""
+    digests: dict[str, list[Mail]] = defaultdict(list)
+    for row in rows:
+        if row.digest:
+            digests[row.address].append(row)
+    return [[row] for row in rows if not row.digest] + list(digests.values())
+
+
+def _send(server: smtplib.SMTP, smtp: SmtpSettings, rows: list[Mail]) -> None:
+    message = EmailMessage()
+    message["From"], message["To"] = smtp.sender, rows[0].address
+    if rows[0].digest:
+        message["Subject"] = f"GROS werkstroom: je overzicht van vandaag ({len(rows)})"
+        message.set_content("Sinds het vorige overzicht:\n\n" + "\n".join(f"- {row.body}" for row in rows))
+    else:
+        message["Subject"] = rows[0].subject
+        message.set_content(rows[0].body)
+    server.send_message(message)
