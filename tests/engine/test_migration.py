@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -258,8 +259,7 @@ def test_a_layout_only_change_makes_new_versions_pinned_alike_that_serve_their_o
         engine: Engine, clock: FixedClock, tmp_path: Path):
     first = {d.key: d for d in engine.repository.deploy([ROOT / "processen", ROOT / "formulieren"])}
     original = (ROOT / "processen" / "gros-escalatie.bpmn").read_text()
-    moved_text = original.replace('<dc:Bounds x="1042" y="462" width="36" height="36" />',
-                                  '<dc:Bounds x="1052" y="462" width="36" height="36" />')
+    moved_text = re.sub(r'<dc:Bounds x="(\d+)"', lambda m: f'<dc:Bounds x="{int(m[1]) + 10}"', original, count=1)
     assert moved_text != original
     moved = tmp_path / "gros-escalatie.bpmn"
     moved.write_text(moved_text)
@@ -318,8 +318,8 @@ def test_the_gros_demo_dossiers_migrate_to_a_new_version_with_every_task_as_it_w
     running = [i.id for i in engine.query.instances(status="running")]
     before = {i: tree(engine, i) for i in running}
     moved = tmp_path / "gros-escalatie.bpmn"
-    moved.write_text((ROOT / "processen" / "gros-escalatie.bpmn").read_text().replace(
-        '<dc:Bounds x="1042" y="462"', '<dc:Bounds x="1052" y="462"'))
+    moved.write_text(re.sub(r'<dc:Bounds x="(\d+)"', lambda m: f'<dc:Bounds x="{int(m[1]) + 10}"',
+                            (ROOT / "processen" / "gros-escalatie.bpmn").read_text(), count=1))
     second = {d.key: d for d in engine.repository.deploy([moved]) if d.changed}
     for key, new in second.items():
         plan = engine.migration.generate(first[key].id, new.id)

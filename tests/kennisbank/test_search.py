@@ -43,7 +43,8 @@ def test_every_dossier_has_one_row_written_by_its_commands(engine, demo_dossiers
     assert closed.card["lessons"] and closed.card["outcome_reason"]
     # as the verkenning wrote them: no side named
     assert closed.card["rules"] == [["Wet ambulancezorgvoorzieningen", None], ["wet DGH", None]]
-    assert {d["name"] for d in closed.card["decisions"]} >= {"besluit_nl", "besluit_vl", "regionaal_besluit"}
+    assert {d["name"] for d in closed.card["decisions"]} >= {"besluit_nl", "besluit_vl", "regionaal_besluit_nl",
+                                                              "regionaal_besluit_vl"}
     assert closed.sides == "|NL|VL|BE|"
 
 

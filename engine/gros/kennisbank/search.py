@@ -208,7 +208,7 @@ def _filters(query: Query) -> list[ColumnElement]:
 def _number(value: str, key: str, errors: list) -> int | None:
     if not value:
         return None
-    if not value.isdigit() or not 0 < int(value) < 10**6:
+    if not (value.isascii() and value.isdigit()) or not 0 < int(value) < 10**6:  # '²' is a digit to isdigit()
         errors.append(FieldError(key, LABELS[key], "vul een positief geheel getal in"))
         return None
     return int(value)

@@ -33,7 +33,8 @@ def init_app(app: Flask) -> None:
 
 @bp.context_processor
 def helpers() -> dict:
-    return {"marked": cards.marked_html, "is_editor": bool(g.actor and records.EDITORS in g.actor.groups)}
+    actor = g.get("actor")  # an error page may be drawn before anyone logged in
+    return {"marked": cards.marked_html, "is_editor": bool(actor and records.EDITORS in actor.groups)}
 
 
 @bp.get("/")

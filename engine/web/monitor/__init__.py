@@ -13,7 +13,7 @@ from engine.services.migration import Selection
 from engine.web import add_nav, current_engine
 from engine.web.auth import groups_required
 from engine.web.inbox.context import Labels
-from engine.web.inputs import json_object
+from engine.web.inputs import MAX_ID, json_object, whole_number
 from engine.web.monitor import charts, dossier, processes, queries, report
 from engine.web.monitor.diagrams import diagrams
 from engine.web.pdf import pdf
@@ -139,7 +139,7 @@ def process(definition_id: int):
 @watchers_only
 def migration_preview(definition_id: int):
     engine = current_engine()
-    plan = engine.migration.generate(definition_id, request.args.get("naar", type=int) or 0)
+    plan = engine.migration.generate(definition_id, _target(request.args))
     return render_template("monitor/migrate.html", plan=plan, preview=engine.migration.preview(plan),
                            source=engine.repository.definition(plan.source_definition_id),
                            target=engine.repository.definition(plan.target_definition_id),
@@ -151,10 +151,14 @@ def migration_preview(definition_id: int):
 @watchers_only
 def migrate(definition_id: int):
     migration = current_engine().migration
-    plan = migration.generate(definition_id, request.form.get("naar", type=int) or 0)
+    plan = migration.generate(definition_id, _target(request.form))
     batch_id = migration.create_batch(plan, Selection(), g.actor)
     migration.start_batch(batch_id, g.actor)
     return redirect(url_for("monitor.migration_batch", batch_id=batch_id))
+
+
+def _target(args) -> int:
+    return whole_number(args, "naar", "Doelversie", 0, 0, MAX_ID)
 
 
 @bp.get("/migraties/<int:batch_id>")

@@ -41,6 +41,6 @@ def _backfill(connection) -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_process_instance_removal_at", "process_instance")
-    with op.batch_alter_table("process_instance") as table:
-        table.drop_column("cleaned_at")
-        table.drop_column("removal_at")
+    # ALTER TABLE … DROP COLUMN on both (SQLite ≥ 3.35): a batch copy would trip over the foreign keys
+    for column in ("cleaned_at", "removal_at"):
+        op.execute(f"ALTER TABLE process_instance DROP COLUMN {column}")

@@ -22,5 +22,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("human_task") as table:
-        table.drop_column("claimed_at")
+    # ALTER TABLE … DROP COLUMN on both (SQLite ≥ 3.35): a batch copy would trip over the foreign keys
+    op.execute("ALTER TABLE human_task DROP COLUMN claimed_at")
