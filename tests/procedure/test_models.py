@@ -436,3 +436,12 @@ def test_demo_dossiers_fit_the_models():
             assert element_id in task_forms, element_id
         if d["afgesloten"]:
             assert d["stappen"][-1]["taak"] == "Activity_UitkomstRegistreren"
+
+
+def test_the_reporters_contact_is_declared_personal_data():
+    """AVG/GDPR (issue #20): the contact person a region gives with its signal is personal data, declared on
+    the form field as Camunda Modeler shows it, so cleanup pseudonymises it and outbound events leave it out."""
+    from engine.services.personal import declared_fields
+
+    schema = json.loads((ROOT / "formulieren" / "gros-signaal-registreren.form").read_text())
+    assert declared_fields(schema) == {"melder_contact"}
