@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from engine.cli.common import actor, emit, json_option, now_option, open_engine, refusals, with_user
+from engine.cli.dutch import DutchCommand, DutchGroup
 from engine.services import Engine
 from engine.services.cleanup import BATCH
 from engine.services.integrity import Verification, verify
@@ -17,10 +18,10 @@ from engine.store.backup import BackupError, backup, restore
 from engine.store.db import database_url
 
 
-@click.command("backup")
+@click.command("backup", cls=DutchCommand)
 @click.argument("file", type=click.Path(path_type=Path))
 def backup_command(file: Path) -> None:
-    """Write a consistent back-up of the database to FILE (safe while the app runs)."""
+    """Schrijf een consistente back-up van de database naar FILE (veilig terwijl de app draait)."""
     try:
         backup(database_url(), file)
     except BackupError as error:
@@ -28,10 +29,10 @@ def backup_command(file: Path) -> None:
     click.echo(f"back-up geschreven naar {file} ({file.stat().st_size:,} bytes)".replace(",", "."))
 
 
-@click.command("restore")
+@click.command("restore", cls=DutchCommand)
 @click.argument("file", type=click.Path(path_type=Path))
 def restore_command(file: Path) -> None:
-    """Restore the back-up FILE into the configured, empty database, then verify every instance."""
+    """Zet de back-up FILE terug in de ingestelde, lege database en controleer daarna elk dossier."""
     try:
         restore(file, database_url())
     except BackupError as error:
@@ -40,9 +41,9 @@ def restore_command(file: Path) -> None:
     report(verify_database())
 
 
-@click.command("verify")
+@click.command("verify", cls=DutchCommand)
 def verify_command() -> None:
-    """Check that every instance loads and its tasks, timers, subscriptions and positions match its state."""
+    """Controleer dat elk dossier laadt en dat zijn taken, timers, abonnementen en posities kloppen."""
     report(verify_database())
 
 
@@ -70,13 +71,13 @@ def report(result: Verification) -> None:
     click.echo("controle geslaagd: alle instanties laden en hun afgeleide rijen kloppen")
 
 
-@click.command("history-cleanup")
-@click.option("--dry-run", is_flag=True, help="Only show which ended instances would be cleaned.")
-@click.option("--batch", default=BATCH, show_default=True, help="Instances per transaction.")
+@click.command("history-cleanup", cls=DutchCommand)
+@click.option("--dry-run", is_flag=True, help="Toon alleen welke afgeronde dossiers opgeruimd zouden worden.")
+@click.option("--batch", default=BATCH, show_default=True, help="Dossiers per transactie.")
 @now_option
 @json_option
 def history_cleanup(dry_run: bool, batch: int, now: str | None, as_json: bool) -> None:
-    """Clean ended instances past their historyTimeToLive: state, variables, detailed history."""
+    """Ruim afgeronde dossiers op voorbij hun historyTimeToLive: toestand, variabelen, gedetailleerde historie."""
     engine = open_engine(now)
     if dry_run:
         due = engine.history.due(limit=10_000)
@@ -90,9 +91,9 @@ def history_cleanup(dry_run: bool, batch: int, now: str | None, as_json: bool) -
     emit(as_json, {"cleaned": cleaned}, lambda: f"{cleaned} afgeronde instanties opgeruimd")
 
 
-@click.group()
+@click.group(cls=DutchGroup)
 def privacy() -> None:
-    """A person's request: find (inzage, with a JSON export) and erase their data."""
+    """Het verzoek van een persoon: gegevens opzoeken (inzage, met JSON-export) en wissen."""
 
 
 @privacy.command("zoek")
@@ -100,19 +101,19 @@ def privacy() -> None:
 @json_option
 @refusals
 def privacy_find(search: str, as_json: bool) -> None:
-    """Every dossier, task and audit line holding SEARCH (an e-mail address or name); --json exports it."""
+    """Elk dossier, elke taak en auditregel met SEARCH (e-mailadres of naam); --json exporteert het."""
     report = open_engine().privacy.find(search)
     emit(as_json, report.as_json(), lambda: describe(report))
 
 
 @privacy.command("wis")
 @click.argument("search")
-@click.option("--besluit", "decision", required=True, help="The recorded decision that allows the erasure.")
+@click.option("--besluit", "decision", required=True, help="Het vastgelegde besluit dat het wissen toestaat.")
 @with_user
 @json_option
 @refusals
 def privacy_erase(search: str, decision: str, user, groups, as_json: bool) -> None:
-    """Erase SEARCH from every dossier holding it (values become [verwijderd]), after a decision."""
+    """Wis SEARCH uit elk dossier dat het bevat (waarden worden [verwijderd]), na een besluit."""
     report = open_engine().privacy.erase(search, decision, actor(user, groups))
     emit(as_json, report.as_json(), lambda: f"verwijderd uit {len(report.dossiers)} dossiers")
 

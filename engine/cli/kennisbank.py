@@ -5,12 +5,13 @@ from __future__ import annotations
 import click
 
 from engine.cli.common import emit, json_option, open_engine, refusals
+from engine.cli.dutch import DutchGroup
 from engine.gros.kennisbank import reindex
 
 
-@click.group()
+@click.group(cls=DutchGroup)
 def kennisbank() -> None:
-    """The kennisbank: every dossier's card and search text."""
+    """De kennisbank: de kaart en zoektekst van elk dossier."""
 
 
 @kennisbank.command("herindexeren")

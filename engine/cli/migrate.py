@@ -10,12 +10,13 @@ import click
 
 from engine.bpmn.migration import MigrationRefused
 from engine.cli.common import emit, json_option, open_engine, refusals
+from engine.cli.dutch import DutchCommand
 from engine.errors import NotFound
 from engine.services import Actor, Engine
 from engine.services.migration import MigrationPlan, Selection
 
 
-@click.command()
+@click.command(cls=DutchCommand)
 @click.argument("key")
 @click.option("--from-version", "source_version", type=int, required=True, help="De versie waarop de dossiers staan.")
 @click.option("--to-version", "target_version", type=int, help="De doelversie (standaard de nieuwste).")
@@ -30,7 +31,7 @@ from engine.services.migration import MigrationPlan, Selection
 @refusals
 def migrate(key, source_version, target_version, plan_file, instance_ids, business_key, update_event_triggers,
             preview, user, as_json) -> None:
-    """Migrate running instances of KEY from one version to another."""
+    """Migreer lopende dossiers van proces KEY van de ene versie naar een andere."""
     engine = open_engine()
     source, target = _version(engine, key, source_version), _version(engine, key, target_version)
     if plan_file:
