@@ -47,7 +47,7 @@ RULE_SIDE = re.compile(r"\((NL|VL|BE)\)|\b(NL|VL|BE)-(NL|VL|BE)\b")
 def index(session: Session, instance: ProcessInstance, workflow: Workflow, now: datetime) -> None:
     """Keep the dossier's kennisbank row (and on SQLite its FTS5 row) in step with its variables."""
     data = workflow.data
-    title = str(data.get("titel") or instance.title or instance.business_key or "")[:500]
+    title = instance.title or instance.business_key or ""  # summary.summarize ran first and set it
     card = card_of(data)
     values = {
         "business_key": instance.business_key, "title": title, "theme": _short(data.get("thema")),
