@@ -187,11 +187,11 @@ def read_sources(paths: Iterable[str | Path]) -> dict[str, str]:
         candidates = sorted(p for p in path.rglob("*") if kind_of(p.name)) if path.is_dir() else [path]
         for file in candidates:
             if not file.is_file():
-                raise DeployRefused([f"{file}: file not found"])
+                raise DeployRefused([f"{file}: bestand niet gevonden"])
             try:
                 files[file.name] = file.read_text(encoding="utf-8")
             except UnicodeDecodeError as error:
-                raise DeployRefused([f"{file.name}: not UTF-8 text ({error.reason})"]) from error
+                raise DeployRefused([f"{file.name}: geen UTF-8-tekst ({error.reason})"]) from error
     return files
 
 

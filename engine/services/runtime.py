@@ -40,7 +40,7 @@ class RuntimeService:
               actor: Actor = SYSTEM) -> str:
         """Start the latest version of ``key`` at its none start event, if ``actor`` may."""
         with self.executor.transaction() as session:
-            definition = _startable(latest_definition(session, key), f"process '{key}' is not deployed")
+            definition = _startable(latest_definition(session, key), f"proces '{key}' is niet gedeployed")
             self.executor.roles.may_start(session, definition, actor)
             return self.create(session, definition, None, business_key, variables or {}, actor)
 
@@ -58,7 +58,7 @@ class RuntimeService:
         with self.executor.transaction() as session:
             trigger = _message_start(session, message_name)
             if trigger is None:
-                raise NotFound(f"no deployed process starts with message '{message_name}'")
+                raise NotFound(f"geen gedeployed proces start met bericht '{message_name}'")
             return self._start_by(session, trigger, message_name, business_key, variables or {}, actor)
 
     def _start_by(self, session: Session, trigger: StartTrigger, message_name: str, business_key: BusinessKey,
@@ -175,7 +175,8 @@ def _startable(definition: ProcessDefinition | None, missing: str) -> ProcessDef
     if definition is None:
         raise NotFound(missing)
     if not definition.none_start:
-        raise Conflict(f"process '{definition.key}' has no plain start event; it starts by message or timer")
+        raise Conflict(f"proces '{definition.key}' heeft geen gewone startgebeurtenis; "
+                       "het start met een bericht of een timer")
     return definition
 
 

@@ -73,9 +73,9 @@ def test_a_no_from_either_side_takes_the_default_flow(deployed: Engine):
 
 
 def test_start_refusals(deployed: Engine):
-    with pytest.raises(NotFound, match="'onbekend' is not deployed"):
+    with pytest.raises(NotFound, match="'onbekend' is niet gedeployed"):
         deployed.runtime.start("onbekend")
-    with pytest.raises(Conflict, match="starts by message or timer"):
+    with pytest.raises(Conflict, match="start met een bericht of een timer"):
         deployed.runtime.start("signaal")
     with pytest.raises(InvalidData, match="ongeldige variabelenamen"):
         deployed.runtime.start("parallel", variables={"__class__": 1})
