@@ -32,6 +32,7 @@ from engine.cli.common import (
 from engine.cli.dutch import DutchGroup
 from engine.cli.kennisbank import kennisbank
 from engine.cli.migrate import migrate
+from engine.cli.modeltest import modeltest
 from engine.cli.tokens import token
 from engine.cli.webhooks import webhooks
 from engine.gros import demo, meetings, radar
@@ -370,6 +371,7 @@ def bench(suites: tuple[str, ...], quick: bool, as_json: bool) -> None:
 
 
 main.add_command(migrate)
+main.add_command(modeltest)
 main.add_command(token)
 main.add_command(kennisbank)
 main.add_command(webhooks)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from engine.bpmn.runtime import Workflow
 from engine.gros.models import InstanceSummary, PhaseVisit
+from engine.services import Engine
 from engine.store.models import ProcessInstance
 
 SUMMARIES, VISITS = InstanceSummary.__table__, PhaseVisit.__table__
@@ -48,3 +49,10 @@ def _record_visit(connection: Connection, instance_id: str, phase: str | None, n
 
 def _headline(value) -> str | None:
     return str(value)[:200] if value not in (None, "") else None
+
+
+def facts(engine: Engine, instance_id: str) -> dict[str, str | None]:
+    """A dossier's outcome and phase as its summary row has them: what model tests expect (`gros test`)."""
+    with engine.db.reading() as session:
+        row = session.get(InstanceSummary, instance_id)
+    return {"uitkomst": row.outcome if row else None, "fase": row.phase if row else None}
