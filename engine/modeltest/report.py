@@ -81,8 +81,7 @@ def _section(result: Coverage, file: str, processes) -> str:
         parts.append(f"<h2 id=\"{escape(process.key)}\">{escape(process.key)} — {escape(process.name)} "
                      f"({percent_text(Coverage.percent(result.figures(process)))})</h2>"
                      f"<details><summary>Niet bereikt ({len(missed)})</summary><ul>{items}</ul></details>")
-    return (f"<section>{''.join(parts)}<div class=\"diagram\" data-file=\"{escape(file)}\" role=\"img\" "
-            f"aria-label=\"Diagram {escape(file)}: groen bereikt, rood niet bereikt\"></div></section>")
+    return f"<section>{''.join(parts)}<div class=\"diagram\" data-file=\"{escape(file)}\"></div></section>"
 
 
 SCRIPT = """
