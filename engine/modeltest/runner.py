@@ -24,6 +24,7 @@ from engine.store.models import AuditEvent, HumanTask
 Facts = Callable[[Engine, str], dict[str, Any]]
 EngineOpener = Callable[[str, Clock], Engine]
 START_TIME = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)  # a Monday morning, unless a scenario says `tijd`
+ACCESS = "toegang"  # `geweigerd: toegang`: the actor is no candidate for the task
 
 
 class StepFailed(Exception):
@@ -119,28 +120,29 @@ class Play:
 
     # --- the steps ---------------------------------------------------------------------------------
     def step_taak(self, spec: dict) -> None:
+        """Complete a task as the group (or user) says; ``geweigerd`` expects a refusal instead: ``toegang``
+        (not a candidate) or the list of form fields the task's rules refuse."""
         task = self.open_task(spec["taak"])
-        actor = _actor(spec)
-        refused = spec.get("geweigerd")
+        actor, refused = _actor(spec), spec.get("geweigerd")
         try:
             self.engine.tasks.complete(task.id, actor, dict(spec.get("gegevens") or {}))
         except InvalidData as error:
             found = sorted(e.key for e in error.errors)
-            if refused is True or (isinstance(refused, list) and sorted(refused) == found):
+            if isinstance(refused, list) and sorted(refused) == found:
                 return
             details = "; ".join(f"{e.key}: {e.message}" for e in error.errors)
-            expected = f" (verwacht geweigerd op {_show(sorted(refused))})" if isinstance(refused, list) else ""
+            expected = _expected_refusal(refused)
             raise StepFailed(f"taak '{task.name}' weigerde de gegevens{expected}: {details}") from error
         except Forbidden as error:
-            if refused is True:
+            if refused == ACCESS:
                 return
-            raise StepFailed(f"{_who(actor)} mag taak '{task.name}' niet afronden: {error} "
-                             f"(gevraagd aan {_show(task.candidate_groups)})") from error
+            raise StepFailed(f"{_who(actor)} mag taak '{task.name}' niet afronden{_expected_refusal(refused)}: "
+                             f"{error} (gevraagd aan {_show(task.candidate_groups)})") from error
         except CommandError as error:
             raise StepFailed(f"taak '{task.name}' kon niet worden afgerond: {error}") from error
         if refused:
-            fields = f" op {_show(sorted(refused))}" if isinstance(refused, list) else ""
-            raise StepFailed(f"verwacht dat taak '{task.name}' geweigerd werd{fields}, maar ze werd afgerond")
+            raise StepFailed(f"verwacht dat taak '{task.name}' geweigerd werd{_expected_refusal(refused)}, "
+                             "maar ze werd afgerond")
 
     def step_bericht(self, spec: dict) -> None:
         actor = _actor(spec) or SYSTEM
@@ -267,6 +269,12 @@ def _actor(spec: dict) -> Actor | None:
         return None
     groups = [g.strip() for g in str(group or "").split(",")]
     return Actor.of(str(user or f"{groups[0]}-test"), groups)
+
+
+def _expected_refusal(refused: Any) -> str:
+    if refused == ACCESS:
+        return " (verwacht: geen toegang)"
+    return f" (verwacht geweigerd op {_show(sorted(refused))})" if isinstance(refused, list) else ""
 
 
 def _who(actor: Actor) -> str:

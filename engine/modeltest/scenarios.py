@@ -209,6 +209,10 @@ def _check_step(kind: str, spec: dict, here: str, problems: list[str]) -> None:
     _check_mapping(spec, "gegevens", here, problems)
     if kind == "taak" and not spec.get("als") and not spec.get("gebruiker"):
         problems.append(f"{here}: zeg met 'als: <groep>' wie de taak '{spec['taak']}' afrondt")
+    refused = spec.get("geweigerd")
+    if refused is not None and refused != "toegang" and not (isinstance(refused, list) and refused):
+        problems.append(f"{here}: 'geweigerd' is 'toegang' (geen kandidaat) "
+                        "of de lijst velden die het formulier weigert")
     if kind == "klok" and not isinstance(spec["klok"], str):
         problems.append(f"{here}: 'klok' is een duur (P7M, P215D, PT2H) of een tijdstip (2027-09-02T17:00:00+02:00)")
     if kind == "verwacht":
