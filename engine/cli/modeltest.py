@@ -22,13 +22,14 @@ VIEWER = ROOT / "engine/web/static/vendor/bpmn-js"
 
 
 @click.command(name="test", cls=DutchCommand)
-@click.argument("folder", required=False, default="processen",
+@click.argument("folder", metavar="[MAP]", required=False, default="processen",
                 type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--formulieren", "forms", type=click.Path(exists=True, file_okay=False, path_type=Path),
+@click.option("--formulieren", "forms", metavar="MAP", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="De map met formulieren (standaard: 'formulieren' naast MAP).")
-@click.option("--min-coverage", type=click.FloatRange(0, 100),
-              help="Faal als minder dan dit percentage van de elementen en stromen bereikt is.")
-@click.option("--html", "html_path", type=click.Path(dir_okay=False, path_type=Path), default="dekking.html",
+@click.option("--min-coverage", metavar="PROCENT", type=click.FloatRange(0, 100),
+              help="Faal als minder dan dit percentage van de elementen en stromen bereikt is (0–100).")
+@click.option("--html", "html_path", metavar="PAD", type=click.Path(dir_okay=False, path_type=Path),
+              default="dekking.html",
               show_default=True, help="Waar het HTML-bestand met de diagrammen en hun dekking komt.")
 @click.option("--database", help="Een lege database (URL) in plaats van een wegwerp-SQLite, bv. PostgreSQL.")
 @refusals

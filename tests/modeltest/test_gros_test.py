@@ -143,3 +143,12 @@ def test_the_html_marks_reached_and_missed_elements_and_flows(models: Path, tmp_
         assert not bad, bad
     finally:
         page.close()
+
+
+def test_a_model_that_does_not_deploy_is_refused_naming_the_file(models: Path, tmp_path: Path):
+    selectie = models / "gros-selectie.bpmn"
+    selectie.write_text(selectie.read_text(encoding="utf-8").replace("</bpmn:process>", "", 1), encoding="utf-8")
+    code, output = gros_test(str(models), "--html", str(tmp_path / "dekking.html"))
+    assert code == 1
+    assert "Geweigerd:" in output and "gros-selectie.bpmn" in output
+    assert "Traceback" not in output
