@@ -152,3 +152,37 @@ def test_a_model_that_does_not_deploy_is_refused_naming_the_file(models: Path, t
     assert code == 1
     assert "Geweigerd:" in output and "gros-selectie.bpmn" in output
     assert "Traceback" not in output
+
+
+LOOP = ROOT / "tests" / "data" / "modeltest" / "lus"
+AGAIN = """
+  - naam: Eerst herstellen
+    start: {proces: lus}
+    stappen:
+      - taak: Beoordelen
+        als: team
+        gegevens: {oordeel: herstel}
+      - taak: Herstellen
+        als: team
+      - taak: Beoordelen
+        als: team
+        gegevens: {oordeel: goed}
+      - verwacht: {afgerond: ja}
+"""
+
+
+def test_a_flow_counts_only_when_the_token_took_it_also_around_a_loop(tmp_path: Path):
+    """The trail names elements, not flows: the gateway's untaken flow and the way back stay missed until a
+    scenario takes them, however often the gateway itself is passed."""
+    shutil.copytree(LOOP, tmp_path / "lus")
+    code, output = gros_test(str(tmp_path / "lus"), "--html", str(tmp_path / "dekking.html"))
+    assert code == 0, output
+    assert re.search(r"^lus\s+4/5\s+3/5\s+70,0 %$", output, re.MULTILINE)
+    assert ("Niet bereikt in lus: Herstellen (Herstellen), Flow_Herstel (Keuze → Herstellen), "
+            "Flow_Terug (Herstellen → Beoordelen)") in output
+
+    scenarios = tmp_path / "lus" / "tests" / "lus.yaml"
+    scenarios.write_text(scenarios.read_text(encoding="utf-8") + AGAIN, encoding="utf-8")
+    code, output = gros_test(str(tmp_path / "lus"), "--min-coverage", "100", "--html", str(tmp_path / "dekking.html"))
+    assert code == 0, output
+    assert re.search(r"^lus\s+5/5\s+5/5\s+100,0 %$", output, re.MULTILINE)
