@@ -137,9 +137,20 @@ def test_a_manager_retries_an_incident_after_a_fix_and_suspends(app, manager, en
     assert [(e.actor, e.action) for e in engine.query.history(instance_id) if e.action == "incident.retried"] == [
         ("ingrid", "incident.retried")]
 
-    manager.post(f"/monitor/dossiers/{instance_id}/schorsen")
+    page = manager.get(f"/monitor/dossiers/{instance_id}").text
+    assert f'href="/monitor/dossiers/{instance_id}/schorsen"' in page  # a link to the confirmation, not a button
+    assert "Reden van de schorsing" in manager.get(f"/monitor/dossiers/{instance_id}/schorsen").text
+    refused = manager.post(f"/monitor/dossiers/{instance_id}/schorsen", {"reden": "  "})
+    assert refused.status_code == 400 and "Geef de reden van de schorsing." in refused.text
+    assert 'href="#veld-reden"' in refused.text and engine.query.instance(instance_id).status == "running"
+    manager.post(f"/monitor/dossiers/{instance_id}/schorsen", {"reden": "Wacht op het advies van de Raad van State"})
     assert engine.query.instance(instance_id).status == "suspended"
-    assert "Hervatten" in manager.get(f"/monitor/dossiers/{instance_id}").text
+    [suspended] = [e for e in engine.query.history(instance_id) if e.action == "instance.suspended"]
+    assert (suspended.actor, suspended.data) == ("ingrid", {"reden": "Wacht op het advies van de Raad van State"})
+    page = manager.get(f"/monitor/dossiers/{instance_id}").text
+    assert "Hervatten" in page
+    history = page.split('id="historie-titel"')[1]
+    assert "<strong>Geschorst</strong>" in history and "Wacht op het advies van de Raad van State" in history
     manager.post(f"/monitor/dossiers/{instance_id}/hervatten")
     assert engine.query.instance(instance_id).status == "running"
 
@@ -168,7 +179,11 @@ def test_the_process_view_counts_tokens_per_element_and_dossiers_per_version(man
     assert counts == {"Activity_Bewindspersoon": 1}
     uitwerking = engine.repository.definitions("gros-uitwerking")[0]
     counts = manager.get(f"/monitor/processen/{uitwerking.id}/diagram.json").json[0]["counts"]
-    assert counts == {"Activity_KabinetsbesluitVL": 1}  # the escalated dossier waits inside its call activity
+    # the escalated dossier is counted on the call activity it waits inside
+    assert counts == {"Activity_KabinetsbesluitVL": 1, "Activity_Escalatie": 1}
+    main = engine.repository.definitions("gros-dossier")[0]
+    counts = manager.get(f"/monitor/processen/{main.id}/diagram.json").json[0]["counts"]
+    assert sum(counts.values()) == 6 and "Versie 1: 6 actief" in manager.get(f"/monitor/processen/{main.id}").text
 
     changed = (ROOT / "processen" / "gros-selectie.bpmn").read_text(encoding="utf-8").replace(
         'name="Paritaire selectie"', 'name="Paritaire selectie (herzien)"', 1)
