@@ -91,10 +91,10 @@ def dossier(engine: Engine, task: HumanTask, variables: dict) -> Dossier:
 
 def _facts(labels: Labels, variables: dict, origins: dict[str, str]) -> list[Entry]:
     """The variables under their labels; where fields share a label, each says which step entered it."""
-    filled = filled(variables)
-    shared = Counter(labels.label(key) for key in filled)
+    values = filled(variables)
+    shared = Counter(labels.label(key) for key in values)
     return [Entry(f"{labels.label(key)} ({origins[key]})" if shared[labels.label(key)] > 1 and key in origins
-                  else labels.label(key), labels.text(key, value)) for key, value in filled.items()]
+                  else labels.label(key), labels.text(key, value)) for key, value in values.items()]
 
 
 def filled(values: dict) -> dict:
