@@ -13,10 +13,12 @@ from datetime import timedelta
 import pytest
 from pypdf import PdfReader
 
+from engine.accounts import create_account
 from engine.gros import radar
 from engine.services import Actor
 from engine.web.monitor import charts, queries
 from tests.conftest import DATA as TEST_DATA
+from tests.web.conftest import PASSWORD, form_token
 
 from .conftest import DATA, ROOT
 
@@ -261,3 +263,48 @@ def test_the_report_shows_the_escalation_result_the_model_derived(manager, dossi
     rows = list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";"))
     escalated = next(row for row in rows if row["Dossiernummer"] == "GROS-2026-005")
     assert "Impasse doorbroken" in escalated["Escalatie"] and "Bewindspersoon" in escalated["Escalatie"]
+
+
+def _facts(page: str) -> dict[str, str]:
+    """The dossier page's *Gegevens*: label → value with its provenance, as text."""
+    section = page.split('id="gegevens-titel"')[1].split("</dl>")[0]
+    return {label: re.sub(r"<[^>]+>", " ", value) for label, value in
+            re.findall(r"<dt>([^<]*)</dt><dd>(.*?)</dd>", section, re.S)}
+
+
+def test_each_fact_says_who_entered_it_at_which_step_and_for_which_side(manager, dossiers):
+    page = manager.get(f"/monitor/dossiers/{dossiers['GROS-2026-005']}").text
+    facts = _facts(page)
+    federal_law = facts["Belgische federale regelgeving is betrokken"]
+    assert federal_law.startswith("nee") and "ingevuld door regionaal-netwerk" in federal_law
+    assert "bij Eerste verkenning uitvoeren" in federal_law
+    assert facts["Federaal betrokken"].startswith("ja") and \
+        "bepaald volgens de regels bij Federale betrokkenheid bepalen" in facts["Federaal betrokken"]
+    # each side's position under its own label (§ 6.2.3: each side answers for itself)
+    assert "Departementen, Nederland" in facts["Standpunt (Nederland)"]
+    assert "Departementen, Vlaanderen" in facts["Standpunt (Vlaanderen)"]
+    assert "Standpunt" not in facts
+    assert "ontvangen met het bericht ‘akkoord-ministerraad’" in facts["Akkoord van de Nederlandse ministerraad?"]
+
+
+def test_the_header_and_the_history_name_the_same_starter(app, manager, engine, people):
+    engine.repository.deploy([DATA / "storing.bpmn"])
+    instance_id = engine.runtime.start("monitor-storing", "STORING-2", {"titel": "Storing"}, people["sec"])
+    page = manager.get(f"/monitor/dossiers/{instance_id}").text
+    assert re.search(r"<dt>Gestart</dt><dd>[^<]* door Sanne de Wit</dd>", page)
+    started = page.split('id="historie-titel"')[1].split("Dossier gestart")[0].rsplit("<li>", 1)[1]
+    assert "Sanne de Wit" in started
+
+
+def test_each_role_lands_on_its_own_page(app, login, manager, engine):
+    create_account(engine, "priya", PASSWORD, ["procesbeheer"], "Priya Ramdin")
+    client = app.test_client()
+    landed = client.post("/inloggen", data={"csrf_token": form_token(client.get("/inloggen").text),
+                                            "gebruikersnaam": "priya", "wachtwoord": PASSWORD})
+    assert landed.location == "/monitor/processen"
+    assert client.get("/").location == "/monitor/processen"
+    assert client.get("/monitor/processen").status_code == 200 and client.get("/monitor/").status_code == 403
+    assert manager.get("/").location == "/monitor/"
+    assert login("sec").get("/").location == "/taken"  # the secretariaat oversees, but works its tasks first
+    assert login("nl").get("/").location == "/taken"
+    assert app.test_client().get("/").location.startswith("/inloggen")

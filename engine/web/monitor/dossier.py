@@ -67,7 +67,7 @@ class Origin:
     groups: tuple[str, ...]
     step: str
     at: datetime
-    how: str  # "ingevuld", "bepaald volgens de regels", "ontvangen"
+    how: str  # "ingevuld", "bepaald volgens de regels" (a decision table) or "ontvangen" (a message)
 
 
 @dataclass
@@ -221,10 +221,14 @@ def _source(origin: Origin | None) -> str:
     """'ingevuld door Els Maes (Departementen, Vlaanderen) bij Eerste verkenning, 3 mrt 2026 10:00'."""
     if origin is None:
         return ""
+    when = moment_text(origin.at)
+    if origin.how == "ontvangen":
+        return f"ontvangen met het bericht ‘{origin.step}’, {when}"
+    if origin.how == "bepaald volgens de regels":
+        return f"bepaald volgens de regels bij {origin.step}, {when}"
     groups = f" ({', '.join(group_name(g) for g in origin.groups)})" if origin.groups else ""
-    who = "" if origin.how == "bepaald volgens de regels" else f" door {origin.who}{groups}"
     step = f" bij {origin.step}" if origin.step else ""
-    return f"{origin.how}{who}{step}, {moment_text(origin.at)}"
+    return f"ingevuld door {origin.who}{groups}{step}, {when}"
 
 
 def element_names(found: dict[str, Diagram]) -> dict[str, str]:
