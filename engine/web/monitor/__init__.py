@@ -30,6 +30,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     add_nav(app, "Monitor", "monitor.overview", WATCHERS)
     add_nav(app, "Processen", "monitor.process_list", tuple(sorted(DEPLOYERS - OVERSEERS)))
+    app.add_template_global(watches_dossiers)
 
 
 watchers_only = groups_required(*WATCHERS)
@@ -38,7 +39,12 @@ process_readers = groups_required(*PROCESS_READERS)
 
 @bp.context_processor
 def report_helpers() -> dict:
-    return {"flag_text": report.flag_text, "watcher": bool(g.actor and g.actor.groups & OVERSEERS)}
+    return {"flag_text": report.flag_text}
+
+
+def watches_dossiers() -> bool:
+    """Whether the person sees the dossiers (not only the processes): a global, so imported macros see it."""
+    return bool(g.actor and g.actor.groups & OVERSEERS)
 
 
 @bp.get("/")
