@@ -35,7 +35,7 @@
 
   // The diagram fills the width it has; its height follows the drawing at that scale, within bounds, so a
   // long process is neither a sliver nor a wall. Zooming and panning are bpmn-js' own (buttons, drag, Ctrl+wheel).
-  var MIN_HEIGHT = 180, MAX_HEIGHT = 640, MARGIN = 24;
+  var MIN_HEIGHT = 180, MAX_HEIGHT = 480, MARGIN = 24;
 
   function fit(canvas, container) {
     var drawing = canvas.viewbox().inner;
