@@ -194,10 +194,12 @@ def test_the_process_view_counts_tokens_per_element_and_dossiers_per_version(man
     page = manager.get("/monitor/processen").text
     assert '<tr data-definition="gros-dossier:1">' in page
     row = page.split('data-definition="gros-dossier:1">')[1].split("</tr>")[0]
-    assert "<td>8</td>" in row and "<td>6</td>" in row  # 8 started, 6 still running
+    assert 'data-label="Gestart op deze versie">8</td>' in row  # 8 started,
+    assert 'data-label="Nu actief op deze versie">6</td>' in row  # 6 still running
     first = page.split('data-definition="gros-selectie:1">')[1].split("</tr>")[0]
     second = page.split('data-definition="gros-selectie:2">')[1].split("</tr>")[0]
-    assert "<td>1</td>" in first and "<td>0</td>" in second  # the waiting dossier stays on version 1
+    running = 'data-label="Nu actief op deze versie">'
+    assert f"{running}1</td>" in first and f"{running}0</td>" in second  # the waiting dossier stays on version 1
 
 
 def test_the_charts_are_svg_with_their_figures_as_tables(manager, dossiers, engine):

@@ -1,5 +1,6 @@
 """One dossier as the monitor shows it: where its tokens stand and the path it took, per (called)
-process, for the diagrams; and its full audit trail in words, with the data entered."""
+process, for the diagrams; its facts, each with who entered it at which step for which side (read from
+the audit trail and the model's candidate groups); and its full audit trail in words, with the data entered."""
 
 from __future__ import annotations
 

@@ -29,7 +29,7 @@
       var badge = document.createElement('span');
       badge.className = 'token-count';
       badge.textContent = String(counts[id]);
-      try { overlays.add(id, 'token-count', { position: { bottom: 12, left: -12 }, html: badge }); } catch (ignored) { /* not drawn */ }
+      try { overlays.add(id, 'token-count', { position: { bottom: 12, left: -12 }, scale: { min: 1 }, html: badge }); } catch (ignored) { /* not drawn */ }
     });
   }
 
