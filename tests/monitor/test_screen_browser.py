@@ -22,6 +22,8 @@ from .test_monitor_browser import check
 
 WIDTHS = [1280, 390]
 MIN_ZOOM = 0.2  # bpmn-js zooms out no further
+WIDER_THAN = """w => [...document.querySelectorAll('main *')].filter(e => e.getBoundingClientRect().right > w + 1
+    && !e.closest('.scroll-box, .diagram')).slice(0, 5).map(e => e.tagName + '.' + e.className)"""  # to name culprits
 
 
 @pytest.fixture(params=WIDTHS, ids=lambda width: f"{width}px")
@@ -52,10 +54,8 @@ def log_in(page, base: str, username: str) -> None:
 
 def look(page, folder, name: str, width: int) -> None:
     """Nothing wider than the window, then the screenshot and axe-core."""
-    page.screenshot(path=folder / f"scherm-{name}-{width}.png", full_page=True)
     overflow = page.evaluate("document.documentElement.scrollWidth")
-    wide = page.evaluate("""w => [...document.querySelectorAll('main *')].filter(e => e.getBoundingClientRect().right > w + 1
-        && !e.closest('.scroll-box, .diagram')).slice(0, 5).map(e => e.tagName + '.' + e.className)""", width)
+    wide = page.evaluate(WIDER_THAN, width)
     assert overflow <= width, f"{name} at {width} px is {overflow} px wide: {wide}"
     check(page, folder, f"scherm-{name}-{width}")
 
@@ -78,7 +78,8 @@ def test_management_lands_on_the_monitor_and_no_monitor_page_scrolls_sideways(
     page.get_by_label("Sorteren op").select_option(label="Langst in huidige fase eerst")
     page.get_by_role("button", name="Toon").click()
     page.wait_for_url("**sorteer=fase*")
-    phases = page.eval_on_selector_all("tr[data-dossier] td:nth-child(2)", "cells => cells.map(c => c.textContent.trim())")
+    phases = page.eval_on_selector_all("tr[data-dossier] td:nth-child(2)",
+                                       "cells => cells.map(c => c.textContent.trim())")
     assert phases[-2:] == ["Afgerond", "Afgerond"] and "Afgerond" not in phases[:-2]
 
     page.goto(f"{live_server}/monitor/dossiers/{dossiers['GROS-2026-005']}")
@@ -89,7 +90,8 @@ def test_management_lands_on_the_monitor_and_no_monitor_page_scrolls_sideways(
     look(page, screenshots, "processen", width)
     page.get_by_role("link", name="GROS-dossier: van signaal tot uitkomst").first.click()
     rendered(page)
-    active = int(re.search(r"(\d+) actief", page.get_by_role("navigation", name="Versies").locator('[aria-current="page"]').inner_text()).group(1))
+    version = page.get_by_role("navigation", name="Versies").locator('[aria-current="page"]').inner_text()
+    active = int(re.search(r"(\d+) actief", version).group(1))
     badges = page.eval_on_selector_all(".djs-overlay-token-count", "nodes => nodes.map(n => +n.textContent)")
     assert sum(badges) == active == 6  # the dossiers inside called processes are counted on the call activity
     look(page, screenshots, "proces", width)
@@ -181,7 +183,8 @@ def test_the_monitor_search_box_is_as_tall_as_the_selects(manager, live_server, 
     assert search == page.locator("#filter-status").bounding_box()["height"]
 
 
-def test_the_webhook_form_names_the_wrong_field(live_server, engine: Engine, screen, width, screenshots, console_errors):
+def test_the_webhook_form_names_the_wrong_field(live_server, engine: Engine, screen, width, screenshots,
+                                                console_errors):
     page = screen
     log_in(page, live_server, PEOPLE["sec"][0])
     page.goto(f"{live_server}/beheer/koppelingen")
