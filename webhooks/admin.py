@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import func, select, update
 
 from engine.errors import Conflict, InvalidData, NotFound
+from engine.forms import FieldError
 from engine.services import Engine
 from webhooks.events import EVENT_TYPES
 from webhooks.models import DeliveryAttempt, OutboxEvent, WebhookDelivery, WebhookSecret, WebhookSubscriber
@@ -148,14 +149,18 @@ def _subscriber(session, name: str) -> WebhookSubscriber:
 
 
 def _check_subscriber(name: str, url: str, event_types: list[str]) -> None:
+    """Every wrong field at once, each named (the page puts each message at its own field)."""
     problems = []
     if not NAME.match(name):
-        problems.append("een naam bestaat uit kleine letters, cijfers en '-' (hoogstens 100 tekens)")
+        problems.append(FieldError("abonnee", "Naam",
+                                   "een naam bestaat uit kleine letters, cijfers en '-' (hoogstens 100 tekens)"))
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > 1000:
-        problems.append("de URL begint met http:// of https:// en is hoogstens 1000 tekens")
+        problems.append(FieldError("url", "Adres (URL)",
+                                   "de URL begint met http:// of https:// en is hoogstens 1000 tekens"))
     unknown = sorted(set(event_types) - set(EVENT_TYPES))
     if unknown:
-        problems.append(f"onbekende eventtypes: {', '.join(unknown)} (bekend: {', '.join(EVENT_TYPES)})")
+        problems.append(FieldError("events", "Events", f"onbekende eventtypes: {', '.join(unknown)} "
+                                                       f"(bekend: {', '.join(EVENT_TYPES)})"))
     if problems:
-        raise InvalidData("; ".join(problems), [])
+        raise InvalidData("; ".join(f"{p.label}: {p.message}" for p in problems), problems)

@@ -34,6 +34,8 @@ OVERSEERS = frozenset({"management", "secretariaat"})
 ADMINISTRATORS = frozenset({"secretariaat"})
 DEPLOYERS = frozenset({"procesbeheer"})
 ROLES = Roles(overseers=OVERSEERS, administrators=ADMINISTRATORS, deployers=DEPLOYERS)
+# Groups the models give no task: they watch the procedure, deploy its models or connect other systems.
+WITHOUT_TASKS = frozenset({"management", "procesbeheer", "koppeling"})
 
 
 def group_name(group: str) -> str:

@@ -30,6 +30,7 @@ from engine.store.models import (
 # A business key made inside the start command's transaction, e.g. the next number of a locked counter.
 KeyMaker = Callable[[Session, datetime], str]
 BusinessKey = str | KeyMaker | None
+MAX_REASON = 2000  # characters in a suspension's reason
 
 
 class RuntimeService:
@@ -153,13 +154,15 @@ class RuntimeService:
             self.executor.advance(session, instance, workflow, actor, now)
             return instance.status
 
-    def suspend(self, instance_id: str, actor: Actor) -> None:
-        self._set_suspended(instance_id, actor, True)
+    def suspend(self, instance_id: str, actor: Actor, reason: str = "") -> None:
+        """Stop all work and deadlines on an instance; the reason, if given, is kept in its audit trail."""
+        check_text(reason, "De reden", MAX_REASON)
+        self._set_suspended(instance_id, actor, True, {"reden": reason} if reason else None)
 
     def resume(self, instance_id: str, actor: Actor) -> None:
         self._set_suspended(instance_id, actor, False)
 
-    def _set_suspended(self, instance_id: str, actor: Actor, suspended: bool) -> None:
+    def _set_suspended(self, instance_id: str, actor: Actor, suspended: bool, data: dict | None = None) -> None:
         now = self.executor.now()
         with self.executor.transaction() as session:
             instance = self.executor.lock(session, instance_id)
@@ -168,7 +171,8 @@ class RuntimeService:
             instance.suspended = suspended
             instance.status = status(session, instance, completed=False)
             instance.updated_at = now
-            audit(session, instance.id, now, actor, "instance.suspended" if suspended else "instance.resumed")
+            audit(session, instance.id, now, actor, "instance.suspended" if suspended else "instance.resumed",
+                  data=data)
 
 
 def _startable(definition: ProcessDefinition | None, missing: str) -> ProcessDefinition:

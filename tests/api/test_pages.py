@@ -53,6 +53,10 @@ def test_subscribers_are_added_shown_paused_and_resumed_on_the_page(site, clock)
     bad = browser.post(site.url + PAGE + "/abonnees", data={"csrf_token": csrf(page), "abonnee": "x y",
                                                             "url": "ftp://x"})
     assert bad.status_code == 400 and "https://" in bad.text
+    # each problem at its own field, not all of them at the name
+    assert 'href="#veld-abonnee"' in bad.text and 'href="#veld-url"' in bad.text
+    assert re.search(r'id="fout-url">de URL begint met http', bad.text)
+    assert re.search(r'id="fout-abonnee">een naam bestaat uit kleine letters', bad.text)
     added = browser.post(site.url + PAGE + "/abonnees", data={"csrf_token": csrf(page), "abonnee": "provincie",
                                                               "url": "http://127.0.0.1:9/x",
                                                               "events": ["dossier.gestart"]})

@@ -13,10 +13,12 @@ from datetime import timedelta
 import pytest
 from pypdf import PdfReader
 
+from engine.accounts import create_account
 from engine.gros import radar
 from engine.services import Actor
 from engine.web.monitor import charts, queries
 from tests.conftest import DATA as TEST_DATA
+from tests.web.conftest import PASSWORD, form_token
 
 from .conftest import DATA, ROOT
 
@@ -137,9 +139,20 @@ def test_a_manager_retries_an_incident_after_a_fix_and_suspends(app, manager, en
     assert [(e.actor, e.action) for e in engine.query.history(instance_id) if e.action == "incident.retried"] == [
         ("ingrid", "incident.retried")]
 
-    manager.post(f"/monitor/dossiers/{instance_id}/schorsen")
+    page = manager.get(f"/monitor/dossiers/{instance_id}").text
+    assert f'href="/monitor/dossiers/{instance_id}/schorsen"' in page  # a link to the confirmation, not a button
+    assert "Reden van de schorsing" in manager.get(f"/monitor/dossiers/{instance_id}/schorsen").text
+    refused = manager.post(f"/monitor/dossiers/{instance_id}/schorsen", {"reden": "  "})
+    assert refused.status_code == 400 and "Geef de reden van de schorsing." in refused.text
+    assert 'href="#veld-reden"' in refused.text and engine.query.instance(instance_id).status == "running"
+    manager.post(f"/monitor/dossiers/{instance_id}/schorsen", {"reden": "Wacht op het advies van de Raad van State"})
     assert engine.query.instance(instance_id).status == "suspended"
-    assert "Hervatten" in manager.get(f"/monitor/dossiers/{instance_id}").text
+    [suspended] = [e for e in engine.query.history(instance_id) if e.action == "instance.suspended"]
+    assert (suspended.actor, suspended.data) == ("ingrid", {"reden": "Wacht op het advies van de Raad van State"})
+    page = manager.get(f"/monitor/dossiers/{instance_id}").text
+    assert "Hervatten" in page
+    history = page.split('id="historie-titel"')[1]
+    assert "<strong>Geschorst</strong>" in history and "Wacht op het advies van de Raad van State" in history
     manager.post(f"/monitor/dossiers/{instance_id}/hervatten")
     assert engine.query.instance(instance_id).status == "running"
 
@@ -168,7 +181,11 @@ def test_the_process_view_counts_tokens_per_element_and_dossiers_per_version(man
     assert counts == {"Activity_Bewindspersoon": 1}
     uitwerking = engine.repository.definitions("gros-uitwerking")[0]
     counts = manager.get(f"/monitor/processen/{uitwerking.id}/diagram.json").json[0]["counts"]
-    assert counts == {"Activity_KabinetsbesluitVL": 1}  # the escalated dossier waits inside its call activity
+    # the escalated dossier is counted on the call activity it waits inside
+    assert counts == {"Activity_KabinetsbesluitVL": 1, "Activity_Escalatie": 1}
+    main = engine.repository.definitions("gros-dossier")[0]
+    counts = manager.get(f"/monitor/processen/{main.id}/diagram.json").json[0]["counts"]
+    assert sum(counts.values()) == 6 and "Versie 1: 6 actief" in manager.get(f"/monitor/processen/{main.id}").text
 
     changed = (ROOT / "processen" / "gros-selectie.bpmn").read_text(encoding="utf-8").replace(
         'name="Paritaire selectie"', 'name="Paritaire selectie (herzien)"', 1)
@@ -177,10 +194,12 @@ def test_the_process_view_counts_tokens_per_element_and_dossiers_per_version(man
     page = manager.get("/monitor/processen").text
     assert '<tr data-definition="gros-dossier:1">' in page
     row = page.split('data-definition="gros-dossier:1">')[1].split("</tr>")[0]
-    assert "<td>8</td>" in row and "<td>6</td>" in row  # 8 started, 6 still running
+    assert 'data-label="Gestart op deze versie">8</td>' in row  # 8 started,
+    assert 'data-label="Nu actief op deze versie">6</td>' in row  # 6 still running
     first = page.split('data-definition="gros-selectie:1">')[1].split("</tr>")[0]
     second = page.split('data-definition="gros-selectie:2">')[1].split("</tr>")[0]
-    assert "<td>1</td>" in first and "<td>0</td>" in second  # the waiting dossier stays on version 1
+    running = 'data-label="Nu actief op deze versie">'
+    assert f"{running}1</td>" in first and f"{running}0</td>" in second  # the waiting dossier stays on version 1
 
 
 def test_the_charts_are_svg_with_their_figures_as_tables(manager, dossiers, engine):
@@ -246,3 +265,48 @@ def test_the_report_shows_the_escalation_result_the_model_derived(manager, dossi
     rows = list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";"))
     escalated = next(row for row in rows if row["Dossiernummer"] == "GROS-2026-005")
     assert "Impasse doorbroken" in escalated["Escalatie"] and "Bewindspersoon" in escalated["Escalatie"]
+
+
+def _facts(page: str) -> dict[str, str]:
+    """The dossier page's *Gegevens*: label → value with its provenance, as text."""
+    section = page.split('id="gegevens-titel"')[1].split("</dl>")[0]
+    return {label: re.sub(r"<[^>]+>", " ", value) for label, value in
+            re.findall(r"<dt>([^<]*)</dt><dd>(.*?)</dd>", section, re.S)}
+
+
+def test_each_fact_says_who_entered_it_at_which_step_and_for_which_side(manager, dossiers):
+    page = manager.get(f"/monitor/dossiers/{dossiers['GROS-2026-005']}").text
+    facts = _facts(page)
+    federal_law = facts["Belgische federale regelgeving is betrokken"]
+    assert federal_law.startswith("nee") and "ingevuld door regionaal-netwerk" in federal_law
+    assert "bij Eerste verkenning uitvoeren" in federal_law
+    assert facts["Federaal betrokken"].startswith("ja") and \
+        "bepaald volgens de regels bij Federale betrokkenheid bepalen" in facts["Federaal betrokken"]
+    # each side's position under its own label (§ 6.2.3: each side answers for itself)
+    assert "Departementen, Nederland" in facts["Standpunt (Nederland)"]
+    assert "Departementen, Vlaanderen" in facts["Standpunt (Vlaanderen)"]
+    assert "Standpunt" not in facts
+    assert "ontvangen met het bericht ‘akkoord-ministerraad’" in facts["Akkoord van de Nederlandse ministerraad?"]
+
+
+def test_the_header_and_the_history_name_the_same_starter(app, manager, engine, people):
+    engine.repository.deploy([DATA / "storing.bpmn"])
+    instance_id = engine.runtime.start("monitor-storing", "STORING-2", {"titel": "Storing"}, people["sec"])
+    page = manager.get(f"/monitor/dossiers/{instance_id}").text
+    assert re.search(r"<dt>Gestart</dt><dd>[^<]* door Sanne de Wit</dd>", page)
+    started = page.split('id="historie-titel"')[1].split("Dossier gestart")[0].rsplit("<li>", 1)[1]
+    assert "Sanne de Wit" in started
+
+
+def test_each_role_lands_on_its_own_page(app, login, manager, engine):
+    create_account(engine, "priya", PASSWORD, ["procesbeheer"], "Priya Ramdin")
+    client = app.test_client()
+    landed = client.post("/inloggen", data={"csrf_token": form_token(client.get("/inloggen").text),
+                                            "gebruikersnaam": "priya", "wachtwoord": PASSWORD})
+    assert landed.location == "/monitor/processen"
+    assert client.get("/").location == "/monitor/processen"
+    assert client.get("/monitor/processen").status_code == 200 and client.get("/monitor/").status_code == 403
+    assert manager.get("/").location == "/monitor/"
+    assert login("sec").get("/").location == "/taken"  # the secretariaat oversees, but works its tasks first
+    assert login("nl").get("/").location == "/taken"
+    assert app.test_client().get("/").location.startswith("/inloggen")

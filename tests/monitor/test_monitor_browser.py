@@ -34,7 +34,7 @@ def signed_in(manager, live_server, browser_page):
     browser_page.get_by_label("Gebruikersnaam").fill(MANAGER.user)
     browser_page.get_by_label("Wachtwoord").fill(PASSWORD)
     browser_page.get_by_role("button", name="Inloggen").click()
-    browser_page.wait_for_url(f"{live_server}/taken")
+    browser_page.wait_for_url(f"{live_server}/monitor/")  # management lands on the monitor
     return browser_page
 
 

@@ -8,7 +8,7 @@ from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, 
 from flask.typing import ResponseReturnValue
 
 from engine import accounts
-from engine.errors import CommandError
+from engine.errors import CommandError, InvalidData
 from engine.forms import FieldError
 from engine.gros.groups import ADMINISTRATORS
 from engine.web import add_nav, current_engine
@@ -65,8 +65,10 @@ def new_subscriber() -> ResponseReturnValue:
     if not errors:
         try:
             _, secret = admin.add_subscriber(current_engine(), name, url, form.getlist("events"), g.actor.user)
-        except CommandError as refused:
-            errors = [FieldError("abonnee", "Abonnee", str(refused))]
+        except InvalidData as refused:
+            errors = refused.errors
+        except CommandError as refused:  # the name is taken
+            errors = [FieldError("abonnee", "Naam", str(refused))]
         else:
             return _page(shown=(f"Ondertekeningsgeheim van abonnee {name}", secret))
     return _page(errors=errors), 400

@@ -12,6 +12,7 @@ from flask.typing import ResponseReturnValue
 
 from engine.accounts import account, actor_for, authenticate
 from engine.forms import FieldError
+from engine.gros.groups import DEPLOYERS, OVERSEERS, WITHOUT_TASKS
 from engine.web import current_engine, throttle
 
 bp = Blueprint("auth", __name__, template_folder="templates")
@@ -101,13 +102,25 @@ def _missing(username: str, password: str) -> list[FieldError]:
 
 
 def _log_in(username: str) -> ResponseReturnValue:
-    found, _ = account(current_engine(), username)
+    found, groups = account(current_engine(), username)
     target = _safe_next(request.form.get("next", ""))
     session.clear()  # a fresh session (and CSRF token) after logging in
     session.permanent = True
     session["user"] = username
     session["name"] = found.display_name
-    return redirect(target or url_for("inbox.mine"))
+    return redirect(target or url_for(landing(frozenset(groups))))
+
+
+def landing(groups: frozenset[str]) -> str:
+    """The page a person starts on: officials at their tasks, management at the monitor, process owners
+    at the processes."""
+    if groups - WITHOUT_TASKS:
+        return "inbox.mine"
+    if groups & OVERSEERS:
+        return "monitor.overview"
+    if groups & DEPLOYERS:
+        return "monitor.process_list"
+    return "inbox.mine"
 
 
 def _safe_next(target: str) -> str | None:

@@ -15,7 +15,7 @@ from engine.forms import FieldError
 from engine.services import Completion, Engine
 from engine.store.models import HumanTask
 from engine.web import add_nav, current_engine, posted_variables
-from engine.web.auth import login_required
+from engine.web.auth import landing, login_required
 from engine.web.inbox import context, queries
 
 bp = Blueprint("inbox", __name__, template_folder="templates")
@@ -28,8 +28,9 @@ def init_app(app: Flask) -> None:
 
 
 @bp.get("/")
+@login_required
 def home() -> ResponseReturnValue:
-    return redirect(url_for("inbox.mine"))
+    return redirect(url_for(landing(g.actor.groups)))
 
 
 @bp.get("/taken")

@@ -67,7 +67,7 @@ class Labels:
         return self.fields.get(key, _humanized(key))
 
     def entries(self, values: dict) -> list[Entry]:
-        return [Entry(self.label(key), self.text(key, value)) for key, value in _filled(values).items()]
+        return [Entry(self.label(key), self.text(key, value)) for key, value in filled(values).items()]
 
     def text(self, key: str, value: Any) -> str:
         if isinstance(value, bool):
@@ -91,13 +91,13 @@ def dossier(engine: Engine, task: HumanTask, variables: dict) -> Dossier:
 
 def _facts(labels: Labels, variables: dict, origins: dict[str, str]) -> list[Entry]:
     """The variables under their labels; where fields share a label, each says which step entered it."""
-    filled = _filled(variables)
-    shared = Counter(labels.label(key) for key in filled)
+    values = filled(variables)
+    shared = Counter(labels.label(key) for key in values)
     return [Entry(f"{labels.label(key)} ({origins[key]})" if shared[labels.label(key)] > 1 and key in origins
-                  else labels.label(key), labels.text(key, value)) for key, value in filled.items()]
+                  else labels.label(key), labels.text(key, value)) for key, value in values.items()]
 
 
-def _filled(values: dict) -> dict:
+def filled(values: dict) -> dict:
     return {key: value for key, value in values.items() if value not in (None, "", [], {})}
 
 

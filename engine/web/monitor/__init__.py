@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, Response, flash, g, jsonify, redirect, render_template, request, url_for
 
+from engine.accounts import display_name
 from engine.forms import FieldError
-from engine.gros.groups import OVERSEERS
+from engine.gros.groups import DEPLOYERS, OVERSEERS
 from engine.services.migration import Selection
+from engine.services.runtime import MAX_REASON
 from engine.web import add_nav, current_engine
 from engine.web.auth import groups_required
 from engine.web.inbox.context import Labels
@@ -20,20 +22,29 @@ from engine.web.pdf import pdf
 
 bp = Blueprint("monitor", __name__, template_folder="templates", url_prefix="/monitor")
 WATCHERS = tuple(sorted(OVERSEERS))
+PROCESS_READERS = tuple(sorted(OVERSEERS | DEPLOYERS))  # process owners see their processes' versions and counts
 THEME = "thema"
 
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     add_nav(app, "Monitor", "monitor.overview", WATCHERS)
+    add_nav(app, "Processen", "monitor.process_list", tuple(sorted(DEPLOYERS - OVERSEERS)))
+    app.add_template_global(watches_dossiers)
 
 
 watchers_only = groups_required(*WATCHERS)
+process_readers = groups_required(*PROCESS_READERS)
 
 
 @bp.context_processor
 def report_helpers() -> dict:
     return {"flag_text": report.flag_text}
+
+
+def watches_dossiers() -> bool:
+    """Whether the person sees the dossiers (not only the processes): a global, so imported macros see it."""
+    return bool(g.actor and g.actor.groups & OVERSEERS)
 
 
 @bp.get("/")
@@ -62,8 +73,9 @@ def instance(instance_id: str):
         "monitor/dossier.html", instance=found, summary=queries.summary(engine, instance_id),
         phases=queries.phases(engine), marks=marks, tasks=engine.query.tasks(instance_id=instance_id),
         timers=engine.query.timers(instance_id), flags=queries.stall_flags(engine, instance_id), incidents=incidents,
-        variables=labels.entries(engine.query.variables(instance_id)), now=engine.now(), statuses=queries.STATUSES,
-        trail=dossier.trail(engine, history, drawn, labels), element_names=dossier.element_names(drawn),
+        facts=dossier.facts(engine, engine.query.variables(instance_id), history, drawn, labels, found.definition_key),
+        now=engine.now(), statuses=queries.STATUSES, trail=dossier.trail(engine, history, drawn, labels),
+        element_names=dossier.element_names(drawn), started_by=display_name(engine, found.started_by, {}),
     )
 
 
@@ -77,12 +89,29 @@ def instance_diagrams(instance_id: str):
     return jsonify([m.payload() for m in marks])
 
 
+@bp.get("/dossiers/<instance_id>/schorsen")
+@watchers_only
+def suspend_confirmation(instance_id: str):
+    return _suspend_page(instance_id, [])
+
+
 @bp.post("/dossiers/<instance_id>/schorsen")
 @watchers_only
 def suspend(instance_id: str):
-    current_engine().runtime.suspend(instance_id, g.actor)
+    reason = request.form.get("reden", "").strip()
+    if not reason:
+        return _suspend_page(instance_id, [FieldError("reden", "Reden", "Geef de reden van de schorsing.")]), 400
+    if len(reason) > MAX_REASON:
+        return _suspend_page(instance_id, [FieldError("reden", "Reden",
+                                                      f"Gebruik hoogstens {MAX_REASON} tekens.")]), 400
+    current_engine().runtime.suspend(instance_id, g.actor, reason)
     flash("Het dossier is geschorst: niemand kan er nog aan werken en termijnen lopen niet af.", "success")
     return redirect(url_for("monitor.instance", instance_id=instance_id))
+
+
+def _suspend_page(instance_id: str, errors: list[FieldError]) -> str:
+    return render_template("monitor/suspend.html", instance=current_engine().query.instance(instance_id),
+                           errors=errors, reason=request.form.get("reden", ""))
 
 
 @bp.post("/dossiers/<instance_id>/hervatten")
@@ -120,13 +149,13 @@ def _corrections() -> dict:
 
 
 @bp.get("/processen")
-@watchers_only
+@process_readers
 def process_list():
     return render_template("monitor/processes.html", versions=processes.versions(current_engine()))
 
 
 @bp.get("/processen/<int:definition_id>")
-@watchers_only
+@process_readers
 def process(definition_id: int):
     engine = current_engine()
     view = processes.view(engine, definition_id)
@@ -172,7 +201,7 @@ def migration_batch(batch_id: int):
 
 
 @bp.get("/processen/<int:definition_id>/diagram.json")
-@watchers_only
+@process_readers
 def process_diagram(definition_id: int):
     return jsonify([processes.view(current_engine(), definition_id).payload()])
 
@@ -216,5 +245,5 @@ def report_pdf():
 
 @bp.app_template_filter("zijde")
 def side_name(side: str | None) -> str:
-    return " en ".join(queries.SIDES.get(part, part) for part in (side or "").split("+")) or "gezamenlijk"
+    return queries.side_text(side)
 

@@ -13,6 +13,7 @@ from engine.services import Engine
 from engine.store.models import ProcessDefinition, Resource
 
 BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
+CANDIDATE_GROUPS = "{http://camunda.org/schema/1.0/bpmn}candidateGroups"
 CONTAINERS = {f"{BPMN}callActivity", f"{BPMN}subProcess"}
 
 
@@ -28,6 +29,7 @@ class Diagram:
     subprocesses: frozenset[str]  # embedded subprocess ids: positions and events name them as a process
     flows: dict[str, tuple[str, str]] = field(default_factory=dict)  # sequence flow → (source, target)
     calls: tuple[str, ...] = ()  # called process keys, in document order
+    groups: dict[str, tuple[str, ...]] = field(default_factory=dict)  # user task → its literal candidate groups
 
     def owns(self, process_key: str) -> bool:
         return process_key == self.key or process_key in self.subprocesses
@@ -72,7 +74,7 @@ def _parse(content: str) -> list[Diagram]:
 
 
 def _diagram(process, content: str) -> Diagram:
-    elements, containers, subprocesses, flows, calls = {}, set(), set(), {}, []
+    elements, containers, subprocesses, flows, calls, groups = {}, set(), set(), {}, [], {}
     for node in process.iter(etree.Element):
         element_id = node.get("id")
         if not element_id or node is process or not node.tag.startswith(BPMN):
@@ -87,5 +89,7 @@ def _diagram(process, content: str) -> Diagram:
             subprocesses.add(element_id)
         if node.tag == f"{BPMN}callActivity" and node.get("calledElement"):
             calls.append(node.get("calledElement"))
+        if node.get(CANDIDATE_GROUPS) and "${" not in node.get(CANDIDATE_GROUPS):
+            groups[element_id] = tuple(g.strip() for g in node.get(CANDIDATE_GROUPS).split(",") if g.strip())
     return Diagram(process.get("id"), process.get("name") or process.get("id"), content, elements,
-                   frozenset(containers), frozenset(subprocesses), flows, tuple(dict.fromkeys(calls)))
+                   frozenset(containers), frozenset(subprocesses), flows, tuple(dict.fromkeys(calls)), groups)

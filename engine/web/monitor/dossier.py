@@ -1,18 +1,22 @@
 """One dossier as the monitor shows it: where its tokens stand and the path it took, per (called)
-process, for the diagrams; and its full audit trail in words, with the data entered."""
+process, for the diagrams; its facts, each with who entered it at which step for which side (read from
+the audit trail and the model's candidate groups); and its full audit trail in words, with the data entered."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from engine.accounts import display_name
+from engine.accounts import account, display_name
+from engine.gros.groups import group_name
+from engine.gros.radar import side_of
 from engine.services import Engine
 from engine.store.models import AuditEvent, Incident, Position, ProcessInstance
-from engine.web.inbox.context import Entry, Labels
+from engine.web.display import moment_text
+from engine.web.inbox.context import Entry, Labels, filled
 from engine.web.monitor.diagrams import Diagram, diagrams, phase_order
-from engine.web.monitor.queries import owner
+from engine.web.monitor.queries import owner, side_text
 
 ACTIONS = {
     "instance.started": "Dossier gestart",
@@ -47,6 +51,24 @@ class Line:
     step: str
     entries: list[Entry]
     automatic: bool
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One value of the dossier under its label, and where it came from: who, in which group, at which step."""
+
+    label: str
+    text: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Origin:
+    who: str
+    groups: tuple[str, ...]
+    step: str
+    at: datetime
+    how: str  # "ingevuld", "bepaald volgens de regels" (a decision table) or "ontvangen" (a message)
 
 
 @dataclass
@@ -133,6 +155,83 @@ def trail(engine: Engine, history: list[AuditEvent], found: dict[str, Diagram], 
     return lines[::-1]
 
 
+def facts(engine: Engine, variables: dict, history: list[AuditEvent], found: dict[str, Diagram], labels: Labels,
+          root: str) -> list[Fact]:
+    """The dossier's values, each saying who entered it at which step and for which group; values that share a
+    label (each side's 'Standpunt') are told apart by their side, or else by their step."""
+    origins = _origins(engine, history, found, root)
+    values = filled(variables)
+    shared = Counter(labels.label(key) for key in values)
+    return [Fact(_distinct_label(labels.label(key), origins.get(key)) if shared[labels.label(key)] > 1
+                 else labels.label(key), labels.text(key, value), _source(origins.get(key)))
+            for key, value in values.items()]
+
+
+def _origins(engine: Engine, history: list[AuditEvent], found: dict[str, Diagram], root: str) -> dict[str, Origin]:
+    """Variable → the last event that set it."""
+    names: dict[str, str] = {}
+    groups_of: dict[str, frozenset[str]] = {}
+    origins = {}
+    for index, event in enumerate(history):
+        values, how = _set_by(event)
+        if not values:
+            continue
+        groups: tuple[str, ...] = ()
+        if event.action == "task.completed":
+            diagram = _ran_in(found, history, index, root)
+            groups = _acting_groups(engine, event.actor, diagram.groups.get(event.element_id, ()) if diagram else (),
+                                    groups_of)
+        step = event.element_name or ("de start van het dossier" if event.action == "instance.started" else "")
+        origin = Origin(display_name(engine, event.actor, names), groups, step, event.at, how)
+        origins.update(dict.fromkeys(values, origin))
+    return origins
+
+
+def _set_by(event: AuditEvent) -> tuple[dict, str]:
+    """The variables an event set, and how they came."""
+    data = event.data or {}
+    if event.action in ("task.completed", "variables.set"):
+        return data, "ingevuld"
+    if event.action in ("instance.started", "incident.retried"):
+        return data.get("variables") or {}, "ingevuld"
+    if event.action == "message.correlated":
+        return data.get("variables") or {}, "ontvangen"
+    if event.action == "element.completed":
+        return data.get("variables") or {}, "bepaald volgens de regels"
+    return {}, ""
+
+
+def _acting_groups(engine: Engine, username: str | None, candidates: tuple[str, ...],
+                   known: dict[str, frozenset[str]]) -> tuple[str, ...]:
+    """The task's candidate groups the person who completed it belongs to (all of them when unknown)."""
+    if username and username not in known:
+        found = account(engine, username)
+        known[username] = frozenset(found[1]) if found else frozenset()
+    own = [group for group in candidates if group in known.get(username or "", frozenset())]
+    return tuple(own or candidates)
+
+
+def _distinct_label(label: str, origin: Origin | None) -> str:
+    side = side_of(list(origin.groups)) if origin else None
+    if side:
+        return f"{label} ({side_text(side)})"
+    return f"{label} ({origin.step})" if origin and origin.step else label
+
+
+def _source(origin: Origin | None) -> str:
+    """'ingevuld door Els Maes (Departementen, Vlaanderen) bij Eerste verkenning, 3 mrt 2026 10:00'."""
+    if origin is None:
+        return ""
+    when = moment_text(origin.at)
+    if origin.how == "ontvangen":
+        return f"ontvangen met het bericht ‘{origin.step}’, {when}"
+    if origin.how == "bepaald volgens de regels":
+        return f"bepaald volgens de regels bij {origin.step}, {when}"
+    groups = f" ({', '.join(group_name(g) for g in origin.groups)})" if origin.groups else ""
+    step = f" bij {origin.step}" if origin.step else ""
+    return f"ingevuld door {origin.who}{groups}{step}, {when}"
+
+
 def element_names(found: dict[str, Diagram]) -> dict[str, str]:
     """Element id → its name in the diagrams, for the texts that would otherwise show an id."""
     return {element_id: name for diagram in found.values() for element_id, name in diagram.elements.items()}
@@ -145,6 +244,8 @@ def _entered(action: str, data: dict) -> dict:
         return data
     if action == "incident.created":
         return {"melding": data.get("message")}
+    if action == "instance.suspended":
+        return data
     if action == "task.assigned":
         return {"toegewezen_aan": data.get("assignee")}
     return {}

@@ -1,6 +1,7 @@
 """Each process per definition version, as Cockpit shows it: how many dossiers run on it and how many
-tokens wait at each element — counted over the indexed position rows (GROUP BY element), including
-the tokens inside a called process, whose positions carry the calling dossier's definition."""
+tokens wait at each element (on a call activity: the dossiers inside the process it calls) — counted over
+the indexed position rows (GROUP BY element), including the tokens inside a called process, whose
+positions carry the calling dossier's definition."""
 
 from __future__ import annotations
 
@@ -65,7 +66,9 @@ def view(engine: Engine, definition_id: int) -> ProcessView:
                 Position.definition_id.in_(roots), Position.process_key.in_(_process_keys(engine, definition)))
             .group_by(Position.element_id)).all())
     diagram = diagrams(engine, definition.id)[definition.key]
-    return ProcessView(definition, diagram, {e: n for e, n in counts.items() if e not in diagram.containers})
+    # An embedded subprocess is drawn with its contents, which carry the count; a call activity's contents are
+    # another process's diagram, so the dossiers inside it are counted on the call activity.
+    return ProcessView(definition, diagram, {e: n for e, n in counts.items() if e not in diagram.subprocesses})
 
 
 def _process_keys(engine: Engine, definition: ProcessDefinition) -> list[str]:

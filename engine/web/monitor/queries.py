@@ -33,7 +33,7 @@ STATUSES = {"running": "Lopend", "incident": "Incident", "suspended": "Geschorst
 SIDES = {"NL": "Nederland", "VL": "Vlaanderen", "BE": "Belgische federale overheid"}
 SORTS = {
     "dossier": (ProcessInstance.business_key.desc(), ProcessInstance.id),
-    "fase": (InstanceSummary.phase_since.asc(), ProcessInstance.id),
+    "fase": (InstanceSummary.phase.is_(None), InstanceSummary.phase_since.asc(), ProcessInstance.id),  # ended last
     "bijgewerkt": (ProcessInstance.updated_at.desc(), ProcessInstance.id),
 }
 DEFAULTS = {("sorteer", "dossier"), ("pagina", 1)}
@@ -156,6 +156,11 @@ def _filtered(query: Select, filters: Filters) -> Select:
         query = query.where(or_(ProcessInstance.business_key.ilike(pattern, escape="\\"),
                                 ProcessInstance.title.ilike(pattern, escape="\\")))
     return query
+
+
+def side_text(side: str | None) -> str:
+    """'Nederland', 'Nederland en Vlaanderen', … for a side as the stall radar writes it (NL, NL+VL)."""
+    return " en ".join(SIDES.get(part, part) for part in (side or "").split("+")) or "gezamenlijk"
 
 
 def side_groups(side: str) -> list[str]:

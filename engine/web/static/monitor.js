@@ -29,16 +29,43 @@
       var badge = document.createElement('span');
       badge.className = 'token-count';
       badge.textContent = String(counts[id]);
-      try { overlays.add(id, 'token-count', { position: { bottom: 12, left: -12 }, html: badge }); } catch (ignored) { /* not drawn */ }
+      try { overlays.add(id, 'token-count', { position: { bottom: 12, left: -12 }, scale: { min: 1 }, html: badge }); } catch (ignored) { /* not drawn */ }
+    });
+  }
+
+  // The diagram fills the width it has; its height follows the drawing at that scale, within bounds, so a
+  // long process is neither a sliver nor a wall. Zooming and panning are bpmn-js' own (buttons, drag, Ctrl+wheel).
+  var MIN_HEIGHT = 180, MAX_HEIGHT = 480, MARGIN = 24;
+
+  function fit(canvas, container) {
+    var drawing = canvas.viewbox().inner;
+    var scale = Math.min(1, container.clientWidth / (drawing.width + 2 * MARGIN));
+    var height = Math.round((drawing.height + 2 * MARGIN) * scale);
+    container.style.height = Math.max(MIN_HEIGHT, Math.min(MAX_HEIGHT, height)) + 'px';
+    canvas.resized();
+    canvas.zoom('fit-viewport', 'auto');
+  }
+
+  function connectTools(viewer, container) {
+    var tools = container.parentNode.querySelector('.diagram-tools');
+    if (!tools) { return; }
+    var canvas = viewer.get('canvas'), zoomScroll = viewer.get('zoomScroll');
+    tools.hidden = false;
+    tools.addEventListener('click', function (event) {
+      var action = event.target.closest('button[data-zoom]');
+      if (!action) { return; }
+      var zoom = action.getAttribute('data-zoom');
+      if (zoom === 'fit') { fit(canvas, container); } else { zoomScroll.stepZoom(zoom === 'in' ? 1 : -1); }
     });
   }
 
   function show(container, data) {
     container.textContent = '';
-    var viewer = new window.BpmnJS({ container: container, height: 420 });
+    var viewer = new window.BpmnJS({ container: container, height: '100%' });
     return viewer.importXML(data.xml).then(function () {
       var canvas = viewer.get('canvas');
-      canvas.zoom('fit-viewport', 'auto');
+      fit(canvas, container);
+      connectTools(viewer, container);
       mark(canvas, data.done, 'gros-done');
       mark(canvas, data.flows, 'gros-taken');
       mark(canvas, data.active, 'gros-active');
