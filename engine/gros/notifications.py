@@ -1,8 +1,10 @@
-"""Mail notifications: an official hears of a task for their group or for them and of a task handed over
-to them — at once, in a daily digest, or not at all, as each chose per kind on *Meldingen*.
+"""Mail notifications: an official hears of a task for their group or for them, of a task handed over
+to them, and of a task's deadline (its ``dueDate``: the progress report, the escalation deadlines) a few
+days ahead — at once, in a daily digest, or not at all, as each chose per kind on *Meldingen*.
 
-The ``Engine.on_events`` listener writes the mails into the outbox in the command's own transaction; the
-scheduler's job sends them over SMTP (``GROS_SMTP_*``), retrying with backoff, so a mail server that is
+The ``Engine.on_events`` listener writes the mails into the outbox in the command's own transaction; a
+scheduler job finds the nearing deadlines in the indexed ``human_task.due_at`` and writes one reminder per
+deadline (a ``deadline_reminder`` row guards against repeats); another scheduler job sends them over SMTP (``GROS_SMTP_*``), retrying with backoff, so a mail server that is
 down delays mail without losing it and never blocks a command. A mail names the dossier by its number and
 title only, with a link to the task: no dossier content leaves by mail."""
 
@@ -16,23 +18,25 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from email.message import EmailMessage
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, exists, select
 from sqlalchemy.orm import Session
 
-from engine.gros.models import MailOutbox, NotificationChoice
-from engine.local_time import ZONE
+from engine.gros.models import DeadlineReminder, MailOutbox, NotificationChoice
+from engine.local_time import ZONE, date_text
 from engine.services import Engine
 from engine.store.models import Account, AccountGroup, AuditEvent, HumanTask
 
 log = logging.getLogger(__name__)
 KINDS = {"taak": "Een taak komt klaar te staan voor je groep of voor jou",
-         "overdracht": "Een collega draagt een taak aan jou over"}
+         "overdracht": "Een collega draagt een taak aan jou over",
+         "termijn": "De termijn van een taak voor je groep of voor jou nadert"}
 MODES = {"direct": "Meteen", "dagelijks": "Eén overzicht per dag", "geen": "Geen mail"}
 DEFAULT_MODE = "direct"
 DIGEST_HOUR = time(7, 0)  # the daily digest leaves at this local time
 MAX_BACKOFF = timedelta(hours=1)
 LEASE = timedelta(minutes=5)  # a sender that dies mid-way leaves its rows to the next round after this
 BATCH = 200
+REMINDER_DAYS = 5  # a deadline is announced this many days ahead (GROS_REMINDER_DAYS)
 # Audit actions of commands that move tokens, and so may make tasks ready.
 MOVING = {"instance.started", "task.completed", "message.correlated", "timer.fired", "incident.retried",
           "element.completed", "instance.resumed"}
@@ -57,6 +61,10 @@ class SmtpSettings:
         return cls(host, int(environ.get("GROS_SMTP_PORT", 25)), environ.get("GROS_SMTP_USER", ""),
                    environ.get("GROS_SMTP_PASSWORD", ""), environ.get("GROS_SMTP_FROM", cls.sender),
                    environ.get("GROS_SMTP_STARTTLS", "") == "1")
+
+
+def reminder_days(environ=os.environ) -> timedelta:
+    return timedelta(days=float(environ.get("GROS_REMINDER_DAYS", REMINDER_DAYS)))
 
 
 def base_url(environ=os.environ) -> str:
@@ -134,7 +142,8 @@ def _write(session: Session, task: HumanTask, usernames: set[str], kind: str, no
 
 def _mail_text(task: HumanTask, kind: str) -> tuple[str, str]:
     dossier = " ".join(part for part in (task.business_key, task.title) if part) or "een dossier zonder nummer"
-    what = "is aan jou overgedragen" if kind == "overdracht" else "staat voor je klaar"
+    what = {"overdracht": "is aan jou overgedragen", "taak": "staat voor je klaar",
+            "termijn": f"moet klaar zijn op {date_text(task.due_at)}"}[kind]
     subject = f"Taak ‘{task.name}’ {what} ({task.business_key or 'GROS'})"
     body = (f"De taak ‘{task.name}’ voor dossier {dossier} {what}.\n\n"
             f"Open de taak: {base_url()}/taken/{task.id}\n")
@@ -148,6 +157,26 @@ def next_digest(now: datetime) -> datetime:
     if moment <= local:
         moment = datetime.combine(local.date() + timedelta(days=1), DIGEST_HOUR, ZONE)
     return moment.astimezone(UTC)
+
+
+# --- deadline reminders (a scheduler job) ----------------------------------------------------------------
+
+def remind_deadlines(engine: Engine, ahead: timedelta | None = None) -> int:
+    """Write a reminder for each open task whose deadline falls within ``ahead``; returns how many tasks.
+    Once per deadline: a moved deadline is a new one. The ``deadline_reminder`` key makes two schedulers
+    that race for the same deadline fail one of them instead of mailing twice; rows of deadlines that
+    passed are of no use any more and go."""
+    now = engine.now()
+    until = now + (ahead if ahead is not None else reminder_days())
+    reminded = exists().where(DeadlineReminder.task_id == HumanTask.id, DeadlineReminder.due_at == HumanTask.due_at)
+    with engine.db.transaction() as session:
+        session.execute(delete(DeadlineReminder).where(DeadlineReminder.due_at <= now))
+        tasks = session.scalars(select(HumanTask).where(HumanTask.due_at > now, HumanTask.due_at <= until, ~reminded)
+                                .order_by(HumanTask.due_at, HumanTask.id).limit(BATCH)).all()
+        for task in tasks:
+            session.add(DeadlineReminder(task_id=task.id, due_at=task.due_at, reminded_at=now))
+            _write(session, task, _offered_to(session, task), "termijn", now)
+    return len(tasks)
 
 
 # --- sending (the scheduler's job) ---------------------------------------------------------------------

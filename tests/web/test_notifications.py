@@ -1,6 +1,7 @@
 """Mail notifications through a real SMTP server (aiosmtpd) in the test process: the immediate mail for a
-new task and for a hand-over, the daily digest, the choice on *Meldingen*, and a stopped server that delays
-mail without losing it. Only number, title and a link leave by mail."""
+new task and for a hand-over, the daily digest, the reminder of a nearing deadline (once), the choice on
+*Meldingen*, and a stopped server that delays mail without losing it. Only number, title and a link leave
+by mail."""
 
 from __future__ import annotations
 
@@ -15,8 +16,10 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select, update
 
 from engine.gros import notifications
-from engine.gros.models import MailOutbox
+from engine.gros.models import DeadlineReminder, MailOutbox
+from engine.scheduler import Settings
 from engine.store.models import Account
+from engine.wiring import periodic_jobs
 
 from .conftest import PEOPLE
 
@@ -102,8 +105,9 @@ def test_the_daily_digest_gathers_a_day_of_tasks_in_one_mail(smtp, start, engine
     fatima = login("nl2")
     page = fatima.get("/meldingen").text
     assert "Eén overzicht per dag" in page
-    assert fatima.post("/meldingen", {"taak": "dagelijks", "overdracht": "geen"}).status_code == 302
-    assert notifications.choices(engine, "fatima") == {"taak": "dagelijks", "overdracht": "geen"}
+    assert fatima.post("/meldingen", {"taak": "dagelijks", "overdracht": "geen",
+                                       "termijn": "direct"}).status_code == 302
+    assert notifications.choices(engine, "fatima") == {"taak": "dagelijks", "overdracht": "geen", "termijn": "direct"}
     start("GROS-2027-001")
     start("GROS-2027-002")
     notifications.send_due(engine, settings)
@@ -142,3 +146,49 @@ def test_without_a_mail_server_nothing_is_sent_and_the_log_says_so(app, start, e
     with caplog.at_level(logging.INFO, logger="engine.gros.notifications"):
         assert notifications.send_due(engine, notifications.SmtpSettings.from_env({})) == 0
     assert "Geen GROS_SMTP_HOST ingesteld" in caplog.text
+
+
+def test_a_nearing_deadline_is_announced_once_to_the_group(smtp, start, engine, clock):
+    inbox, _, settings = smtp
+    start("GROS-2027-001", due_in_days=10)  # due 14 jan 2027
+    notifications.send_due(engine, settings)
+    inbox.messages.clear()
+    ahead = timedelta(days=5)
+    assert notifications.remind_deadlines(engine, ahead) == 0  # ten days ahead: not yet
+    clock.advance(timedelta(days=5, hours=1))
+    assert notifications.remind_deadlines(engine, ahead) == 1
+    assert notifications.remind_deadlines(engine, ahead) == 0  # once per deadline
+    assert notifications.send_due(engine, settings) == 3
+    [mail] = inbox.to("fatima@gros.test")
+    assert mail["Subject"] == "Taak ‘Aanvraag beoordelen’ moet klaar zijn op 14 jan 2027 (GROS-2027-001)"
+    assert "/taken/" in mail.get_content()
+    clock.advance(timedelta(days=2))
+    assert notifications.remind_deadlines(engine, ahead) == 0 and notifications.send_due(engine, settings) == 0
+    clock.advance(timedelta(days=4))  # the deadline passed: its guard row is cleared
+    notifications.remind_deadlines(engine, ahead)
+    with engine.db.reading() as session:
+        assert session.scalars(select(DeadlineReminder)).all() == []
+
+
+def test_the_scheduler_jobs_send_reminders_in_the_digest_and_wait_for_a_stopped_server(
+        smtp, start, engine, clock, login, monkeypatch):
+    inbox, server, settings = smtp
+    monkeypatch.setenv("GROS_SMTP_HOST", settings.host)
+    monkeypatch.setenv("GROS_SMTP_PORT", str(settings.port))
+    monkeypatch.setenv("GROS_REMINDER_DAYS", "3")
+    jobs = {name: job for name, _, job in periodic_jobs(engine, Settings())}
+    login("nl2").post("/meldingen", {"taak": "geen", "overdracht": "geen", "termijn": "dagelijks"})
+    start("GROS-2027-001", due_in_days=4)
+    jobs["mail"]()
+    inbox.messages.clear()
+    clock.advance(timedelta(days=1, hours=1))  # 5 jan 10:00 UTC: the deadline is three days away
+    server.stop()
+    jobs["deadline-reminders"]()
+    assert jobs["mail"]() == 0  # joris and bram wait for the server
+    server.start()
+    clock.advance(timedelta(minutes=2))
+    assert jobs["mail"]() == 2 and inbox.to("fatima@gros.test") == []
+    clock.set(datetime(2027, 1, 6, 6, 0, tzinfo=UTC))  # 07:00 in Brussels: fatima's digest
+    assert jobs["deadline-reminders"]() == 0 and jobs["mail"]() == 1
+    [digest] = inbox.to("fatima@gros.test")
+    assert "moet klaar zijn op 8 jan 2027" in digest.get_content()
