@@ -246,3 +246,15 @@ def test_the_report_shows_the_escalation_result_the_model_derived(manager, dossi
     rows = list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";"))
     escalated = next(row for row in rows if row["Dossiernummer"] == "GROS-2026-005")
     assert "Impasse doorbroken" in escalated["Escalatie"] and "Bewindspersoon" in escalated["Escalatie"]
+
+
+def test_the_report_lists_an_accord_that_arrived_as_a_message(manager, dossiers, engine):
+    """§ 6.2.3: the ministerraad's accord comes from the Dutch decision system as the message
+    ``akkoord-ministerraad``; the report lists it beside the Flemish accord a person entered."""
+    response = manager.get("/monitor/rapportage.csv?van=2026-06-01&tot=2027-01-31")
+    rows = list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";"))
+    decisions = next(row for row in rows if row["Dossiernummer"] == "GROS-2026-005")["Besluiten in de periode"]
+    assert "Ontvangen bericht ‘akkoord-ministerraad’: Akkoord van de Nederlandse ministerraad?: Ja" in decisions
+    assert "Akkoord Vlaamse Regering" in decisions
+    page = manager.get("/monitor/rapportage?van=2026-06-01&tot=2027-01-31").text
+    assert "Ontvangen bericht ‘akkoord-ministerraad’" in page
