@@ -239,14 +239,14 @@ class Workflow:
     def _external(self, task_id: str):
         task = self._task(task_id)
         if task.state != TaskState.READY or not _is_external(task):
-            raise TaskStateError(f"task {task_id} is {TaskState.get_name(task.state)}, not a waiting external task")
+            raise TaskStateError(f"taak {task_id} is {TaskState.get_name(task.state)}, geen wachtende external task")
         return task
 
     def deliver_message(self, task_id: str, name: str, variables: dict, now: datetime) -> None:
         task = self._task(task_id)
         matching = [d for d in _definitions(task, MessageEventDefinition) if d.name == name]
         if task.state != TaskState.WAITING or not matching:
-            raise TaskStateError(f"task {task_id} does not wait for message '{name}'")
+            raise TaskStateError(f"taak {task_id} wacht niet op bericht '{name}'")
         definition = matching[0]
         with clock_at(now):
             event = BpmnEvent(definition, payload={"payload": variables, "result_var": None})
@@ -294,7 +294,7 @@ class Workflow:
     def user_task(self, task_id: str) -> UserTaskView:
         task = self._task(task_id)
         if task.state != TaskState.READY or not _is_person(task):
-            raise TaskStateError(f"task {task_id} is {TaskState.get_name(task.state)}, not waiting for a person")
+            raise TaskStateError(f"taak {task_id} is {TaskState.get_name(task.state)} en wacht niet op een persoon")
         return _user_task_view(task)
 
     def set_variables(self, variables: dict) -> None:
@@ -327,7 +327,7 @@ class Workflow:
         except (ValueError, SpiffWorkflowException):
             task = None
         if task is None:
-            raise TaskStateError(f"task {task_id} is not part of this instance")
+            raise TaskStateError(f"taak {task_id} hoort niet bij deze instantie")
         return task
 
 
