@@ -153,7 +153,7 @@ def _check_source(source: Source, problems: list[Problem]):
         _check_dmn(source, tree, problems)
         return tree
     if tree.tag != f"{{{BPMN}}}definitions":
-        problems.append(Problem(source.name, tree.sourceline, None, "geen BPMN 2.0-definitiesdocument (bpmn:definitions)"))
+        problems.append(Problem(source.name, tree.sourceline, None, "geen BPMN 2.0-definitiesdocument"))
         return None
     try:
         BpmnValidator().validate(tree, source.name)
@@ -195,7 +195,8 @@ def _check_rules(source: Source, tree, problems: list[Problem]) -> None:
         elif local == "process":
             _check_time_to_live(node, add)
         elif local == "businessRuleTask" and node.get(f"{{{CAMUNDA}}}decisionRef") is None:
-            add(node, "een business rule task heeft camunda:decisionRef (DMN) nodig; andere uitvoeringen worden niet ondersteund")
+            add(node, "een business rule task heeft camunda:decisionRef (DMN) nodig; andere uitvoeringen "
+                      "worden niet ondersteund")
 
 
 _TOO_LONG = ("proces '{process}' heeft hier een pad van meer dan {limit} elementen na elkaar; zo'n lange keten "

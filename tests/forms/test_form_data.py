@@ -125,7 +125,8 @@ def test_form_data_rules_fail_together():
         ),
         (
             {"id": "x", "label": "X", "type": "boolean", "validation": {"maxlength": "3"}},
-            "camunda:formData: onderdeel 1 ('X') van type 'checkbox': validate.maxLength wordt daarvoor niet ondersteund",
+            "camunda:formData: onderdeel 1 ('X') van type 'checkbox': validate.maxLength wordt daarvoor "
+            "niet ondersteund",
         ),
     ],
 )

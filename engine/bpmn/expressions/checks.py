@@ -134,7 +134,7 @@ _NODE_CHECKS: dict[type, Callable[[Any], str | None]] = {
     ast.Name: _check_name,
     ast.Attribute: _check_attribute,
     ast.Call: _check_call,
-    ast.Constant: lambda n: None if type(n.value) in _LITERAL_TYPES else f"letterlijke waarde {n.value!r} is niet toegestaan",
+    ast.Constant: lambda n: None if type(n.value) in _LITERAL_TYPES else f"waarde {n.value!r} is niet toegestaan",
     ast.keyword: lambda n: "** argumenten zijn niet toegestaan" if n.arg is None else None,
     ast.Dict: lambda n: "** unpacking is niet toegestaan" if None in n.keys else None,
     ast.For: lambda n: "for ... else is niet toegestaan" if n.orelse else None,
