@@ -158,7 +158,7 @@ def _check_source(source: Source, problems: list[Problem]):
     try:
         BpmnValidator().validate(tree, source.name)
     except ValidationException as error:
-        problems.append(Problem(source.name, error.line_number or None, None, f"invalid BPMN: {error}"))
+        problems.append(Problem(source.name, error.line_number or None, None, f"ongeldige BPMN: {error}"))
         return None
     _check_rules(source, tree, problems)
     _check_paths(source, tree, problems)

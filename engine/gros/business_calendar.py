@@ -29,7 +29,8 @@ def to_utc(local: datetime, zone: str = DEFAULT_ZONE) -> datetime:
     tz = ZoneInfo(zone)
     aware = local.replace(tzinfo=tz, fold=0)
     if aware.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != local:
-        raise ValueError(f"{date_text(local.date())} {local:%H:%M} bestaat niet in {zone} (de klok gaat dan een uur vooruit)")
+        raise ValueError(f"{date_text(local.date())} {local:%H:%M} bestaat niet in {zone} "
+                         "(de klok gaat dan een uur vooruit)")
     return aware.astimezone(UTC)
 
 

@@ -50,7 +50,7 @@ def test_not_well_formed_xml_names_file_and_line(sqlite_engine: Engine):
 
 def test_xsd_violation_names_line(sqlite_engine: Engine):
     [problem] = refusal(sqlite_engine, {"xsd.bpmn": process('<bpmn:userTaak id="x"/>')})
-    assert problem.startswith("xsd.bpmn:5") and "invalid BPMN" in problem
+    assert problem.startswith("xsd.bpmn:5") and "ongeldige BPMN" in problem
 
 
 @pytest.mark.parametrize(("element", "message"), [
