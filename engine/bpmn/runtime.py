@@ -18,6 +18,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefin
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.simple import NoneEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
@@ -82,6 +83,7 @@ class TimerView:
     element_id: str
     name: str
     due_at: datetime
+    attached_to: str | None = None  # a boundary timer's activity (its task id): that activity's deadline
 
 
 @dataclass(frozen=True)
@@ -431,8 +433,16 @@ def _timer_views(task) -> list[TimerView]:
             value = value.get("next") if value.get("cycles") != 0 else None
         if value:
             views.append(TimerView(str(task.id), task.task_spec.bpmn_id, task.task_spec.bpmn_name or "",
-                                   instant(value)))
+                                   instant(value), _attached_to(task)))
     return views
+
+
+def _attached_to(task) -> str | None:
+    """The activity a boundary event waits beside: its sibling under the split Spiff puts before both."""
+    if not isinstance(task.task_spec, BoundaryEvent):
+        return None
+    main = [t for t in task.parent.children if not isinstance(t.task_spec, BoundaryEvent)]
+    return str(main[0].id) if main else None
 
 
 def _step_error(error: Exception) -> EngineStepError:

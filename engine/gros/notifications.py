@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from engine.gros.models import DeadlineReminder, MailOutbox, NotificationChoice
 from engine.local_time import ZONE, date_text
 from engine.services import Engine
-from engine.store.models import Account, AccountGroup, AuditEvent, HumanTask
+from engine.store.models import Account, AccountGroup, AuditEvent, HumanTask, Timer
 
 log = logging.getLogger(__name__)
 KINDS = {"taak": "Een taak komt klaar te staan voor je groep of voor jou",
@@ -123,14 +123,15 @@ def _offered_to(session: Session, task: HumanTask) -> set[str]:
     return set(members) | set(task.candidate_users or [])
 
 
-def _write(session: Session, task: HumanTask, usernames: set[str], kind: str, now: datetime) -> None:
+def _write(session: Session, task: HumanTask, usernames: set[str], kind: str, now: datetime,
+           due: datetime | None = None) -> None:
     if not usernames:
         return
     people = session.execute(select(Account.username, Account.email).where(
         Account.username.in_(sorted(usernames)), Account.active.is_(True), Account.email.is_not(None))).all()
     modes = dict(session.execute(select(NotificationChoice.username, NotificationChoice.mode).where(
         NotificationChoice.username.in_(sorted(usernames)), NotificationChoice.kind == kind)).all())
-    subject, body = _mail_text(task, kind)
+    subject, body = _mail_text(task, kind, due)
     for username, address in people:
         mode = modes.get(username, DEFAULT_MODE)
         if mode == "geen" or not address:
@@ -141,10 +142,10 @@ def _write(session: Session, task: HumanTask, usernames: set[str], kind: str, no
                                attempts=0))
 
 
-def _mail_text(task: HumanTask, kind: str) -> tuple[str, str]:
+def _mail_text(task: HumanTask, kind: str, due: datetime | None) -> tuple[str, str]:
     dossier = " ".join(part for part in (task.business_key, task.title) if part) or "een dossier zonder nummer"
     what = {"overdracht": "is aan jou overgedragen", "taak": "staat voor je klaar",
-            "termijn": f"moet klaar zijn op {date_text(task.due_at)}"}[kind]
+            "termijn": f"moet klaar zijn op {date_text(due)}"}[kind]
     subject = f"Taak ‘{task.name}’ {what} ({task.business_key or 'GROS'})"
     body = (f"De taak ‘{task.name}’ voor dossier {dossier} {what}.\n\n"
             f"Open de taak: {base_url()}/taken/{task.id}\n")
@@ -163,21 +164,36 @@ def next_digest(now: datetime) -> datetime:
 # --- deadline reminders (a scheduler job) ----------------------------------------------------------------
 
 def remind_deadlines(engine: Engine, ahead: timedelta | None = None) -> int:
-    """Write a reminder for each open task whose deadline falls within ``ahead``; returns how many tasks.
+    """Write a reminder for each open task whose deadline falls within ``ahead``; returns how many.
     Once per deadline: a moved deadline is a new one. The ``deadline_reminder`` key makes two schedulers
     that race for the same deadline fail one of them instead of mailing twice; rows of deadlines that
     passed are of no use any more and go."""
     now = engine.now()
     until = now + (ahead if ahead is not None else reminder_days())
-    reminded = exists().where(DeadlineReminder.task_id == HumanTask.id, DeadlineReminder.due_at == HumanTask.due_at)
     with engine.db.transaction() as session:
         session.execute(delete(DeadlineReminder).where(DeadlineReminder.due_at <= now))
-        tasks = session.scalars(select(HumanTask).where(HumanTask.due_at > now, HumanTask.due_at <= until, ~reminded)
-                                .order_by(HumanTask.due_at, HumanTask.id).limit(BATCH)).all()
-        for task in tasks:
-            session.add(DeadlineReminder(task_id=task.id, due_at=task.due_at, reminded_at=now))
-            _write(session, task, _offered_to(session, task), "termijn", now)
-    return len(tasks)
+        deadlines = _nearing(session, now, until)
+        for task, due in deadlines:
+            session.add(DeadlineReminder(task_id=task.id, due_at=due, reminded_at=now))
+            _write(session, task, _offered_to(session, task), "termijn", now, due)
+    return len(deadlines)
+
+
+def _nearing(session: Session, now: datetime, until: datetime) -> list[tuple[HumanTask, datetime]]:
+    """Open tasks with a deadline after now and until ``until`` that was not announced yet: the task's own
+    due date, or the moment of a timer on its boundary (the progress report's term). Both indexed."""
+    def unannounced(due):
+        return ~exists().where(DeadlineReminder.task_id == HumanTask.id, DeadlineReminder.due_at == due)
+
+    own = select(HumanTask, HumanTask.due_at).where(
+        HumanTask.due_at > now, HumanTask.due_at <= until, unannounced(HumanTask.due_at))
+    boundary = select(HumanTask, Timer.due_at).join(Timer, Timer.attached_task_id == HumanTask.id).where(
+        Timer.due_at > now, Timer.due_at <= until, unannounced(Timer.due_at))
+    found: dict[tuple[str, datetime], HumanTask] = {}
+    for query in (own, boundary):
+        for task, due in session.execute(query.order_by(query.selected_columns[1]).limit(BATCH)):
+            found.setdefault((task.id, due), task)
+    return [(task, due) for (_, due), task in sorted(found.items(), key=lambda item: item[0][1])]
 
 
 # --- sending (the scheduler's job) ---------------------------------------------------------------------

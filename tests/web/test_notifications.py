@@ -15,13 +15,16 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select, update
 
-from engine.gros import notifications
+from engine.accounts import create_account
+from engine.gros import demo, notifications
 from engine.gros.models import DeadlineReminder, MailOutbox
 from engine.scheduler import Settings
-from engine.store.models import Account
+from engine.services import Actor
+from engine.store.models import Account, HumanTask, Timer
 from engine.wiring import periodic_jobs
+from tests.conftest import DATA
 
-from .conftest import PEOPLE
+from .conftest import PASSWORD, PEOPLE, ROOT
 
 
 class Inbox:
@@ -192,3 +195,44 @@ def test_the_scheduler_jobs_send_reminders_in_the_digest_and_wait_for_a_stopped_
     assert jobs["deadline-reminders"]() == 0 and jobs["mail"]() == 1
     [digest] = inbox.to("fatima@gros.test")
     assert "moet klaar zijn op 8 jan 2027" in digest.get_content()
+
+
+def test_a_timer_on_a_tasks_boundary_is_its_deadline(smtp, engine, clock):
+    """A task without a due date whose boundary timer fires in 7 days: that moment is its deadline. A timer
+    that waits on its own (the meeting) is nobody's deadline."""
+    inbox, _, settings = smtp
+    engine.repository.deploy([DATA / "bpmn" / "timers.bpmn"])
+    engine.runtime.start("termijnen", "T-1", {}, Actor.of("sanne", ["secretariaat"]))
+    notifications.send_due(engine, settings)
+    inbox.messages.clear()
+    assert notifications.remind_deadlines(engine, timedelta(days=10)) == 1  # Rapport's 7 days; not Hoofd's 14
+    assert notifications.send_due(engine, settings) == 1
+    assert inbox.to("mark@gros.test")[0]["Subject"] == "Taak ‘Rapport’ moet klaar zijn op 11 jan 2027 (T-1)"
+
+
+def test_the_procedures_escalation_and_progress_report_deadlines_are_announced_once(smtp, engine, clock):
+    """§ 5.3.3: an escalation deadline is the task's due date (Besluit minister, 42 days). The progress report's
+    term (gros-uitvoering) is both the due date of *Voortgang rapporteren* and its boundary timer: one mail."""
+    inbox, _, settings = smtp
+    engine.repository.deploy([ROOT / "processen", ROOT / "formulieren"])
+    demo.seed_dossiers(engine)
+    create_account(engine, "minister", PASSWORD, ["bewindspersoon-nl"], "Minister")
+    with engine.db.transaction() as session:
+        session.execute(update(Account).where(Account.username == "minister").values(email="minister@gros.test"))
+    term = clock.now() + timedelta(days=4)
+    engine.runtime.correlate("voortgang-gevraagd", "GROS-2025-004",
+                             variables={"overleg_datum": "2027-01-20", "rapport_deadline": term.isoformat()})
+    with engine.db.reading() as session:
+        report = session.scalars(select(HumanTask).where(HumanTask.name == "Voortgang rapporteren")).one()
+        timer = session.scalars(select(Timer).where(Timer.element_id == "Event_RapportTermijn")).one()
+    assert (timer.attached_task_id, timer.due_at) == (report.id, report.due_at)
+    notifications.send_due(engine, settings)
+    inbox.messages.clear()
+    assert notifications.remind_deadlines(engine, timedelta(days=5)) == 1
+    clock.set(datetime(2027, 2, 5, 9, 0, tzinfo=UTC))  # the minister's decision is due 9 feb
+    assert notifications.remind_deadlines(engine, timedelta(days=5)) == 1
+    notifications.send_due(engine, settings)
+    assert [m["Subject"] for m in inbox.to("mark@gros.test")] == [
+        "Taak ‘Voortgang rapporteren’ moet klaar zijn op 8 jan 2027 (GROS-2025-004)"]
+    assert [m["Subject"] for m in inbox.to("minister@gros.test")] == [
+        "Taak ‘Besluit minister’ moet klaar zijn op 9 feb 2027 (GROS-2026-005)"]
