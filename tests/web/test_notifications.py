@@ -107,7 +107,7 @@ def test_the_daily_digest_gathers_a_day_of_tasks_in_one_mail(smtp, start, engine
     inbox, _, settings = smtp
     fatima = login("nl2")
     page = fatima.get("/meldingen").text
-    assert "Eén overzicht per dag" in page
+    assert "Eén overzicht per dag" in page and "we je 5 dagen vooraf, één keer per termijn" in page
     assert fatima.post("/meldingen", {"taak": "dagelijks", "overdracht": "geen",
                                        "termijn": "direct"}).status_code == 302
     assert notifications.choices(engine, "fatima") == {"taak": "dagelijks", "overdracht": "geen", "termijn": "direct"}
