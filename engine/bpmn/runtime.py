@@ -6,6 +6,7 @@ handle and read ``UserTaskView``/``TimerView``/``MessageView`` values from it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -447,9 +448,25 @@ def _attached_to(task) -> str | None:
 
 def _step_error(error: Exception) -> EngineStepError:
     task = getattr(error, "task", None)
-    element = getattr(task.task_spec, "bpmn_id", None) if task is not None else None
+    spec = task.task_spec if task is not None else getattr(error, "task_spec", None)
+    element = getattr(spec, "bpmn_id", None)
     message = str(error) if isinstance(error, SpiffWorkflowException) else f"{type(error).__name__}: {error}"
     notes = getattr(error, "notes", None) or []
     if notes:
         message = f"{message} ({'; '.join(notes)})"
-    return EngineStepError(message, element, str(task.id) if task is not None else None)
+    return EngineStepError(_in_dutch(message), element, str(task.id) if task is not None else None)
+
+
+# SpiffWorkflow's own runtime messages a process owner meets in an incident, said in Dutch; the original
+# stays behind it as the detail a process owner may need to find the cause.
+SPIFF_RUNTIME = (
+    (re.compile(r"^No conditions satisfied (?:for|on) "), "Geen enkele voorwaarde van deze gateway klopt en er is "
+                                                          "geen standaardpad"),
+)
+
+
+def _in_dutch(message: str) -> str:
+    for pattern, text in SPIFF_RUNTIME:
+        if pattern.match(message):
+            return f"{text}. Melding van de engine: {message}"
+    return message
