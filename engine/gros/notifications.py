@@ -3,11 +3,11 @@ to them, and of a task's deadline (its ``dueDate``: the progress report, the esc
 days ahead — at once, in a daily digest, or not at all, as each chose per kind on *Meldingen*.
 
 The ``Engine.on_events`` listener writes the mails into the outbox in the command's own transaction; a
-scheduler job finds the nearing deadlines in the indexed ``human_task.due_at`` and writes one reminder per
-deadline (a ``deadline_reminder`` row guards against repeats); another scheduler job sends them over
-SMTP (``GROS_SMTP_*``), retrying with backoff, so a mail server that is down delays mail without losing
-it and never blocks a command. A mail names the dossier by its number and
-title only, with a link to the task: no dossier content leaves by mail."""
+scheduler job finds the nearing deadlines in indexed rows (``human_task.due_at``, and the ``timer`` rows
+on a task's boundary) and writes one reminder per deadline (a ``deadline_reminder`` row guards against
+repeats); another scheduler job sends them over SMTP (``GROS_SMTP_*``), retrying with backoff, so a mail
+server that is down delays mail without losing it and never blocks a command. A mail names the dossier
+by its number and title only, with a link to the task: no dossier content leaves by mail."""
 
 from __future__ import annotations
 
