@@ -157,7 +157,7 @@ def _rewrite_timers(connection: Connection, instance: ProcessInstance, workflow:
     kept = {(task_id, due_at) for _, task_id, due_at in stored}
     rows = [
         {"instance_id": instance.id, "task_id": t.task_id, "element_id": t.element_id, "name": t.name,
-         "due_at": t.due_at}
+         "due_at": t.due_at, "attached_task_id": t.attached_to}
         for key, t in wanted.items() if key not in kept
     ]
     if rows:

@@ -1,5 +1,6 @@
 """The scheduler: fires every due BPMN timer through the timer service and runs the periodic jobs its
-owner hands it (for GROS: the meeting calendar, the stall radar, webhooks out and in — see engine/wiring.py).
+owner hands it (for GROS: the meeting calendar, the stall radar, webhooks out and in, mail and deadline
+reminders — see engine/wiring.py).
 
 It never polls instances. It reads the indexed ``timer`` rows, sleeps until the earliest ``due_at``
 (at most ``max_sleep``), and is woken early when a command creates an earlier timer: in the same
@@ -52,6 +53,8 @@ class Settings:
     radar_every: float = 300.0
     calendar_every: float = 60.0
     deliver_every: float = 5.0
+    mail_every: float = 30.0
+    reminder_every: float = 600.0
     unmatched_every: float = 60.0
     heartbeat_every: float = 10.0
     cleanup_every: float = 600.0  # how often a node looks whether it is in the history cleanup window

@@ -40,12 +40,16 @@ def with_listeners(engine: Engine) -> Engine:
 
 def periodic_jobs(engine: Engine, settings: Settings) -> list[Job]:
     """The scheduler's jobs beside the timers: calendar rounds, the stall radar, the webhook outbox,
-    inbound webhook events that found no dossier yet, and the nightly history cleanup."""
+    inbound webhook events that found no dossier yet, deadline reminders and the mail outbox (over the
+    ``GROS_SMTP_*`` server), and the nightly history cleanup."""
     window = Window.parse(settings.cleanup_window)
+    smtp = notifications.SmtpSettings.from_env()
     return [
         ("calendar", settings.calendar_every, lambda: meetings.run_calendar(engine)),
         ("stall-radar", settings.radar_every, lambda: radar.refresh(engine)),
         ("webhook-delivery", settings.deliver_every, lambda: deliver_due(engine, engine.now())),
         ("webhook-unmatched", settings.unmatched_every, lambda: retry_due(engine, engine.now())),
+        ("deadline-reminders", settings.reminder_every, lambda: notifications.remind_deadlines(engine)),
+        ("mail", settings.mail_every, lambda: notifications.send_due(engine, smtp)),
         ("history-cleanup", settings.cleanup_every, lambda: engine.history.clean_in_window(window)),
     ]

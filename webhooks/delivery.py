@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from engine.local_time import moment_text
 from engine.services import Engine
 from webhooks.models import DeliveryAttempt, OutboxEvent, WebhookSubscriber
 from webhooks.signing import signed_headers
@@ -130,4 +131,4 @@ def _note_failure(subscriber: WebhookSubscriber, result: _Result, now: datetime)
         subscriber.paused_at, subscriber.pause_reason = now, "de ontvanger antwoordde 410 Gone"
     elif now - subscriber.failing_since >= PAUSE_AFTER:
         subscriber.paused_at = now
-        subscriber.pause_reason = f"geen geslaagde aflevering sinds {subscriber.failing_since:%d-%m-%Y %H:%M} UTC"
+        subscriber.pause_reason = f"geen geslaagde aflevering sinds {moment_text(subscriber.failing_since)}"

@@ -31,15 +31,15 @@ NS = {"bpmn": BPMN, "camunda": CAMUNDA}
 DMN_NAMESPACES = ("https://www.omg.org/spec/DMN/20191111/MODEL/", "http://www.omg.org/spec/DMN/20151101/dmn.xsd")
 
 UNSUPPORTED = {
-    "compensateEventDefinition": "compensation events are not supported",
-    "complexGateway": "complex gateways are not supported",
-    "linkEventDefinition": "link events are not supported; draw the sequence flow",
+    "compensateEventDefinition": "compensatie-events worden niet ondersteund",
+    "complexGateway": "complexe gateways worden niet ondersteund",
+    "linkEventDefinition": "link-events worden niet ondersteund; teken de sequence flow uit",
     "serviceTask": "een servicetaak draait hier als external task: geef ze camunda:type=\"external\" en een "
     "camunda:topic (Java-delegates en expressies draaien hier niet)",
     "sendTask": "een send task draait hier als external task: geef ze camunda:type=\"external\" en een "
     "camunda:topic, of gebruik een bericht-eind- of -throw-event",
-    "executionListener": "execution listeners are not supported",
-    "taskListener": "task listeners are not supported",
+    "executionListener": "execution listeners worden niet ondersteund",
+    "taskListener": "task listeners worden niet ondersteund",
 }
 
 EXTERNAL_TASKS = ("serviceTask", "sendTask", "businessRuleTask")
@@ -147,18 +147,18 @@ def _check_source(source: Source, problems: list[Problem]):
     try:
         tree = etree.fromstring(source.content.encode(), etree.XMLParser(resolve_entities=False))
     except etree.XMLSyntaxError as error:
-        problems.append(Problem(source.name, error.lineno, None, f"not well-formed XML: {error.msg}"))
+        problems.append(Problem(source.name, error.lineno, None, f"geen geldige XML: {error.msg}"))
         return None
     if source.kind == "dmn":
         _check_dmn(source, tree, problems)
         return tree
     if tree.tag != f"{{{BPMN}}}definitions":
-        problems.append(Problem(source.name, tree.sourceline, None, "not a BPMN 2.0 definitions document"))
+        problems.append(Problem(source.name, tree.sourceline, None, "geen BPMN 2.0-definitiesdocument"))
         return None
     try:
         BpmnValidator().validate(tree, source.name)
     except ValidationException as error:
-        problems.append(Problem(source.name, error.line_number or None, None, f"invalid BPMN: {error}"))
+        problems.append(Problem(source.name, error.line_number or None, None, f"ongeldige BPMN: {error}"))
         return None
     _check_rules(source, tree, problems)
     _check_paths(source, tree, problems)
@@ -167,11 +167,11 @@ def _check_source(source: Source, problems: list[Problem]):
 
 def _check_dmn(source: Source, tree, problems: list[Problem]) -> None:
     if etree.QName(tree).namespace not in DMN_NAMESPACES:
-        problems.append(Problem(source.name, tree.sourceline, None, "not a DMN 1.2 or 1.3 definitions document"))
+        problems.append(Problem(source.name, tree.sourceline, None, "geen DMN 1.2- of 1.3-definitiesdocument"))
         return
     decisions = tree.findall(f"{{{etree.QName(tree).namespace}}}decision")
     if len(decisions) != 1:
-        message = f"one decision per DMN file is supported, found {len(decisions)}"
+        message = f"een DMN-bestand mag precies één beslissing bevatten, gevonden: {len(decisions)}"
         problems.append(Problem(source.name, tree.sourceline, None, message))
 
 
@@ -195,7 +195,8 @@ def _check_rules(source: Source, tree, problems: list[Problem]) -> None:
         elif local == "process":
             _check_time_to_live(node, add)
         elif local == "businessRuleTask" and node.get(f"{{{CAMUNDA}}}decisionRef") is None:
-            add(node, "business rule tasks need camunda:decisionRef (DMN); other implementations are not supported")
+            add(node, "een business rule task heeft camunda:decisionRef (DMN) nodig; andere uitvoeringen "
+                      "worden niet ondersteund")
 
 
 _TOO_LONG = ("proces '{process}' heeft hier een pad van meer dan {limit} elementen na elkaar; zo'n lange keten "
@@ -229,8 +230,8 @@ def _check_expression(node, text: str, add) -> None:
 def _check_script(node, add) -> None:
     script_format = (node.get("scriptFormat") or "python").lower()
     if script_format != "python":
-        add(node, f"script format '{script_format}' is not supported; write the script in the engine's "
-                  "restricted Python (scriptFormat=\"python\")")
+        add(node, f"scriptformaat '{script_format}' wordt niet ondersteund; schrijf het script in de beperkte "
+                  "Python van de engine (scriptFormat=\"python\")")
         return
     script = node.find("bpmn:script", NS)
     try:
@@ -249,14 +250,14 @@ def _check_timer(node, kind: str, add) -> None:
     text = (node.text or "").strip()
     event = node.getparent().getparent()
     if not text:
-        add(event, f"the timer has an empty {kind}")
+        add(event, f"de timer heeft een lege {kind}")
     elif not timer_text_is_literal(text):
         _check_expression(node.getparent(), text, add)
     else:
         try:
             check_timer(kind, text)
         except ValueError as error:
-            add(event, f"invalid ISO 8601 {kind} '{text}': {error}")
+            add(event, f"ongeldige ISO 8601-{kind} '{text}': {error}")
 
 
 # --- the whole universe of deployed files --------------------------------------------------------
@@ -298,7 +299,7 @@ def _claim_processes(source: Source, tree, owners: dict[str, str], problems: lis
         if pid in owners:
             clashes += 1
             problems.append(Problem(source.name, process.sourceline, pid,
-                                    f"process '{pid}' is also defined in {owners[pid]}"))
+                                    f"proces '{pid}' staat ook in {owners[pid]}"))
         owners.setdefault(pid, source.name)
     return clashes == 0
 
@@ -329,17 +330,17 @@ def _check_references(source: Source, process, parser, forms: dict[str, str], pr
     for node in process.iter(f"{{{BPMN}}}callActivity"):
         called = node.get("calledElement")
         if not called or called.startswith("${"):
-            add(node, "call activities need a fixed calledElement (expressions are not supported)")
+            add(node, "een call activity heeft een vast calledElement nodig (expressies worden niet ondersteund)")
         elif called not in parser.process_parsers:
-            add(node, f"called process '{called}' not deployed")
+            add(node, f"aangeroepen proces '{called}' is niet gedeployed")
     for node in process.iter(f"{{{BPMN}}}businessRuleTask"):
         ref = node.get(f"{{{CAMUNDA}}}decisionRef")
         if ref and ref not in parser.dmn_parsers:
-            add(node, f"decision '{ref}' not deployed")
+            add(node, f"beslissing '{ref}' is niet gedeployed")
     for node in process.iter(f"{{{BPMN}}}userTask"):
         form = _form_reference(node)
         if form and form not in forms and form not in forms.values():
-            add(node, f"form '{form}' not found")
+            add(node, f"formulier '{form}' niet gevonden")
 
 
 def _form_reference(node) -> str | None:

@@ -6,6 +6,7 @@ handle and read ``UserTaskView``/``TimerView``/``MessageView`` values from it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,6 +19,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefin
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.simple import NoneEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
@@ -82,6 +84,7 @@ class TimerView:
     element_id: str
     name: str
     due_at: datetime
+    attached_to: str | None = None  # a boundary timer's activity (its task id): that activity's deadline
 
 
 @dataclass(frozen=True)
@@ -239,14 +242,14 @@ class Workflow:
     def _external(self, task_id: str):
         task = self._task(task_id)
         if task.state != TaskState.READY or not _is_external(task):
-            raise TaskStateError(f"task {task_id} is {TaskState.get_name(task.state)}, not a waiting external task")
+            raise TaskStateError(f"taak {task_id} is {TaskState.get_name(task.state)}, geen wachtende external task")
         return task
 
     def deliver_message(self, task_id: str, name: str, variables: dict, now: datetime) -> None:
         task = self._task(task_id)
         matching = [d for d in _definitions(task, MessageEventDefinition) if d.name == name]
         if task.state != TaskState.WAITING or not matching:
-            raise TaskStateError(f"task {task_id} does not wait for message '{name}'")
+            raise TaskStateError(f"taak {task_id} wacht niet op bericht '{name}'")
         definition = matching[0]
         with clock_at(now):
             event = BpmnEvent(definition, payload={"payload": variables, "result_var": None})
@@ -294,7 +297,7 @@ class Workflow:
     def user_task(self, task_id: str) -> UserTaskView:
         task = self._task(task_id)
         if task.state != TaskState.READY or not _is_person(task):
-            raise TaskStateError(f"task {task_id} is {TaskState.get_name(task.state)}, not waiting for a person")
+            raise TaskStateError(f"taak {task_id} is {TaskState.get_name(task.state)} en wacht niet op een persoon")
         return _user_task_view(task)
 
     def set_variables(self, variables: dict) -> None:
@@ -327,7 +330,7 @@ class Workflow:
         except (ValueError, SpiffWorkflowException):
             task = None
         if task is None:
-            raise TaskStateError(f"task {task_id} is not part of this instance")
+            raise TaskStateError(f"taak {task_id} hoort niet bij deze instantie")
         return task
 
 
@@ -431,15 +434,39 @@ def _timer_views(task) -> list[TimerView]:
             value = value.get("next") if value.get("cycles") != 0 else None
         if value:
             views.append(TimerView(str(task.id), task.task_spec.bpmn_id, task.task_spec.bpmn_name or "",
-                                   instant(value)))
+                                   instant(value), _attached_to(task)))
     return views
+
+
+def _attached_to(task) -> str | None:
+    """The activity a boundary event waits beside: its sibling under the split Spiff puts before both."""
+    if not isinstance(task.task_spec, BoundaryEvent):
+        return None
+    main = [t for t in task.parent.children if not isinstance(t.task_spec, BoundaryEvent)]
+    return str(main[0].id) if main else None
 
 
 def _step_error(error: Exception) -> EngineStepError:
     task = getattr(error, "task", None)
-    element = getattr(task.task_spec, "bpmn_id", None) if task is not None else None
+    spec = task.task_spec if task is not None else getattr(error, "task_spec", None)
+    element = getattr(spec, "bpmn_id", None)
     message = str(error) if isinstance(error, SpiffWorkflowException) else f"{type(error).__name__}: {error}"
     notes = getattr(error, "notes", None) or []
     if notes:
         message = f"{message} ({'; '.join(notes)})"
-    return EngineStepError(message, element, str(task.id) if task is not None else None)
+    return EngineStepError(_in_dutch(message), element, str(task.id) if task is not None else None)
+
+
+# SpiffWorkflow's own runtime messages a process owner meets in an incident, said in Dutch; the original
+# stays behind it as the detail a process owner may need to find the cause.
+SPIFF_RUNTIME = (
+    (re.compile(r"^No conditions satisfied (?:for|on) "), "Geen enkele voorwaarde van deze gateway klopt en er is "
+                                                          "geen standaardpad"),
+)
+
+
+def _in_dutch(message: str) -> str:
+    for pattern, text in SPIFF_RUNTIME:
+        if pattern.match(message):
+            return f"{text}. Melding van de engine: {message}"
+    return message

@@ -98,7 +98,7 @@ def parse_cycle(text: str, start: datetime) -> tuple[int, datetime, str]:
         return cycles, add_duration(start, parts[1]), parts[1]
     if len(parts) == 3 and parts[2].startswith("P"):
         return cycles, instant(parts[1]), parts[2]
-    raise ValueError(f"unsupported timer cycle '{text}' (use R[n]/period or R[n]/start/period)")
+    raise ValueError(f"timercyclus '{text}' wordt niet ondersteund (gebruik R[n]/periode of R[n]/begin/periode)")
 
 
 def check_timer(kind: str, text: str) -> None:

@@ -11,6 +11,7 @@ import click
 
 from engine.cli.common import actor, emit, json_option, now_option, open_engine, refusals, with_user
 from engine.cli.dutch import DutchCommand, DutchGroup
+from engine.local_time import date_text
 from engine.services import Engine
 from engine.services.cleanup import BATCH
 from engine.services.integrity import Verification, verify
@@ -83,8 +84,8 @@ def history_cleanup(dry_run: bool, batch: int, now: str | None, as_json: bool) -
         due = engine.history.due(limit=10_000)
         total = engine.history.count_due()
         emit(as_json, {"due": total, "instances": [vars(d) for d in due]}, lambda: "\n".join(
-            [f"{d.removal_at:%d-%m-%Y}  {d.business_key or d.instance_id}  {d.definition_key}  "
-             f"afgerond {d.ended_at:%d-%m-%Y}" for d in due]
+            [f"{date_text(d.removal_at)}  {d.business_key or d.instance_id}  {d.definition_key}  "
+             f"afgerond {date_text(d.ended_at)}" for d in due]
             + [f"{total} afgeronde instanties voorbij hun historyTimeToLive (niets verwijderd: --dry-run)"]))
         return
     cleaned = engine.history.clean(batch=batch)

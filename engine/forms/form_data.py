@@ -46,11 +46,11 @@ _FORM_DATA_CONSTRAINTS = {
 
 def _form_field_component(spec: Mapping[str, Any], number: int) -> dict[str, Any]:
     def fail(detail: str) -> FormSchemaError:
-        return FormSchemaError(f"{_FORM_DATA_NAME}: field {number} ({spec.get('id')!r}) {detail}")
+        return FormSchemaError(f"{_FORM_DATA_NAME}: veld {number} ({spec.get('id')!r}) {detail}")
 
     kind = spec.get("type")
     if kind not in _FORM_DATA_TYPES:
-        raise fail(f"has type {kind!r}, which is not one of {', '.join(_FORM_DATA_TYPES)}")
+        raise fail(f"heeft type {kind!r}, en dat is niet een van {', '.join(_FORM_DATA_TYPES)}")
     component: dict[str, Any] = {
         **_FORM_DATA_TYPES[kind],
         "id": f"Field_{spec.get('id')}",
@@ -64,7 +64,7 @@ def _form_field_component(spec: Mapping[str, Any], number: int) -> dict[str, Any
         elif name in _FORM_DATA_CONSTRAINTS:
             validate[_FORM_DATA_CONSTRAINTS[name]] = True if name == "required" else config
         else:
-            raise fail(f"has constraint {name!r}, which the server cannot check")
+            raise fail(f"heeft beperking {name!r}, die de server niet kan controleren")
     if validate:
         component["validate"] = validate
     if kind == "enum":

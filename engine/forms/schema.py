@@ -40,19 +40,19 @@ def load_camunda_form(text: str, filename: str) -> FormDefinition:
     try:
         schema = json.loads(text)
     except json.JSONDecodeError as error:
-        raise FormSchemaError(f"{filename}: not valid JSON ({error.msg}, line {error.lineno})") from None
+        raise FormSchemaError(f"{filename}: geen geldige JSON ({error.msg}, regel {error.lineno})") from None
     return read_schema(schema, filename, "camunda-form")
 
 
 def read_schema(schema: Any, filename: str, source: str) -> FormDefinition:
     """Rules for a form-js schema already read from JSON; ``filename`` names it in every refusal."""
     if not isinstance(schema, dict):
-        raise FormSchemaError(f"{filename}: the form is not a JSON object")
+        raise FormSchemaError(f"{filename}: het formulier is geen JSON-object")
     form_id = schema.get("id")
     if not isinstance(form_id, str) or not form_id:
-        raise FormSchemaError(f"{filename}: the form has no 'id'")
+        raise FormSchemaError(f"{filename}: het formulier heeft geen 'id'")
     if not isinstance(schema.get("components"), list):
-        raise FormSchemaError(f"{filename}: 'components' is not a list")
+        raise FormSchemaError(f"{filename}: 'components' is geen lijst")
     rules = _SchemaReader(filename).read(schema["components"], "", _Scope())
     return FormDefinition(form_id, tuple(rules), schema, source)
 
@@ -68,7 +68,7 @@ class _Where:
 
     def error(self, detail: str) -> FormSchemaError:
         return FormSchemaError(
-            f"{self.filename}: component {self.number} ({self.name!r}) has type {self.type!r} but {detail}"
+            f"{self.filename}: onderdeel {self.number} ({self.name!r}) van type {self.type!r}: {detail}"
         )
 
 
@@ -84,7 +84,7 @@ class _Scope:
         full = ".".join(self.path + key)
         for taken, number in self.keys.items():
             if full == taken or full.startswith(taken + ".") or taken.startswith(full + "."):
-                raise where.error(f"key {full!r} clashes with key {taken!r} of component {number}")
+                raise where.error(f"sleutel {full!r} botst met sleutel {taken!r} van onderdeel {number}")
         self.keys[full] = where.number
         return full
 
@@ -97,7 +97,7 @@ class _SchemaReader:
         rules: list[FieldRule] = []
         for index, component in enumerate(components, 1):
             if not isinstance(component, dict):
-                raise FormSchemaError(f"{self.filename}: component {number}{index} is not a JSON object")
+                raise FormSchemaError(f"{self.filename}: onderdeel {number}{index} is geen JSON-object")
             name = next((component[k] for k in ("label", "dateLabel", "key", "id") if component.get(k)), "")
             where = _Where(self.filename, f"{number}{index}", str(name), component.get("type"))
             rules += self._component(component, where, scope)
@@ -115,12 +115,12 @@ class _SchemaReader:
             return [self._rows(component, where, scope)]
         if kind in _INPUT_TYPES:
             return [_input_rule(component, where, scope)]
-        raise where.error("that type is not supported")
+        raise where.error("dat type wordt niet ondersteund")
 
     def _children(self, component: dict, where: _Where, scope: _Scope) -> list[FieldRule]:
         children = component.get("components")
         if not isinstance(children, list):
-            raise where.error("'components' is not a list")
+            raise where.error("'components' is geen lijst")
         return self.read(children, where.number + ".", scope)
 
     def _rows(self, component: dict, where: _Where, scope: _Scope) -> FieldRule:
@@ -167,18 +167,18 @@ def _field_type(component: dict, where: _Where) -> str:
         return kind
     subtype = component.get("subtype")
     if subtype not in _DATETIME_SUBTYPES:
-        raise where.error(f"subtype {subtype!r} is not one of {', '.join(_DATETIME_SUBTYPES)}")
+        raise where.error(f"subtype {subtype!r} is niet een van {', '.join(_DATETIME_SUBTYPES)}")
     return subtype
 
 
 def _validate_block(component: dict, where: _Where) -> dict[str, Any]:
     validate = component.get("validate") or {}
     if not isinstance(validate, dict):
-        raise where.error("'validate' is not an object")
+        raise where.error("'validate' is geen object")
     validate = {name: value for name, value in validate.items() if value is not None}
     unsupported = sorted(validate.keys() - _VALIDATE_KEYS.get(component["type"], {"required"}))
     if unsupported:
-        raise where.error(f"validate.{unsupported[0]} is not supported for it")
+        raise where.error(f"validate.{unsupported[0]} wordt daarvoor niet ondersteund")
     return validate
 
 
@@ -186,17 +186,17 @@ def _key_path(component: dict, prop: str, where: _Where) -> tuple[str, ...]:
     key = component.get(prop)
     parts = tuple(key.split(".")) if isinstance(key, str) else ()
     if not parts or not all(part.strip() for part in parts):
-        raise where.error(f"{prop} {key!r} is not a valid key")
+        raise where.error(f"{prop} {key!r} is geen geldige sleutel")
     return parts
 
 
 def _hide_condition(component: dict, where: _Where) -> tuple[str, ...]:
     conditional = component.get("conditional") or {}
     if not isinstance(conditional, dict):
-        raise where.error("'conditional' is not an object")
+        raise where.error("'conditional' is geen object")
     hide = conditional.get("hide")
     if hide is not None and not isinstance(hide, str):
-        raise where.error(f"conditional.hide {hide!r} is not an expression")
+        raise where.error(f"conditional.hide {hide!r} is geen expressie")
     return (hide,) if hide else ()
 
 
@@ -210,8 +210,8 @@ def _number(source: dict, name: str, where: _Where) -> Decimal | None:
     if number is not None:
         return number
     if literal is not text:
-        raise where.error(f"{name} {value!r} is an expression the server cannot evaluate")
-    raise where.error(f"{name} {value!r} is not a number")
+        raise where.error(f"{name} {value!r} is een expressie die de server niet kan uitrekenen")
+    raise where.error(f"{name} {value!r} is geen getal")
 
 
 def _count(source: dict, name: str, where: _Where) -> int | None:
@@ -219,14 +219,14 @@ def _count(source: dict, name: str, where: _Where) -> int | None:
     if number is None:
         return None
     if number < 0 or number != number.to_integral_value():
-        raise where.error(f"{name} {source[name]!r} is not a whole number of at least 0")
+        raise where.error(f"{name} {source[name]!r} is geen geheel getal van minstens 0")
     return int(number)
 
 
 def _increment(component: dict, where: _Where) -> Decimal | None:
     increment = _number(component, "increment", where)
     if increment is not None and increment <= 0:
-        raise where.error(f"increment {component['increment']!r} is not above 0")
+        raise where.error(f"increment {component['increment']!r} is niet groter dan 0")
     return increment
 
 
@@ -235,11 +235,11 @@ def _pattern(validate: dict, where: _Where) -> str | None:
     if pattern is None or pattern == "":
         return None
     if not isinstance(pattern, str):
-        raise where.error(f"pattern {pattern!r} is not text")
+        raise where.error(f"pattern {pattern!r} is geen tekst")
     try:
         re.compile(pattern, re.ASCII)
     except re.error as error:
-        raise where.error(f"pattern {pattern!r} is not a valid regular expression ({error})") from None
+        raise where.error(f"pattern {pattern!r} is geen geldige reguliere expressie ({error})") from None
     return pattern
 
 
@@ -249,7 +249,7 @@ def _validation_type(validate: dict, where: _Where) -> str | None:
         return kind
     if kind in (None, "", "custom"):  # custom means: validate.pattern
         return None
-    raise where.error(f"validationType {kind!r} is not email, phone or custom")
+    raise where.error(f"validationType {kind!r} is niet email, phone of custom")
 
 
 def _options(component: dict, where: _Where) -> tuple[Any, ...] | None:
@@ -257,9 +257,9 @@ def _options(component: dict, where: _Where) -> tuple[Any, ...] | None:
         return None
     values = component.get("values")
     if not isinstance(values, list):
-        raise where.error("it has no values, valuesKey or valuesExpression")
+        raise where.error("er zijn geen values, valuesKey of valuesExpression")
     options = tuple(entry.get("value") if isinstance(entry, dict) else None for entry in values)
     if any(isinstance(option, dict | list) or option is None for option in options):
-        raise where.error("one of its values has no plain 'value'")
+        raise where.error("een van de values heeft geen gewone 'value'")
     return options
 

@@ -11,6 +11,8 @@ import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from engine.local_time import date_text
+
 ZONES = {"VL": "Europe/Brussels", "NL": "Europe/Amsterdam"}
 DEFAULT_ZONE = ZONES["VL"]
 _DURATION = re.compile(
@@ -27,7 +29,8 @@ def to_utc(local: datetime, zone: str = DEFAULT_ZONE) -> datetime:
     tz = ZoneInfo(zone)
     aware = local.replace(tzinfo=tz, fold=0)
     if aware.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != local:
-        raise ValueError(f"{local:%d-%m-%Y %H:%M} bestaat niet in {zone} (de klok gaat dan een uur vooruit)")
+        raise ValueError(f"{date_text(local.date())} {local:%H:%M} bestaat niet in {zone} "
+                         "(de klok gaat dan een uur vooruit)")
     return aware.astimezone(UTC)
 
 

@@ -162,6 +162,15 @@ class NotificationChoice(Base):
     mode: Mapped[str] = mapped_column(String(20))
 
 
+class DeadlineReminder(Base):
+    """A task's deadline that was announced by mail: one reminder per deadline, never a repeat."""
+
+    __tablename__ = "deadline_reminder"
+    task_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    due_at: Mapped[datetime] = mapped_column(primary_key=True)
+    reminded_at: Mapped[datetime]
+
+
 class MailOutbox(Base):
     """A mail to send, written in the command's transaction; the scheduler sends it, retrying until it goes.
     A digest row waits until its day's digest goes out together with the others of the same person."""

@@ -1,10 +1,13 @@
-"""Mail notifications: an official hears of a task for their group or for them and of a task handed over
-to them — at once, in a daily digest, or not at all, as each chose per kind on *Meldingen*.
+"""Mail notifications: an official hears of a task for their group or for them, of a task handed over
+to them, and of a task's deadline (its ``dueDate``: the progress report, the escalation deadlines) a few
+days ahead — at once, in a daily digest, or not at all, as each chose per kind on *Meldingen*.
 
-The ``Engine.on_events`` listener writes the mails into the outbox in the command's own transaction; the
-scheduler's job sends them over SMTP (``GROS_SMTP_*``), retrying with backoff, so a mail server that is
-down delays mail without losing it and never blocks a command. A mail names the dossier by its number and
-title only, with a link to the task: no dossier content leaves by mail."""
+The ``Engine.on_events`` listener writes the mails into the outbox in the command's own transaction; a
+scheduler job finds the nearing deadlines in indexed rows (``human_task.due_at``, and the ``timer`` rows
+on a task's boundary) and writes one reminder per deadline (a ``deadline_reminder`` row guards against
+repeats); another scheduler job sends them over SMTP (``GROS_SMTP_*``), retrying with backoff, so a mail
+server that is down delays mail without losing it and never blocks a command. A mail names the dossier
+by its number and title only, with a link to the task: no dossier content leaves by mail."""
 
 from __future__ import annotations
 
@@ -16,23 +19,25 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from email.message import EmailMessage
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, exists, select
 from sqlalchemy.orm import Session
 
-from engine.gros.models import MailOutbox, NotificationChoice
-from engine.local_time import ZONE
+from engine.gros.models import DeadlineReminder, MailOutbox, NotificationChoice
+from engine.local_time import ZONE, date_text
 from engine.services import Engine
-from engine.store.models import Account, AccountGroup, AuditEvent, HumanTask
+from engine.store.models import Account, AccountGroup, AuditEvent, HumanTask, Timer
 
 log = logging.getLogger(__name__)
 KINDS = {"taak": "Een taak komt klaar te staan voor je groep of voor jou",
-         "overdracht": "Een collega draagt een taak aan jou over"}
+         "overdracht": "Een collega draagt een taak aan jou over",
+         "termijn": "De termijn van een taak voor je groep of voor jou nadert"}
 MODES = {"direct": "Meteen", "dagelijks": "Eén overzicht per dag", "geen": "Geen mail"}
 DEFAULT_MODE = "direct"
 DIGEST_HOUR = time(7, 0)  # the daily digest leaves at this local time
 MAX_BACKOFF = timedelta(hours=1)
 LEASE = timedelta(minutes=5)  # a sender that dies mid-way leaves its rows to the next round after this
 BATCH = 200
+REMINDER_DAYS = 5  # a deadline is announced this many days ahead (GROS_REMINDER_DAYS)
 # Audit actions of commands that move tokens, and so may make tasks ready.
 MOVING = {"instance.started", "task.completed", "message.correlated", "timer.fired", "incident.retried",
           "element.completed", "instance.resumed"}
@@ -57,6 +62,10 @@ class SmtpSettings:
         return cls(host, int(environ.get("GROS_SMTP_PORT", 25)), environ.get("GROS_SMTP_USER", ""),
                    environ.get("GROS_SMTP_PASSWORD", ""), environ.get("GROS_SMTP_FROM", cls.sender),
                    environ.get("GROS_SMTP_STARTTLS", "") == "1")
+
+
+def reminder_days(environ=os.environ) -> timedelta:
+    return timedelta(days=float(environ.get("GROS_REMINDER_DAYS", REMINDER_DAYS)))
 
 
 def base_url(environ=os.environ) -> str:
@@ -114,14 +123,15 @@ def _offered_to(session: Session, task: HumanTask) -> set[str]:
     return set(members) | set(task.candidate_users or [])
 
 
-def _write(session: Session, task: HumanTask, usernames: set[str], kind: str, now: datetime) -> None:
+def _write(session: Session, task: HumanTask, usernames: set[str], kind: str, now: datetime,
+           due: datetime | None = None) -> None:
     if not usernames:
         return
     people = session.execute(select(Account.username, Account.email).where(
         Account.username.in_(sorted(usernames)), Account.active.is_(True), Account.email.is_not(None))).all()
     modes = dict(session.execute(select(NotificationChoice.username, NotificationChoice.mode).where(
         NotificationChoice.username.in_(sorted(usernames)), NotificationChoice.kind == kind)).all())
-    subject, body = _mail_text(task, kind)
+    subject, body = _mail_text(task, kind, due)
     for username, address in people:
         mode = modes.get(username, DEFAULT_MODE)
         if mode == "geen" or not address:
@@ -132,9 +142,10 @@ def _write(session: Session, task: HumanTask, usernames: set[str], kind: str, no
                                attempts=0))
 
 
-def _mail_text(task: HumanTask, kind: str) -> tuple[str, str]:
+def _mail_text(task: HumanTask, kind: str, due: datetime | None) -> tuple[str, str]:
     dossier = " ".join(part for part in (task.business_key, task.title) if part) or "een dossier zonder nummer"
-    what = "is aan jou overgedragen" if kind == "overdracht" else "staat voor je klaar"
+    what = {"overdracht": "is aan jou overgedragen", "taak": "staat voor je klaar",
+            "termijn": f"moet klaar zijn op {date_text(due)}"}[kind]
     subject = f"Taak ‘{task.name}’ {what} ({task.business_key or 'GROS'})"
     body = (f"De taak ‘{task.name}’ voor dossier {dossier} {what}.\n\n"
             f"Open de taak: {base_url()}/taken/{task.id}\n")
@@ -148,6 +159,41 @@ def next_digest(now: datetime) -> datetime:
     if moment <= local:
         moment = datetime.combine(local.date() + timedelta(days=1), DIGEST_HOUR, ZONE)
     return moment.astimezone(UTC)
+
+
+# --- deadline reminders (a scheduler job) ----------------------------------------------------------------
+
+def remind_deadlines(engine: Engine, ahead: timedelta | None = None) -> int:
+    """Write a reminder for each open task whose deadline falls within ``ahead``; returns how many.
+    Once per deadline: a moved deadline is a new one. The ``deadline_reminder`` key makes two schedulers
+    that race for the same deadline fail one of them instead of mailing twice; rows of deadlines that
+    passed are of no use any more and go."""
+    now = engine.now()
+    until = now + (ahead if ahead is not None else reminder_days())
+    with engine.db.transaction() as session:
+        session.execute(delete(DeadlineReminder).where(DeadlineReminder.due_at <= now))
+        deadlines = _nearing(session, now, until)
+        for task, due in deadlines:
+            session.add(DeadlineReminder(task_id=task.id, due_at=due, reminded_at=now))
+            _write(session, task, _offered_to(session, task), "termijn", now, due)
+    return len(deadlines)
+
+
+def _nearing(session: Session, now: datetime, until: datetime) -> list[tuple[HumanTask, datetime]]:
+    """Open tasks with a deadline after now and until ``until`` that was not announced yet: the task's own
+    due date, or the moment of a timer on its boundary (the progress report's term). Both indexed."""
+    def unannounced(due):
+        return ~exists().where(DeadlineReminder.task_id == HumanTask.id, DeadlineReminder.due_at == due)
+
+    own = select(HumanTask, HumanTask.due_at).where(
+        HumanTask.due_at > now, HumanTask.due_at <= until, unannounced(HumanTask.due_at))
+    boundary = select(HumanTask, Timer.due_at).join(Timer, Timer.attached_task_id == HumanTask.id).where(
+        Timer.due_at > now, Timer.due_at <= until, unannounced(Timer.due_at))
+    found: dict[tuple[str, datetime], HumanTask] = {}
+    for query in (own, boundary):
+        for task, due in session.execute(query.order_by(query.selected_columns[1]).limit(BATCH)):
+            found.setdefault((task.id, due), task)
+    return [(task, due) for (_, due), task in sorted(found.items(), key=lambda item: item[0][1])]
 
 
 # --- sending (the scheduler's job) ---------------------------------------------------------------------

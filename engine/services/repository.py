@@ -175,7 +175,7 @@ class RepositoryService:
                                    (Resource.form_id == ref) | (Resource.name == ref))
         ).first()
         if resource is None:
-            raise NotFound(f"form '{ref}' not found")
+            raise NotFound(f"formulier '{ref}' niet gevonden")
         if resource.id not in self._forms:
             self._forms[resource.id] = load_camunda_form(resource.content, resource.name)
         return self._forms[resource.id]

@@ -192,6 +192,7 @@ class Timer(Base):
     name: Mapped[str | None] = mapped_column(String(300))
     due_at: Mapped[datetime] = mapped_column(index=True)
     repeats_left: Mapped[int | None]  # start timers with a cycle: -1 for ever
+    attached_task_id: Mapped[str | None] = mapped_column(String(36))  # a boundary timer's activity
     __table_args__ = {"sqlite_autoincrement": True}  # a fired timer's id is never reused
 
 

@@ -175,8 +175,10 @@ def test_instances_incidents_retry_and_suspension(site):
 def test_unknown_paths_and_methods_answer_as_problems(site):
     missing = site.api("GET", "/bestaat-niet")
     assert missing.status_code == 404 and missing.headers["Content-Type"] == PROBLEM
+    assert (missing.json()["title"], missing.json()["detail"]) == ("Niet gevonden", "dit adres bestaat niet")
     wrong = site.api("DELETE", "/task")
     assert wrong.status_code == 405 and "GET" in wrong.headers["Allow"]
+    assert wrong.json()["title"] == "Methode niet toegestaan"
     assert site.api("GET", "/health", None).json() == {"status": "ok"}
 
 

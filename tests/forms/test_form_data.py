@@ -113,19 +113,20 @@ def test_form_data_rules_fail_together():
     [
         (
             {"id": "x", "label": "X", "type": "custom", "validation": {}},
-            "camunda:formData: field 1 ('x') has type 'custom', which is not one of",
+            "camunda:formData: veld 1 ('x') heeft type 'custom', en dat is niet een van",
         ),
         (
             {"id": "x", "label": "X", "type": "string", "validation": {"validator": "nl.gros.Check"}},
-            "camunda:formData: field 1 ('x') has constraint 'validator', which the server cannot check",
+            "camunda:formData: veld 1 ('x') heeft beperking 'validator', die de server niet kan controleren",
         ),
         (
             {"id": "x", "label": "X", "type": "long", "validation": {"min": "veel"}},
-            "camunda:formData: component 1 ('X') has type 'number' but min 'veel' is not a number",
+            "camunda:formData: onderdeel 1 ('X') van type 'number': min 'veel' is geen getal",
         ),
         (
             {"id": "x", "label": "X", "type": "boolean", "validation": {"maxlength": "3"}},
-            "camunda:formData: component 1 ('X') has type 'checkbox' but validate.maxLength is not supported",
+            "camunda:formData: onderdeel 1 ('X') van type 'checkbox': validate.maxLength wordt daarvoor "
+            "niet ondersteund",
         ),
     ],
 )

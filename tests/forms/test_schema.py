@@ -68,7 +68,7 @@ def test_broken_file_names_file_and_component():
     with pytest.raises(FormSchemaError) as caught:
         load("buisleiding.form")
     assert str(caught.value) == (
-        "buisleiding.form: component 3 ('Kosten') has type 'number' but min 'abc' is not a number"
+        "buisleiding.form: onderdeel 3 ('Kosten') van type 'number': min 'abc' is geen getal"
     )
 
 
@@ -93,57 +93,57 @@ def set_in(*path_and_changes):
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda s: s.pop("id"), "the form has no 'id'"),
-        (lambda s: s.update(components={}), "'components' is not a list"),
+        (lambda s: s.pop("id"), "het formulier heeft geen 'id'"),
+        (lambda s: s.update(components={}), "'components' is geen lijst"),
         (
             set_in(2, {"type": "expression"}),
-            "component 2 ('Naam melder') has type 'expression' but that type is not supported",
+            "onderdeel 2 ('Naam melder') van type 'expression': dat type wordt niet ondersteund",
         ),
         (
             set_in(5, 2, {"validate": {"pattern": "[0-9"}}),
-            "component 5.2 ('Postcode') has type 'textfield' but pattern '[0-9' is not a valid regular expression",
+            "onderdeel 5.2 ('Postcode') van type 'textfield': pattern '[0-9' is geen geldige reguliere expressie",
         ),
         (
             set_in(2, {"validate": {"minLength": -1}}),
-            "component 2 ('Naam melder') has type 'textfield' but minLength -1 is not a whole number",
+            "onderdeel 2 ('Naam melder') van type 'textfield': minLength -1 is geen geheel getal",
         ),
         (
             set_in(2, {"validate": {"maxLength": "=maxLengte"}}),
-            "component 2 ('Naam melder') has type 'textfield' but maxLength '=maxLengte' is an expression "
-            "the server cannot evaluate",
+            "onderdeel 2 ('Naam melder') van type 'textfield': maxLength '=maxLengte' is een expressie "
+            "die de server niet kan uitrekenen",
         ),
         (
             set_in(13, {"validate": {"pattern": "^[A-Z]"}}),
-            "component 13 ('Omschrijving') has type 'textarea' but validate.pattern is not supported for it",
+            "onderdeel 13 ('Omschrijving') van type 'textarea': validate.pattern wordt daarvoor niet ondersteund",
         ),
         (
             set_in(2, {"validate": {"custom": [{"condition": "=true", "message": "nee"}]}}),
-            "component 2 ('Naam melder') has type 'textfield' but validate.custom is not supported for it",
+            "onderdeel 2 ('Naam melder') van type 'textfield': validate.custom wordt daarvoor niet ondersteund",
         ),
         (
             set_in(3, {"validate": {"validationType": "iban"}}),
-            "component 3 ('E-mailadres') has type 'textfield' but validationType 'iban' is not email, phone or custom",
+            "onderdeel 3 ('E-mailadres') van type 'textfield': validationType 'iban' is niet email, phone of custom",
         ),
-        (set_in(3, {"key": "naamMelder"}), "key 'naamMelder' clashes with key 'naamMelder' of component 2"),
+        (set_in(3, {"key": "naamMelder"}), "sleutel 'naamMelder' botst met sleutel 'naamMelder' van onderdeel 2"),
         (
             set_in(3, {"key": "adres"}),
-            "5.1 ('Straat en huisnummer') has type 'textfield' but key 'adres.straat' clashes",
+            "5.1 ('Straat en huisnummer') van type 'textfield': sleutel 'adres.straat' botst",
         ),
-        (set_in(2, {"key": None}), "component 2 ('Naam melder') has type 'textfield' but key None is not"),
+        (set_in(2, {"key": None}), "onderdeel 2 ('Naam melder') van type 'textfield': key None is geen"),
         (
             lambda s: component(s, 6).pop("values"),
-            "component 6 ('Domein') has type 'radio' but it has no values, valuesKey or valuesExpression",
+            "onderdeel 6 ('Domein') van type 'radio': er zijn geen values, valuesKey of valuesExpression",
         ),
         (
             set_in(12, {"subtype": "week"}),
-            "component 12 ('Datum vaststelling') has type 'datetime' but subtype 'week' is not one of",
+            "onderdeel 12 ('Datum vaststelling') van type 'datetime': subtype 'week' is niet een van",
         ),
         (
             set_in(11, {"increment": 0}),
-            "component 11 ('Aantal getroffen personen') has type 'number' but increment 0 is not above 0",
+            "onderdeel 11 ('Aantal getroffen personen') van type 'number': increment 0 is niet groter dan 0",
         ),
-        (set_in(16, {"conditional": {"hide": True}}), "conditional.hide True is not an expression"),
-        (lambda s: s["components"].append("tekst"), "component 18 is not a JSON object"),
+        (set_in(16, {"conditional": {"hide": True}}), "conditional.hide True is geen expressie"),
+        (lambda s: s["components"].append("tekst"), "onderdeel 18 is geen JSON-object"),
     ],
 )
 def test_broken_schema_is_refused(change, message):
@@ -154,5 +154,5 @@ def test_broken_schema_is_refused(change, message):
 
 
 def test_invalid_json_is_refused():
-    with pytest.raises(FormSchemaError, match=r"^kapot\.form: not valid JSON \(.*line 1\)$"):
+    with pytest.raises(FormSchemaError, match=r"^kapot\.form: geen geldige JSON \(.*regel 1\)$"):
         load_camunda_form("{components: []", "kapot.form")

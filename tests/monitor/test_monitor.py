@@ -310,3 +310,14 @@ def test_each_role_lands_on_its_own_page(app, login, manager, engine):
     assert login("sec").get("/").location == "/taken"  # the secretariaat oversees, but works its tasks first
     assert login("nl").get("/").location == "/taken"
     assert app.test_client().get("/").location.startswith("/inloggen")
+
+def test_the_report_lists_an_accord_that_arrived_as_a_message(manager, dossiers, engine):
+    """§ 6.2.3: the ministerraad's accord comes from the Dutch decision system as the message
+    ``akkoord-ministerraad``; the report lists it beside the Flemish accord a person entered."""
+    response = manager.get("/monitor/rapportage.csv?van=2026-06-01&tot=2027-01-31")
+    rows = list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";"))
+    decisions = next(row for row in rows if row["Dossiernummer"] == "GROS-2026-005")["Besluiten in de periode"]
+    assert "Ontvangen bericht ‘akkoord-ministerraad’: Akkoord van de Nederlandse ministerraad?: Ja" in decisions
+    assert "Akkoord Vlaamse Regering" in decisions
+    page = manager.get("/monitor/rapportage?van=2026-06-01&tot=2027-01-31").text
+    assert "Ontvangen bericht ‘akkoord-ministerraad’" in page

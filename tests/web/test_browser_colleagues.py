@@ -51,8 +51,11 @@ def test_an_official_chooses_how_mail_reaches_them(visit: Visit, engine):
     visit.page.get_by_role("group", name="Een taak komt klaar te staan voor je groep of voor jou") \
         .get_by_label("Eén overzicht per dag").check()
     visit.page.get_by_role("group", name="Een collega draagt een taak aan jou over").get_by_label("Geen mail").check()
+    visit.page.get_by_role("group", name="De termijn van een taak voor je groep of voor jou nadert") \
+        .get_by_label("Eén overzicht per dag").check()
     visit.page.get_by_role("button", name="Bewaren").click()
     visit.page.get_by_text("Je keuze voor meldingen is bewaard.").wait_for()
     assert visit.page.get_by_label("Eén overzicht per dag").first.is_checked()
     visit.check("22-meldingen")
-    assert notifications.choices(engine, "fatima") == {"taak": "dagelijks", "overdracht": "geen"}
+    assert notifications.choices(engine, "fatima") == {"taak": "dagelijks", "overdracht": "geen",
+                                                        "termijn": "dagelijks"}

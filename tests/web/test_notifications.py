@@ -1,6 +1,7 @@
 """Mail notifications through a real SMTP server (aiosmtpd) in the test process: the immediate mail for a
-new task and for a hand-over, the daily digest, the choice on *Meldingen*, and a stopped server that delays
-mail without losing it. Only number, title and a link leave by mail."""
+new task and for a hand-over, the daily digest, the reminder of a nearing deadline (once), the choice on
+*Meldingen*, and a stopped server that delays mail without losing it. Only number, title and a link leave
+by mail."""
 
 from __future__ import annotations
 
@@ -14,11 +15,16 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select, update
 
-from engine.gros import notifications
-from engine.gros.models import MailOutbox
-from engine.store.models import Account
+from engine.accounts import create_account
+from engine.gros import demo, notifications
+from engine.gros.models import DeadlineReminder, MailOutbox
+from engine.scheduler import Settings
+from engine.services import Actor
+from engine.store.models import Account, HumanTask, Timer
+from engine.wiring import periodic_jobs
+from tests.conftest import DATA
 
-from .conftest import PEOPLE
+from .conftest import PASSWORD, PEOPLE, ROOT
 
 
 class Inbox:
@@ -101,9 +107,10 @@ def test_the_daily_digest_gathers_a_day_of_tasks_in_one_mail(smtp, start, engine
     inbox, _, settings = smtp
     fatima = login("nl2")
     page = fatima.get("/meldingen").text
-    assert "Eén overzicht per dag" in page
-    assert fatima.post("/meldingen", {"taak": "dagelijks", "overdracht": "geen"}).status_code == 302
-    assert notifications.choices(engine, "fatima") == {"taak": "dagelijks", "overdracht": "geen"}
+    assert "Eén overzicht per dag" in page and "we je 5 dagen vooraf, één keer per termijn" in page
+    assert fatima.post("/meldingen", {"taak": "dagelijks", "overdracht": "geen",
+                                       "termijn": "direct"}).status_code == 302
+    assert notifications.choices(engine, "fatima") == {"taak": "dagelijks", "overdracht": "geen", "termijn": "direct"}
     start("GROS-2027-001")
     start("GROS-2027-002")
     notifications.send_due(engine, settings)
@@ -142,3 +149,90 @@ def test_without_a_mail_server_nothing_is_sent_and_the_log_says_so(app, start, e
     with caplog.at_level(logging.INFO, logger="engine.gros.notifications"):
         assert notifications.send_due(engine, notifications.SmtpSettings.from_env({})) == 0
     assert "Geen GROS_SMTP_HOST ingesteld" in caplog.text
+
+
+def test_a_nearing_deadline_is_announced_once_to_the_group(smtp, start, engine, clock):
+    inbox, _, settings = smtp
+    start("GROS-2027-001", due_in_days=10)  # due 14 jan 2027
+    notifications.send_due(engine, settings)
+    inbox.messages.clear()
+    ahead = timedelta(days=5)
+    assert notifications.remind_deadlines(engine, ahead) == 0  # ten days ahead: not yet
+    clock.advance(timedelta(days=5, hours=1))
+    assert notifications.remind_deadlines(engine, ahead) == 1
+    assert notifications.remind_deadlines(engine, ahead) == 0  # once per deadline
+    assert notifications.send_due(engine, settings) == 3
+    [mail] = inbox.to("fatima@gros.test")
+    assert mail["Subject"] == "Taak ‘Aanvraag beoordelen’ moet klaar zijn op 14 jan 2027 (GROS-2027-001)"
+    assert "/taken/" in mail.get_content()
+    clock.advance(timedelta(days=2))
+    assert notifications.remind_deadlines(engine, ahead) == 0 and notifications.send_due(engine, settings) == 0
+    clock.advance(timedelta(days=4))  # the deadline passed: its guard row is cleared
+    notifications.remind_deadlines(engine, ahead)
+    with engine.db.reading() as session:
+        assert session.scalars(select(DeadlineReminder)).all() == []
+
+
+def test_the_scheduler_jobs_send_reminders_in_the_digest_and_wait_for_a_stopped_server(
+        smtp, start, engine, clock, login, monkeypatch):
+    inbox, server, settings = smtp
+    monkeypatch.setenv("GROS_SMTP_HOST", settings.host)
+    monkeypatch.setenv("GROS_SMTP_PORT", str(settings.port))
+    monkeypatch.setenv("GROS_REMINDER_DAYS", "3")
+    jobs = {name: job for name, _, job in periodic_jobs(engine, Settings())}
+    login("nl2").post("/meldingen", {"taak": "geen", "overdracht": "geen", "termijn": "dagelijks"})
+    start("GROS-2027-001", due_in_days=4)
+    jobs["mail"]()
+    inbox.messages.clear()
+    clock.advance(timedelta(days=1, hours=1))  # 5 jan 10:00 UTC: the deadline is three days away
+    server.stop()
+    jobs["deadline-reminders"]()
+    assert jobs["mail"]() == 0  # joris and bram wait for the server
+    server.start()
+    clock.advance(timedelta(minutes=2))
+    assert jobs["mail"]() == 2 and inbox.to("fatima@gros.test") == []
+    clock.set(datetime(2027, 1, 6, 6, 0, tzinfo=UTC))  # 07:00 in Brussels: fatima's digest
+    assert jobs["deadline-reminders"]() == 0 and jobs["mail"]() == 1
+    [digest] = inbox.to("fatima@gros.test")
+    assert "moet klaar zijn op 8 jan 2027" in digest.get_content()
+
+
+def test_a_timer_on_a_tasks_boundary_is_its_deadline(smtp, engine, clock):
+    """A task without a due date whose boundary timer fires in 7 days: that moment is its deadline. A timer
+    that waits on its own (the meeting) is nobody's deadline."""
+    inbox, _, settings = smtp
+    engine.repository.deploy([DATA / "bpmn" / "timers.bpmn"])
+    engine.runtime.start("termijnen", "T-1", {}, Actor.of("sanne", ["secretariaat"]))
+    notifications.send_due(engine, settings)
+    inbox.messages.clear()
+    assert notifications.remind_deadlines(engine, timedelta(days=10)) == 1  # Rapport's 7 days; not Hoofd's 14
+    assert notifications.send_due(engine, settings) == 1
+    assert inbox.to("mark@gros.test")[0]["Subject"] == "Taak ‘Rapport’ moet klaar zijn op 11 jan 2027 (T-1)"
+
+
+def test_the_procedures_escalation_and_progress_report_deadlines_are_announced_once(smtp, engine, clock):
+    """§ 5.3.3: an escalation deadline is the task's due date (Besluit minister, 42 days). The progress report's
+    term (gros-uitvoering) is both the due date of *Voortgang rapporteren* and its boundary timer: one mail."""
+    inbox, _, settings = smtp
+    engine.repository.deploy([ROOT / "processen", ROOT / "formulieren"])
+    demo.seed_dossiers(engine)
+    create_account(engine, "minister", PASSWORD, ["bewindspersoon-nl"], "Minister")
+    with engine.db.transaction() as session:
+        session.execute(update(Account).where(Account.username == "minister").values(email="minister@gros.test"))
+    term = clock.now() + timedelta(days=4)
+    engine.runtime.correlate("voortgang-gevraagd", "GROS-2025-004",
+                             variables={"overleg_datum": "2027-01-20", "rapport_deadline": term.isoformat()})
+    with engine.db.reading() as session:
+        report = session.scalars(select(HumanTask).where(HumanTask.name == "Voortgang rapporteren")).one()
+        timer = session.scalars(select(Timer).where(Timer.element_id == "Event_RapportTermijn")).one()
+    assert (timer.attached_task_id, timer.due_at) == (report.id, report.due_at)
+    notifications.send_due(engine, settings)
+    inbox.messages.clear()
+    assert notifications.remind_deadlines(engine, timedelta(days=5)) == 1
+    clock.set(datetime(2027, 2, 5, 9, 0, tzinfo=UTC))  # the minister's decision is due 9 feb
+    assert notifications.remind_deadlines(engine, timedelta(days=5)) == 1
+    notifications.send_due(engine, settings)
+    assert [m["Subject"] for m in inbox.to("mark@gros.test")] == [
+        "Taak ‘Voortgang rapporteren’ moet klaar zijn op 8 jan 2027 (GROS-2025-004)"]
+    assert [m["Subject"] for m in inbox.to("minister@gros.test")] == [
+        "Taak ‘Besluit minister’ moet klaar zijn op 9 feb 2027 (GROS-2026-005)"]

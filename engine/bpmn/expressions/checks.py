@@ -48,11 +48,11 @@ def compile_expression(expression: str) -> ast.Expression:
     """The checked tree of an expression (Camunda syntax translated); refused ones raise ExpressionError."""
     try:
         if len(expression) > MAX_EXPRESSION_LENGTH:
-            raise Refused(f"longer than {MAX_EXPRESSION_LENGTH} characters")
+            raise Refused(f"langer dan {MAX_EXPRESSION_LENGTH} tekens")
         tree = _parse(translate(expression), "eval")
         _check_tree(tree, _EXPRESSION_NODES)
     except Refused as e:
-        raise ExpressionError(f"Expression '{expression}' is invalid: {e}") from None
+        raise ExpressionError(f"Expressie '{expression}' is ongeldig: {e}") from None
     return tree
 
 
@@ -61,12 +61,12 @@ def compile_script(script: str) -> ast.Module:
     """The checked tree of a script task; refused ones raise ExpressionError naming the line."""
     try:
         if len(script) > MAX_SCRIPT_LENGTH:
-            raise Refused(f"longer than {MAX_SCRIPT_LENGTH} characters")
+            raise Refused(f"langer dan {MAX_SCRIPT_LENGTH} tekens")
         tree = _parse(script, "exec")
         _check_tree(tree, _SCRIPT_NODES)
     except Refused as e:
-        where = f" on line {e.line}" if e.line else ""
-        raise ExpressionError(f"Script is invalid{where}: {e}", e.line) from None
+        where = f" op regel {e.line}" if e.line else ""
+        raise ExpressionError(f"Script is ongeldig{where}: {e}", e.line) from None
     return tree
 
 
@@ -76,7 +76,7 @@ def _parse(source: str, mode: str) -> Any:
     except SyntaxError as e:
         raise Refused(e.msg, e.lineno) from None
     except (RecursionError, MemoryError, ValueError):
-        raise Refused("too complex") from None
+        raise Refused("te ingewikkeld") from None
 
 
 def _check_tree(tree: ast.AST, allowed: frozenset[type]) -> None:
@@ -85,10 +85,10 @@ def _check_tree(tree: ast.AST, allowed: frozenset[type]) -> None:
         node, depth, line = stack.pop()
         line = getattr(node, "lineno", line)
         if depth > MAX_DEPTH:
-            raise Refused("nested too deeply", line)
+            raise Refused("te diep genest", line)
         if type(node) not in allowed:
             name = type(node).__name__
-            raise Refused(f"{_DESCRIPTIONS.get(name, name)} is not allowed", line)
+            raise Refused(f"{_DESCRIPTIONS.get(name, name)} is niet toegestaan", line)
         node_check = _NODE_CHECKS.get(type(node))
         problem = node_check(node) if node_check else None
         if problem:
@@ -99,34 +99,34 @@ def _check_tree(tree: ast.AST, allowed: frozenset[type]) -> None:
 
 def _check_name(node: ast.Name) -> str | None:
     if node.id.startswith("__") or node.id in FORBIDDEN:
-        return f"'{node.id}' is not allowed"
+        return f"'{node.id}' is niet toegestaan"
     if not isinstance(node.ctx, ast.Load) and (node.id in FUNCTIONS or node.id in CONSTANTS):
-        return f"cannot assign to or delete '{node.id}'"
+        return f"'{node.id}' kan niet worden toegekend of verwijderd"
     return None
 
 
 def _check_attribute(node: ast.Attribute) -> str | None:
     if node.attr.startswith("_"):
-        return f"'{node.attr}' is not allowed"
+        return f"'{node.attr}' is niet toegestaan"
     if not isinstance(node.ctx, ast.Load):
-        return "assigning to attributes is not allowed; use d['key'] = value"
+        return "toekennen aan attributen is niet toegestaan; gebruik d['sleutel'] = waarde"
     return None
 
 
 def _check_call(node: ast.Call) -> str | None:
     func = node.func
     if isinstance(func, ast.Name):
-        return None if func.id in FUNCTIONS else f"function '{func.id}' is not allowed"
+        return None if func.id in FUNCTIONS else f"functie '{func.id}' is niet toegestaan"
     if isinstance(func, ast.Attribute):
-        return None if func.attr in ALL_METHODS else f"method '{func.attr}' is not allowed"
-    return "only whitelisted functions and methods can be called"
+        return None if func.attr in ALL_METHODS else f"methode '{func.attr}' is niet toegestaan"
+    return "alleen toegelaten functies en methodes kunnen worden aangeroepen"
 
 
 def _check_comprehension(node: ast.comprehension) -> str | None:
     if node.is_async:
-        return "async comprehensions are not allowed"
+        return "async comprehensions zijn niet toegestaan"
     if not all(isinstance(n, (ast.Name, ast.Tuple, ast.Store)) for n in ast.walk(node.target)):
-        return "a comprehension can only assign to names"
+        return "een comprehension kan alleen aan namen toekennen"
     return None
 
 
@@ -134,9 +134,9 @@ _NODE_CHECKS: dict[type, Callable[[Any], str | None]] = {
     ast.Name: _check_name,
     ast.Attribute: _check_attribute,
     ast.Call: _check_call,
-    ast.Constant: lambda n: None if type(n.value) in _LITERAL_TYPES else f"literal {n.value!r} not allowed",
-    ast.keyword: lambda n: "** arguments are not allowed" if n.arg is None else None,
-    ast.Dict: lambda n: "** unpacking is not allowed" if None in n.keys else None,
-    ast.For: lambda n: "for ... else is not allowed" if n.orelse else None,
+    ast.Constant: lambda n: None if type(n.value) in _LITERAL_TYPES else f"waarde {n.value!r} is niet toegestaan",
+    ast.keyword: lambda n: "** argumenten zijn niet toegestaan" if n.arg is None else None,
+    ast.Dict: lambda n: "** unpacking is niet toegestaan" if None in n.keys else None,
+    ast.For: lambda n: "for ... else is niet toegestaan" if n.orelse else None,
     ast.comprehension: _check_comprehension,
 }

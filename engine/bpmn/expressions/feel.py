@@ -44,7 +44,7 @@ def unary_test(test: str | None, value: Any, variables: Mapping[str, Any]) -> bo
     try:
         return bool(evaluate(feel_unary_test(test), ChainMap({DMN_INPUT: value}, variables)))
     except ExpressionError as e:
-        raise ExpressionError(f"DMN input entry '{test}' failed for {value!r}: {e}") from e
+        raise ExpressionError(f"DMN-invoerregel '{test}' mislukte voor {value!r}: {e}") from e
 
 
 def _feel_single(text: str, name: str) -> str:

@@ -90,7 +90,7 @@ def call_function(name: str, args: list[Any], kwargs: dict[str, Any], budget: Bu
 def call_method(obj: Any, name: str, args: list[Any], kwargs: dict[str, Any], budget: Budget) -> Any:
     """Call a whitelisted method of a value; too large a result or too much work is refused first."""
     if not any(isinstance(obj, kind) and name in names for kind, names in _METHODS.items()):
-        raise Refused(f"method '{name}' is not allowed on {type(obj).__name__}")
+        raise Refused(f"methode '{name}' is niet toegestaan op {type(obj).__name__}")
     budget.charge(_method_cost(obj, name, args, kwargs))
     return limit(getattr(obj, name)(*args, **kwargs))
 

@@ -48,7 +48,7 @@ def evaluate(expression: str, variables: Mapping[str, Any]) -> Any:
     except BudgetExceeded as e:
         raise ExpressionError(f"Expressie '{expression}' overschrijdt het rekenbudget ({e})") from e
     except _RUNTIME_ERRORS as e:
-        raise ExpressionError(f"Expression '{expression}' failed: {_describe(e)}") from e
+        raise ExpressionError(f"Expressie '{expression}' mislukte: {_describe(e)}") from e
 
 
 def execute(script: str, variables: dict[str, Any], context: Mapping[str, Any] | None = None) -> None:
@@ -64,11 +64,11 @@ def execute(script: str, variables: dict[str, Any], context: Mapping[str, Any] |
         raise ExpressionError(f"Script overschrijdt het rekenbudget op regel {line} ({e})", line) from e
     except _RUNTIME_ERRORS as e:
         line = interpreter.line
-        raise ExpressionError(f"Script failed on line {line}: {_describe(e)}", line) from e
+        raise ExpressionError(f"Script mislukte op regel {line}: {_describe(e)}", line) from e
     try:
         check_expanded(scope, MAX_DATA_SIZE)
     except Refused as e:
-        raise ExpressionError(f"Script failed: the task data it produces is too large ({e})") from e
+        raise ExpressionError(f"Script mislukte: de taakgegevens die het maakt zijn te groot ({e})") from e
     variables.clear()
     variables.update(scope)
 
@@ -80,9 +80,9 @@ def _describe(error: Exception) -> str:
 def _binary(op: ast.operator, left: Any, right: Any, budget: Budget) -> Any:
     int_power = isinstance(op, ast.Pow) and is_int(left) and is_int(right) and abs(left) > 1
     if int_power and right * left.bit_length() > MAX_INT_BITS:
-        raise Refused("result of ** is too large")
+        raise Refused("resultaat van ** is te groot")
     if isinstance(op, ast.Mod) and isinstance(left, str):
-        raise Refused("string formatting with % is not allowed")
+        raise Refused("tekst opmaken met % is niet toegestaan")
     budget.charge(_binary_cost(op, left, right))
     return limit(_BINARY[type(op)](left, right))
 
@@ -135,7 +135,7 @@ class _Interpreter:
             return self.names[node.id]
         if node.id in CONSTANTS:
             return CONSTANTS[node.id]
-        raise Refused(f"name '{node.id}' is not defined")
+        raise Refused(f"naam '{node.id}' is niet gedefinieerd")
 
     def _BoolOp(self, node: ast.BoolOp) -> Any:
         stop_when = isinstance(node.op, ast.Or)
@@ -176,9 +176,9 @@ class _Interpreter:
         # JUEL/Camunda style ``order.amount`` reads a key of a dict; there are no other attributes.
         value = self.eval(node.value)
         if not isinstance(value, Mapping):
-            raise Refused(f"'.{node.attr}' can only read a key of a dict, not of {type(value).__name__}")
+            raise Refused(f"'.{node.attr}' kan alleen een sleutel van een dict lezen, niet van {type(value).__name__}")
         if node.attr not in value:
-            raise Refused(f"dict has no key '{node.attr}'")
+            raise Refused(f"dict heeft geen sleutel '{node.attr}'")
         return value[node.attr]
 
     def _Subscript(self, node: ast.Subscript) -> Any:
@@ -249,7 +249,7 @@ class _Interpreter:
             self.budget.charge(1)
             self.iterations += 1
             if self.iterations > MAX_ITERATIONS:
-                raise Refused(f"more than {MAX_ITERATIONS} loop iterations")
+                raise Refused(f"meer dan {MAX_ITERATIONS} herhalingen in een lus")
             yield item
 
     # -- statements ----------------------------------------------------------------------------
@@ -279,7 +279,7 @@ class _Interpreter:
             self.budget.charge(size(value))
             values = list(value)
             if len(values) != len(target.elts):
-                raise Refused(f"cannot unpack {len(values)} values into {len(target.elts)} targets")
+                raise Refused(f"kan {len(values)} waarden niet verdelen over {len(target.elts)} namen")
             for element, item in zip(target.elts, values, strict=True):
                 self._assign(element, item)
 

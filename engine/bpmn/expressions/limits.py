@@ -66,7 +66,7 @@ def is_int(value: Any) -> bool:
 def limit(value: Any) -> Any:
     """The value, if it is within the size ceilings."""
     if is_int(value) and value.bit_length() > MAX_INT_BITS:
-        raise Refused(f"number larger than {MAX_INT_BITS} bits")
+        raise Refused(f"getal groter dan {MAX_INT_BITS} bits")
     if isinstance(value, Sized):
         check_length(len(value))
     return value
@@ -75,7 +75,7 @@ def limit(value: Any) -> Any:
 def check_length(length: int) -> None:
     """Refuse a result of ``length`` items or characters beyond the ceiling."""
     if length > MAX_LENGTH:
-        raise Refused(f"result longer than {MAX_LENGTH} items or characters")
+        raise Refused(f"resultaat langer dan {MAX_LENGTH} elementen of tekens")
 
 
 def check_expanded(value: Any, limit: int) -> int:
@@ -85,7 +85,7 @@ def check_expanded(value: Any, limit: int) -> int:
     """
     written = expanded_size(value)
     if written > limit:
-        raise Refused(f"value longer than {limit} items and characters when written out")
+        raise Refused(f"waarde langer dan {limit} elementen en tekens als ze wordt uitgeschreven")
     return written
 
 
@@ -94,7 +94,7 @@ def expanded_size(value: Any) -> int:
     try:
         return _expanded_size(value, {}, set())
     except RecursionError:
-        raise Refused("value is nested too deeply") from None
+        raise Refused("waarde is te diep genest") from None
 
 
 def _expanded_size(value: Any, sizes: dict[int, int], open_ids: set[int]) -> int:
@@ -103,7 +103,7 @@ def _expanded_size(value: Any, sizes: dict[int, int], open_ids: set[int]) -> int
         return len(value) + 1 if isinstance(value, Sized) else 1
     key = id(value)
     if key in open_ids:
-        raise Refused("value contains itself")
+        raise Refused("waarde bevat zichzelf")
     if key not in sizes:
         open_ids.add(key)
         children = [*value.keys(), *value.values()] if isinstance(value, Mapping) else value

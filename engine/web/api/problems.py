@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from flask import Response, request
 from jsonschema import ValidationError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, default_exceptions
 
 from engine.errors import CommandError
 
@@ -63,10 +63,29 @@ def problem(status: int, title: str, detail: str | None = None, invalid: list[In
     return Response(text, status, headers={**(headers or {}), "API-Version": API_VERSION}, mimetype=PROBLEM_TYPE)
 
 
+# Werkzeug's own titles and descriptions are English; a client reads these instead.
+HTTP_TEXTS = {
+    400: ("Ongeldig verzoek", "het verzoek kon niet worden gelezen"),
+    401: ("Niet aangemeld", "meld je aan om dit te gebruiken"),
+    403: ("Niet toegestaan", "je hebt hier geen toegang toe"),
+    404: ("Niet gevonden", "dit adres bestaat niet"),
+    405: ("Methode niet toegestaan", "deze HTTP-methode kan op dit adres niet"),
+    406: ("Niet aanvaardbaar", "dit antwoordformaat kan hier niet"),
+    413: ("Te groot", "het verzoek is te groot"),
+    415: ("Inhoudstype niet ondersteund", "dit inhoudstype wordt hier niet aanvaard"),
+    429: ("Te veel verzoeken", "probeer het straks opnieuw"),
+}
+
+
 def http_problem(error: HTTPException) -> Response:
-    """An HTTP error raised before or outside a view (unknown path, wrong method, too large)."""
+    """An HTTP error raised before or outside a view (unknown path, wrong method, too large), in Dutch;
+    a description of our own (``abort(404, '…')``) is kept."""
     allow = error.get_response().headers.get("Allow")
-    return problem(error.code or 500, error.name, error.description, headers={"Allow": allow} if allow else None)
+    title, detail = HTTP_TEXTS.get(error.code, (error.name, error.description))
+    builtin = default_exceptions.get(error.code)
+    if builtin is not None and error.description != builtin.description:
+        detail = error.description
+    return problem(error.code or 500, title, detail, headers={"Allow": allow} if allow else None)
 
 
 def from_command_error(error: CommandError) -> Response:

@@ -27,6 +27,7 @@ ESCALATION = "gros-escalatie"  # the reusable escalation process (processen/READ
 ESCALATION_FIELDS = ("escalatie_land", "escalatie_niveau", "escalatie_resultaat")
 FACTS = {"thema", "melder"}  # choices that describe the dossier rather than decide on it
 DEFAULT_PERIOD = timedelta(days=183)
+DECIDING = {"task.completed", "message.correlated"}  # how a decision arrives: a person's form or a message
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,8 @@ class Report:
 
 def build(engine: Engine, period: Period) -> Report:
     """The report's content: agendered dossiers from the summaries, their meeting items, decisions from
-    their own audit trails, escalation stays from the phase visits and the radar's current flags."""
+    their own audit trails (however they arrived: a task, a message, a webhook), escalation stays from
+    the phase visits and the radar's current flags."""
     names = phases(engine)
     labels = Labels(engine.repository.deployed_forms())
     with engine.db.reading() as session:
@@ -155,7 +157,7 @@ def _decisions(engine: Engine, item: Item, period: Period, labels: Labels) -> No
         if not data:
             continue
         escalation |= {k: v for k, v in data.items() if k in ESCALATION_FIELDS}
-        if event.action != "task.completed" or not period.holds(event.at):
+        if event.action not in DECIDING or not period.holds(event.at):
             continue
         if REPORT_VARIABLE in data:
             status = labels.text("voortgang_status", data["voortgang_status"]) if data.get("voortgang_status") else ""
@@ -166,18 +168,26 @@ def _decisions(engine: Engine, item: Item, period: Period, labels: Labels) -> No
         else:
             choices = {k: v for k, v in data.items() if k in labels.options and k not in FACTS}
             if choices:
-                item.decisions.append((event.at, event.element_name or "", labels.entries(choices)))
+                item.decisions.append((event.at, _step(event), labels.entries(choices)))
     if escalation:
         item.escalation = labels.entries(escalation)
 
 
 def _recorded(event) -> dict:
-    """What a step recorded: a person's submitted values, or the values a decision table derived."""
+    """What a step recorded: a person's submitted values, the values a message brought (the
+    ministerraad's accord from its own system, a webhook's decision) or the values a decision table
+    derived."""
     if event.action == "task.completed":
         return event.data or {}
-    if event.action == "element.completed" and event.data:
+    if event.action in ("message.correlated", "element.completed") and event.data:
         return event.data.get("variables") or {}
     return {}
+
+
+def _step(event) -> str:
+    if event.action == "message.correlated":
+        return f"Ontvangen bericht ‘{event.element_name}’"
+    return event.element_name or ""
 
 
 def _last_meeting(engine: Engine) -> date | None:

@@ -23,7 +23,8 @@ def init_app(app: Flask) -> None:
 @login_required
 def settings() -> ResponseReturnValue:
     return render_template("meldingen/settings.html", chosen=notifications.choices(current_engine(), g.actor.user),
-                           kinds=notifications.KINDS, modes=notifications.MODES)
+                           kinds=notifications.KINDS, modes=notifications.MODES,
+                           reminder_days=notifications.reminder_days().days)
 
 
 @bp.post("/meldingen")

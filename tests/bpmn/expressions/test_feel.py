@@ -52,5 +52,5 @@ def test_feel_unary_test_source() -> None:
 
 
 def test_unary_test_failure_names_the_entry() -> None:
-    with pytest.raises(ExpressionError, match=r"DMN input entry '\[0..10\]' failed for 'abc'"):
+    with pytest.raises(ExpressionError, match=r"DMN-invoerregel '\[0..10\]' mislukte voor 'abc'"):
         unary_test("[0..10]", "abc", {})

@@ -55,32 +55,32 @@ def test_is_empty() -> None:
 
 
 def test_missing_variable_is_named() -> None:
-    with pytest.raises(ExpressionError, match="Expression 'amount > 1' failed: name 'amount' is not defined"):
+    with pytest.raises(ExpressionError, match="Expressie 'amount > 1' mislukte: naam 'amount' is niet gedefinieerd"):
         evaluate("amount > 1", {})
 
 
 @pytest.mark.parametrize(
     ("expression", "message"),
     [
-        ("9**9**9", "result of \\*\\* is too large"),
-        ("2 ** n", "is too large"),
-        ("10 ** 5000", "is too large"),
-        ("2 ** 4000 * 2 ** 4000 * 2 ** 4000", "number larger than 10000 bits"),
-        ("'a' * 10**10", "result longer than"),
-        ("[0] * n * n", "result longer than"),
-        ("n * 'ab'", "result longer than"),
-        ("s * 2", "result longer than"),
-        ("s + s", "result longer than"),
-        ("(s + 'x').replace('x', s)", "result longer than"),
-        ("s.join(s)", "result longer than"),
-        ("str([s] * 2)", "when written out"),
-        ("''.join([s, s])", "when written out"),
+        ("9**9**9", "resultaat van \\*\\* is te groot"),
+        ("2 ** n", "is te groot"),
+        ("10 ** 5000", "is te groot"),
+        ("2 ** 4000 * 2 ** 4000 * 2 ** 4000", "getal groter dan 10000 bits"),
+        ("'a' * 10**10", "resultaat langer dan"),
+        ("[0] * n * n", "resultaat langer dan"),
+        ("n * 'ab'", "resultaat langer dan"),
+        ("s * 2", "resultaat langer dan"),
+        ("s + s", "resultaat langer dan"),
+        ("(s + 'x').replace('x', s)", "resultaat langer dan"),
+        ("s.join(s)", "resultaat langer dan"),
+        ("str([s] * 2)", "als ze wordt uitgeschreven"),
+        ("''.join([s, s])", "als ze wordt uitgeschreven"),
         ("sum([[1]], [])", "TypeError"),
-        ("'%*d' % (n, 1)", "string formatting with % is not allowed"),
-        ("[1 for a in s for b in s]", "more than 10000 loop iterations"),
-        ("n.lower()", "method 'lower' is not allowed on int"),
-        ("n.total", "can only read a key of a dict"),
-        ("d.missing", "dict has no key 'missing'"),
+        ("'%*d' % (n, 1)", "tekst opmaken met % is niet toegestaan"),
+        ("[1 for a in s for b in s]", "meer dan 10000 herhalingen in een lus"),
+        ("n.lower()", "methode 'lower' is niet toegestaan op int"),
+        ("n.total", "kan alleen een sleutel van een dict lezen"),
+        ("d.missing", "dict heeft geen sleutel 'missing'"),
         ("1 / 0", "ZeroDivisionError"),
         ("d['missing']", "KeyError"),
         ("s < 1", "TypeError"),
@@ -88,7 +88,7 @@ def test_missing_variable_is_named() -> None:
 )
 def test_runtime_limits(expression: str, message: str) -> None:
     check(expression)
-    with pytest.raises(ExpressionError, match=f"Expression '.*' failed: .*{message}"):
+    with pytest.raises(ExpressionError, match=f"Expressie '.*' mislukte: .*{message}"):
         evaluate(expression, {"n": 100_000, "s": "x" * 60_000, "d": {}})
 
 
@@ -131,7 +131,7 @@ def test_script_reads_context_without_writing_it_back() -> None:
 
 def test_failing_script_names_the_line_and_leaves_data_untouched() -> None:
     variables = {"a": 1, "nested": {"k": 1}}
-    expected = "Script failed on line 3: name 'missing' is not defined"
+    expected = "Script mislukte op regel 3: naam 'missing' is niet gedefinieerd"
     with pytest.raises(ExpressionError, match=expected) as failed:
         execute("a = 2\nnested['k'] = 2\nb = missing", variables)
     assert failed.value.line == 3
@@ -139,27 +139,27 @@ def test_failing_script_names_the_line_and_leaves_data_untouched() -> None:
 
 
 def test_script_loops_are_bounded() -> None:
-    with pytest.raises(ExpressionError, match="more than 10000 loop iterations"):
+    with pytest.raises(ExpressionError, match="meer dan 10000 herhalingen in een lus"):
         execute("n = 0\nfor a in xs:\n    for b in xs:\n        n += 1", {"xs": list(range(200))})
 
 
 @pytest.mark.parametrize(
     ("script", "message"),
     [
-        ("a = [s] * 100\nb = [a] * 100", "longer than 10000000"),  # small in memory, 10 MB serialized
-        ("a = [1]\na[0] = a", "contains itself"),
-        ("a = []\nfor i in range1000:\n    a = [a]", "nested too deeply"),
+        ("a = [s] * 100\nb = [a] * 100", "langer dan 10000000"),  # small in memory, 10 MB serialized
+        ("a = [1]\na[0] = a", "bevat zichzelf"),
+        ("a = []\nfor i in range1000:\n    a = [a]", "te diep genest"),
     ],
 )
 def test_script_result_must_be_serializable(script: str, message: str) -> None:
     variables = {"s": "x" * 1000, "range1000": list(range(1000))}
-    with pytest.raises(ExpressionError, match=f"the task data it produces is too large.*{message}"):
+    with pytest.raises(ExpressionError, match=f"de taakgegevens die het maakt zijn te groot.*{message}"):
         execute(script, variables)
     assert variables == {"s": "x" * 1000, "range1000": list(range(1000))}
 
 
 def test_script_growth_is_bounded() -> None:
-    with pytest.raises(ExpressionError, match="result longer than"):
+    with pytest.raises(ExpressionError, match="resultaat langer dan"):
         execute("s = 'ab'\nfor i in xs:\n    s = s + s", {"xs": list(range(100))})
 
 
@@ -168,5 +168,5 @@ def test_camunda_date_time_counts_from_the_engine_clock() -> None:
     with clock_at(datetime(2027, 2, 1, 9, 0, tzinfo=UTC)):
         assert evaluate("${dateTime().plusDays(28).toDate()}", {}) == datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
         assert evaluate("${dateTime().plusWeeks(1).toDate()}", {}) == datetime(2027, 2, 8, 9, 0, tzinfo=UTC)
-    with pytest.raises(ExpressionError, match="not allowed"):
+    with pytest.raises(ExpressionError, match="niet toegestaan"):
         evaluate("${dateTime().minusDays(1).toDate()}", {})

@@ -70,7 +70,7 @@ def test_dmn_failure_becomes_task_exception(specs) -> None:
     column = workflow.spec.task_specs["decide_discount"].dmnEngine.decision_table.inputs[0]
     column.expression, original = "country.code", column.expression  # a string has no keys
     try:
-        with pytest.raises(WorkflowTaskException, match="can only read a key of a dict") as failed:
+        with pytest.raises(WorkflowTaskException, match="kan alleen een sleutel van een dict lezen") as failed:
             workflow.do_engine_steps()
     finally:
         column.expression = original  # the parsed specs are shared with the other tests
@@ -78,7 +78,7 @@ def test_dmn_failure_becomes_task_exception(specs) -> None:
 
 
 def test_script_failure_becomes_task_exception_with_line(specs) -> None:
-    with pytest.raises(WorkflowTaskException, match="name 'extra' is not defined") as failed:
+    with pytest.raises(WorkflowTaskException, match="naam 'extra' is niet gedefinieerd") as failed:
         run(specs, country="NL", amount=5, member=True)
     assert failed.value.task_spec.name == "prepare"
     assert (failed.value.line_number, failed.value.error_line) == (1, "amount = amount + extra")
@@ -87,7 +87,7 @@ def test_script_failure_becomes_task_exception_with_line(specs) -> None:
 def test_engine_refuses_escape_in_condition(specs) -> None:
     workflow = run(specs, country="NL", amount=5, member=True, extra=0)
     task = workflow.last_task
-    with pytest.raises(WorkflowTaskException, match="'__import__' is not allowed"):
+    with pytest.raises(WorkflowTaskException, match="'__import__' is niet toegestaan"):
         SafeScriptEngine().evaluate(task, "__import__('os')")
     assert SafeScriptEngine().evaluate(task, "${amount + bonus}", external_context={"bonus": 1}) == 6
 
@@ -96,5 +96,5 @@ def test_engine_validate_accepts_feel_and_refuses_escapes() -> None:
     engine = SafeScriptEngine()
     for cell in ("[0..1000]", 'not("a", "b")', '"a","b"', "> 5", "-", "true", "amount"):
         engine.validate(cell)
-    with pytest.raises(ExpressionError, match="'__import__' is not allowed"):
+    with pytest.raises(ExpressionError, match="'__import__' is niet toegestaan"):
         engine.validate("__import__('os')")
