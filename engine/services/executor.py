@@ -133,7 +133,7 @@ class CommandExecutor:
         if workflow.completed:
             instance.ended_at = now
             instance.removal_at = removal_time(now, self.definition(session, instance.definition_id).history_ttl)
-            derived.clear(session, instance.id)
+            derived.clear(session, instance.id, now)
             audit(session, instance.id, now, SYSTEM, "instance.completed")
         else:
             ready = derived.rewrite(session, instance, workflow, now)

@@ -11,7 +11,17 @@ from werkzeug.exceptions import HTTPException
 
 from engine.errors import CommandError
 from engine.services import Engine
-from engine.web.api import definitions, deployments, external_tasks, instances, kennisbank, messages, migration, tasks
+from engine.web.api import (
+    definitions,
+    deployments,
+    external_tasks,
+    history,
+    instances,
+    kennisbank,
+    messages,
+    migration,
+    tasks,
+)
 from engine.web.api.access import EXTENSION
 from engine.web.api.credentials import actor_for_authorization
 from engine.web.api.problems import API_VERSION, BadInput, from_command_error, http_problem, problem
@@ -43,7 +53,7 @@ def version(call: Call) -> dict:
 def build_api(engine: Engine) -> Api:
     return Api("GROS werkstroom API", DESCRIPTION,
                [meta, deployments.routes, definitions.routes, tasks.routes, messages.routes, instances.routes,
-                kennisbank.routes, migration.routes, external_tasks.routes, webhook_admin.routes],
+                history.routes, kennisbank.routes, migration.routes, external_tasks.routes, webhook_admin.routes],
                lambda header: actor_for_authorization(engine, header))
 
 
