@@ -254,8 +254,7 @@ def _rewrite_external_tasks(connection: Connection, instance: ProcessInstance, w
 
 def _rewrite_variables(connection: Connection, instance: ProcessInstance, data: dict) -> None:
     """Insert, update or delete only the variables whose JSON text changed."""
-    wanted = {name: (variable_type(value), json.dumps(value, ensure_ascii=False, default=str))
-              for name, value in data.items() if len(name) <= 200}
+    wanted = {name: (variable_type(value), variable_text(value)) for name, value in data.items() if len(name) <= 200}
     stored = {name: (kind, text) for name, kind, text in connection.execute(
         select(VARIABLES.c.name, VARIABLES.c.type, VARIABLES.c.value).where(VARIABLES.c.instance_id == instance.id))}
     gone = [name for name in stored if name not in wanted]
@@ -270,6 +269,11 @@ def _rewrite_variables(connection: Connection, instance: ProcessInstance, data: 
             "value": text} for name, (kind, text) in wanted.items() if name not in stored]
     if new:
         connection.execute(insert(VARIABLES), new)
+
+
+def variable_text(value: Any) -> str:
+    """How a variable row holds its value (and how a filter on a value must write it)."""
+    return json.dumps(value, ensure_ascii=False, default=str)
 
 
 def variable_type(value: Any) -> str:

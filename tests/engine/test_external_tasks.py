@@ -110,3 +110,18 @@ def test_a_business_rule_task_without_a_decision_is_an_external_task(engine: Eng
     engine.external_tasks.complete(locked.task.id, "w")
     [rule] = engine.external_tasks.fetch_and_lock("w", 1, [MELDING])
     assert rule.task.element_id == "melden"
+
+
+def test_a_topic_fetches_only_what_its_filters_let_through(betaling: Engine):
+    start(betaling, "B-laag", 1)
+    hoog = start(betaling, "B-hoog", 9)
+    definition_id = betaling.query.instance(hoog).definition_id
+    assert betaling.external_tasks.fetch_and_lock("w", 5, [Topic("controle", 1000, business_key="B-ander")]) == []
+    assert betaling.external_tasks.fetch_and_lock("w", 5, [Topic("controle", 1000, definition_keys=("x",))]) == []
+    assert betaling.external_tasks.fetch_and_lock("w", 5, [Topic("controle", 1000, version_tag="2.0")]) == []
+    [by_variable] = betaling.external_tasks.fetch_and_lock("w", 5, [Topic(
+        "controle", 1000, definition_ids=(definition_id,), variable_values=(("prioriteit", "9"),))])
+    assert by_variable.task.business_key == "B-hoog"
+    [by_key] = betaling.external_tasks.fetch_and_lock("w", 5, [Topic(
+        "controle", 1000, business_key="B-laag", definition_keys=("betaling",))])
+    assert by_key.task.business_key == "B-laag"

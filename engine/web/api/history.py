@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from engine.derived import variable_text
 from engine.errors import NotFound
 from engine.services.history_queries import (
     INSTANCE_ORDER,
@@ -307,8 +308,8 @@ def _value_filters(given: Any) -> list[tuple[str, str]]:
         parts = [item.split("_", 2) for item in given.split(",") if item]
         if any(len(p) != 3 or p[1] != "eq" for p in parts):
             raise BadInput("ongeldige filter(s)", [Invalid("variableValues", "verwacht naam_eq_waarde; enkel eq")])
-        return [(name, json.dumps(_scalar(text), ensure_ascii=False)) for name, _, text in parts]
-    return [(item["name"], json.dumps(item["value"], ensure_ascii=False)) for item in given]
+        return [(name, variable_text(_scalar(text))) for name, _, text in parts]
+    return [(item["name"], variable_text(item["value"])) for item in given]
 
 
 def _scalar(text: str) -> Any:
