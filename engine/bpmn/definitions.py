@@ -36,8 +36,6 @@ UNSUPPORTED = {
     "linkEventDefinition": "link events are not supported; draw the sequence flow",
     "serviceTask": "een servicetaak draait hier als external task: geef ze camunda:type=\"external\" en een "
     "camunda:topic (Java-delegates en expressies draaien hier niet)",
-    "sendTask": "een send task draait hier als external task: geef ze camunda:type=\"external\" en een "
-    "camunda:topic, of gebruik een bericht-eind- of -throw-event",
     "executionListener": "execution listeners are not supported",
     "taskListener": "task listeners are not supported",
 }
@@ -194,6 +192,9 @@ def _check_rules(source: Source, tree, problems: list[Problem]) -> None:
             _check_timer(node, local, add)
         elif local == "process":
             _check_time_to_live(node, add)
+        elif local == "sendTask" and not node.get("messageRef"):
+            add(node, "een send task zonder worker (camunda:type=\"external\") verstuurt een bericht naar buiten: "
+                      "geef ze een bericht (messageRef)")
         elif local == "businessRuleTask" and node.get(f"{{{CAMUNDA}}}decisionRef") is None:
             add(node, "business rule tasks need camunda:decisionRef (DMN); other implementations are not supported")
 
@@ -213,10 +214,18 @@ def _check_paths(source: Source, tree, problems: list[Problem]) -> None:
 
 
 def _check_external(node, add) -> None:
-    if etree.QName(node).localname not in EXTERNAL_TASKS:
-        add(node, "camunda:type=\"external\" kan hier alleen op een service-, send- of business rule task")
+    if not _may_be_external(node):
+        add(node, "camunda:type=\"external\" kan hier alleen op een service-, send- of business rule task, of "
+                  "op de berichtdefinitie van een bericht-throw- of -eindgebeurtenis")
     elif not (node.get(f"{{{CAMUNDA}}}topic") or "").strip():
         add(node, "een external task heeft een camunda:topic nodig: het onderwerp waarop workers taken ophalen")
+
+
+def _may_be_external(node) -> bool:
+    local = etree.QName(node).localname
+    if local == "messageEventDefinition":
+        return etree.QName(node.getparent()).localname in ("intermediateThrowEvent", "endEvent")
+    return local in EXTERNAL_TASKS
 
 
 def _check_expression(node, text: str, add) -> None:

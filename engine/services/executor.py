@@ -185,6 +185,9 @@ def _audit_steps(session, instance_id: str, now: datetime, workflow: Workflow) -
             decided = {"variables": step.decided} if step.decided else {}
             audit(session, instance_id, now, SYSTEM, "element.completed", step.element_id, step.name,
                   data={"type": step.kind, "process": step.process_key, **decided})
+        for message in step.sent:
+            audit(session, instance_id, now, SYSTEM, "message.sent", step.element_id, step.name,
+                  data={"message": message})
     workflow.steps.clear()
 
 

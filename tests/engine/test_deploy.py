@@ -99,7 +99,7 @@ def test_every_problem_is_reported_at_once_and_nothing_is_stored(sqlite_engine: 
              "c.form": '{"type": "default"}'}
     problems = refusal(sqlite_engine, files)
     assert [p.split(":")[0] for p in problems] == ["a.bpmn", "b.dmn", "c.form"]
-    assert "one decision per DMN file" in problems[1]
+    assert "geef ze een bericht (messageRef)" in problems[0] and "one decision per DMN file" in problems[1]
     assert sqlite_engine.repository.definitions() == []
 
 

@@ -23,7 +23,7 @@ from engine.web.api import (
     tasks,
 )
 from engine.web.api.access import EXTENSION
-from engine.web.api.credentials import actor_for_authorization
+from engine.web.api.credentials import Throttled, actor_for_authorization
 from engine.web.api.problems import API_VERSION, BadInput, from_command_error, http_problem, problem
 from engine.web.api.spec import Api, Call, Routes, Unauthorized, obj
 from engine.web.errors import handle_under
@@ -70,6 +70,8 @@ def init_app(app: Flask) -> None:
     blueprint.register_error_handler(Unauthorized, lambda e: problem(
         401, "Niet aangemeld", "stuur een geldig API-token (Authorization: Bearer gros_…) of gebruikersnaam en "
         "wachtwoord (Authorization: Basic …)", headers={"WWW-Authenticate": 'Bearer realm="gros", Basic realm="gros"'}))
+    blueprint.register_error_handler(Throttled, lambda e: problem(
+        429, "Te veel mislukte aanmeldingen", str(e), headers={"Retry-After": str(e.wait)}))
     blueprint.register_error_handler(Exception, _unexpected)
     app.register_blueprint(blueprint)
     handle_under(app, PREFIX + "/", http_problem)

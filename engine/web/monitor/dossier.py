@@ -21,6 +21,7 @@ ACTIONS = {
     "task.unclaimed": "Taak vrijgegeven",
     "task.assigned": "Taak overgedragen",
     "message.correlated": "Bericht ontvangen",
+    "message.sent": "Bericht verzonden",
     "timer.fired": "Termijn verstreken",
     "element.completed": "Stap doorlopen",
     "incident.created": "Incident",
@@ -34,7 +35,7 @@ ACTIONS = {
     "kennisbank.published": "Samenvatting openbaar gemaakt",
     "kennisbank.withdrawn": "Samenvatting niet langer openbaar",
 }
-AUTOMATIC = {"element.completed", "instance.completed"}
+AUTOMATIC = {"element.completed", "instance.completed", "message.sent"}
 
 
 @dataclass(frozen=True)
