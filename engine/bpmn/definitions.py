@@ -31,13 +31,13 @@ NS = {"bpmn": BPMN, "camunda": CAMUNDA}
 DMN_NAMESPACES = ("https://www.omg.org/spec/DMN/20191111/MODEL/", "http://www.omg.org/spec/DMN/20151101/dmn.xsd")
 
 UNSUPPORTED = {
-    "compensateEventDefinition": "compensation events are not supported",
-    "complexGateway": "complex gateways are not supported",
-    "linkEventDefinition": "link events are not supported; draw the sequence flow",
+    "compensateEventDefinition": "compensatiegebeurtenissen worden niet ondersteund",
+    "complexGateway": "complexe gateways worden niet ondersteund",
+    "linkEventDefinition": "link events worden niet ondersteund; teken de pijl (sequence flow)",
     "serviceTask": "een servicetaak draait hier als external task: geef ze camunda:type=\"external\" en een "
     "camunda:topic (Java-delegates en expressies draaien hier niet)",
-    "executionListener": "execution listeners are not supported",
-    "taskListener": "task listeners are not supported",
+    "executionListener": "execution listeners worden niet ondersteund",
+    "taskListener": "task listeners worden niet ondersteund",
 }
 
 EXTERNAL_TASKS = ("serviceTask", "sendTask", "businessRuleTask")
@@ -56,10 +56,13 @@ class Source:
 
 @dataclass(frozen=True)
 class Problem:
+    """A reason to refuse, in Dutch; ``detail`` keeps the library's own (English) text, for whoever digs."""
+
     file: str
     line: int | None
     element: str | None
     message: str
+    detail: str | None = field(default=None, compare=False)
 
     def __str__(self) -> str:
         where = self.file + (f":{self.line}" if self.line else "")
@@ -145,18 +148,19 @@ def _check_source(source: Source, problems: list[Problem]):
     try:
         tree = etree.fromstring(source.content.encode(), etree.XMLParser(resolve_entities=False))
     except etree.XMLSyntaxError as error:
-        problems.append(Problem(source.name, error.lineno, None, f"not well-formed XML: {error.msg}"))
+        problems.append(Problem(source.name, error.lineno, None, f"geen welgevormde XML: {error.msg}"))
         return None
     if source.kind == "dmn":
         _check_dmn(source, tree, problems)
         return tree
     if tree.tag != f"{{{BPMN}}}definitions":
-        problems.append(Problem(source.name, tree.sourceline, None, "not a BPMN 2.0 definitions document"))
+        problems.append(Problem(source.name, tree.sourceline, None, "geen BPMN 2.0-document (bpmn:definitions)"))
         return None
     try:
         BpmnValidator().validate(tree, source.name)
     except ValidationException as error:
-        problems.append(Problem(source.name, error.line_number or None, None, f"invalid BPMN: {error}"))
+        problems.append(Problem(source.name, error.line_number or None, None,
+                                "geen geldige BPMN 2.0 volgens het XSD-schema", str(error)))
         return None
     _check_rules(source, tree, problems)
     _check_paths(source, tree, problems)
@@ -165,18 +169,19 @@ def _check_source(source: Source, problems: list[Problem]):
 
 def _check_dmn(source: Source, tree, problems: list[Problem]) -> None:
     if etree.QName(tree).namespace not in DMN_NAMESPACES:
-        problems.append(Problem(source.name, tree.sourceline, None, "not a DMN 1.2 or 1.3 definitions document"))
+        problems.append(Problem(source.name, tree.sourceline, None, "geen DMN 1.2- of 1.3-document"))
         return
     decisions = tree.findall(f"{{{etree.QName(tree).namespace}}}decision")
     if len(decisions) != 1:
-        message = f"one decision per DMN file is supported, found {len(decisions)}"
+        message = f"één beslissing per DMN-bestand, gevonden: {len(decisions)}"
         problems.append(Problem(source.name, tree.sourceline, None, message))
 
 
 def _check_rules(source: Source, tree, problems: list[Problem]) -> None:
-    def add(node, message):
+    def add(node, message, detail=None):
         owner = next((n for n in node.iterancestors() if n.get("id")), node) if node.get("id") is None else node
-        problems.append(Problem(source.name, node.sourceline, owner.get("id") or etree.QName(node).localname, message))
+        problems.append(Problem(source.name, node.sourceline, owner.get("id") or etree.QName(node).localname, message,
+                                detail))
 
     for node in tree.iter(etree.Element):
         local = etree.QName(node).localname
@@ -196,7 +201,8 @@ def _check_rules(source: Source, tree, problems: list[Problem]) -> None:
             add(node, "een send task zonder worker (camunda:type=\"external\") verstuurt een bericht naar buiten: "
                       "geef ze een bericht (messageRef)")
         elif local == "businessRuleTask" and node.get(f"{{{CAMUNDA}}}decisionRef") is None:
-            add(node, "business rule tasks need camunda:decisionRef (DMN); other implementations are not supported")
+            add(node, "een business rule task heeft camunda:decisionRef (DMN) of camunda:type=\"external\" nodig; "
+                      "andere implementaties worden niet ondersteund")
 
 
 _TOO_LONG = ("proces '{process}' heeft hier een pad van meer dan {limit} elementen na elkaar; zo'n lange keten "
@@ -232,20 +238,24 @@ def _check_expression(node, text: str, add) -> None:
     try:
         expressions.check(text.strip())
     except expressions.ExpressionError as error:
-        add(node.getparent(), str(error))
+        add(node.getparent(), f"de expressie '{text.strip()[:200]}' kan de engine niet uitvoeren: schrijf ze als "
+                              "${...} met variabelen, vergelijkingen en &&, ||, ! (FEEL, XPath en Java-aanroepen "
+                              "draaien hier niet)", str(error))
 
 
 def _check_script(node, add) -> None:
     script_format = (node.get("scriptFormat") or "python").lower()
     if script_format != "python":
-        add(node, f"script format '{script_format}' is not supported; write the script in the engine's "
-                  "restricted Python (scriptFormat=\"python\")")
+        add(node, f"scriptformaat '{script_format}' wordt niet ondersteund; schrijf het script in de beperkte "
+                  "Python van de engine (scriptFormat=\"python\")")
         return
     script = node.find("bpmn:script", NS)
     try:
         expressions.check_script(script.text if script is not None and script.text else "")
     except expressions.ExpressionError as error:
-        add(node, str(error))
+        line = f" (regel {error.line} van het script)" if error.line else ""
+        add(node, f"het script kan de engine niet uitvoeren{line}: alleen beperkte Python, zonder imports, "
+                  "bestanden of dunder-attributen", str(error))
 
 
 def _check_time_to_live(node, add) -> None:
@@ -258,14 +268,14 @@ def _check_timer(node, kind: str, add) -> None:
     text = (node.text or "").strip()
     event = node.getparent().getparent()
     if not text:
-        add(event, f"the timer has an empty {kind}")
+        add(event, f"de timer heeft een lege {kind}")
     elif not timer_text_is_literal(text):
         _check_expression(node.getparent(), text, add)
     else:
         try:
             check_timer(kind, text)
         except ValueError as error:
-            add(event, f"invalid ISO 8601 {kind} '{text}': {error}")
+            add(event, f"ongeldige ISO 8601-{kind} '{text}': {error}")
 
 
 # --- the whole universe of deployed files --------------------------------------------------------
@@ -307,7 +317,7 @@ def _claim_processes(source: Source, tree, owners: dict[str, str], problems: lis
         if pid in owners:
             clashes += 1
             problems.append(Problem(source.name, process.sourceline, pid,
-                                    f"process '{pid}' is also defined in {owners[pid]}"))
+                                    f"proces '{pid}' staat ook in {owners[pid]}"))
         owners.setdefault(pid, source.name)
     return clashes == 0
 
@@ -338,17 +348,17 @@ def _check_references(source: Source, process, parser, forms: dict[str, str], pr
     for node in process.iter(f"{{{BPMN}}}callActivity"):
         called = node.get("calledElement")
         if not called or called.startswith("${"):
-            add(node, "call activities need a fixed calledElement (expressions are not supported)")
+            add(node, "een call activity heeft een vaste calledElement nodig (expressies worden niet ondersteund)")
         elif called not in parser.process_parsers:
-            add(node, f"called process '{called}' not deployed")
+            add(node, f"aangeroepen proces '{called}' is niet gedeployed")
     for node in process.iter(f"{{{BPMN}}}businessRuleTask"):
         ref = node.get(f"{{{CAMUNDA}}}decisionRef")
         if ref and ref not in parser.dmn_parsers:
-            add(node, f"decision '{ref}' not deployed")
+            add(node, f"beslissing '{ref}' is niet gedeployed")
     for node in process.iter(f"{{{BPMN}}}userTask"):
         form = _form_reference(node)
         if form and form not in forms and form not in forms.values():
-            add(node, f"form '{form}' not found")
+            add(node, f"formulier '{form}' niet gevonden")
 
 
 def _form_reference(node) -> str | None:
@@ -420,9 +430,30 @@ def _timer_spec(start) -> tuple[str, str]:
     return "timeDuration", ""
 
 
+# SpiffWorkflow's parse refusals (by a piece of their English text) in the words a process owner reads.
+LIBRARY_TEXTS = (
+    ("Multiple outgoing flows are not supported", "meerdere uitgaande pijlen worden bij dit element niet ondersteund"),
+    ("There is no support implemented for this task type", "dit soort element kan de engine niet uitvoeren"),
+    ("is not executable", "het aangeroepen proces is niet uitvoerbaar (isExecutable=\"false\")"),
+    ("No start event found", "het proces heeft geen startgebeurtenis"),
+    ("Duplicate process ID", "deze proces-id komt meer dan eens voor"),
+    ("identifier is missing from bpmn xml", "de gebeurtenis verwijst naar een signaal, fout, escalatie of "
+                                            "correlatie die niet in het bestand gedefinieerd is"),
+    ("Conditional event definition with missing condition", "een voorwaardelijke gebeurtenis zonder voorwaarde"),
+    ("Time Specification", "de tijdsaanduiding van de timer is ongeldig"),
+    ("Cannot resolve data", "een gegevensassociatie verwijst naar een data-object dat niet bestaat"),
+    ("Must contain an End event", "een deelproces moet een eindgebeurtenis hebben"),
+    ("Data Store with name", "een data store (gegevensopslag) heeft hier geen implementatie: GROS bewaart gegevens "
+                             "als procesvariabelen"),
+)
+UNREADABLE = "de engine kan dit element niet inlezen"
+
+
 def _problem(error: ValidationException, file_name: str) -> Problem:
-    message = _TOO_DEEP if _from_recursion(error) else str(error)
-    return Problem(error.file_name or file_name, error.line_number or None, error.id or None, message)
+    original = str(error)
+    message = _TOO_DEEP if _from_recursion(error) else next(
+        (dutch for english, dutch in LIBRARY_TEXTS if english in original), UNREADABLE)
+    return Problem(error.file_name or file_name, error.line_number or None, error.id or None, message, original)
 
 
 def _from_recursion(error: BaseException | None) -> bool:

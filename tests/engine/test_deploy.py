@@ -45,34 +45,35 @@ def refusal(engine: Engine, files: dict[str, str]) -> list[str]:
 
 def test_not_well_formed_xml_names_file_and_line(sqlite_engine: Engine):
     [problem] = refusal(sqlite_engine, {"kapot.bpmn": HEAD + "<bpmn:process id='p'>\n<oops></bpmn:definitions>"})
-    assert problem.startswith("kapot.bpmn:4") and "not well-formed" in problem
+    assert problem.startswith("kapot.bpmn:4") and "geen welgevormde XML" in problem
 
 
 def test_xsd_violation_names_line(sqlite_engine: Engine):
     [problem] = refusal(sqlite_engine, {"xsd.bpmn": process('<bpmn:userTaak id="x"/>')})
-    assert problem.startswith("xsd.bpmn:5") and "invalid BPMN" in problem
+    assert problem.startswith("xsd.bpmn:5") and "geen geldige BPMN 2.0" in problem
 
 
 @pytest.mark.parametrize(("element", "message"), [
     ('<bpmn:intermediateThrowEvent id="x"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>'
-     '<bpmn:compensateEventDefinition/></bpmn:intermediateThrowEvent>', "compensation events are not supported"),
+     '<bpmn:compensateEventDefinition/></bpmn:intermediateThrowEvent>',
+     "compensatiegebeurtenissen worden niet ondersteund"),
     ('<bpmn:serviceTask id="x" camunda:class="nl.Gros"><bpmn:incoming>f1</bpmn:incoming>'
      '<bpmn:outgoing>f2</bpmn:outgoing></bpmn:serviceTask>', 'geef ze camunda:type="external"'),
     ('<bpmn:sendTask id="x" camunda:type="external"><bpmn:incoming>f1</bpmn:incoming>'
      '<bpmn:outgoing>f2</bpmn:outgoing></bpmn:sendTask>', "heeft een camunda:topic nodig"),
     ('<bpmn:scriptTask id="x" scriptFormat="groovy"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>'
-     '<bpmn:script>println 1</bpmn:script></bpmn:scriptTask>', "script format 'groovy' is not supported"),
+     '<bpmn:script>println 1</bpmn:script></bpmn:scriptTask>', "scriptformaat 'groovy' wordt niet ondersteund"),
     ('<bpmn:scriptTask id="x" scriptFormat="python"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>'
-     '<bpmn:script>import os</bpmn:script></bpmn:scriptTask>', "Script is invalid"),
+     '<bpmn:script>import os</bpmn:script></bpmn:scriptTask>', "het script kan de engine niet uitvoeren"),
     ('<bpmn:callActivity id="x" calledElement="onbekend"><bpmn:incoming>f1</bpmn:incoming>'
-     '<bpmn:outgoing>f2</bpmn:outgoing></bpmn:callActivity>', "called process 'onbekend' not deployed"),
+     '<bpmn:outgoing>f2</bpmn:outgoing></bpmn:callActivity>', "aangeroepen proces 'onbekend' is niet gedeployed"),
     ('<bpmn:userTask id="x" camunda:formRef="nergens"><bpmn:incoming>f1</bpmn:incoming>'
-     '<bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>', "form 'nergens' not found"),
+     '<bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>', "formulier 'nergens' niet gevonden"),
     ('<bpmn:businessRuleTask id="x" camunda:decisionRef="geen"><bpmn:incoming>f1</bpmn:incoming>'
-     '<bpmn:outgoing>f2</bpmn:outgoing></bpmn:businessRuleTask>', "decision 'geen' not deployed"),
+     '<bpmn:outgoing>f2</bpmn:outgoing></bpmn:businessRuleTask>', "beslissing 'geen' is niet gedeployed"),
     ('<bpmn:intermediateCatchEvent id="x"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>'
      '<bpmn:timerEventDefinition><bpmn:timeDuration>P14X</bpmn:timeDuration></bpmn:timerEventDefinition>'
-     '</bpmn:intermediateCatchEvent>', "invalid ISO 8601 timeDuration 'P14X'"),
+     '</bpmn:intermediateCatchEvent>', "ongeldige ISO 8601-timeDuration 'P14X'"),
 ])
 def test_unsupported_or_unresolved_elements_are_named(sqlite_engine: Engine, element: str, message: str):
     [problem] = refusal(sqlite_engine, {"model.bpmn": process(flow_to(element))})
@@ -88,7 +89,7 @@ def test_unsafe_condition_is_refused_at_deploy(sqlite_engine: Engine):
             'xsi:type="bpmn:tFormalExpression">${().__class__.__base__.__subclasses__()}</bpmn:conditionExpression>'
             '</bpmn:sequenceFlow><bpmn:sequenceFlow id="f3" sourceRef="x" targetRef="end"/>')
     [problem] = refusal(sqlite_engine, {"m.bpmn": process(body)})
-    assert "[f2]" in problem and "not allowed" in problem
+    assert "[f2]" in problem and "kan de engine niet uitvoeren" in problem
 
 
 def test_every_problem_is_reported_at_once_and_nothing_is_stored(sqlite_engine: Engine):
@@ -99,7 +100,7 @@ def test_every_problem_is_reported_at_once_and_nothing_is_stored(sqlite_engine: 
              "c.form": '{"type": "default"}'}
     problems = refusal(sqlite_engine, files)
     assert [p.split(":")[0] for p in problems] == ["a.bpmn", "b.dmn", "c.form"]
-    assert "geef ze een bericht (messageRef)" in problems[0] and "one decision per DMN file" in problems[1]
+    assert "geef ze een bericht (messageRef)" in problems[0] and "één beslissing per DMN-bestand" in problems[1]
     assert sqlite_engine.repository.definitions() == []
 
 
