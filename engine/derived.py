@@ -1,6 +1,6 @@
-"""Derive the indexed rows — ready human tasks, external tasks, pending timers, message subscriptions and
-positions — from a live workflow, inside the command's transaction. Lists and scans read these rows, never
-instance state. (A domain keeps rows of its own through ``Engine.on_save``.)
+"""Derive the indexed rows — ready human tasks and their history, external tasks, pending timers, message
+subscriptions, positions and variables — from a live workflow, inside the command's transaction. Lists and
+scans read these rows, never instance state. (A domain keeps rows of its own through ``Engine.on_save``.)
 
 Runs on every command, so it speaks SQLAlchemy Core and touches only rows that changed.
 """
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.orm import Session
@@ -18,6 +19,7 @@ from engine.bpmn.timers import deadline
 from engine.errors import InvalidData
 from engine.store.models import (
     ExternalTask,
+    HistoricTask,
     HumanTask,
     Position,
     ProcessInstance,
@@ -25,39 +27,52 @@ from engine.store.models import (
     SubscriptionValue,
     TaskCandidate,
     Timer,
+    VariableInstance,
 )
 
 MAX_CORRELATION_VALUE = 500
 TASKS, CANDIDATES, TIMERS = HumanTask.__table__, TaskCandidate.__table__, Timer.__table__
 SUBSCRIPTIONS, VALUES, POSITIONS = Subscription.__table__, SubscriptionValue.__table__, Position.__table__
-EXTERNAL = ExternalTask.__table__
+EXTERNAL, HISTORY, VARIABLES = ExternalTask.__table__, HistoricTask.__table__, VariableInstance.__table__
+HISTORY_FIELDS = ("assignee", "priority", "due_at", "follow_up_at", "name")
 
 
 def rewrite(session: Session, instance: ProcessInstance, workflow: Workflow, now: datetime) -> list[HumanTask]:
     """Rewrite the instance's derived rows; returns its ready tasks as (unsaved) rows."""
     connection = session.connection()
-    ready = _rewrite_tasks(connection, instance, workflow, now)
+    ready = _rewrite_tasks(connection, instance, workflow, now, _completed_tasks(session))
     _rewrite_timers(connection, instance, workflow)
     _rewrite_subscriptions(connection, instance, workflow)
     _rewrite_positions(connection, instance, workflow, now)
     _rewrite_external_tasks(connection, instance, workflow, now)
+    _rewrite_variables(connection, instance, workflow.data)
     return ready
 
 
-def clear(session: Session, instance_id: str) -> None:
+def clear(session: Session, instance_id: str, now: datetime) -> None:
+    """An ended instance keeps only its history: open historic tasks end with it."""
     connection = session.connection()
-    for table in (TASKS, TIMERS, SUBSCRIPTIONS, POSITIONS, EXTERNAL):
+    waiting = list(connection.execute(select(TASKS.c.id).where(TASKS.c.instance_id == instance_id)).scalars())
+    _close_history(connection, waiting, now, _completed_tasks(session))
+    for table in (TASKS, TIMERS, SUBSCRIPTIONS, POSITIONS, EXTERNAL, VARIABLES):
         connection.execute(delete(table).where(table.c.instance_id == instance_id))
 
 
+def _completed_tasks(session: Session) -> set[str]:
+    """The user tasks this command completed (the audit events it queued say so): any other task that
+    leaves was ended by an event or by the end of its process."""
+    return {e.task_id for e in session.info.get("audit", []) if e.action == "task.completed"}
+
+
 def _rewrite_tasks(connection: Connection, instance: ProcessInstance, workflow: Workflow,
-                   now: datetime) -> list[HumanTask]:
+                   now: datetime, completed: set[str]) -> list[HumanTask]:
     views = {view.id: view for view in workflow.user_tasks()}
     ready = []
     stored = {row.id: row for row in connection.execute(select(TASKS).where(TASKS.c.instance_id == instance.id))}
     gone = [task_id for task_id in stored if task_id not in views]
     if gone:
         connection.execute(delete(TASKS).where(TASKS.c.id.in_(gone)))
+        _close_history(connection, gone, now, completed)
     for view in views.values():
         row = stored.get(view.id)
         values = _task_values(instance, view, row.created_at if row else now)
@@ -65,9 +80,12 @@ def _rewrite_tasks(connection: Connection, instance: ProcessInstance, workflow: 
         ready.append(HumanTask(**values))
         if row is None:
             connection.execute(insert(TASKS), [values])
+            connection.execute(insert(HISTORY), [_history_values(instance, values)])
         elif any(getattr(row, name) != value for name, value in values.items() if name != "created_at"):
             connection.execute(update(TASKS).where(TASKS.c.id == view.id).values(values))
             connection.execute(delete(CANDIDATES).where(CANDIDATES.c.task_id == view.id))
+            connection.execute(update(HISTORY).where(HISTORY.c.id == view.id)
+                               .values({name: values[name] for name in HISTORY_FIELDS}))
         else:
             continue
         candidates = _candidates(values)
@@ -100,6 +118,20 @@ def _task_values(instance: ProcessInstance, view: UserTaskView, created_at: date
         "form_data": attrs.get("formData"),
         "created_at": created_at,
     }
+
+
+def _history_values(instance: ProcessInstance, values: dict) -> dict:
+    return {"id": values["id"], "instance_id": instance.id, "definition_id": instance.definition_id,
+            "definition_key": instance.definition_key, "element_id": values["element_id"],
+            "started_at": values["created_at"], **{name: values[name] for name in HISTORY_FIELDS}}
+
+
+def _close_history(connection: Connection, task_ids: list[str], now: datetime, completed: set[str]) -> None:
+    for reason, ids in (("completed", [i for i in task_ids if i in completed]),
+                        ("deleted", [i for i in task_ids if i not in completed])):
+        if ids:
+            connection.execute(update(HISTORY).where(HISTORY.c.id.in_(ids), HISTORY.c.ended_at.is_(None))
+                               .values(ended_at=now, delete_reason=reason))
 
 
 def _claimed_at(view: UserTaskView, row, now: datetime) -> datetime | None:
@@ -218,6 +250,45 @@ def _rewrite_external_tasks(connection: Connection, instance: ProcessInstance, w
              "created_at": now} for task_id, v in views.items() if task_id not in stored]
     if rows:
         connection.execute(insert(EXTERNAL), rows)
+
+
+def _rewrite_variables(connection: Connection, instance: ProcessInstance, data: dict) -> None:
+    """Insert, update or delete only the variables whose JSON text changed."""
+    wanted = {name: (variable_type(value), variable_text(value)) for name, value in data.items() if len(name) <= 200}
+    stored = {name: (kind, text) for name, kind, text in connection.execute(
+        select(VARIABLES.c.name, VARIABLES.c.type, VARIABLES.c.value).where(VARIABLES.c.instance_id == instance.id))}
+    gone = [name for name in stored if name not in wanted]
+    if gone:
+        connection.execute(delete(VARIABLES).where(VARIABLES.c.instance_id == instance.id,
+                                                   VARIABLES.c.name.in_(gone)))
+    for name, (kind, text) in wanted.items():
+        if name in stored and stored[name] != (kind, text):
+            connection.execute(update(VARIABLES).where(VARIABLES.c.instance_id == instance.id,
+                                                       VARIABLES.c.name == name).values(type=kind, value=text))
+    new = [{"instance_id": instance.id, "definition_id": instance.definition_id, "name": name, "type": kind,
+            "value": text} for name, (kind, text) in wanted.items() if name not in stored]
+    if new:
+        connection.execute(insert(VARIABLES), new)
+
+
+def variable_text(value: Any) -> str:
+    """How a variable row holds its value (and how a filter on a value must write it)."""
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def variable_type(value: Any) -> str:
+    """The Camunda type name of a plain JSON value."""
+    if value is None:
+        return "Null"
+    if isinstance(value, bool):
+        return "Boolean"
+    if isinstance(value, int):
+        return "Integer" if -(2**31) <= value < 2**31 else "Long" if -(2**63) <= value < 2**63 else "Object"
+    if isinstance(value, float):
+        return "Double"
+    if isinstance(value, str):
+        return "String"
+    return "Json" if isinstance(value, dict | list) else "Object"
 
 
 def correlation_values(data: dict) -> dict[str, str]:

@@ -9,6 +9,9 @@ What subscribers can receive, and which audit event of the engine produces it:
 ``dossier.oplossing-vastgesteld`` ``Event_UitvoeringGestart`` completed — a solution was adopted
 ``escalatie.gestart``      ``Event_EscalatieInGang`` completed — the minister started the escalation
 ``dossier.bericht-ontvangen`` ``message.correlated`` — a message (e.g. a government's accord) arrived
+``dossier.bericht-verzonden`` ``message.sent`` — a send task, message throw or end event without a worker
+                           (``camunda:type="external"``) sent a message nothing in the instance caught;
+                           ``data.messageName`` names it
 ``dossier.incident``       ``incident.created`` — an element failed and waits for a fix
 ``dossier.afgesloten``     ``instance.completed`` — the dossier ended (its outcome is recorded)
 ========================== =====================================================================
@@ -32,6 +35,7 @@ from webhooks.models import OutboxEvent, WebhookSubscriber
 ACTION_EVENTS = {
     "instance.started": "dossier.gestart",
     "message.correlated": "dossier.bericht-ontvangen",
+    "message.sent": "dossier.bericht-verzonden",
     "incident.created": "dossier.incident",
     "instance.completed": "dossier.afgesloten",
 }
@@ -81,4 +85,5 @@ def _payload(session: Session, kind: str, event: AuditEvent) -> dict:
         "activityId": event.element_id,
         "activityName": event.element_name,
         "userId": event.actor,
+        **({"messageName": event.data["message"]} if event.action == "message.sent" else {}),
     }}

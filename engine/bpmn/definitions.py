@@ -31,13 +31,11 @@ NS = {"bpmn": BPMN, "camunda": CAMUNDA}
 DMN_NAMESPACES = ("https://www.omg.org/spec/DMN/20191111/MODEL/", "http://www.omg.org/spec/DMN/20151101/dmn.xsd")
 
 UNSUPPORTED = {
-    "compensateEventDefinition": "compensatie-events worden niet ondersteund",
+    "compensateEventDefinition": "compensatiegebeurtenissen worden niet ondersteund",
     "complexGateway": "complexe gateways worden niet ondersteund",
-    "linkEventDefinition": "link-events worden niet ondersteund; teken de sequence flow uit",
+    "linkEventDefinition": "link events worden niet ondersteund; teken de pijl (sequence flow)",
     "serviceTask": "een servicetaak draait hier als external task: geef ze camunda:type=\"external\" en een "
     "camunda:topic (Java-delegates en expressies draaien hier niet)",
-    "sendTask": "een send task draait hier als external task: geef ze camunda:type=\"external\" en een "
-    "camunda:topic, of gebruik een bericht-eind- of -throw-event",
     "executionListener": "execution listeners worden niet ondersteund",
     "taskListener": "task listeners worden niet ondersteund",
 }
@@ -58,10 +56,13 @@ class Source:
 
 @dataclass(frozen=True)
 class Problem:
+    """A reason to refuse, in Dutch; ``detail`` keeps the library's own (English) text, for whoever digs."""
+
     file: str
     line: int | None
     element: str | None
     message: str
+    detail: str | None = field(default=None, compare=False)
 
     def __str__(self) -> str:
         where = self.file + (f":{self.line}" if self.line else "")
@@ -147,18 +148,19 @@ def _check_source(source: Source, problems: list[Problem]):
     try:
         tree = etree.fromstring(source.content.encode(), etree.XMLParser(resolve_entities=False))
     except etree.XMLSyntaxError as error:
-        problems.append(Problem(source.name, error.lineno, None, f"geen geldige XML: {error.msg}"))
+        problems.append(Problem(source.name, error.lineno, None, f"geen welgevormde XML: {error.msg}"))
         return None
     if source.kind == "dmn":
         _check_dmn(source, tree, problems)
         return tree
     if tree.tag != f"{{{BPMN}}}definitions":
-        problems.append(Problem(source.name, tree.sourceline, None, "geen BPMN 2.0-definitiesdocument"))
+        problems.append(Problem(source.name, tree.sourceline, None, "geen BPMN 2.0-document (bpmn:definitions)"))
         return None
     try:
         BpmnValidator().validate(tree, source.name)
     except ValidationException as error:
-        problems.append(Problem(source.name, error.line_number or None, None, f"ongeldige BPMN: {error}"))
+        problems.append(Problem(source.name, error.line_number or None, None,
+                                "geen geldige BPMN 2.0 volgens het XSD-schema", str(error)))
         return None
     _check_rules(source, tree, problems)
     _check_paths(source, tree, problems)
@@ -167,18 +169,19 @@ def _check_source(source: Source, problems: list[Problem]):
 
 def _check_dmn(source: Source, tree, problems: list[Problem]) -> None:
     if etree.QName(tree).namespace not in DMN_NAMESPACES:
-        problems.append(Problem(source.name, tree.sourceline, None, "geen DMN 1.2- of 1.3-definitiesdocument"))
+        problems.append(Problem(source.name, tree.sourceline, None, "geen DMN 1.2- of 1.3-document"))
         return
     decisions = tree.findall(f"{{{etree.QName(tree).namespace}}}decision")
     if len(decisions) != 1:
-        message = f"een DMN-bestand mag precies één beslissing bevatten, gevonden: {len(decisions)}"
+        message = f"één beslissing per DMN-bestand, gevonden: {len(decisions)}"
         problems.append(Problem(source.name, tree.sourceline, None, message))
 
 
 def _check_rules(source: Source, tree, problems: list[Problem]) -> None:
-    def add(node, message):
+    def add(node, message, detail=None):
         owner = next((n for n in node.iterancestors() if n.get("id")), node) if node.get("id") is None else node
-        problems.append(Problem(source.name, node.sourceline, owner.get("id") or etree.QName(node).localname, message))
+        problems.append(Problem(source.name, node.sourceline, owner.get("id") or etree.QName(node).localname, message,
+                                detail))
 
     for node in tree.iter(etree.Element):
         local = etree.QName(node).localname
@@ -194,9 +197,12 @@ def _check_rules(source: Source, tree, problems: list[Problem]) -> None:
             _check_timer(node, local, add)
         elif local == "process":
             _check_time_to_live(node, add)
+        elif local == "sendTask" and not node.get("messageRef"):
+            add(node, "een send task zonder worker (camunda:type=\"external\") verstuurt een bericht naar buiten: "
+                      "geef ze een bericht (messageRef)")
         elif local == "businessRuleTask" and node.get(f"{{{CAMUNDA}}}decisionRef") is None:
-            add(node, "een business rule task heeft camunda:decisionRef (DMN) nodig; andere uitvoeringen "
-                      "worden niet ondersteund")
+            add(node, "een business rule task heeft camunda:decisionRef (DMN) of camunda:type=\"external\" nodig; "
+                      "andere implementaties worden niet ondersteund")
 
 
 _TOO_LONG = ("proces '{process}' heeft hier een pad van meer dan {limit} elementen na elkaar; zo'n lange keten "
@@ -214,17 +220,27 @@ def _check_paths(source: Source, tree, problems: list[Problem]) -> None:
 
 
 def _check_external(node, add) -> None:
-    if etree.QName(node).localname not in EXTERNAL_TASKS:
-        add(node, "camunda:type=\"external\" kan hier alleen op een service-, send- of business rule task")
+    if not _may_be_external(node):
+        add(node, "camunda:type=\"external\" kan hier alleen op een service-, send- of business rule task, of "
+                  "op de berichtdefinitie van een bericht-throw- of -eindgebeurtenis")
     elif not (node.get(f"{{{CAMUNDA}}}topic") or "").strip():
         add(node, "een external task heeft een camunda:topic nodig: het onderwerp waarop workers taken ophalen")
+
+
+def _may_be_external(node) -> bool:
+    local = etree.QName(node).localname
+    if local == "messageEventDefinition":
+        return etree.QName(node.getparent()).localname in ("intermediateThrowEvent", "endEvent")
+    return local in EXTERNAL_TASKS
 
 
 def _check_expression(node, text: str, add) -> None:
     try:
         expressions.check(text.strip())
     except expressions.ExpressionError as error:
-        add(node.getparent(), str(error))
+        add(node.getparent(), f"de expressie '{text.strip()[:200]}' kan de engine niet uitvoeren: schrijf ze als "
+                              "${...} met variabelen, vergelijkingen en &&, ||, ! (FEEL, XPath en Java-aanroepen "
+                              "draaien hier niet)", str(error))
 
 
 def _check_script(node, add) -> None:
@@ -237,7 +253,9 @@ def _check_script(node, add) -> None:
     try:
         expressions.check_script(script.text if script is not None and script.text else "")
     except expressions.ExpressionError as error:
-        add(node, str(error))
+        line = f" (regel {error.line} van het script)" if error.line else ""
+        add(node, f"het script kan de engine niet uitvoeren{line}: alleen beperkte Python, zonder imports, "
+                  "bestanden of dunder-attributen", str(error))
 
 
 def _check_time_to_live(node, add) -> None:
@@ -330,7 +348,7 @@ def _check_references(source: Source, process, parser, forms: dict[str, str], pr
     for node in process.iter(f"{{{BPMN}}}callActivity"):
         called = node.get("calledElement")
         if not called or called.startswith("${"):
-            add(node, "een call activity heeft een vast calledElement nodig (expressies worden niet ondersteund)")
+            add(node, "een call activity heeft een vaste calledElement nodig (expressies worden niet ondersteund)")
         elif called not in parser.process_parsers:
             add(node, f"aangeroepen proces '{called}' is niet gedeployed")
     for node in process.iter(f"{{{BPMN}}}businessRuleTask"):
@@ -412,9 +430,30 @@ def _timer_spec(start) -> tuple[str, str]:
     return "timeDuration", ""
 
 
+# SpiffWorkflow's parse refusals (by a piece of their English text) in the words a process owner reads.
+LIBRARY_TEXTS = (
+    ("Multiple outgoing flows are not supported", "meerdere uitgaande pijlen worden bij dit element niet ondersteund"),
+    ("There is no support implemented for this task type", "dit soort element kan de engine niet uitvoeren"),
+    ("is not executable", "het aangeroepen proces is niet uitvoerbaar (isExecutable=\"false\")"),
+    ("No start event found", "het proces heeft geen startgebeurtenis"),
+    ("Duplicate process ID", "deze proces-id komt meer dan eens voor"),
+    ("identifier is missing from bpmn xml", "de gebeurtenis verwijst naar een signaal, fout, escalatie of "
+                                            "correlatie die niet in het bestand gedefinieerd is"),
+    ("Conditional event definition with missing condition", "een voorwaardelijke gebeurtenis zonder voorwaarde"),
+    ("Time Specification", "de tijdsaanduiding van de timer is ongeldig"),
+    ("Cannot resolve data", "een gegevensassociatie verwijst naar een data-object dat niet bestaat"),
+    ("Must contain an End event", "een deelproces moet een eindgebeurtenis hebben"),
+    ("Data Store with name", "een data store (gegevensopslag) heeft hier geen implementatie: GROS bewaart gegevens "
+                             "als procesvariabelen"),
+)
+UNREADABLE = "de engine kan dit element niet inlezen"
+
+
 def _problem(error: ValidationException, file_name: str) -> Problem:
-    message = _TOO_DEEP if _from_recursion(error) else str(error)
-    return Problem(error.file_name or file_name, error.line_number or None, error.id or None, message)
+    original = str(error)
+    message = _TOO_DEEP if _from_recursion(error) else next(
+        (dutch for english, dutch in LIBRARY_TEXTS if english in original), UNREADABLE)
+    return Problem(error.file_name or file_name, error.line_number or None, error.id or None, message, original)
 
 
 def _from_recursion(error: BaseException | None) -> bool:

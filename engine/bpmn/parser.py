@@ -78,15 +78,32 @@ class GrosStartEventParser(_EngineEvents, CamundaStartEventParser):
     pass
 
 
-class GrosEndEventParser(_EngineEvents, CamundaEndEventParser):
-    pass
+class _ExternalMessage:
+    """Mixin for message throw and end events: with ``camunda:type="external"`` on the message event
+    definition a worker sends the message (an external task, as in Camunda); without it the engine
+    throws it (caught inside the instance, else an outbound event — see ``Workflow.run``)."""
+
+    ends_process = False
+
+    def create_task(self):
+        definition = self.node.find(full_tag("messageEventDefinition"))
+        if definition is None or not is_external(definition):
+            return super().create_task()
+        task = external_task(self.spec, self.bpmn_id, definition, self.bpmn_attributes)
+        if self.ends_process:
+            task.connect(self.spec.end)
+        return task
+
+
+class GrosEndEventParser(_ExternalMessage, _EngineEvents, CamundaEndEventParser):
+    ends_process = True
 
 
 class GrosCatchEventParser(_EngineEvents, CamundaIntermediateCatchEventParser):
     pass
 
 
-class GrosThrowEventParser(_EngineEvents, CamundaIntermediateThrowEventParser):
+class GrosThrowEventParser(_ExternalMessage, _EngineEvents, CamundaIntermediateThrowEventParser):
     pass
 
 
@@ -131,9 +148,14 @@ class _ExternalImplementation:
     def create_task(self):
         if not is_external(self.node):
             return super().create_task()
-        ns = f"{{{CAMUNDA_MODEL_NS}}}"
-        return GrosExternalTask(self.spec, self.bpmn_id, topic=self.node.get(f"{ns}topic", "").strip(),
-                                priority=(self.node.get(f"{ns}taskPriority") or "0").strip(), **self.bpmn_attributes)
+        return external_task(self.spec, self.bpmn_id, self.node, self.bpmn_attributes)
+
+
+def external_task(spec, bpmn_id: str, node, attributes: dict) -> GrosExternalTask:
+    """The waiting task of an element whose ``node`` carries ``camunda:topic`` and ``camunda:taskPriority``."""
+    ns = f"{{{CAMUNDA_MODEL_NS}}}"
+    return GrosExternalTask(spec, bpmn_id, topic=node.get(f"{ns}topic", "").strip(),
+                            priority=(node.get(f"{ns}taskPriority") or "0").strip(), **attributes)
 
 
 def is_external(node) -> bool:

@@ -103,6 +103,7 @@ class ElementRun:
     kind: str
     process_key: str
     decided: dict = field(default_factory=dict)  # a decision table's outputs: what the model derived
+    sent: tuple[str, ...] = ()  # the messages it threw that nothing in the instance caught: they leave it
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,8 @@ class Position:
 
 
 DEADLINES = "deadlines"  # internal data of a user task: its deadline attributes as evaluated at creation
+UNSETTLED = "unsettled"  # in DEADLINES: an expression failed, the incident's retry evaluates them again
+DEADLINE_NAMES = {"dueDate": "vervaldatum", "followUpDate": "opvolgdatum"}
 
 
 class Workflow:
@@ -266,21 +269,42 @@ class Workflow:
                 while any(not t.task_spec.manual for t in self._in_state(TaskState.READY)):
                     self.inner.do_engine_steps(did_complete_task=self._record)
                 self._settle_deadlines()
+            except EngineStepError:
+                raise
             except Exception as error:  # noqa: BLE001 - any failure inside a model run becomes an incident
                 raise _step_error(error) from error
 
     def _settle_deadlines(self) -> None:
         """Camunda evaluates a task's deadline expressions once, when the task is created, so that
-        ``${dateTime().plusDays(28).toDate()}`` counts from that moment and does not move afterwards."""
+        ``${dateTime().plusDays(28).toDate()}`` counts from that moment and does not move afterwards.
+        One that cannot be evaluated (a variable is missing) leaves the task waiting without that
+        deadline and is an incident; retrying it evaluates the deadline again."""
+        failures = []
         for task in self._in_state(TaskState.READY):
             if task.task_spec.manual and DEADLINES not in task.internal_data:
                 extensions = task.task_spec.extensions or {}
-                task.internal_data[DEADLINES] = {
-                    name: _iso(task.workflow.script_engine.evaluate(task, extensions[name]))
-                    for name in ("dueDate", "followUpDate") if "${" in str(extensions.get(name) or "")}
+                settled = task.internal_data[DEADLINES] = {}
+                for name in ("dueDate", "followUpDate"):
+                    if "${" in str(extensions.get(name) or ""):
+                        try:
+                            settled[name] = _iso(task.workflow.script_engine.evaluate(task, extensions[name]))
+                        except SpiffWorkflowException as error:
+                            settled[name], settled[UNSETTLED] = None, True
+                            failures.append((task, name, error))
+        if failures:
+            task, name, error = failures[0]
+            spec, label = task.task_spec, DEADLINE_NAMES[name]
+            raise EngineStepError(
+                f"{label} (camunda:{name}) van taak '{spec.bpmn_name or spec.bpmn_id}' kan niet worden berekend: "
+                f"{str(error).strip().rstrip('.')}. De taak wacht zonder {label}; vul de variabele aan en probeer "
+                "het incident opnieuw.", spec.bpmn_id, str(task.id))
 
     def retry(self, variables: dict, now: datetime) -> None:
         """Run the failed elements again, after someone fixed their data or the model."""
+        for task in self._in_state(TaskState.READY):
+            if task.internal_data.get(DEADLINES, {}).get(UNSETTLED):
+                task.data.update(variables)
+                del task.internal_data[DEADLINES]
         with clock_at(now):
             for task in self._in_state(TaskState.ERROR):
                 task.data.update(variables)
@@ -321,8 +345,10 @@ class Workflow:
         if getattr(spec, "bpmn_id", None):
             table = getattr(getattr(spec, "dmnEngine", None), "decision_table", None)
             decided = {o.name: task.data.get(o.name) for o in table.outputs} if table else {}
+            sent = tuple(e.event_definition.name for e in self.inner.get_events()
+                         if isinstance(e.event_definition, MessageEventDefinition))
             self.steps.append(ElementRun(spec.bpmn_id, spec.bpmn_name or "", spec.__class__.__name__,
-                                         task.workflow.spec.name, decided))
+                                         task.workflow.spec.name, decided, sent))
 
     def _task(self, task_id: str):
         try:

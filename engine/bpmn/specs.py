@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from copy import deepcopy
 
+from SpiffWorkflow.bpmn import BpmnEvent
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.specs.defaults import CallActivity, InclusiveGateway, ParallelGateway
 from SpiffWorkflow.bpmn.specs.mixins.bpmn_spec_mixin import BpmnSpecMixin
@@ -28,6 +29,13 @@ class GrosMessage(MessageEventDefinition):
 
     def update_internal_data(self, my_task, event) -> None:
         my_task.internal_data[self.name] = event.payload
+
+    def throw(self, my_task) -> None:
+        """Without ``camunda:expression`` the message carries no payload (Camunda's neither)."""
+        if self.expression is not None:
+            super().throw(my_task)
+            return
+        my_task.workflow.top_workflow.catch(BpmnEvent(self, payload={"payload": None, "result_var": None}))
 
 
 class GrosExternalTask(BpmnSpecMixin):

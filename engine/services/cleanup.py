@@ -21,7 +21,7 @@ from engine.bpmn.timers import BUSINESS_ZONE
 from engine.services.access import SYSTEM
 from engine.services.executor import CommandExecutor, audit
 from engine.services.personal import ERASED, definition_fields, mask
-from engine.store.models import AuditEvent, Incident, ProcessDefinition, ProcessInstance
+from engine.store.models import AuditEvent, HistoricTask, Incident, ProcessDefinition, ProcessInstance
 
 BATCH = 500
 # The lines that say what was decided and how the instance ended; every other line goes.
@@ -112,6 +112,7 @@ class HistoryService:
             ids = [instance_id for instance_id, _ in taken]
             self._strip(session, dict(taken))
             session.execute(delete(Incident).where(Incident.instance_id.in_(ids)))
+            session.execute(delete(HistoricTask).where(HistoricTask.instance_id.in_(ids)))
             session.execute(update(ProcessInstance).where(ProcessInstance.id.in_(ids)).values(
                 state="", removal_at=None, cleaned_at=now, started_by=None))
             audit(session, None, now, SYSTEM, CLEANED_ACTION, data={"instances": ids})

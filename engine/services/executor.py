@@ -133,7 +133,7 @@ class CommandExecutor:
         if workflow.completed:
             instance.ended_at = now
             instance.removal_at = removal_time(now, self.definition(session, instance.definition_id).history_ttl)
-            derived.clear(session, instance.id)
+            derived.clear(session, instance.id, now)
             audit(session, instance.id, now, SYSTEM, "instance.completed")
         else:
             ready = derived.rewrite(session, instance, workflow, now)
@@ -185,6 +185,9 @@ def _audit_steps(session, instance_id: str, now: datetime, workflow: Workflow) -
             decided = {"variables": step.decided} if step.decided else {}
             audit(session, instance_id, now, SYSTEM, "element.completed", step.element_id, step.name,
                   data={"type": step.kind, "process": step.process_key, **decided})
+        for message in step.sent:
+            audit(session, instance_id, now, SYSTEM, "message.sent", step.element_id, step.name,
+                  data={"message": message})
     workflow.steps.clear()
 
 

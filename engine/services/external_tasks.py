@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import false, or_, select, update
+from sqlalchemy import and_, false, or_, select, update
 from sqlalchemy.orm import Session
 
 from engine.bpmn.runtime import EngineStepError
@@ -18,7 +18,7 @@ from engine.errors import Conflict, NotFound
 from engine.services.access import SYSTEM, Actor
 from engine.services.executor import CommandExecutor, audit, status
 from engine.services.inputs import check_text, check_variables
-from engine.store.models import ExternalTask, ProcessInstance
+from engine.store.models import ExternalTask, ProcessDefinition, ProcessInstance, VariableInstance
 
 POLL_PAUSE = 0.2  # seconds between looks at the table while a long poll waits
 MAX_WAIT_MS = 60_000
@@ -26,11 +26,36 @@ MAX_WAIT_MS = 60_000
 
 @dataclass(frozen=True)
 class Topic:
-    """One topic a worker fetches: how long to lock, and which variables to bring (None: all)."""
+    """One topic a worker fetches: how long to lock, which variables to bring (None: all), and Camunda's
+    filters — only tasks of this business key, these definitions (ids, keys, version tag) or of instances
+    whose variables hold these values (JSON text, compared in the indexed variable rows)."""
 
     name: str
     lock_duration_ms: int
     variables: Sequence[str] | None = None
+    business_key: str | None = None
+    definition_ids: tuple[int, ...] = ()
+    definition_keys: tuple[str, ...] = ()
+    version_tag: str | None = None
+    variable_values: tuple[tuple[str, str], ...] = ()
+
+    def condition(self):
+        """The rows of this topic that pass its filters."""
+        found = [ExternalTask.topic == self.name]
+        if self.business_key is not None:
+            found.append(ExternalTask.business_key == self.business_key)
+        if self.definition_ids:
+            found.append(ExternalTask.definition_id.in_(self.definition_ids))
+        if self.definition_keys:
+            found.append(ExternalTask.definition_key.in_(self.definition_keys))
+        if self.version_tag is not None:
+            found.append(select(ProcessDefinition.id).where(ProcessDefinition.id == ExternalTask.definition_id,
+                                                            ProcessDefinition.version_tag == self.version_tag).exists())
+        for name, text in self.variable_values:
+            found.append(select(VariableInstance.id).where(VariableInstance.instance_id == ExternalTask.instance_id,
+                                                           VariableInstance.name == name,
+                                                           VariableInstance.value == text).exists())
+        return and_(*found)
 
 
 @dataclass(frozen=True)
@@ -62,7 +87,8 @@ class ExternalTaskService:
         with self.executor.transaction() as session:
             order = (ExternalTask.priority.desc(),) if use_priority else ()
             query = (select(ExternalTask).join(ProcessInstance, ProcessInstance.id == ExternalTask.instance_id)
-                     .where(ExternalTask.topic.in_(list(by_name)), ProcessInstance.suspended == false(),
+                     .where(or_(false(), *(t.condition() for t in by_name.values())),
+                            ProcessInstance.suspended == false(),
                             _free(now), or_(ExternalTask.retries.is_(None), ExternalTask.retries > 0))
                      .order_by(*order, ExternalTask.created_at, ExternalTask.id).limit(max_tasks)
                      .with_for_update(skip_locked=True, of=ExternalTask))

@@ -1,5 +1,6 @@
 """The read side: tasks, instances, their history, incidents and timers, from the derived rows and the
-audit trail. Only ``variables`` loads an instance's state — for its own page, never for a list."""
+audit trail; Camunda's history queries in ``historic`` (services/history_queries.py). Only ``variables``
+loads an instance's state — for its own page, never for a list."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from engine.local_time import moment_text
 from engine.services.access import Actor, is_candidate
 from engine.services.access import visible_to as visible_condition
 from engine.services.executor import CommandExecutor
+from engine.services.history_queries import HistoryQueries
 from engine.store.models import AuditEvent, HumanTask, Incident, Position, ProcessInstance, TaskCandidate, Timer
 
 
@@ -18,6 +20,7 @@ class Queries:
     def __init__(self, executor: CommandExecutor) -> None:
         self.executor = executor
         self.db = executor.db
+        self.historic = HistoryQueries(executor.db)
 
     def tasks(self, group: str | None = None, user: str | None = None, assignee: str | None = None,
               instance_id: str | None = None, limit: int = 200, offset: int = 0,

@@ -260,6 +260,42 @@ class ExternalTask(Base):
     __table_args__ = (Index("ix_external_task_fetch", "topic", text("priority DESC"), "created_at"),)
 
 
+class HistoricTask(Base):
+    """Every user task that was ever ready, kept once it ended (Camunda's historic task instance):
+    inserted beside its ``human_task`` row, closed when the task leaves. ``delete_reason`` says how it
+    ended, with Camunda's words: ``completed``, or ``deleted`` when an event or the process ended it."""
+
+    __tablename__ = "historic_task"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"))
+    definition_key: Mapped[str] = mapped_column(String(200))
+    element_id: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(300))
+    assignee: Mapped[str | None] = mapped_column(String(100))
+    priority: Mapped[int] = mapped_column(Integer)
+    due_at: Mapped[datetime | None]
+    follow_up_at: Mapped[datetime | None]
+    started_at: Mapped[datetime] = mapped_column(index=True)
+    ended_at: Mapped[datetime | None] = mapped_column(index=True)
+    delete_reason: Mapped[str | None] = mapped_column(String(20))
+
+
+class VariableInstance(Base):
+    """A running instance's variable (Camunda's variable instance): ``/variable-instance`` reads these
+    rows, never instance state. ``value`` is the JSON text; a row changes only when its value does."""
+
+    __tablename__ = "variable_instance"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id"))
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    type: Mapped[str] = mapped_column(String(20))
+    value: Mapped[str] = mapped_column(Text)
+    __table_args__ = (UniqueConstraint("instance_id", "name", name="uq_variable_instance_name"),
+                      Index("ix_variable_instance_name", "name"))
+
+
 class AuditEvent(Base):
     """Append-only: who did what, when, to which instance and task, with the data entered."""
 

@@ -59,6 +59,12 @@ def failed(engine: Engine, username: str, address: str) -> None:
                 raise
 
 
+def has_failures(engine: Engine, username: str, address: str) -> bool:
+    """Whether failures are counted for the account or the address (so a success need not write)."""
+    with engine.db.reading() as session:
+        return session.scalars(select(LoginFailures.id).where(_keys(username, address)).limit(1)).first() is not None
+
+
 def succeeded(engine: Engine, username: str, address: str) -> None:
     """A correct login: the account and the address start over."""
     with engine.db.transaction() as session:

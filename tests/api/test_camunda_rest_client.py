@@ -4,6 +4,8 @@ the Camunda shapes it does not cover (POST /task, /task/count, submit-form) answ
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pycamunda.message
 import pycamunda.processdef
 import pycamunda.task
@@ -61,3 +63,16 @@ def test_the_task_query_count_and_submit_form_shapes(site):
                                              "aanvrager": {"value": "jan", "type": "String"}}})
     assert submitted.status_code == 204, submitted.text
     assert site.api("POST", "/task/count", "secretaris", json=query).json() == {"count": 0}
+
+
+def test_basic_auth_guesses_are_throttled_as_the_login_form(site, clock):
+    def as_secretaris(password: str):
+        return site.api("GET", "/task/count", None, auth=("secretaris", password))
+
+    assert [as_secretaris(f"fout-{n}").status_code for n in range(5)] == [401] * 5
+    refused = as_secretaris(PASSWORD)
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) == 30
+    assert "probeer het over 30 seconden opnieuw" in refused.json()["message"]
+    clock.advance(timedelta(seconds=31))
+    assert as_secretaris(PASSWORD).status_code == 200
+    assert [as_secretaris("fout").status_code for _ in range(5)] == [401] * 5  # a success started over

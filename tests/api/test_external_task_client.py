@@ -126,3 +126,28 @@ def start(site, key: str, iban: str) -> str:
                                           "prioriteit": {"value": 0, "type": "Integer"}}})
     assert response.status_code == 200, response.text
     return response.json()["id"]
+
+
+def test_fetch_and_lock_applies_camundas_topic_filters(site):
+    site.engine.repository.deploy([SHARED / "betaling.bpmn"])
+    create_account(site.engine, "worker", PASSWORD, ["koppeling"])
+    start(site, "B-6", "BE71")
+    wanted = start(site, "B-7", "NL91")
+    auth = {"auth": ("worker", PASSWORD)}
+
+    def fetch(**filters) -> list[dict]:
+        topic = {"topicName": "controle", "lockDuration": 1000, "localVariables": False, "deserializeValues": True,
+                 "tenantIdIn": [], "withoutTenantId": True, **filters}
+        answer = site.api("POST", "/external-task/fetchAndLock", None, json={"workerId": "w", "topics": [topic]},
+                          **auth)
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+    assert fetch(processVariables={"iban": "XX00"}, businessKey="B-7") == []
+    assert fetch(processDefinitionKeyIn=["elders"]) == []
+    [locked] = fetch(processVariables={"iban": "NL91", "bedrag": 120}, processDefinitionKey="betaling",
+                     variables=["iban"])
+    assert (locked["processInstanceId"], locked["variables"]) == (
+        wanted, {"iban": {"value": "NL91", "type": "String", "valueInfo": {}}})
+    [other] = fetch(processDefinitionIdIn=[locked["processDefinitionId"]], businessKey="B-6")
+    assert other["businessKey"] == "B-6"

@@ -358,3 +358,17 @@ def test_a_deadline_that_is_no_date_is_refused_and_nothing_changes(deployed: Eng
         deployed.tasks.complete(task.id, person("secretariaat"),
                           {"bedrag": 5000, "land": "NL", "aanvrager": "an", "deadline": "volgende week"})
     assert only_task(deployed, instance_id).id == task.id
+
+
+def test_a_due_date_on_a_missing_variable_is_an_incident_that_a_retry_with_it_fixes(deployed: Engine):
+    instance_id = deployed.runtime.start("goedkeuring", "D-1", {})
+    invullen = only_task(deployed, instance_id)
+    completion = deployed.tasks.complete(invullen.id, person("secretariaat"),
+                                         {"bedrag": 2000, "land": "NL", "aanvrager": "jan"})
+    assert completion.status == "incident"
+    [incident] = deployed.query.incidents(instance_id)
+    assert incident.message.startswith("vervaldatum (camunda:dueDate) van taak 'Goedkeuren' kan niet worden berekend")
+    assert "'deadline'" in incident.message and incident.element_id == "goedkeuren"
+    assert only_task(deployed, instance_id).due_at is None
+    assert deployed.runtime.retry_incident(incident.id, person("management"), {"deadline": "2027-03-01"}) == "running"
+    assert only_task(deployed, instance_id).due_at.date().isoformat() == "2027-03-01"

@@ -45,17 +45,18 @@ def refusal(engine: Engine, files: dict[str, str]) -> list[str]:
 
 def test_not_well_formed_xml_names_file_and_line(sqlite_engine: Engine):
     [problem] = refusal(sqlite_engine, {"kapot.bpmn": HEAD + "<bpmn:process id='p'>\n<oops></bpmn:definitions>"})
-    assert problem.startswith("kapot.bpmn:4") and "geen geldige XML" in problem
+    assert problem.startswith("kapot.bpmn:4") and "geen welgevormde XML" in problem
 
 
 def test_xsd_violation_names_line(sqlite_engine: Engine):
     [problem] = refusal(sqlite_engine, {"xsd.bpmn": process('<bpmn:userTaak id="x"/>')})
-    assert problem.startswith("xsd.bpmn:5") and "ongeldige BPMN" in problem
+    assert problem.startswith("xsd.bpmn:5") and "geen geldige BPMN 2.0" in problem
 
 
 @pytest.mark.parametrize(("element", "message"), [
     ('<bpmn:intermediateThrowEvent id="x"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>'
-     '<bpmn:compensateEventDefinition/></bpmn:intermediateThrowEvent>', "compensatie-events worden niet ondersteund"),
+     '<bpmn:compensateEventDefinition/></bpmn:intermediateThrowEvent>',
+     "compensatiegebeurtenissen worden niet ondersteund"),
     ('<bpmn:serviceTask id="x" camunda:class="nl.Gros"><bpmn:incoming>f1</bpmn:incoming>'
      '<bpmn:outgoing>f2</bpmn:outgoing></bpmn:serviceTask>', 'geef ze camunda:type="external"'),
     ('<bpmn:sendTask id="x" camunda:type="external"><bpmn:incoming>f1</bpmn:incoming>'
@@ -63,7 +64,7 @@ def test_xsd_violation_names_line(sqlite_engine: Engine):
     ('<bpmn:scriptTask id="x" scriptFormat="groovy"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>'
      '<bpmn:script>println 1</bpmn:script></bpmn:scriptTask>', "scriptformaat 'groovy' wordt niet ondersteund"),
     ('<bpmn:scriptTask id="x" scriptFormat="python"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>'
-     '<bpmn:script>import os</bpmn:script></bpmn:scriptTask>', "Script is ongeldig"),
+     '<bpmn:script>import os</bpmn:script></bpmn:scriptTask>', "het script kan de engine niet uitvoeren"),
     ('<bpmn:callActivity id="x" calledElement="onbekend"><bpmn:incoming>f1</bpmn:incoming>'
      '<bpmn:outgoing>f2</bpmn:outgoing></bpmn:callActivity>', "aangeroepen proces 'onbekend' is niet gedeployed"),
     ('<bpmn:userTask id="x" camunda:formRef="nergens"><bpmn:incoming>f1</bpmn:incoming>'
@@ -88,7 +89,7 @@ def test_unsafe_condition_is_refused_at_deploy(sqlite_engine: Engine):
             'xsi:type="bpmn:tFormalExpression">${().__class__.__base__.__subclasses__()}</bpmn:conditionExpression>'
             '</bpmn:sequenceFlow><bpmn:sequenceFlow id="f3" sourceRef="x" targetRef="end"/>')
     [problem] = refusal(sqlite_engine, {"m.bpmn": process(body)})
-    assert "[f2]" in problem and "niet toegestaan" in problem
+    assert "[f2]" in problem and "kan de engine niet uitvoeren" in problem
 
 
 def test_every_problem_is_reported_at_once_and_nothing_is_stored(sqlite_engine: Engine):
@@ -99,7 +100,7 @@ def test_every_problem_is_reported_at_once_and_nothing_is_stored(sqlite_engine: 
              "c.form": '{"type": "default"}'}
     problems = refusal(sqlite_engine, files)
     assert [p.split(":")[0] for p in problems] == ["a.bpmn", "b.dmn", "c.form"]
-    assert "precies één beslissing" in problems[1]
+    assert "geef ze een bericht (messageRef)" in problems[0] and "één beslissing per DMN-bestand" in problems[1]
     assert sqlite_engine.repository.definitions() == []
 
 

@@ -8,9 +8,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from engine.errors import Conflict
 from engine.services import Actor, Engine, Topic
+from webhooks.admin import add_subscriber
+from webhooks.models import OutboxEvent
 
 MODEL = Path(__file__).parents[1] / "data" / "bpmn" / "betaling.bpmn"
 OPERATOR = Actor.of("beheerder", ["management"])
@@ -110,3 +113,50 @@ def test_a_business_rule_task_without_a_decision_is_an_external_task(engine: Eng
     engine.external_tasks.complete(locked.task.id, "w")
     [rule] = engine.external_tasks.fetch_and_lock("w", 1, [MELDING])
     assert rule.task.element_id == "melden"
+
+
+def test_a_topic_fetches_only_what_its_filters_let_through(betaling: Engine):
+    start(betaling, "B-laag", 1)
+    hoog = start(betaling, "B-hoog", 9)
+    definition_id = betaling.query.instance(hoog).definition_id
+    assert betaling.external_tasks.fetch_and_lock("w", 5, [Topic("controle", 1000, business_key="B-ander")]) == []
+    assert betaling.external_tasks.fetch_and_lock("w", 5, [Topic("controle", 1000, definition_keys=("x",))]) == []
+    assert betaling.external_tasks.fetch_and_lock("w", 5, [Topic("controle", 1000, version_tag="2.0")]) == []
+    [by_variable] = betaling.external_tasks.fetch_and_lock("w", 5, [Topic(
+        "controle", 1000, definition_ids=(definition_id,), variable_values=(("prioriteit", "9"),))])
+    assert by_variable.task.business_key == "B-hoog"
+    [by_key] = betaling.external_tasks.fetch_and_lock("w", 5, [Topic(
+        "controle", 1000, business_key="B-laag", definition_keys=("betaling",))])
+    assert by_key.task.business_key == "B-laag"
+
+
+BERICHTEN = MODEL.parent / "berichten.bpmn"
+
+
+def test_message_throw_and_end_events_with_a_topic_wait_for_a_worker(engine: Engine):
+    engine.repository.deploy([BERICHTEN])
+    instance_id = engine.runtime.start("berichten", "M-1", {})
+    [throw] = engine.external_tasks.fetch_and_lock("w", 5, [Topic("bevestigen", 1000)])
+    assert (throw.task.element_id, throw.task.name) == ("bevestigen", "Bevestiging sturen")
+    engine.external_tasks.complete(throw.task.id, "w")
+    assert engine.query.instance(instance_id).status == "completed"
+    ending = engine.runtime.start("afmelden", "M-2", {})
+    [end] = engine.external_tasks.fetch_and_lock("w", 5, [Topic("afmelden", 1000)])
+    assert (end.task.element_id, end.task.priority) == ("afgemeld", 7)
+    assert engine.query.instance(ending).status == "running"
+    engine.external_tasks.complete(end.task.id, "w")
+    assert engine.query.instance(ending).status == "completed"
+
+
+def test_messages_without_a_worker_leave_through_the_outbox(engine: Engine):
+    engine.repository.deploy([BERICHTEN])
+    add_subscriber(engine, "ontvanger", "https://ontvanger.example/hook", ["dossier.bericht-verzonden"], "test")
+    instance_id = engine.runtime.start("berichten", "M-3", {"geheim": "niet naar buiten"})
+    [throw] = engine.external_tasks.fetch_and_lock("w", 5, [Topic("bevestigen", 1000)])
+    engine.external_tasks.complete(throw.task.id, "w")
+    sent = [(e.element_id, e.data["message"]) for e in engine.query.history(instance_id) if e.action == "message.sent"]
+    assert sent == [("versturen", "aanvraag-verstuurd"), ("klaar", "dossier-klaar")]
+    with engine.db.reading() as session:
+        bodies = [row.body for row in session.scalars(select(OutboxEvent).order_by(OutboxEvent.id))]
+    assert len(bodies) == 2 and '"messageName": "dossier-klaar"' in bodies[1]
+    assert all('"businessKey": "M-3"' in body and "geheim" not in body for body in bodies)

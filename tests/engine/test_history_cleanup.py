@@ -20,6 +20,7 @@ from engine.errors import DeployRefused
 from engine.gros.models import InstanceSummary
 from engine.services import Actor, Engine
 from engine.services.cleanup import CLEANED_ACTION, KEPT_ACTIONS, Window
+from engine.services.history_queries import TaskFilter
 from engine.services.integrity import verify
 from engine.services.personal import ERASED
 from engine.store.models import AuditEvent
@@ -80,6 +81,9 @@ def test_cleanup_takes_exactly_the_instances_past_their_ttl_and_keeps_the_outcom
     assert engine.history.clean() == 0 and cleaned_ids(engine) == [past]
 
     assert engine.query.variables(past) == {}
+    historic = engine.query.historic
+    assert historic.task_count(TaskFilter(instance_ids=(past,))) == 0  # Camunda's cleanup takes them too
+    assert historic.task_count(TaskFilter(instance_ids=(inside,), finished=True)) == 2
     gone = engine.query.instance(past)
     assert (gone.status, gone.business_key, gone.removal_at, gone.started_by) == ("completed", "M-1", None, None)
     kept = engine.query.history(past)

@@ -3,6 +3,7 @@ and others) run against GROS unchanged. Workers sign in as an account of the gro
 
 from __future__ import annotations
 
+from engine.derived import variable_text
 from engine.errors import Forbidden
 from engine.services import Topic
 from engine.services.external_tasks import LockedTask
@@ -30,9 +31,19 @@ EXTERNAL_TASK = component("ExternalTask", obj({**FIELDS, "suspended": BOOLEAN}))
 LOCKED_TASK = component("LockedExternalTask", obj({
     **FIELDS, "errorDetails": nullable(STRING), "variables": STORED_VARIABLES,
     "extensionProperties": {"type": "object"}}))
-TOPIC = obj({"topicName": TEXT, "lockDuration": DURATION,
-             "variables": nullable({"type": "array", "items": TEXT, "maxItems": 200}),
-             "localVariables": BOOLEAN, "deserializeValues": BOOLEAN, "includeExtensionProperties": BOOLEAN},
+TEXTS = {"type": "array", "items": TEXT, "maxItems": 200}
+DEFINITION_ID = {"type": "string", "pattern": "^[0-9]{1,10}$"}
+# Camunda's topic filters. GROS has no tenants (every task is without one: tenantIdIn and withoutTenantId
+# change nothing) and no task-local variables (localVariables brings the same variables); values are always
+# plain JSON (deserializeValues changes nothing).
+TOPIC = obj({"topicName": TEXT, "lockDuration": DURATION, "variables": nullable(TEXTS),
+             "localVariables": BOOLEAN, "deserializeValues": BOOLEAN, "includeExtensionProperties": BOOLEAN,
+             "businessKey": nullable(TEXT), "processDefinitionId": nullable(DEFINITION_ID),
+             "processDefinitionIdIn": nullable({"type": "array", "items": DEFINITION_ID, "maxItems": 200}),
+             "processDefinitionKey": nullable(TEXT), "processDefinitionKeyIn": nullable(TEXTS),
+             "processDefinitionVersionTag": nullable(TEXT),
+             "processVariables": nullable({"type": "object", "maxProperties": 50, "propertyNames": TEXT}),
+             "withoutTenantId": BOOLEAN, "tenantIdIn": nullable(TEXTS)},
             required=["topicName", "lockDuration"])
 FETCH = obj({"workerId": TEXT, "maxTasks": {"type": "integer", "minimum": 0, "maximum": 100},
              "usePriority": BOOLEAN, "asyncResponseTimeout": {"type": "integer", "minimum": 0, "maximum": 60_000},
@@ -64,7 +75,7 @@ NOT_HELD = (404, 409)
 def fetch_and_lock(call: Call) -> list[dict]:
     _require_worker(call)
     body = call.body
-    topics = [Topic(t["topicName"], t["lockDuration"], t.get("variables")) for t in body["topics"]]
+    topics = [_topic(t) for t in body["topics"]]
     locked = current_engine().external_tasks.fetch_and_lock(
         body["workerId"], body.get("maxTasks", 10), topics, body.get("usePriority", False),
         body.get("asyncResponseTimeout", 0), call.actor)
@@ -125,6 +136,15 @@ def list_external_tasks(call: Call) -> list[dict]:
         q.get("topicName"), q.get("workerId"), _either(q, "locked", "notLocked"), q.get("processInstanceId"),
         _either(q, "withRetriesLeft", "noRetriesLeft"), q.get("firstResult", 0), q.get("maxResults"))
     return [_task_json(task) | {"suspended": suspended} for task, suspended in rows]
+
+
+def _topic(given: dict) -> Topic:
+    ids = [given.get("processDefinitionId"), *(given.get("processDefinitionIdIn") or [])]
+    keys = [given.get("processDefinitionKey"), *(given.get("processDefinitionKeyIn") or [])]
+    values = (given.get("processVariables") or {}).items()
+    return Topic(given["topicName"], given["lockDuration"], given.get("variables"), given.get("businessKey"),
+                 tuple(int(i) for i in ids if i), tuple(k for k in keys if k), given.get("processDefinitionVersionTag"),
+                 tuple((name, variable_text(value)) for name, value in values))
 
 
 def _require_worker(call: Call) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from engine.derived import variable_type
 from engine.web.api import jsontext
 from engine.web.api.problems import Invalid
 from engine.web.api.spec import component, ref
@@ -63,22 +64,8 @@ def plain(typed: dict[str, dict], where: str) -> tuple[dict[str, Any], list[Inva
 
 def typed(values: dict[str, Any]) -> dict[str, dict]:
     """Camunda's typed values; a Json value travels as JSON text, as Camunda sends it."""
-    return {name: _typed(value, type_of(value)) for name, value in values.items()}
+    return {name: _typed(value, variable_type(value)) for name, value in values.items()}
 
 
 def _typed(value: Any, kind: str) -> dict:
     return {"value": json.dumps(value, ensure_ascii=False) if kind == "Json" else value, "type": kind, "valueInfo": {}}
-
-
-def type_of(value: Any) -> str:
-    if value is None:
-        return "Null"
-    if isinstance(value, bool):
-        return "Boolean"
-    if isinstance(value, int):
-        return "Integer" if -(2**31) <= value < 2**31 else "Long" if -(2**63) <= value < 2**63 else "Object"
-    if isinstance(value, float):
-        return "Double"
-    if isinstance(value, str):
-        return "String"
-    return "Json" if isinstance(value, dict | list) else "Object"

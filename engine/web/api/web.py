@@ -11,9 +11,19 @@ from werkzeug.exceptions import HTTPException
 
 from engine.errors import CommandError
 from engine.services import Engine
-from engine.web.api import definitions, deployments, external_tasks, instances, kennisbank, messages, migration, tasks
+from engine.web.api import (
+    definitions,
+    deployments,
+    external_tasks,
+    history,
+    instances,
+    kennisbank,
+    messages,
+    migration,
+    tasks,
+)
 from engine.web.api.access import EXTENSION
-from engine.web.api.credentials import actor_for_authorization
+from engine.web.api.credentials import Throttled, actor_for_authorization
 from engine.web.api.problems import API_VERSION, BadInput, from_command_error, http_problem, problem
 from engine.web.api.spec import Api, Call, Routes, Unauthorized, obj
 from engine.web.errors import handle_under
@@ -43,7 +53,7 @@ def version(call: Call) -> dict:
 def build_api(engine: Engine) -> Api:
     return Api("GROS werkstroom API", DESCRIPTION,
                [meta, deployments.routes, definitions.routes, tasks.routes, messages.routes, instances.routes,
-                kennisbank.routes, migration.routes, external_tasks.routes, webhook_admin.routes],
+                history.routes, kennisbank.routes, migration.routes, external_tasks.routes, webhook_admin.routes],
                lambda header: actor_for_authorization(engine, header))
 
 
@@ -60,6 +70,8 @@ def init_app(app: Flask) -> None:
     blueprint.register_error_handler(Unauthorized, lambda e: problem(
         401, "Niet aangemeld", "stuur een geldig API-token (Authorization: Bearer gros_…) of gebruikersnaam en "
         "wachtwoord (Authorization: Basic …)", headers={"WWW-Authenticate": 'Bearer realm="gros", Basic realm="gros"'}))
+    blueprint.register_error_handler(Throttled, lambda e: problem(
+        429, "Te veel mislukte aanmeldingen", str(e), headers={"Retry-After": str(e.wait)}))
     blueprint.register_error_handler(Exception, _unexpected)
     app.register_blueprint(blueprint)
     handle_under(app, PREFIX + "/", http_problem)

@@ -25,6 +25,7 @@ ACTIONS = {
     "task.unclaimed": "Taak vrijgegeven",
     "task.assigned": "Taak overgedragen",
     "message.correlated": "Bericht ontvangen",
+    "message.sent": "Bericht verzonden",
     "timer.fired": "Termijn verstreken",
     "element.completed": "Stap doorlopen",
     "incident.created": "Incident",
@@ -38,7 +39,7 @@ ACTIONS = {
     "kennisbank.published": "Samenvatting openbaar gemaakt",
     "kennisbank.withdrawn": "Samenvatting niet langer openbaar",
 }
-AUTOMATIC = {"element.completed", "instance.completed"}
+AUTOMATIC = {"element.completed", "instance.completed", "message.sent"}
 
 
 @dataclass(frozen=True)
