@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.errors import Conflict, InvalidData, NoMatch, NotFound
+from engine.forms import FieldError
 from engine.gros.business_calendar import DEFAULT_ZONE, shift, to_local, to_utc
 from engine.gros.models import Meeting, MeetingItem
 from engine.local_time import date_text
@@ -32,6 +33,8 @@ log = logging.getLogger("gros.meetings")
 REQUEST_MESSAGE = "voortgang-gevraagd"
 REPORT_VARIABLE = "voortgang_rapport"
 JUDGEMENT_VARIABLE = "voortgang_oordeel"
+PROPOSED_MEETING = ("beoogd_overleg_datum", "Halfjaarlijks bilateraal overleg")  # gros-agenderingsvoorstel
+AGENDERING_RESULT = "agendering_resultaat"  # decided by gros-agendering-resultaat.dmn
 KINDS = {"bilateraal": "Halfjaarlijks bilateraal overleg", "top": "Vlaams-Nederlandse Top"}
 DEFAULT_LEAD_TIME = "P6W"
 DEFAULT_REPORT_BEFORE = "P2W"
@@ -49,12 +52,22 @@ class Agenda:
         return self.meeting.agenda_ready_at is not None
 
     @property
+    def proposals(self) -> list[MeetingItem]:
+        """New proposals for agendering decided at this meeting (§ 5.2.5)."""
+        return [i for i in self.items if i.kind == "agendering"]
+
+    @property
+    def progress(self) -> list[MeetingItem]:
+        """Agendered dossiers passing this meeting with their progress (§ 5.3.3)."""
+        return [i for i in self.items if i.kind == "voortgang"]
+
+    @property
     def reported(self) -> list[MeetingItem]:
-        return [i for i in self.items if i.reported_at is not None]
+        return [i for i in self.progress if i.reported_at is not None]
 
     @property
     def missing(self) -> list[MeetingItem]:
-        return [i for i in self.items if i.reported_at is None]
+        return [i for i in self.progress if i.reported_at is None]
 
 
 def plan(engine: Engine, kind: str, held_at: datetime, actor: Actor, title: str | None = None,
@@ -89,6 +102,13 @@ def seed_calendar(engine: Engine, actor: Actor = PLANNER, months: tuple[int, ...
     dates = sorted(d for year in (today.year, today.year + 1) for d in map(partial(_third_thursday, year), months)
                    if d > today)
     return [plan(engine, "bilateraal", datetime.combine(d, time(10, 0)), actor) for d in dates[:2]]
+
+
+def next_bilateral_day(engine: Engine) -> str | None:
+    """The local date of the next half-yearly bilateral meeting on the calendar, if one is planned."""
+    with engine.db.reading() as session:
+        coming = _coming_bilateral(session, engine.now())
+    return _local_day(coming[0]) if coming else None
 
 
 def _third_thursday(year: int, month: int) -> date:
@@ -195,8 +215,57 @@ def _record(session: Session, events: list[AuditEvent]) -> None:
         data = event.data or {}
         if event.action == "message.correlated" and data.get("message") == REQUEST_MESSAGE:
             _add_item(session, event)
+        elif event.action == "task.completed" and PROPOSED_MEETING[0] in data:
+            _propose(session, event, data[PROPOSED_MEETING[0]])
         elif event.action == "task.completed" and (REPORT_VARIABLE in data or JUDGEMENT_VARIABLE in data):
             _update_item(session, event, data)
+        elif event.action == "element.completed" and AGENDERING_RESULT in (data.get("variables") or {}):
+            _decide_agendering(session, event, data["variables"][AGENDERING_RESULT])
+
+
+def _propose(session: Session, event: AuditEvent, proposed: object) -> None:
+    """§ 5.2.5: the ministers agendate at their half-yearly meeting, so a proposal names one of the
+    calendar that is still to come; anything else refuses the whole command."""
+    meeting = _planned_on(session, proposed, event.at)
+    if meeting is None:
+        problem = _not_planned(session, proposed, event.at)
+        raise InvalidData(f"{PROPOSED_MEETING[1]}: {problem}", [FieldError(*PROPOSED_MEETING, problem)])
+    instance = session.get(ProcessInstance, event.instance_id)
+    item = session.scalars(select(MeetingItem).where(MeetingItem.meeting_id == meeting.id,
+                                                     MeetingItem.instance_id == instance.id)).first()
+    if item is None:
+        item = MeetingItem(meeting_id=meeting.id, instance_id=instance.id, kind="agendering")
+        session.add(item)
+    item.business_key, item.title, item.status, item.requested_at = (
+        instance.business_key, instance.title, "voorgesteld", event.at)
+
+
+def _planned_on(session: Session, proposed: object, now: datetime) -> Meeting | None:
+    return next((m for m in _coming_bilateral(session, now) if _local_day(m) == str(proposed)), None)
+
+
+def _not_planned(session: Session, proposed: object, now: datetime) -> str:
+    planned = ", ".join(_local_day(m) for m in _coming_bilateral(session, now)) or "geen"
+    return (f"'{proposed or ''}' is geen gepland halfjaarlijks bilateraal overleg dat nog moet plaatsvinden "
+            f"(geplande overleggen: {planned}; het secretariaat plant ze onder Overleg)")
+
+
+def _coming_bilateral(session: Session, now: datetime) -> list[Meeting]:
+    return list(session.scalars(select(Meeting).where(
+        Meeting.kind == "bilateraal", Meeting.cancelled_at.is_(None), Meeting.held_at > now)
+        .order_by(Meeting.held_at)))
+
+
+def _local_day(meeting: Meeting) -> str:
+    return to_local(meeting.held_at, meeting.zone).date().isoformat()
+
+
+def _decide_agendering(session: Session, event: AuditEvent, result: object) -> None:
+    item = session.scalars(select(MeetingItem).where(MeetingItem.instance_id == event.instance_id,
+                                                     MeetingItem.kind == "agendering")
+                           .order_by(MeetingItem.id.desc()).limit(1)).first()
+    if item is not None:
+        item.status, item.judged_at = ("geagendeerd" if result == "geagendeerd" else "niet-geagendeerd"), event.at
 
 
 def _add_item(session: Session, event: AuditEvent) -> None:
@@ -204,12 +273,19 @@ def _add_item(session: Session, event: AuditEvent) -> None:
     if meeting_id is None or session.get(Meeting, meeting_id) is None:
         return
     instance = session.get(ProcessInstance, event.instance_id)
-    session.add(MeetingItem(meeting_id=meeting_id, instance_id=instance.id, business_key=instance.business_key,
-                            title=instance.title, status="gevraagd", requested_at=event.at))
+    item = session.scalars(select(MeetingItem).where(MeetingItem.meeting_id == meeting_id,
+                                                     MeetingItem.instance_id == instance.id)).first()
+    if item is None:
+        item = MeetingItem(meeting_id=meeting_id, instance_id=instance.id)
+        session.add(item)
+    # one row per dossier and meeting: a dossier agendered before the round started passes it as progress
+    item.kind, item.business_key, item.title, item.status, item.requested_at = (
+        "voortgang", instance.business_key, instance.title, "gevraagd", event.at)
 
 
 def _update_item(session: Session, event: AuditEvent, data: dict) -> None:
-    item = session.scalars(select(MeetingItem).where(MeetingItem.instance_id == event.instance_id)
+    item = session.scalars(select(MeetingItem).where(MeetingItem.instance_id == event.instance_id,
+                                                     MeetingItem.kind == "voortgang")
                            .order_by(MeetingItem.id.desc()).limit(1)).first()
     if item is None:
         return

@@ -27,12 +27,15 @@ class Meeting(Base):
     requested_at: Mapped[datetime | None]
     agenda_ready_at: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]
+    cycle_instance_id: Mapped[str | None] = mapped_column(String(36))  # processen/gros-overlegcyclus.bpmn
     created_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime]
 
 
 class MeetingItem(Base):
-    """One agendered dossier of a meeting: asked for its report, reported (or not), judged."""
+    """One dossier on a meeting's agenda: a new proposal for agendering (kind ``agendering``: voorgesteld,
+    then geagendeerd or niet-geagendeerd) or an agendered dossier's progress (kind ``voortgang``: asked
+    for its report, reported or not, the civil-service proposal, judged)."""
 
     __tablename__ = "meeting_item"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -40,11 +43,13 @@ class MeetingItem(Base):
     instance_id: Mapped[str] = mapped_column(String(36), index=True)
     business_key: Mapped[str | None] = mapped_column(String(200))
     title: Mapped[str | None] = mapped_column(String(500))
+    kind: Mapped[str] = mapped_column(String(20), default="voortgang", server_default="voortgang")
     status: Mapped[str] = mapped_column(String(20))  # gevraagd | gerapporteerd | niet-gerapporteerd | beoordeeld
     requested_at: Mapped[datetime]
     reported_at: Mapped[datetime | None]
     report: Mapped[dict | None]
     judged_at: Mapped[datetime | None]
+    proposal: Mapped[dict | None]  # the civil-service border meeting's proposed judgement (§ 5.3.3)
     judgement: Mapped[dict | None]
     __table_args__ = (UniqueConstraint("meeting_id", "instance_id"),)
 

@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from flask import Flask, request
 
 from engine.accounts import create_account
-from engine.services import Actor, Engine
+from engine.gros import meetings
+from engine.services import SYSTEM, Actor, Engine
 from engine.web.api.tokens import create_token
 from webhooks import admin
 from webhooks.delivery import deliver_due
@@ -39,6 +40,7 @@ SIGNAAL = {
 @pytest.fixture
 def gros_site(engine: Engine) -> Iterator[Site]:
     engine.repository.deploy([ROOT / "processen", ROOT / "formulieren"])
+    meetings.plan(engine, "bilateraal", datetime(2027, 3, 18, 10, 0), SYSTEM)  # the proposals name it (§ 5.2.5)
     tokens = {}
     for group in GROUPS:
         create_account(engine, group, PASSWORD, [group])

@@ -22,7 +22,7 @@ def test_the_demo_runs_itself_when_the_clock_moves(engine: Engine, clock):
     engine.repository.deploy([demo.DOSSIERS.parent, demo.DOSSIERS.parents[1] / "formulieren"])
     _, problems = demo.seed_dossiers(engine)
     assert problems == []
-    first, second = meetings.seed_calendar(engine)
+    first, second = meetings.calendar(engine)  # the demo seeded the calendar its proposals name
     assert meetings.seed_calendar(engine) == []  # once
     assert first.held_at < second.held_at and to_local(first.held_at).weekday() == 3  # a Thursday
 
@@ -33,7 +33,7 @@ def test_the_demo_runs_itself_when_the_clock_moves(engine: Engine, clock):
         meetings.run_calendar(engine)
     runner.close()
     assert ("Voortgang rapporteren", ["departement-nl", "departement-vl"]) in waiting_tasks(engine, "GROS-2025-004")
-    assert [i.business_key for i in meetings.agenda(engine, first.id).items] == ["GROS-2025-004"]
+    assert [i.business_key for i in meetings.agenda(engine, first.id).progress] == ["GROS-2025-004"]
     escalated = [groups for _, groups in waiting_tasks(engine, "GROS-2026-005")]
     assert escalated == [["bewindspersoon-nl"]]  # the six weeks ran out on the way, the minister still decides
     radar.refresh(engine)
