@@ -50,6 +50,8 @@ ACCOUNTS = (
     DemoAccount("ministerraad-nl", "Secretariaat Ministerraad", ("ministerraad-nl",)),
     DemoAccount("vlaamse-regering", "Griffie Vlaamse Regering", ("vlaamse-regering",)),
     DemoAccount("bilateraal-overleg", "Secretariaat bilateraal overleg", ("bilateraal-overleg",)),
+    DemoAccount("ambtelijk-grensoverleg", "Hanne Verbeke", ("ambtelijk-grensoverleg",)),
+    DemoAccount("ambtelijk-grensoverleg-2", "Daan Mulder", ("ambtelijk-grensoverleg",)),
     DemoAccount("management", "Ingrid Smits", ("management",)),
     DemoAccount("procesbeheer", "Bram Willems", ("procesbeheer",)),
     DemoAccount("koppeling", "Worker van de koppelingen", ("koppeling",)),

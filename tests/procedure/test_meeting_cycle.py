@@ -9,6 +9,7 @@ import pytest
 
 from engine.errors import InvalidData
 from engine.gros import meetings
+from engine.scheduler import TimerRunner, attach
 from engine.services import Actor, Engine
 from tests.procedure.test_scenarios import (
     MODELS,
@@ -16,6 +17,8 @@ from tests.procedure.test_scenarios import (
     akkoorden_en_agendering,
     selectie,
     signaal_en_triage,
+    tot_uitvoering,
+    tot_uitwerking,
     verkenning,
     voorbereiding,
 )
@@ -74,3 +77,99 @@ def test_a_meeting_that_has_passed_can_no_longer_be_named(gros: Engine, clock):
     clock.set(datetime(2027, 3, 19, 9, 0, tzinfo=UTC))
     with pytest.raises(InvalidData, match="geplande overleggen: geen"):
         propose(d, "2027-03-18")
+
+
+# ------------------------------------------------------------------ the half-yearly cycle (§ 5.3.3)
+
+AMBTELIJK = Actor.of("hanne", ["ambtelijk-grensoverleg"])
+MINISTERS = Actor.of("ministers", ["bilateraal-overleg"])
+
+
+def cycle_task(engine: Engine, meeting_id: int, element_id: str):
+    [meeting] = [m for m in meetings.calendar(engine, include_past=True) if m.id == meeting_id]
+    tasks = [t for t in engine.query.tasks(instance_id=meeting.cycle_instance_id) if t.element_id == element_id]
+    assert tasks, [t.element_id for t in engine.query.tasks(instance_id=meeting.cycle_instance_id)]
+    return tasks[0]
+
+
+def report(d: Dossier, element_id: str, text: str) -> None:
+    d.do(element_id, "departement-nl", voortgang_rapport=text, voortgang_status="op-schema")
+
+
+@pytest.fixture
+def agendered(gros: Engine, clock) -> dict[str, Dossier]:
+    """Three dossiers agendered at the March meeting: two in uitwerking, one in uitvoering; the March
+    meeting is then held, the May meeting is the next."""
+    meetings.plan(gros, "bilateraal", datetime(2027, 3, 18, 10, 0), SECRETARIAAT)
+    dossiers = {key: Dossier(gros, key) for key in ("GROS-2027-011", "GROS-2027-012", "GROS-2027-013")}
+    tot_uitwerking(dossiers["GROS-2027-011"])
+    tot_uitvoering(dossiers["GROS-2027-012"])
+    tot_uitwerking(dossiers["GROS-2027-013"])
+    clock.set(datetime(2027, 3, 19, 9, 0, tzinfo=UTC))
+    return dossiers
+
+
+def test_a_whole_cycle_asks_and_judges_every_agendered_dossier_whatever_its_phase(gros: Engine, clock, agendered):
+    attach(gros)
+    uitwerking, uitvoering, silent = agendered.values()
+    may = meetings.plan(gros, "bilateraal", datetime(2027, 5, 20, 10, 0), SECRETARIAAT)
+    clock.set(may.request_at)
+    assert meetings.run_calendar(gros) == {"requested": 3, "agendas_ready": 0, "judgements_returned": 0}
+    for d in (uitwerking, silent):  # asked while the uitwerking goes on
+        assert {"Activity_UitwerkingVoortgangRapporteren", "Activity_OplossingUitwerkenNL"} <= set(d.open())
+    report(uitwerking, "Activity_UitwerkingVoortgangRapporteren", "Concessies worden op elkaar afgestemd.")
+    report(uitvoering, "Activity_VoortgangRapporteren", "Wet in voorbereiding.")
+
+    clock.set(may.report_deadline)
+    TimerRunner(gros).run_due()
+    assert meetings.run_calendar(gros)["agendas_ready"] == 1
+    agenda = meetings.agenda(gros, may.id)
+    assert [(i.business_key, i.status) for i in agenda.progress] == [
+        ("GROS-2027-011", "gerapporteerd"), ("GROS-2027-012", "gerapporteerd"), ("GROS-2027-013", "niet-gerapporteerd")]
+
+    prepare = cycle_task(gros, may.id, "Activity_AmbtelijkGrensoverleg")
+    assert prepare.candidate_groups == ["ambtelijk-grensoverleg"]
+    agenda_rows = gros.query.variables(prepare.instance_id)["voorstellen"]
+    assert {r["kenmerk"]: r["rapport"] for r in agenda_rows} == {
+        "GROS-2027-011": "Concessies worden op elkaar afgestemd.",
+        "GROS-2027-012": "Wet in voorbereiding.", "GROS-2027-013": "niet gerapporteerd"}
+    proposals = {"GROS-2027-011": dict(voorstel_oordeel="voldoende", impasse=False, voorstel_toelichting=""),
+                 "GROS-2027-012": dict(voorstel_oordeel="onvoldoende", impasse=False,
+                                       voorstel_toelichting="Wet ligt stil."),
+                 "GROS-2027-013": dict(voorstel_oordeel="impasse", impasse=True, voorstel_toelichting="Geen mandaat.")}
+    agenda_rows = [{**r, **proposals[r["kenmerk"]]} for r in agenda_rows]
+    with pytest.raises(InvalidData, match="een impasse is bij een dossier gesignaleerd"):
+        gros.tasks.complete(prepare.id, AMBTELIJK, {"voorstellen": agenda_rows, "impasses_gesignaleerd": "nee"})
+    gros.tasks.complete(prepare.id, AMBTELIJK, {"voorstellen": agenda_rows, "impasses_gesignaleerd": "ja"})
+
+    ripeness = cycle_task(gros, may.id, "Activity_RijpheidBeoordelen")
+    assert ripeness.candidate_groups == ["secretariaat"], "the flagged impasse reaches the secretariaat"
+    ripe = {"GROS-2027-013": dict(impasse_rijp="ja", impasse_omschrijving="Het dilemma is helder; mandaat ontbreekt.")}
+    agenda_rows = [{**r, **ripe.get(r["kenmerk"], {"impasse_rijp": "nvt"})}
+                   for r in gros.query.variables(ripeness.instance_id)["voorstellen"]]
+    gros.tasks.complete(ripeness.id, SECRETARIAAT, {"voorstellen": agenda_rows})
+
+    clock.set(may.held_at)
+    judge = cycle_task(gros, may.id, "Activity_OordelenVastleggen")
+    judgements = {"GROS-2027-011": dict(voortgang_oordeel="voldoende", vertragend_land="geen", oordeel_toelichting=""),
+                  "GROS-2027-012": dict(voortgang_oordeel="onvoldoende", vertragend_land="NL",
+                                        oordeel_toelichting="Wetsontwerp ligt stil."),
+                  "GROS-2027-013": dict(voortgang_oordeel="impasse", vertragend_land="beide", oordeel_toelichting="")}
+    agenda_rows = [{**r, **judgements[r["kenmerk"]]} for r in gros.query.variables(judge.instance_id)["voorstellen"]]
+    with pytest.raises(InvalidData, match="ontbreekt: GROS-2027-013"):
+        gros.tasks.complete(judge.id, MINISTERS, {"voorstellen": agenda_rows[:2]})
+    gros.tasks.complete(judge.id, MINISTERS, {"voorstellen": agenda_rows})
+
+    assert meetings.run_calendar(gros)["judgements_returned"] == 3
+    assert set(uitvoering.open()) == {"Activity_ActieBewindspersoon"}, "the minister of the delaying side acts"
+    assert "Activity_UitwerkingVoortgangRapporteren" not in silent.open()
+    assert silent.variables()["voortgang_oordeel"] == "impasse" and silent.variables()["impasse_rijp"] == "ja"
+    assert uitwerking.variables()["voortgang_oordeel"] == "voldoende"
+    assert {"Activity_OplossingUitwerkenNL", "Activity_OplossingUitwerkenVL"} <= set(uitwerking.open())
+    agenda = meetings.agenda(gros, may.id)
+    assert [(i.business_key, i.status, i.proposal["voorstel_oordeel"], i.judgement["voortgang_oordeel"])
+            for i in agenda.progress] == [("GROS-2027-011", "teruggemeld", "voldoende", "voldoende"),
+                                          ("GROS-2027-012", "teruggemeld", "onvoldoende", "onvoldoende"),
+                                          ("GROS-2027-013", "teruggemeld", "impasse", "impasse")]
+    assert agenda.progress[2].proposal["impasse_rijp"] == "ja"
+    assert gros.query.instance(judge.instance_id).status == "completed"
