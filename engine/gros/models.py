@@ -54,6 +54,28 @@ class MeetingItem(Base):
     __table_args__ = (UniqueConstraint("meeting_id", "instance_id"),)
 
 
+class Notice(Base):
+    """A "ter informatie" notice for a group: the region hears back after selection, agendering and each
+    meeting judgement (§ 5.2.5). It blocks nothing; each member dismisses it for themselves."""
+
+    __tablename__ = "notice"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group: Mapped[str] = mapped_column(String(100), index=True)
+    instance_id: Mapped[str] = mapped_column(String(36))
+    business_key: Mapped[str | None] = mapped_column(String(200))
+    title: Mapped[str | None] = mapped_column(String(500))
+    kind: Mapped[str] = mapped_column(String(20))  # selectie | agendering | overleg
+    text: Mapped[str] = mapped_column(String(1000))
+    created_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class NoticeDismissal(Base):
+    __tablename__ = "notice_dismissal"
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notice.id", ondelete="CASCADE"), primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), primary_key=True)
+    dismissed_at: Mapped[datetime]
+
+
 class StallFlag(Base):
     """A dossier the radar sees stalling: no task completed for too long, or a task past its due date."""
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import select
 
-from engine.errors import InvalidData
-from engine.gros import meetings
+from engine.errors import InvalidData, NotFound
+from engine.gros import meetings, notices
 from engine.scheduler import TimerRunner, attach
 from engine.services import Actor, Engine
 from tests.procedure.test_scenarios import (
@@ -22,6 +23,8 @@ from tests.procedure.test_scenarios import (
     verkenning,
     voorbereiding,
 )
+from webhooks import admin
+from webhooks.models import OutboxEvent
 
 SECRETARIAAT = Actor.of("sanne", ["secretariaat"])
 
@@ -101,6 +104,7 @@ def agendered(gros: Engine, clock) -> dict[str, Dossier]:
     """Three dossiers agendered at the March meeting: two in uitwerking, one in uitvoering; the March
     meeting is then held, the May meeting is the next."""
     meetings.plan(gros, "bilateraal", datetime(2027, 3, 18, 10, 0), SECRETARIAAT)
+    admin.add_subscriber(gros, "provincie-zeeland", "http://127.0.0.1:9/gros", [], "pytest")
     dossiers = {key: Dossier(gros, key) for key in ("GROS-2027-011", "GROS-2027-012", "GROS-2027-013")}
     tot_uitwerking(dossiers["GROS-2027-011"])
     tot_uitvoering(dossiers["GROS-2027-012"])
@@ -173,3 +177,46 @@ def test_a_whole_cycle_asks_and_judges_every_agendered_dossier_whatever_its_phas
                                           ("GROS-2027-013", "teruggemeld", "impasse", "impasse")]
     assert agenda.progress[2].proposal["impasse_rijp"] == "ja"
     assert gros.query.instance(judge.instance_id).status == "completed"
+
+
+def test_the_region_hears_back_after_selection_agendering_and_each_judgement(gros: Engine, clock, agendered):
+    """§ 5.2.5: the regional network and both border regions get a notice ("ter informatie") in their inbox
+    and an outbound event; each member dismisses it for themselves, and it blocks nothing."""
+    attach(gros)
+    may = meetings.plan(gros, "bilateraal", datetime(2027, 5, 20, 10, 0), SECRETARIAAT)
+    clock.set(may.request_at)
+    meetings.run_calendar(gros)
+    clock.set(may.report_deadline)
+    TimerRunner(gros).run_due()
+    meetings.run_calendar(gros)
+    for element_id, actor, values in [
+            ("Activity_AmbtelijkGrensoverleg", AMBTELIJK, {"voorstel_oordeel": "voldoende", "impasse": False}),
+            ("Activity_OordelenVastleggen", MINISTERS, {"voortgang_oordeel": "voldoende", "vertragend_land": "geen",
+                                                        "oordeel_toelichting": "Goed op weg."})]:
+        task = cycle_task(gros, may.id, element_id)
+        rows = [{**r, **values} for r in gros.query.variables(task.instance_id)["voorstellen"]]
+        gros.tasks.complete(task.id, actor, {"voorstellen": rows, **(
+            {"impasses_gesignaleerd": "nee"} if element_id == "Activity_AmbtelijkGrensoverleg" else {})})
+    assert meetings.run_calendar(gros)["judgements_returned"] == 3
+
+    for group in ("regionaal-netwerk", "grensregio-nl", "grensregio-vl"):
+        seen = {(n.business_key, n.kind) for n in notices.notices_for(gros, Actor.of(f"{group}-1", [group]))}
+        assert seen == {(key, kind) for key in agendered for kind in ("selectie", "agendering", "overleg")}, group
+    joris, fatima = Actor.of("joris", ["grensregio-nl"]), Actor.of("fatima", ["grensregio-nl"])
+    seen = {(n.business_key, n.kind): n for n in notices.notices_for(gros, joris)}
+    assert seen["GROS-2027-011", "selectie"].text == "Besluit over de selectie: Nederlandse zijde ja, Vlaamse zijde ja."
+    assert seen["GROS-2027-011", "agendering"].text.startswith("Geagendeerd door de ministers")
+    judged = seen["GROS-2027-012", "overleg"]
+    assert judged.text == "Oordeel van het halfjaarlijks bilateraal overleg: voldoende — Goed op weg."
+    notices.dismiss(gros, judged.id, joris)
+    assert judged.id not in {n.id for n in notices.notices_for(gros, joris)}
+    assert judged.id in {n.id for n in notices.notices_for(gros, fatima)}, "each member dismisses for themselves"
+    with pytest.raises(NotFound):
+        notices.dismiss(gros, judged.id, Actor.of("an", ["departement-nl"]))
+    assert not [t for t in gros.query.tasks() if "grensregio" in " ".join(t.candidate_groups)], "blocks nothing"
+
+    with gros.db.reading() as session:
+        sent = {(e.event_type, e.instance_id) for e in session.scalars(select(OutboxEvent))}
+    for d in agendered.values():
+        assert {(kind, d.id) for kind in ("dossier.selectiebesluit", "dossier.agenderingsbesluit",
+                                          "dossier.overlegoordeel")} <= sent
