@@ -22,7 +22,7 @@ from engine.wiring import periodic_jobs
 
 bp = Blueprint("planning", __name__, template_folder="templates")
 PLANNERS = "secretariaat"
-READERS = (PLANNERS, "bilateraal-overleg")
+READERS = (PLANNERS, "bilateraal-overleg", "ambtelijk-grensoverleg")
 
 
 def init_app(app: Flask) -> None:
