@@ -57,6 +57,7 @@ PLANNER = Actor("planner", system=True)  # the calendar job asks for progress ro
 class Agenda:
     meeting: Meeting
     items: list[MeetingItem]
+    expected: list[ProcessInstance]  # before the round starts: the agendered dossiers it will ask (§ 5.3.3)
 
     @property
     def ready(self) -> bool:
@@ -106,13 +107,16 @@ def plan(engine: Engine, kind: str, held_at: datetime, actor: Actor, title: str 
 
 def seed_calendar(engine: Engine, actor: Actor = PLANNER, months: tuple[int, ...] = (5, 11)) -> list[Meeting]:
     """A first calendar (demo, first start): the next two half-yearly bilateral meetings, on the third
-    Thursday of May and November at 10:00 Brussels time — unless meetings are planned already."""
+    Thursday of May and November at 10:00 Brussels time, and a Top in June next year — unless meetings are
+    planned already."""
     if calendar(engine):
         return []
     today = to_local(engine.now(), DEFAULT_ZONE).date()
     dates = sorted(d for year in (today.year, today.year + 1) for d in map(partial(_third_thursday, year), months)
                    if d > today)
-    return [plan(engine, "bilateraal", datetime.combine(d, time(10, 0)), actor) for d in dates[:2]]
+    bilateral = [plan(engine, "bilateraal", datetime.combine(d, time(10, 0)), actor) for d in dates[:2]]
+    top = _third_thursday(today.year + 1, 6)  # the Vlaams-Nederlandse Top, every two years (§ 4.3)
+    return [*bilateral, plan(engine, "top", datetime.combine(top, time(10, 0)), actor)]
 
 
 def next_bilateral_day(engine: Engine) -> str | None:
@@ -149,7 +153,18 @@ def agenda(engine: Engine, meeting_id: int) -> Agenda:
         meeting = _meeting(session, meeting_id)
         items = session.scalars(select(MeetingItem).where(MeetingItem.meeting_id == meeting_id)
                                 .order_by(MeetingItem.business_key, MeetingItem.id))
-        return Agenda(meeting, list(items))
+        expected = [] if meeting.requested_at is not None or meeting.kind != "bilateraal" else session.scalars(
+            select(ProcessInstance).join(InstanceSummary, InstanceSummary.instance_id == ProcessInstance.id)
+            .where(InstanceSummary.agendered.is_(True), InstanceSummary.phase.is_not(None))
+            .order_by(ProcessInstance.business_key))
+        return Agenda(meeting, list(items), list(expected))
+
+
+def of_dossier(engine: Engine, instance_id: str) -> list[tuple[Meeting, MeetingItem]]:
+    """The meetings a dossier was on the agenda of (proposed for agendering or passing with its progress)."""
+    with engine.db.reading() as session:
+        return list(session.execute(select(Meeting, MeetingItem).join(MeetingItem, MeetingItem.meeting_id == Meeting.id)
+                                    .where(MeetingItem.instance_id == instance_id).order_by(Meeting.held_at)).tuples())
 
 
 def run_calendar(engine: Engine, now: datetime | None = None) -> dict[str, int]:

@@ -133,12 +133,13 @@ def test_signal_by_webhook_accords_by_webhook_and_milestone_events_out(gros_site
         tasks = site.api("GET", "/task", "departement-nl", params={"processInstanceId": dossier}).json()
         assert [t["taskDefinitionKey"] for t in tasks] == ["Activity_OplossingUitwerkenNL"]
 
-        assert deliver_due(site.engine, clock.advance(timedelta(seconds=1))) == 5
+        assert deliver_due(site.engine, clock.advance(timedelta(seconds=1))) == 7
 
     # Delivered in parallel, so in any order; each carries its own timestamp.
     types = sorted(json.loads(body)["type"] for _, body in received)
-    assert types == ["dossier.bericht-ontvangen", "dossier.bericht-ontvangen", "dossier.geagendeerd",
-                     "dossier.geselecteerd", "dossier.gestart"]
+    assert types == ["dossier.agenderingsbesluit", "dossier.bericht-ontvangen", "dossier.bericht-ontvangen",
+                     "dossier.geagendeerd", "dossier.geselecteerd", "dossier.gestart",
+                     "dossier.selectiebesluit"]  # the last two: the region hears back (§ 5.2.5)
     for headers, body in received:
         verify([secret], headers, body, clock.now(), timedelta(minutes=5))
         assert json.loads(body)["data"]["businessKey"] == "GROS-2027-014"
