@@ -222,7 +222,7 @@ def test_the_dossier_goes_through_the_verkenning(visit, selection, engine, peopl
     # § 5.2.5: the proposal names a planned half-yearly meeting of the calendar
     meetings.plan(engine, "bilateraal", datetime(2027, 3, 18, 10, 0), people["sec"])
     date = page.locator("#formulier").get_by_label("Halfjaarlijks bilateraal overleg")
-    date.fill("03/18/2027")
+    date.fill("18/3/2027")  # the browser's locale is nl-BE
     date.press("Enter")
     visit.submit()
     page.wait_for_url(f"{visit.base}/taken")
