@@ -49,6 +49,7 @@ JUDGEMENT_FIELDS = ("voortgang_oordeel", "vertragend_land", "oordeel_toelichting
 KINDS = {"bilateraal": "Halfjaarlijks bilateraal overleg", "top": "Vlaams-Nederlandse Top"}
 DEFAULT_LEAD_TIME = "P6W"
 DEFAULT_REPORT_BEFORE = "P2W"
+TOP_EVERY = "P2Y"  # § 4.3, § 6.2.1: the Vlaams-Nederlandse Top meets every two years
 TITLE_LENGTH = 300  # the column's size
 PLANNER = Actor("planner", system=True)  # the calendar job asks for progress rounds as the engine
 
@@ -176,11 +177,25 @@ def run_calendar(engine: Engine, now: datetime | None = None) -> dict[str, int]:
             Meeting.cancelled_at.is_(None)).order_by(Meeting.held_at)))
         closing = list(session.scalars(select(Meeting).where(
             Meeting.requested_at.is_not(None), Meeting.agenda_ready_at.is_(None))))
+    plan_next_top(engine, now)
     requested = sum(request_reports(engine, m.id, now) for m in asking)
     ready = [m.id for m in closing + asking if _close_if_complete(engine, m.id, now)]
     for meeting_id in ready:
         _hand_agenda_to_cycle(engine, meeting_id)
     return {"requested": requested, "agendas_ready": len(ready), "judgements_returned": return_judgements(engine)}
+
+
+def plan_next_top(engine: Engine, now: datetime) -> Meeting | None:
+    """The Top recurs: once the latest one has been held, the next is planned two years later, same local day
+    and hour. The secretariaat edits it like any meeting (cancel, plan another); a cancelled latest Top is a
+    decision, so nothing is planned after it."""
+    with engine.db.reading() as session:
+        latest = session.scalars(select(Meeting).where(Meeting.kind == "top")
+                                 .order_by(Meeting.held_at.desc()).limit(1)).first()
+    if latest is None or latest.cancelled_at is not None or latest.held_at > now:
+        return None
+    held = to_local(shift(latest.held_at, TOP_EVERY, latest.zone), latest.zone).replace(tzinfo=None)
+    return plan(engine, "top", held, PLANNER, zone=latest.zone, lead_time=latest.lead_time)
 
 
 def request_reports(engine: Engine, meeting_id: int, now: datetime) -> int:

@@ -220,3 +220,19 @@ def test_the_region_hears_back_after_selection_agendering_and_each_judgement(gro
     for d in agendered.values():
         assert {(kind, d.id) for kind in ("dossier.selectiebesluit", "dossier.agenderingsbesluit",
                                           "dossier.overlegoordeel")} <= sent
+
+
+def test_the_top_recurs_every_two_years_and_a_cancelled_one_is_a_decision(gros: Engine, clock):
+    """§ 4.3, § 6.2.1: the Vlaams-Nederlandse Top every two years; once one is held the next is planned."""
+    top = meetings.plan(gros, "top", datetime(2027, 6, 17, 10, 0), SECRETARIAAT)
+    meetings.run_calendar(gros)
+    assert [m.id for m in meetings.calendar(gros) if m.kind == "top"] == [top.id], "not before it is held"
+    clock.set(datetime(2027, 6, 18, 9, 0, tzinfo=UTC))
+    meetings.run_calendar(gros)
+    meetings.run_calendar(gros)
+    [following] = [m for m in meetings.calendar(gros) if m.kind == "top"]
+    assert following.held_at == datetime(2029, 6, 17, 8, 0, tzinfo=UTC)  # 10:00 Brussels, summer time
+    meetings.cancel(gros, following.id, SECRETARIAAT)
+    clock.set(datetime(2029, 6, 18, 9, 0, tzinfo=UTC))
+    meetings.run_calendar(gros)
+    assert [m for m in meetings.calendar(gros) if m.kind == "top"] == []
