@@ -8,6 +8,10 @@ What subscribers can receive, and which audit event of the engine produces it:
 ``dossier.geagendeerd``    ``Event_UitwerkingGestart`` completed — the ministers agendated it
 ``dossier.oplossing-vastgesteld`` ``Event_UitvoeringGestart`` completed — a solution was adopted
 ``escalatie.gestart``      ``Event_EscalatieInGang`` completed — the minister started the escalation
+``dossier.selectiebesluit`` ``Activity_Selectie`` completed — both sides decided on selection (§ 5.2.5)
+``dossier.agenderingsbesluit`` ``Activity_AgenderingsresultaatBepalen`` completed — agendered or not
+``dossier.overlegoordeel`` ``Event_UitwerkingOordeelOntvangen`` / ``Event_OverlegOordeelOntvangen``
+                           completed — the half-yearly meeting's judgement reached the dossier
 ``dossier.bericht-ontvangen`` ``message.correlated`` — a message (e.g. a government's accord) arrived
 ``dossier.bericht-verzonden`` ``message.sent`` — a send task, message throw or end event without a worker
                            (``camunda:type="external"``) sent a message nothing in the instance caught;
@@ -44,6 +48,11 @@ ELEMENT_EVENTS = {
     "Event_UitwerkingGestart": "dossier.geagendeerd",
     "Event_UitvoeringGestart": "dossier.oplossing-vastgesteld",
     "Event_EscalatieInGang": "escalatie.gestart",
+    # the region hears back (§ 5.2.5): the same moments give the regions a notice in their inbox
+    "Activity_Selectie": "dossier.selectiebesluit",
+    "Activity_AgenderingsresultaatBepalen": "dossier.agenderingsbesluit",
+    "Event_UitwerkingOordeelOntvangen": "dossier.overlegoordeel",
+    "Event_OverlegOordeelOntvangen": "dossier.overlegoordeel",
 }
 ELEMENT_ACTIONS = ("element.completed", "task.completed")
 EVENT_TYPES = sorted(set(ACTION_EVENTS.values()) | set(ELEMENT_EVENTS.values()))

@@ -14,10 +14,12 @@ from engine.accounts import account, create_account
 from engine.bpmn.timers import BUSINESS_ZONE, add_duration
 from engine.clock import FixedClock
 from engine.errors import CommandError
+from engine.gros import meetings
 from engine.services import SYSTEM, Actor, Engine
 
 PASSWORDS_FILE = "demo-accounts.txt"
 FOLDER = Path("instance")  # next to the default SQLite database, relative to where the app runs
+NEXT_MEETING = "@volgend-overleg"
 DOSSIERS = Path(__file__).resolve().parents[2] / "processen" / "demo_dossiers.json"
 
 
@@ -48,6 +50,8 @@ ACCOUNTS = (
     DemoAccount("ministerraad-nl", "Secretariaat Ministerraad", ("ministerraad-nl",)),
     DemoAccount("vlaamse-regering", "Griffie Vlaamse Regering", ("vlaamse-regering",)),
     DemoAccount("bilateraal-overleg", "Secretariaat bilateraal overleg", ("bilateraal-overleg",)),
+    DemoAccount("ambtelijk-grensoverleg", "Hanne Verbeke", ("ambtelijk-grensoverleg",)),
+    DemoAccount("ambtelijk-grensoverleg-2", "Daan Mulder", ("ambtelijk-grensoverleg",)),
     DemoAccount("management", "Ingrid Smits", ("management",)),
     DemoAccount("procesbeheer", "Bram Willems", ("procesbeheer",)),
     DemoAccount("koppeling", "Worker van de koppelingen", ("koppeling",)),
@@ -82,6 +86,7 @@ def seed_dossiers(engine: Engine, path: Path = DOSSIERS) -> tuple[list[str], lis
     what went wrong (the dossier stays where it got to).
     """
     now = engine.now()
+    meetings.seed_calendar(engine)  # demo proposals for agendering name its next half-yearly meeting
     started, problems = [], []
     for number, dossier in enumerate(json.loads(path.read_text(encoding="utf-8"))["dossiers"]):
         key = dossier["business_key"]
@@ -113,7 +118,13 @@ def _drive(engine: Engine, clock: FixedClock, dossier: dict) -> None:
         task = next((t for t in engine.query.tasks(instance_id=instance_id) if t.element_id == step["taak"]), None)
         if task is None:
             raise CommandError(f"taak {step['taak']} staat niet open")
-        engine.tasks.complete(task.id, _member(step["groep"]), step["variabelen"])
+        engine.tasks.complete(task.id, _member(step["groep"]), with_next_meeting(engine, step["variabelen"]))
+
+
+def with_next_meeting(engine: Engine, variables: dict) -> dict:
+    """Demo values written as ``@volgend-overleg`` become the next half-yearly meeting's date."""
+    return {name: meetings.next_bilateral_day(engine) if value == NEXT_MEETING else value
+            for name, value in variables.items()}
 
 
 def relative_times(variables: dict, now: datetime) -> dict:

@@ -22,6 +22,7 @@ GROUPS: dict[str, str] = {
     "ministerraad-nl": "Ministerraad, Nederland",
     "vlaamse-regering": "Vlaamse Regering",
     "bilateraal-overleg": "Bilateraal overleg",
+    "ambtelijk-grensoverleg": "Ambtelijk-bestuurlijk grensoverleg",
     "management": "Management",
     "procesbeheer": "Procesbeheer (deployt de modellen)",
     "koppeling": "Koppelingen (external-task workers)",

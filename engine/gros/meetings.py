@@ -21,8 +21,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.errors import Conflict, InvalidData, NoMatch, NotFound
+from engine.forms import FieldError
 from engine.gros.business_calendar import DEFAULT_ZONE, shift, to_local, to_utc
-from engine.gros.models import Meeting, MeetingItem
+from engine.gros.models import InstanceSummary, Meeting, MeetingItem
 from engine.local_time import date_text
 from engine.services import Actor, Engine
 from engine.store.models import AuditEvent, ProcessInstance, Subscription
@@ -32,9 +33,23 @@ log = logging.getLogger("gros.meetings")
 REQUEST_MESSAGE = "voortgang-gevraagd"
 REPORT_VARIABLE = "voortgang_rapport"
 JUDGEMENT_VARIABLE = "voortgang_oordeel"
+PROPOSED_MEETING = ("beoogd_overleg_datum", "Halfjaarlijks bilateraal overleg")  # gros-agenderingsvoorstel
+AGENDERING_RESULT = "agendering_resultaat"  # decided by gros-agendering-resultaat.dmn
+CYCLE_PROCESS = "gros-overlegcyclus"  # one instance per half-yearly meeting (§ 5.3.3)
+AGENDA_MESSAGE = "overleg-agenda-gereed"  # to the cycle: the reports are in or their deadline passed
+RESULT_MESSAGE = "overleg-oordeel"  # to each dossier: the ministers' judgement
+NOT_REPORTED = "niet gerapporteerd"
+CYCLE_STEPS = {  # the user tasks of gros-overlegcyclus and what each adds to an agenda item
+    "Activity_AmbtelijkGrensoverleg": ("voorstel_oordeel", "impasse", "voorstel_toelichting"),
+    "Activity_RijpheidBeoordelen": ("impasse_rijp", "impasse_omschrijving"),
+    "Activity_OordelenVastleggen": (),
+}
+AGENDA_LABEL = "Geagendeerde dossiers"
+JUDGEMENT_FIELDS = ("voortgang_oordeel", "vertragend_land", "oordeel_toelichting")
 KINDS = {"bilateraal": "Halfjaarlijks bilateraal overleg", "top": "Vlaams-Nederlandse Top"}
 DEFAULT_LEAD_TIME = "P6W"
 DEFAULT_REPORT_BEFORE = "P2W"
+TOP_EVERY = "P2Y"  # § 4.3, § 6.2.1: the Vlaams-Nederlandse Top meets every two years
 TITLE_LENGTH = 300  # the column's size
 PLANNER = Actor("planner", system=True)  # the calendar job asks for progress rounds as the engine
 
@@ -43,18 +58,29 @@ PLANNER = Actor("planner", system=True)  # the calendar job asks for progress ro
 class Agenda:
     meeting: Meeting
     items: list[MeetingItem]
+    expected: list[ProcessInstance]  # before the round starts: the agendered dossiers it will ask (§ 5.3.3)
 
     @property
     def ready(self) -> bool:
         return self.meeting.agenda_ready_at is not None
 
     @property
+    def proposals(self) -> list[MeetingItem]:
+        """New proposals for agendering decided at this meeting (§ 5.2.5)."""
+        return [i for i in self.items if i.kind == "agendering"]
+
+    @property
+    def progress(self) -> list[MeetingItem]:
+        """Agendered dossiers passing this meeting with their progress (§ 5.3.3)."""
+        return [i for i in self.items if i.kind == "voortgang"]
+
+    @property
     def reported(self) -> list[MeetingItem]:
-        return [i for i in self.items if i.reported_at is not None]
+        return [i for i in self.progress if i.reported_at is not None]
 
     @property
     def missing(self) -> list[MeetingItem]:
-        return [i for i in self.items if i.reported_at is None]
+        return [i for i in self.progress if i.reported_at is None]
 
 
 def plan(engine: Engine, kind: str, held_at: datetime, actor: Actor, title: str | None = None,
@@ -82,13 +108,23 @@ def plan(engine: Engine, kind: str, held_at: datetime, actor: Actor, title: str 
 
 def seed_calendar(engine: Engine, actor: Actor = PLANNER, months: tuple[int, ...] = (5, 11)) -> list[Meeting]:
     """A first calendar (demo, first start): the next two half-yearly bilateral meetings, on the third
-    Thursday of May and November at 10:00 Brussels time — unless meetings are planned already."""
+    Thursday of May and November at 10:00 Brussels time, and a Top in June next year — unless meetings are
+    planned already."""
     if calendar(engine):
         return []
     today = to_local(engine.now(), DEFAULT_ZONE).date()
     dates = sorted(d for year in (today.year, today.year + 1) for d in map(partial(_third_thursday, year), months)
                    if d > today)
-    return [plan(engine, "bilateraal", datetime.combine(d, time(10, 0)), actor) for d in dates[:2]]
+    bilateral = [plan(engine, "bilateraal", datetime.combine(d, time(10, 0)), actor) for d in dates[:2]]
+    top = _third_thursday(today.year + 1, 6)  # the Vlaams-Nederlandse Top, every two years (§ 4.3)
+    return [*bilateral, plan(engine, "top", datetime.combine(top, time(10, 0)), actor)]
+
+
+def next_bilateral_day(engine: Engine) -> str | None:
+    """The local date of the next half-yearly bilateral meeting on the calendar, if one is planned."""
+    with engine.db.reading() as session:
+        coming = _coming_bilateral(session, engine.now())
+    return _local_day(coming[0]) if coming else None
 
 
 def _third_thursday(year: int, month: int) -> date:
@@ -118,20 +154,48 @@ def agenda(engine: Engine, meeting_id: int) -> Agenda:
         meeting = _meeting(session, meeting_id)
         items = session.scalars(select(MeetingItem).where(MeetingItem.meeting_id == meeting_id)
                                 .order_by(MeetingItem.business_key, MeetingItem.id))
-        return Agenda(meeting, list(items))
+        expected = [] if meeting.requested_at is not None or meeting.kind != "bilateraal" else session.scalars(
+            select(ProcessInstance).join(InstanceSummary, InstanceSummary.instance_id == ProcessInstance.id)
+            .where(InstanceSummary.agendered.is_(True), InstanceSummary.phase.is_not(None))
+            .order_by(ProcessInstance.business_key))
+        return Agenda(meeting, list(items), list(expected))
+
+
+def of_dossier(engine: Engine, instance_id: str) -> list[tuple[Meeting, MeetingItem]]:
+    """The meetings a dossier was on the agenda of (proposed for agendering or passing with its progress)."""
+    with engine.db.reading() as session:
+        return list(session.execute(select(Meeting, MeetingItem).join(MeetingItem, MeetingItem.meeting_id == Meeting.id)
+                                    .where(MeetingItem.instance_id == instance_id).order_by(Meeting.held_at)).tuples())
 
 
 def run_calendar(engine: Engine, now: datetime | None = None) -> dict[str, int]:
     """The scheduler's calendar job: ask for reports when a lead time starts, close agendas when due."""
     now = now or engine.now()
     with engine.db.reading() as session:
-        asking = list(session.scalars(select(Meeting).where(
-            Meeting.request_at <= now, Meeting.requested_at.is_(None), Meeting.cancelled_at.is_(None))))
+        asking = list(session.scalars(select(Meeting).where(  # a meeting already held asks for nothing
+            Meeting.request_at <= now, Meeting.held_at > now, Meeting.requested_at.is_(None),
+            Meeting.cancelled_at.is_(None)).order_by(Meeting.held_at)))
         closing = list(session.scalars(select(Meeting).where(
             Meeting.requested_at.is_not(None), Meeting.agenda_ready_at.is_(None))))
+    plan_next_top(engine, now)
     requested = sum(request_reports(engine, m.id, now) for m in asking)
-    ready = sum(_close_if_complete(engine, m.id, now) for m in closing + asking)
-    return {"requested": requested, "agendas_ready": ready}
+    ready = [m.id for m in closing + asking if _close_if_complete(engine, m.id, now)]
+    for meeting_id in ready:
+        _hand_agenda_to_cycle(engine, meeting_id)
+    return {"requested": requested, "agendas_ready": len(ready), "judgements_returned": return_judgements(engine)}
+
+
+def plan_next_top(engine: Engine, now: datetime) -> Meeting | None:
+    """The Top recurs: once the latest one has been held, the next is planned two years later, same local day
+    and hour. The secretariaat edits it like any meeting (cancel, plan another); a cancelled latest Top is a
+    decision, so nothing is planned after it."""
+    with engine.db.reading() as session:
+        latest = session.scalars(select(Meeting).where(Meeting.kind == "top")
+                                 .order_by(Meeting.held_at.desc()).limit(1)).first()
+    if latest is None or latest.cancelled_at is not None or latest.held_at > now:
+        return None
+    held = to_local(shift(latest.held_at, TOP_EVERY, latest.zone), latest.zone).replace(tzinfo=None)
+    return plan(engine, "top", held, PLANNER, zone=latest.zone, lead_time=latest.lead_time)
 
 
 def request_reports(engine: Engine, meeting_id: int, now: datetime) -> int:
@@ -143,11 +207,73 @@ def request_reports(engine: Engine, meeting_id: int, now: datetime) -> int:
     variables = {"overleg_id": meeting.id, "overleg_titel": meeting.title,
                  "overleg_datum": to_local(meeting.held_at, meeting.zone).date().isoformat(),
                  "rapport_deadline": meeting.report_deadline.isoformat()}
+    cycle = _start_cycle(engine, meeting, variables)
     asked = sum(_ask(engine, business_key, instance_id, variables) for business_key, instance_id in waiting)
     with engine.db.transaction() as session:
-        _meeting(session, meeting_id).requested_at = now
+        meeting = _meeting(session, meeting_id)
+        meeting.requested_at, meeting.cycle_instance_id = now, cycle
     log.info("meeting %s: %d dossiers asked for a progress report", meeting_id, asked)
     return asked
+
+
+def cycle_key(meeting_id: int) -> str:
+    return f"overleg-{meeting_id}"
+
+
+def _start_cycle(engine: Engine, meeting: Meeting, variables: dict) -> str | None:
+    """§ 5.3.3: each half-yearly meeting runs as one instance of the meeting cycle process."""
+    if meeting.kind != "bilateraal":
+        return None
+    try:
+        return engine.runtime.start(CYCLE_PROCESS, cycle_key(meeting.id), variables, PLANNER)
+    except NotFound:
+        log.warning("meeting %s: %s is not deployed; reports asked without a cycle", meeting.id, CYCLE_PROCESS)
+        return None
+
+
+def _hand_agenda_to_cycle(engine: Engine, meeting_id: int) -> None:
+    """The cycle's civil-service border meeting gets every agendered dossier, reported or not."""
+    with engine.db.reading() as session:
+        meeting = _meeting(session, meeting_id)
+        items = _progress_items(session, meeting_id)
+        phases = dict(session.execute(select(InstanceSummary.instance_id, InstanceSummary.phase)
+                                      .where(InstanceSummary.instance_id.in_([i.instance_id for i in items]))).all())
+    if meeting.cycle_instance_id is None:
+        return
+    agenda = [{"kenmerk": i.business_key, "titel": i.title or "", "fase": phases.get(i.instance_id) or "",
+               "rapport": (i.report or {}).get(REPORT_VARIABLE) or NOT_REPORTED} for i in items]
+    engine.runtime.correlate(AGENDA_MESSAGE, business_key=cycle_key(meeting_id),
+                             variables={"voorstellen": agenda}, actor=PLANNER)
+
+
+def return_judgements(engine: Engine) -> int:
+    """After the meeting each dossier receives the ministers' judgement as a message and moves on."""
+    with engine.db.reading() as session:
+        judged = list(session.scalars(select(MeetingItem).where(MeetingItem.status == "oordeel-vastgesteld")
+                                      .order_by(MeetingItem.id)))
+    return sum(_return(engine, item) for item in judged)
+
+
+def _return(engine: Engine, item: MeetingItem) -> bool:
+    variables = {**{k: (item.judgement or {}).get(k, "") for k in JUDGEMENT_FIELDS},
+                 "impasse_rijp": (item.proposal or {}).get("impasse_rijp", "")}
+    try:
+        engine.runtime.correlate(RESULT_MESSAGE, business_key=item.business_key, variables=variables, actor=PLANNER)
+        delivered = "teruggemeld"
+    except NoMatch:  # the dossier moved on meanwhile (or another node delivered it first)
+        delivered = "niet-afgeleverd"
+    with engine.db.transaction() as session:
+        stored = session.get(MeetingItem, item.id)
+        if stored.status != "oordeel-vastgesteld":
+            return False
+        stored.status = delivered
+    return delivered == "teruggemeld"
+
+
+def _progress_items(session: Session, meeting_id: int) -> list[MeetingItem]:
+    return list(session.scalars(select(MeetingItem).where(MeetingItem.meeting_id == meeting_id,
+                                                          MeetingItem.kind == "voortgang")
+                                .order_by(MeetingItem.business_key, MeetingItem.id)))
 
 
 def _ask(engine: Engine, business_key: str | None, instance_id: str, variables: dict) -> bool:
@@ -195,8 +321,113 @@ def _record(session: Session, events: list[AuditEvent]) -> None:
         data = event.data or {}
         if event.action == "message.correlated" and data.get("message") == REQUEST_MESSAGE:
             _add_item(session, event)
+        elif event.action == "task.completed" and "voorstellen" in data:
+            _record_cycle(session, event, data)
+        elif event.action == "task.completed" and PROPOSED_MEETING[0] in data:
+            _propose(session, event, data[PROPOSED_MEETING[0]])
         elif event.action == "task.completed" and (REPORT_VARIABLE in data or JUDGEMENT_VARIABLE in data):
             _update_item(session, event, data)
+        elif event.action == "element.completed" and AGENDERING_RESULT in (data.get("variables") or {}):
+            _decide_agendering(session, event, data["variables"][AGENDERING_RESULT])
+
+
+def _record_cycle(session: Session, event: AuditEvent, data: dict) -> None:
+    """What the civil-service border meeting proposed, the secretariaat found ripe and the ministers judged,
+    per dossier on the meeting's agenda (§ 5.3.3). Each step's form sends the agenda back as ``voorstellen``."""
+    meeting = session.scalars(select(Meeting).where(Meeting.cycle_instance_id == event.instance_id)).first()
+    if meeting is None or event.element_id not in CYCLE_STEPS:
+        return
+    items = {i.business_key: i for i in _progress_items(session, meeting.id)}
+    rows = _rows(items, data["voorstellen"])
+    if event.element_id == "Activity_AmbtelijkGrensoverleg":
+        _check_flagged(rows, data.get("impasses_gesignaleerd"))
+    if event.element_id == "Activity_RijpheidBeoordelen":
+        _check_ripeness(rows)
+    for item, row in rows:
+        if event.element_id == "Activity_OordelenVastleggen":
+            item.judgement = {k: row.get(k) for k in JUDGEMENT_FIELDS}
+            item.judged_at, item.status = event.at, "oordeel-vastgesteld"
+        else:
+            item.proposal = {**(item.proposal or {}), **{k: row.get(k) for k in CYCLE_STEPS[event.element_id]}}
+
+
+def _check_flagged(rows: list[tuple[MeetingItem, dict]], answer: object) -> None:
+    flagged = any(row.get("impasse") for _, row in rows)
+    if flagged != (answer == "ja"):
+        problem = ("een impasse is bij een dossier gesignaleerd" if flagged else
+                   "bij geen enkel dossier is een impasse gesignaleerd")
+        raise InvalidData(f"Impasses gesignaleerd?: {problem}",
+                          [FieldError("impasses_gesignaleerd", "Impasses gesignaleerd?", problem)])
+
+
+def _check_ripeness(rows: list[tuple[MeetingItem, dict]]) -> None:
+    """§ 5.3.3: every impasse the border meeting flagged is judged ripe or not; no other dossier is."""
+    wrong = [item.business_key for item, row in rows
+             if (row.get("impasse_rijp") in ("ja", "nee")) != bool((item.proposal or {}).get("impasse"))]
+    if wrong:
+        problem = f"beoordeel de rijpheid van precies de gesignaleerde impasses (niet klopt: {', '.join(wrong)})"
+        raise InvalidData(f"{AGENDA_LABEL}: {problem}", [FieldError("voorstellen", AGENDA_LABEL, problem)])
+
+
+def _rows(items: dict[str, MeetingItem], rows: object) -> list[tuple[MeetingItem, dict]]:
+    """Each row names a dossier of the agenda by its kenmerk, and every dossier is named exactly once."""
+    rows = rows if isinstance(rows, list) else []
+    named = [row.get("kenmerk") for row in rows]
+    unknown = sorted({str(k) for k in named if k not in items})
+    missing = sorted(set(items) - set(named))
+    if unknown or missing or len(named) != len(set(named)):
+        problem = "elk dossier van de agenda staat er precies één keer in"
+        if unknown:
+            problem += f"; niet op de agenda: {', '.join(unknown)}"
+        if missing:
+            problem += f"; ontbreekt: {', '.join(missing)}"
+        raise InvalidData(f"{AGENDA_LABEL}: {problem}", [FieldError("voorstellen", AGENDA_LABEL, problem)])
+    return [(items[row["kenmerk"]], row) for row in rows]
+
+
+def _propose(session: Session, event: AuditEvent, proposed: object) -> None:
+    """§ 5.2.5: the ministers agendate at their half-yearly meeting, so a proposal names one of the
+    calendar that is still to come; anything else refuses the whole command."""
+    meeting = _planned_on(session, proposed, event.at)
+    if meeting is None:
+        problem = _not_planned(session, proposed, event.at)
+        raise InvalidData(f"{PROPOSED_MEETING[1]}: {problem}", [FieldError(*PROPOSED_MEETING, problem)])
+    instance = session.get(ProcessInstance, event.instance_id)
+    item = session.scalars(select(MeetingItem).where(MeetingItem.meeting_id == meeting.id,
+                                                     MeetingItem.instance_id == instance.id)).first()
+    if item is None:
+        item = MeetingItem(meeting_id=meeting.id, instance_id=instance.id, kind="agendering")
+        session.add(item)
+    item.business_key, item.title, item.status, item.requested_at = (
+        instance.business_key, instance.title, "voorgesteld", event.at)
+
+
+def _planned_on(session: Session, proposed: object, now: datetime) -> Meeting | None:
+    return next((m for m in _coming_bilateral(session, now) if _local_day(m) == str(proposed)), None)
+
+
+def _not_planned(session: Session, proposed: object, now: datetime) -> str:
+    planned = ", ".join(_local_day(m) for m in _coming_bilateral(session, now)) or "geen"
+    return (f"'{proposed or ''}' is geen gepland halfjaarlijks bilateraal overleg dat nog moet plaatsvinden "
+            f"(geplande overleggen: {planned}; het secretariaat plant ze onder Overleg)")
+
+
+def _coming_bilateral(session: Session, now: datetime) -> list[Meeting]:
+    return list(session.scalars(select(Meeting).where(
+        Meeting.kind == "bilateraal", Meeting.cancelled_at.is_(None), Meeting.held_at > now)
+        .order_by(Meeting.held_at)))
+
+
+def _local_day(meeting: Meeting) -> str:
+    return to_local(meeting.held_at, meeting.zone).date().isoformat()
+
+
+def _decide_agendering(session: Session, event: AuditEvent, result: object) -> None:
+    item = session.scalars(select(MeetingItem).where(MeetingItem.instance_id == event.instance_id,
+                                                     MeetingItem.kind == "agendering")
+                           .order_by(MeetingItem.id.desc()).limit(1)).first()
+    if item is not None:
+        item.status, item.judged_at = ("geagendeerd" if result == "geagendeerd" else "niet-geagendeerd"), event.at
 
 
 def _add_item(session: Session, event: AuditEvent) -> None:
@@ -204,12 +435,19 @@ def _add_item(session: Session, event: AuditEvent) -> None:
     if meeting_id is None or session.get(Meeting, meeting_id) is None:
         return
     instance = session.get(ProcessInstance, event.instance_id)
-    session.add(MeetingItem(meeting_id=meeting_id, instance_id=instance.id, business_key=instance.business_key,
-                            title=instance.title, status="gevraagd", requested_at=event.at))
+    item = session.scalars(select(MeetingItem).where(MeetingItem.meeting_id == meeting_id,
+                                                     MeetingItem.instance_id == instance.id)).first()
+    if item is None:
+        item = MeetingItem(meeting_id=meeting_id, instance_id=instance.id)
+        session.add(item)
+    # one row per dossier and meeting: a dossier agendered before the round started passes it as progress
+    item.kind, item.business_key, item.title, item.status, item.requested_at = (
+        "voortgang", instance.business_key, instance.title, "gevraagd", event.at)
 
 
 def _update_item(session: Session, event: AuditEvent, data: dict) -> None:
-    item = session.scalars(select(MeetingItem).where(MeetingItem.instance_id == event.instance_id)
+    item = session.scalars(select(MeetingItem).where(MeetingItem.instance_id == event.instance_id,
+                                                     MeetingItem.kind == "voortgang")
                            .order_by(MeetingItem.id.desc()).limit(1)).first()
     if item is None:
         return

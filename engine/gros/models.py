@@ -27,12 +27,15 @@ class Meeting(Base):
     requested_at: Mapped[datetime | None]
     agenda_ready_at: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]
+    cycle_instance_id: Mapped[str | None] = mapped_column(String(36))  # processen/gros-overlegcyclus.bpmn
     created_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime]
 
 
 class MeetingItem(Base):
-    """One agendered dossier of a meeting: asked for its report, reported (or not), judged."""
+    """One dossier on a meeting's agenda: a new proposal for agendering (kind ``agendering``: voorgesteld,
+    then geagendeerd or niet-geagendeerd) or an agendered dossier's progress (kind ``voortgang``: asked
+    for its report, reported or not, the civil-service proposal, judged)."""
 
     __tablename__ = "meeting_item"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -40,13 +43,37 @@ class MeetingItem(Base):
     instance_id: Mapped[str] = mapped_column(String(36), index=True)
     business_key: Mapped[str | None] = mapped_column(String(200))
     title: Mapped[str | None] = mapped_column(String(500))
+    kind: Mapped[str] = mapped_column(String(20), default="voortgang", server_default="voortgang")
     status: Mapped[str] = mapped_column(String(20))  # gevraagd | gerapporteerd | niet-gerapporteerd | beoordeeld
     requested_at: Mapped[datetime]
     reported_at: Mapped[datetime | None]
     report: Mapped[dict | None]
     judged_at: Mapped[datetime | None]
+    proposal: Mapped[dict | None]  # the civil-service border meeting's proposed judgement (§ 5.3.3)
     judgement: Mapped[dict | None]
     __table_args__ = (UniqueConstraint("meeting_id", "instance_id"),)
+
+
+class Notice(Base):
+    """A "ter informatie" notice for a group: the region hears back after selection, agendering and each
+    meeting judgement (§ 5.2.5). It blocks nothing; each member dismisses it for themselves."""
+
+    __tablename__ = "notice"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group: Mapped[str] = mapped_column(String(100), index=True)
+    instance_id: Mapped[str] = mapped_column(String(36))
+    business_key: Mapped[str | None] = mapped_column(String(200))
+    title: Mapped[str | None] = mapped_column(String(500))
+    kind: Mapped[str] = mapped_column(String(20))  # selectie | agendering | overleg
+    text: Mapped[str] = mapped_column(String(1000))
+    created_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class NoticeDismissal(Base):
+    __tablename__ = "notice_dismissal"
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notice.id", ondelete="CASCADE"), primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), primary_key=True)
+    dismissed_at: Mapped[datetime]
 
 
 class StallFlag(Base):

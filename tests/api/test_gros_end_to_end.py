@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from flask import Flask, request
 
 from engine.accounts import create_account
-from engine.services import Actor, Engine
+from engine.gros import meetings
+from engine.services import SYSTEM, Actor, Engine
 from engine.web.api.tokens import create_token
 from webhooks import admin
 from webhooks.delivery import deliver_due
@@ -39,6 +40,7 @@ SIGNAAL = {
 @pytest.fixture
 def gros_site(engine: Engine) -> Iterator[Site]:
     engine.repository.deploy([ROOT / "processen", ROOT / "formulieren"])
+    meetings.plan(engine, "bilateraal", datetime(2027, 3, 18, 10, 0), SYSTEM)  # the proposals name it (§ 5.2.5)
     tokens = {}
     for group in GROUPS:
         create_account(engine, group, PASSWORD, [group])
@@ -131,12 +133,13 @@ def test_signal_by_webhook_accords_by_webhook_and_milestone_events_out(gros_site
         tasks = site.api("GET", "/task", "departement-nl", params={"processInstanceId": dossier}).json()
         assert [t["taskDefinitionKey"] for t in tasks] == ["Activity_OplossingUitwerkenNL"]
 
-        assert deliver_due(site.engine, clock.advance(timedelta(seconds=1))) == 5
+        assert deliver_due(site.engine, clock.advance(timedelta(seconds=1))) == 7
 
     # Delivered in parallel, so in any order; each carries its own timestamp.
     types = sorted(json.loads(body)["type"] for _, body in received)
-    assert types == ["dossier.bericht-ontvangen", "dossier.bericht-ontvangen", "dossier.geagendeerd",
-                     "dossier.geselecteerd", "dossier.gestart"]
+    assert types == ["dossier.agenderingsbesluit", "dossier.bericht-ontvangen", "dossier.bericht-ontvangen",
+                     "dossier.geagendeerd", "dossier.geselecteerd", "dossier.gestart",
+                     "dossier.selectiebesluit"]  # the last two: the region hears back (§ 5.2.5)
     for headers, body in received:
         verify([secret], headers, body, clock.now(), timedelta(minutes=5))
         assert json.loads(body)["data"]["businessKey"] == "GROS-2027-014"

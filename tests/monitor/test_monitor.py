@@ -99,7 +99,8 @@ def test_the_dossier_shows_tokens_and_path_inside_called_processes(manager, doss
     assert "Activity_HoofdVanDienst" in diagrams["gros-escalatie"]["done"]
     assert diagrams["gros-uitwerking"]["active"] == ["Activity_Escalatie"]
     assert "Activity_ImpasseBeoordelen" in diagrams["gros-uitwerking"]["done"]
-    assert diagrams["gros-dossier"]["active"] == ["Activity_Uitwerking"]
+    # § 5.3.3: while in uitwerking the dossier also waits for the next progress request
+    assert diagrams["gros-dossier"]["active"] == ["Activity_Uitwerking", "Event_UitwerkingVoortgangGevraagd"]
     assert {"Activity_SignaalRegistreren", "Activity_Triage", "Activity_Selectie", "Activity_Verkenning",
             "Activity_Agendering"} <= set(diagrams["gros-dossier"]["done"])
     assert {"Activity_SelectiebesluitNL", "Activity_SelectiebesluitVL"} <= set(diagrams["gros-selectie"]["done"])

@@ -51,7 +51,7 @@ def test_a_manager_sees_where_a_dossier_stands_on_its_diagrams(signed_in, live_s
     assert markers(page, "gros-escalatie", "gros-active") == ["Activity_Bewindspersoon"]
     assert "Activity_HoofdVanDienst" in markers(page, "gros-escalatie", "gros-done")
     assert markers(page, "gros-uitwerking", "gros-active") == ["Activity_Escalatie"]
-    assert markers(page, "gros-dossier", "gros-active") == ["Activity_Uitwerking"]
+    assert markers(page, "gros-dossier", "gros-active") == ["Activity_Uitwerking", "Event_UitwerkingVoortgangGevraagd"]
     assert {"Activity_Selectie", "Activity_Verkenning", "Activity_Agendering"} <= set(
         markers(page, "gros-dossier", "gros-done"))
     assert markers(page, "gros-dossier", "gros-taken")  # sequence flows of the path taken

@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 
 from engine.errors import Forbidden
-from engine.gros.demo import relative_times
+from engine.gros import meetings
+from engine.gros.demo import relative_times, with_next_meeting
 from engine.services import Actor, Engine
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -83,6 +84,8 @@ class Dossier:
 @pytest.fixture
 def gros(engine: Engine) -> Engine:
     engine.repository.deploy(MODELS)
+    # § 5.2.5: agendering is decided at a half-yearly meeting of the calendar; the proposals name this one
+    meetings.plan(engine, "bilateraal", datetime(2027, 3, 18, 10, 0), Actor.of("sanne", ["secretariaat"]))
     return engine
 
 
@@ -160,7 +163,7 @@ def regionaal_besluit(d: Dossier, nl: str = "verder", vl: str = "verder") -> Non
          regionaal_besluit_vl_reden=f"Vlaamse zijde: {vl}.", regionaal_engagement_vl="")
 
 
-def voorbereiding(d: Dossier, federaal: bool = False) -> None:
+def voorbereiding(d: Dossier, federaal: bool = False, overleg: str | None = "2027-03-18") -> None:
     expected = {"Activity_VoorbereidingNL", "Activity_VoorbereidingVL"}
     if federaal:
         expected.add("Activity_FederaalConsulteren")
@@ -184,12 +187,9 @@ def voorbereiding(d: Dossier, federaal: bool = False) -> None:
             standpunt_federaal="Federale regelgeving aanpasbaar.",
             haalbaarheid_federaal="voorwaardelijk",
         )
-    d.do(
-        "Activity_AgenderingsvoorstelOpstellen",
-        "secretariaat",
-        agenderingsvoorstel="Agenderen in maart.",
-        beoogd_overleg_datum="2027-03-18",
-    )
+    if overleg is not None:
+        d.do("Activity_AgenderingsvoorstelOpstellen", "secretariaat", agenderingsvoorstel="Agenderen in maart.",
+             beoogd_overleg_datum=overleg)
 
 
 def akkoorden_en_agendering(d: Dossier, federaal: bool = False) -> None:
@@ -693,7 +693,7 @@ def test_demo_dossiers_reach_their_stage(gros: Engine, dossier: dict):
         d = Dossier(gros, dossier["business_key"])
     for step in dossier["stappen"]:
         if "taak" in step:
-            d.do(step["taak"], step["groep"], **step["variabelen"])
+            d.do(step["taak"], step["groep"], **with_next_meeting(gros, step["variabelen"]))
         else:
             d.message(step["bericht"], **relative_times(step["variabelen"], gros.now()))
     assert set(d.open()) == set(dossier["verwacht_open"])

@@ -1,6 +1,6 @@
 """On the demo data the procedure runs itself when the clock advances: the seeded calendar asks the
-dossier in uitvoering for its report; the escalated impasse whose deadline passes is flagged, but it moves up
-only by decision (§ 5.3.3)."""
+agendered dossiers in uitvoering and in uitwerking for their reports; the escalated impasse whose deadline
+passes is flagged, but it moves up only by decision (§ 5.3.3)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,8 @@ def test_the_demo_runs_itself_when_the_clock_moves(engine: Engine, clock):
     engine.repository.deploy([demo.DOSSIERS.parent, demo.DOSSIERS.parents[1] / "formulieren"])
     _, problems = demo.seed_dossiers(engine)
     assert problems == []
-    first, second = meetings.seed_calendar(engine)
+    first, second = [m for m in meetings.calendar(engine) if m.kind == "bilateraal"]  # the demo seeded them
+    assert [m.kind for m in meetings.calendar(engine)].count("top") == 1
     assert meetings.seed_calendar(engine) == []  # once
     assert first.held_at < second.held_at and to_local(first.held_at).weekday() == 3  # a Thursday
 
@@ -33,8 +34,11 @@ def test_the_demo_runs_itself_when_the_clock_moves(engine: Engine, clock):
         meetings.run_calendar(engine)
     runner.close()
     assert ("Voortgang rapporteren", ["departement-nl", "departement-vl"]) in waiting_tasks(engine, "GROS-2025-004")
-    assert [i.business_key for i in meetings.agenda(engine, first.id).items] == ["GROS-2025-004"]
-    escalated = [groups for _, groups in waiting_tasks(engine, "GROS-2026-005")]
+    # § 5.3.3: every agendered demo dossier passes the meeting, in uitvoering (2025-004) and in uitwerking
+    assert [i.business_key for i in meetings.agenda(engine, first.id).progress] == [
+        "GROS-2025-004", "GROS-2026-002", "GROS-2026-005"]
+    assert ("Voortgang rapporteren", ["departement-nl", "departement-vl"]) in waiting_tasks(engine, "GROS-2026-002")
+    escalated = [groups for name, groups in waiting_tasks(engine, "GROS-2026-005") if name != "Voortgang rapporteren"]
     assert escalated == [["bewindspersoon-nl"]]  # the six weeks ran out on the way, the minister still decides
     radar.refresh(engine)
     [instance] = engine.query.instances(business_key="GROS-2026-005")

@@ -47,9 +47,9 @@ def test_progress_round_from_calendar_to_a_minister_obliged_to_act(gros: Engine,
                                                              datetime(2027, 5, 6, 8, 0, tzinfo=UTC))
 
     clock.set(meeting.request_at - timedelta(minutes=1))
-    assert meetings.run_calendar(gros) == {"requested": 0, "agendas_ready": 0}
+    assert meetings.run_calendar(gros) == {"requested": 0, "agendas_ready": 0, "judgements_returned": 0}
     clock.set(meeting.request_at)
-    assert meetings.run_calendar(gros) == {"requested": 2, "agendas_ready": 0}
+    assert meetings.run_calendar(gros) == {"requested": 2, "agendas_ready": 0, "judgements_returned": 0}
     report = only_task(gros, reporting)
     assert (report.name, report.due_at, report.candidate_groups) == (
         "Voortgang rapporteren", meeting.report_deadline, ["departement-nl", "departement-vl"])

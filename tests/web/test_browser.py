@@ -5,9 +5,12 @@ real HTTP, on the real GROS models in processen/ and formulieren/. axe-core chec
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 
 import pytest
+
+from engine.gros import meetings
 
 from .conftest import PASSWORD, ROOT
 
@@ -216,6 +219,11 @@ def test_the_dossier_goes_through_the_verkenning(visit, selection, engine, peopl
     visit.group_tasks()
     visit.claim("Voorstel tot agendering opstellen")
     visit.fill("Agenderingsvoorstel", "Agenderen op het bilateraal overleg van het voorjaar.")
+    # § 5.2.5: the proposal names a planned half-yearly meeting of the calendar
+    meetings.plan(engine, "bilateraal", datetime(2027, 3, 18, 10, 0), people["sec"])
+    date = page.locator("#formulier").get_by_label("Halfjaarlijks bilateraal overleg")
+    date.fill("18/3/2027")  # the browser's locale is nl-BE
+    date.press("Enter")
     visit.submit()
     page.wait_for_url(f"{visit.base}/taken")
     waiting = sorted(t.element_id for t in engine.query.tasks(instance_id=selection))

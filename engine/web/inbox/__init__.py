@@ -12,6 +12,7 @@ from flask.typing import ResponseReturnValue
 from engine.accounts import accounts, actor_for, display_name
 from engine.errors import InvalidData
 from engine.forms import FieldError
+from engine.gros import notices
 from engine.services import Completion, Engine
 from engine.store.models import HumanTask
 from engine.web import add_nav, current_engine, posted_variables
@@ -51,7 +52,16 @@ def _list(which: str, query: Callable[..., queries.TaskPage]) -> ResponseReturnV
     page = query(engine, g.actor, filters)
     return render_template("inbox/list.html", which=which, page=page, filters=filters, holders=_holders(page),
                            phases=queries.phases(engine), due_choices=queries.DUE_CHOICES,
-                           claim_choices=queries.CLAIM_CHOICES, now=engine.now())
+                           claim_choices=queries.CLAIM_CHOICES, now=engine.now(),
+                           notices=notices.notices_for(engine, g.actor))
+
+
+@bp.post("/ter-informatie/<int:notice_id>/gelezen")
+@login_required
+def dismiss(notice_id: int) -> ResponseReturnValue:
+    notices.dismiss(current_engine(), notice_id, g.actor)
+    flash("De melding is weggeklikt.", "success")
+    return redirect(url_for("inbox.mine"))
 
 
 def _holders(page: queries.TaskPage) -> dict[str, str]:

@@ -106,7 +106,7 @@ def build(engine: Engine, period: Period) -> Report:
     names = phases(engine)
     labels = Labels(engine.repository.deployed_forms())
     with engine.db.reading() as session:
-        in_period = select(MeetingItem.instance_id).where(or_(*[
+        in_period = select(MeetingItem.instance_id).where(MeetingItem.kind == "voortgang", or_(*[
             column.between(period.begins, period.ends) for column in
             (MeetingItem.requested_at, MeetingItem.reported_at, MeetingItem.judged_at)]))
         found = session.execute(
@@ -121,7 +121,8 @@ def build(engine: Engine, period: Period) -> Report:
                                    labels.text("thema", summary.theme) if summary.theme else "")
                  for instance, summary in found}
         for row, title in session.execute(select(MeetingItem, Meeting.title).join(
-                Meeting, Meeting.id == MeetingItem.meeting_id).where(MeetingItem.instance_id.in_(ids))
+                Meeting, Meeting.id == MeetingItem.meeting_id).where(MeetingItem.instance_id.in_(ids),
+                                                                     MeetingItem.kind == "voortgang")
                 .order_by(MeetingItem.requested_at)):
             if period.holds(row.requested_at):
                 missing = "; niet gerapporteerd" if row.status == "niet-gerapporteerd" else ""

@@ -15,19 +15,20 @@ from engine.errors import CommandError
 from engine.gros import meetings
 from engine.gros.business_calendar import ZONES
 from engine.scheduler import Scheduler, Settings
-from engine.web import add_nav, current_engine
+from engine.web import add_nav, add_panel, current_engine
 from engine.web.auth import login_required
 from engine.web.inputs import calendar_date, refuse, whole_number
 from engine.wiring import periodic_jobs
 
 bp = Blueprint("planning", __name__, template_folder="templates")
 PLANNERS = "secretariaat"
-READERS = (PLANNERS, "bilateraal-overleg")
+READERS = (PLANNERS, "bilateraal-overleg", "ambtelijk-grensoverleg")
 
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     add_nav(app, "Overleg", "planning.calendar", READERS)
+    add_panel(app, "dossier", dossier_panel)
     engine = app.extensions["gros.engine"]
     if scheduler_mode(app) == "embedded":
         settings = Settings.from_env()
@@ -35,6 +36,12 @@ def init_app(app: Flask) -> None:
         scheduler.start()
         app.extensions["gros.scheduler"] = scheduler
         atexit.register(scheduler.shutdown)
+
+
+def dossier_panel(instance_id: str) -> str:
+    """On the monitor's dossier page: the half-yearly meetings the dossier passed (§ 5.3.3)."""
+    return render_template("planning/_dossier_panel.html",
+                           passed=meetings.of_dossier(current_engine(), instance_id))
 
 
 def scheduler_mode(app: Flask) -> str:
