@@ -13,12 +13,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from engine.bpmn.runtime import Workflow
-from engine.errors import Forbidden
+from engine.errors import Forbidden, InvalidData
+from engine.forms import FieldError
 from engine.gros import notifications
 from engine.gros.models import GrenseffectToets
 from engine.gros.numbers import dossier_number, toets_number
@@ -56,9 +58,25 @@ def submitting_side(actor: Actor) -> str:
 
 def submit(engine: Engine, actor: Actor, variables: dict) -> str:
     """Start a toets for ``actor``'s side; the deadline is ASSESSMENT_TIME from now. Returns the instance id."""
+    _check_links(variables.get("documenten") or "")
     deadline = (engine.now() + ASSESSMENT_TIME).isoformat()
     values = {**variables, "indiener_zijde": submitting_side(actor), "beoordeling_termijn": deadline}
     return engine.runtime.start(PROCESS, toets_number, values, actor)
+
+
+def _check_links(documents: str) -> None:
+    """Documents are given as web addresses, one a line: refuse what is not one, naming the line."""
+    errors = [FieldError("documenten", "Documenten", f"regel {number} is geen webadres dat begint met https:// "
+                                                      "of http://")
+              for number, line in enumerate(documents.splitlines(), 1)
+              if line.strip() and not _is_link(line.strip())]
+    if errors:
+        raise InvalidData("De grenseffectentoets is niet ingediend.", errors)
+
+
+def _is_link(text: str) -> bool:
+    parts = urlsplit(text)
+    return parts.scheme in ("http", "https") and bool(parts.netloc) and " " not in text
 
 
 # --- the row, the late flags and the dossier -------------------------------------------------------------
