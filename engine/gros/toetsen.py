@@ -26,6 +26,7 @@ from engine.gros.models import GrenseffectToets
 from engine.gros.numbers import dossier_number, toets_number
 from engine.services import SYSTEM, Actor, Engine
 from engine.services.executor import audit
+from engine.services.runtime import BusinessKey
 from engine.store.models import HumanTask, ProcessInstance
 
 PROCESS = "gros-grenseffectentoets"
@@ -56,12 +57,12 @@ def submitting_side(actor: Actor) -> str:
     return sides.pop()
 
 
-def submit(engine: Engine, actor: Actor, variables: dict) -> str:
+def submit(engine: Engine, actor: Actor, variables: dict, business_key: BusinessKey = toets_number) -> str:
     """Start a toets for ``actor``'s side; the deadline is ASSESSMENT_TIME from now. Returns the instance id."""
     _check_links(variables.get("documenten") or "")
     deadline = (engine.now() + ASSESSMENT_TIME).isoformat()
     values = {**variables, "indiener_zijde": submitting_side(actor), "beoordeling_termijn": deadline}
-    return engine.runtime.start(PROCESS, toets_number, values, actor)
+    return engine.runtime.start(PROCESS, business_key, values, actor)
 
 
 def _check_links(documents: str) -> None:
@@ -170,12 +171,15 @@ def linked(engine: Engine, instance_id: str) -> GrenseffectToets | None:
         return row
 
 
-def listing(engine: Engine, side: str | None = None, conclusion: str | None = None,
+def listing(engine: Engine, side: str | None = None, conclusion: str | None = None, late_only: bool = False,
             limit: int = 200) -> list[GrenseffectToets]:
-    """The toetsen, newest first, optionally of one submitting side and one conclusion ("open": none yet)."""
+    """The toetsen, newest first, optionally of one submitting side, one conclusion ("open": none yet), and
+    only those with a late assessment."""
     query = select(GrenseffectToets).order_by(GrenseffectToets.started_at.desc()).limit(limit)
     if side:
         query = query.where(GrenseffectToets.side == side)
+    if late_only:
+        query = query.where(GrenseffectToets.late.is_not(None))
     if conclusion == "open":
         query = query.where(GrenseffectToets.conclusion.is_(None))
     elif conclusion:

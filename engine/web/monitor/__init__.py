@@ -8,13 +8,14 @@ from __future__ import annotations
 from flask import Blueprint, Flask, Response, flash, g, jsonify, redirect, render_template, request, url_for
 
 from engine.forms import FieldError
+from engine.gros import toetsen as toets_rows
 from engine.gros.groups import OVERSEERS
 from engine.services.migration import Selection
 from engine.web import add_nav, current_engine
 from engine.web.auth import groups_required
 from engine.web.inbox.context import Labels
 from engine.web.inputs import MAX_ID, json_object, whole_number
-from engine.web.monitor import charts, dossier, processes, queries, report
+from engine.web.monitor import charts, dossier, processes, queries, report, toetsen
 from engine.web.monitor.diagrams import diagrams
 from engine.web.pdf import pdf
 
@@ -64,7 +65,18 @@ def instance(instance_id: str):
         timers=engine.query.timers(instance_id), flags=queries.stall_flags(engine, instance_id), incidents=incidents,
         variables=labels.entries(engine.query.variables(instance_id)), now=engine.now(), statuses=queries.STATUSES,
         trail=dossier.trail(engine, history, drawn, labels), element_names=dossier.element_names(drawn),
+        toets=toets_rows.linked(engine, instance_id), toets_names=toets_rows.CONCLUSIONS,
     )
+
+
+@bp.get("/toetsen")
+@watchers_only
+def toets_list():
+    engine = current_engine()
+    filters = toetsen.ToetsFilters.parse(request.args)
+    return render_template("monitor/toetsen.html", rows=filters.rows(engine), filters=filters,
+                           sides=toetsen.SUBMITTING_SIDES, conclusions=toetsen.CONCLUSION_FILTERS,
+                           names=toets_rows.CONCLUSIONS, now=engine.now())
 
 
 @bp.get("/dossiers/<instance_id>/diagrammen.json")
