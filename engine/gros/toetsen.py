@@ -27,13 +27,14 @@ from engine.gros.numbers import dossier_number, toets_number
 from engine.services import SYSTEM, Actor, Engine
 from engine.services.executor import audit
 from engine.services.runtime import BusinessKey
-from engine.store.models import HumanTask, ProcessInstance
+from engine.store.models import Account, AccountGroup, HumanTask, ProcessInstance
 
 PROCESS = "gros-grenseffectentoets"
 SIGNAL_MESSAGE = "signaal-ontvangen"
 OBSTACLE = "voorzienbare-belemmering"
 ASSESSMENT_TIME = timedelta(weeks=6)
 SUBMITTERS = {"departement-nl": "NL", "departement-vl": "VL"}
+SIDE_GROUPS = {side: group for group, side in SUBMITTERS.items()}
 FEDERAL = "BE"
 # The assessment tasks of processen/gros-grenseffectentoets.bpmn and the side each stands for.
 NEIGHBOUR_TASK, FEDERAL_TASK = "Activity_BeoordelenBuurland", "Activity_BeoordelenFederaal"
@@ -87,6 +88,7 @@ def _keep(engine: Engine, session: Session, instance: ProcessInstance, workflow:
     data = workflow.data
     row = session.get(GrenseffectToets, instance.id)
     if row is None:
+        _check_submitter(session, instance, data.get("indiener_zijde"))
         row = GrenseffectToets(instance_id=instance.id, started_at=instance.started_at)
         session.add(row)
     row.business_key, row.title = instance.business_key, str(data.get("titel") or instance.business_key or "")[:500]
@@ -99,6 +101,18 @@ def _keep(engine: Engine, session: Session, instance: ProcessInstance, workflow:
         row.conclusion, row.concluded_at = data.get("toets_conclusie"), now
         if row.conclusion == OBSTACLE:
             _start_dossier(engine, session, instance, row, data)
+
+
+def _check_submitter(session: Session, instance: ProcessInstance, side) -> None:
+    """Every door (intake, API, CLI) starts a toets for the submitter's own side only: a side nobody
+    assesses, or a department naming the other side so it can assess its own intention, is refused."""
+    if side not in SUBMITTERS.values():
+        raise InvalidData("De grenseffectentoets is niet gestart.", [FieldError(
+            "indiener_zijde", "Indienende zijde", "vul NL of VL in: de zijde van het indienende departement")])
+    groups = set(session.scalars(select(AccountGroup.group_name).join(Account, Account.id == AccountGroup.account_id)
+                                 .where(Account.username == instance.started_by)))
+    if groups & set(SUBMITTERS) and SIDE_GROUPS[side] not in groups:
+        raise Forbidden(f"je dient in namens {SIDES[side]}, maar je bent geen lid van {SIDE_GROUPS[side]}")
 
 
 def _assessors(data: dict) -> list[str]:
@@ -149,7 +163,11 @@ def signal_of(instance: ProcessInstance, data: dict) -> dict:
 
 
 def _instant(value) -> datetime | None:
-    return datetime.fromisoformat(value) if isinstance(value, str) and value else None
+    """The deadline as stored; a value that is no moment is refused by the task's dueDate itself."""
+    try:
+        return datetime.fromisoformat(value) if isinstance(value, str) and value else None
+    except ValueError:
+        return None
 
 
 # --- reading -------------------------------------------------------------------------------------------

@@ -105,6 +105,23 @@ def test_the_submitting_side_cannot_assess_its_own_intention(gros: Engine):
     assess(gros, toets, "Activity_BeoordelenBuurland", VL, "buurland", "geen")
 
 
+def test_a_department_cannot_name_the_other_side_to_assess_its_own_intention(gros: Engine, clock):
+    with gros.db.transaction() as session:  # Mark of the Dutch departments, with an account as API users have
+        account = Account(username="mark", display_name="Mark", email=None, password_hash="x", active=True,
+                          created_at=clock.now())
+        session.add(account)
+        session.flush()
+        session.add(AccountGroup(account_id=account.id, group_name="departement-nl"))
+    mark = Actor.of("mark", ["departement-nl"])
+    forged = {**VOORNEMEN, "indiener_zijde": "VL", "beoordeling_termijn": "2027-03-01T17:00:00+01:00"}
+    with pytest.raises(Forbidden, match="namens Vlaanderen"):
+        gros.runtime.start(toetsen.PROCESS, "TOETS-2027-009", forged, mark)
+    with pytest.raises(InvalidData) as refused:
+        gros.runtime.start(toetsen.PROCESS, "TOETS-2027-009", {**forged, "indiener_zijde": ""}, mark)
+    assert [e.key for e in refused.value.errors] == ["indiener_zijde"]
+    assert gros.query.instances(business_key="TOETS-2027-009") == []  # nothing half-written
+
+
 def test_only_a_member_of_one_sides_departments_submits(gros: Engine):
     with pytest.raises(Forbidden, match="precies één zijde"):
         toetsen.submit(gros, Actor.of("beide", ["departement-nl", "departement-vl"]), VOORNEMEN)
