@@ -39,6 +39,7 @@ def test_toets_and_dossier_name_each_other_on_their_pages(manager, demo_toetsen,
     row = toetsen.linked(engine, demo_toetsen["TOETS-2026-002"])
     toets_page = manager.get(f"/monitor/dossiers/{row.instance_id}").text
     assert f'href="/monitor/dossiers/{row.dossier_instance_id}">{row.dossier_business_key}</a>' in toets_page
+    assert "GROS-dossier gestart uit deze toets" in toets_page  # in the history, in words
     dossier_page = manager.get(f"/monitor/dossiers/{row.dossier_instance_id}").text
     assert f'href="/monitor/dossiers/{row.instance_id}">TOETS-2026-002</a>' in dossier_page
     assert "Voorzienbare grensbelemmering" in dossier_page
