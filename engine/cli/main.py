@@ -237,6 +237,8 @@ def serve(host: str, port: int) -> None:
     if app.config["GROS_DEMO"]:
         announce_demo(demo.seed_accounts(engine, demo.FOLDER), demo.FOLDER)
         started, problems = demo.seed_dossiers(engine)
+        started_toetsen, toets_problems = demo.seed_toetsen(engine)
+        started, problems = started + started_toetsen, problems + toets_problems
         meetings.seed_calendar(engine)  # the next two half-yearly meetings, so progress rounds come
         if started:
             click.echo(f"Demodossiers aangemaakt: {', '.join(started)}")

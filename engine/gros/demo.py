@@ -14,13 +14,14 @@ from engine.accounts import account, create_account
 from engine.bpmn.timers import BUSINESS_ZONE, add_duration
 from engine.clock import FixedClock
 from engine.errors import CommandError
-from engine.gros import meetings
+from engine.gros import meetings, toetsen
 from engine.services import SYSTEM, Actor, Engine
 
 PASSWORDS_FILE = "demo-accounts.txt"
 FOLDER = Path("instance")  # next to the default SQLite database, relative to where the app runs
 NEXT_MEETING = "@volgend-overleg"
 DOSSIERS = Path(__file__).resolve().parents[2] / "processen" / "demo_dossiers.json"
+TOETSEN = DOSSIERS.with_name("demo_toetsen.json")
 
 
 @dataclass(frozen=True)
@@ -85,18 +86,28 @@ def seed_dossiers(engine: Engine, path: Path = DOSSIERS) -> tuple[list[str], lis
     waited for a while. Returns the business keys started and, for a dossier the current models refuse,
     what went wrong (the dossier stays where it got to).
     """
+    return _seed(engine, json.loads(path.read_text(encoding="utf-8"))["dossiers"], _drive, "demodossier")
+
+
+def seed_toetsen(engine: Engine, path: Path = TOETSEN) -> tuple[list[str], list[str]]:
+    """Submit every demo grenseffectentoets that does not exist yet and take it through its steps, as
+    ``seed_dossiers`` does: one ends without effect, the other becomes a dossier (§ 4.2.2)."""
+    return _seed(engine, json.loads(path.read_text(encoding="utf-8"))["toetsen"], _submit, "demotoets")
+
+
+def _seed(engine: Engine, items: list[dict], drive, what: str) -> tuple[list[str], list[str]]:
     now = engine.now()
     meetings.seed_calendar(engine)  # demo proposals for agendering name its next half-yearly meeting
     started, problems = [], []
-    for number, dossier in enumerate(json.loads(path.read_text(encoding="utf-8"))["dossiers"]):
-        key = dossier["business_key"]
+    for number, item in enumerate(items):
+        key = item["business_key"]
         if engine.query.instances(business_key=key, limit=1):
             continue
-        clock = FixedClock(now - timedelta(days=len(dossier["stappen"]) + 2 + number))
+        clock = FixedClock(now - timedelta(days=len(item["stappen"]) + 2 + number))
         try:
-            _drive(engine.with_clock(clock), clock, dossier)
+            drive(engine.with_clock(clock), clock, item)
         except CommandError as error:
-            problems.append(f"demodossier {key}: {error}")
+            problems.append(f"{what} {key}: {error}")
         started.append(key)
     return started, problems
 
@@ -108,7 +119,16 @@ def _drive(engine: Engine, clock: FixedClock, dossier: dict) -> None:
                                                       _member("regionaal-netwerk"))
     else:
         instance_id = engine.runtime.start(start["proces"], key, start["variabelen"], _member("secretariaat"))
-    for step in dossier["stappen"]:
+    _take_steps(engine, clock, key, instance_id, dossier["stappen"])
+
+
+def _submit(engine: Engine, clock: FixedClock, toets: dict) -> None:
+    instance_id = toetsen.submit(engine, _member(toets["indiener"]), toets["variabelen"], toets["business_key"])
+    _take_steps(engine, clock, toets["business_key"], instance_id, toets["stappen"])
+
+
+def _take_steps(engine: Engine, clock: FixedClock, key: str, instance_id: str, steps: list[dict]) -> None:
+    for step in steps:
         clock.advance(timedelta(days=1))
         if "bericht" in step:
             variables = relative_times(step["variabelen"], clock.now())

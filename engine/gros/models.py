@@ -216,3 +216,25 @@ class MailOutbox(Base):
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     __table_args__ = (Index("ix_mail_outbox_due", "sent_at", "send_after"),)
+
+
+class GrenseffectToets(Base):
+    """One grenseffectentoets (§ 4.2.2) at a glance, kept by every command that saves it
+    (engine/gros/toetsen.py): who submitted and who assesses, the deadline and which sides were late, the
+    conclusion, and the GROS-dossier it became — the link both pages show."""
+
+    __tablename__ = "grenseffect_toets"
+    instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), primary_key=True)
+    business_key: Mapped[str | None] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(500))
+    side: Mapped[str | None] = mapped_column(String(10), index=True)  # NL | VL: the side that submitted
+    assessors: Mapped[str] = mapped_column(String(20))  # e.g. "VL" or "VL+BE"
+    theme: Mapped[str | None] = mapped_column(String(200))
+    planned_on: Mapped[str | None] = mapped_column(String(10))  # ISO date
+    deadline: Mapped[datetime | None]
+    late: Mapped[str | None] = mapped_column(String(20))  # the assessing sides past the deadline, "VL+BE"
+    conclusion: Mapped[str | None] = mapped_column(String(40), index=True)
+    concluded_at: Mapped[datetime | None]
+    dossier_instance_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    dossier_business_key: Mapped[str | None] = mapped_column(String(200))
+    started_at: Mapped[datetime] = mapped_column(index=True)

@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 KINDS = {"taak": "Een taak komt klaar te staan voor je groep of voor jou",
          "overdracht": "Een collega draagt een taak aan jou over",
          "termijn": "De termijn van een taak voor je groep of voor jou nadert"}
+WHAT = {"taak": "staat voor je klaar", "overdracht": "is aan jou overgedragen"}
+OVERDUE = "is over haar termijn"
 MODES = {"direct": "Meteen", "dagelijks": "Eén overzicht per dag", "geen": "Geen mail"}
 DEFAULT_MODE = "direct"
 DIGEST_HOUR = time(7, 0)  # the daily digest leaves at this local time
@@ -105,6 +107,11 @@ def on_events(session: Session, events: list[AuditEvent]) -> None:
         _write(session, task, usernames - actors, kind, now)
 
 
+def tell_overdue(session: Session, task: HumanTask, now: datetime) -> None:
+    """Mail those the task is offered to that its deadline passed (news of a task: their "taak" choice)."""
+    _write(session, task, _offered_to(session, task), "taak", now, OVERDUE)
+
+
 def _new_tasks(session: Session, events: list[AuditEvent], now: datetime) -> list[HumanTask]:
     """The tasks the command made ready: their rows were written at the command's moment. A claim or a
     hand-over moves no token, so its command is not asked (its moment may equal the task's own)."""
@@ -124,14 +131,14 @@ def _offered_to(session: Session, task: HumanTask) -> set[str]:
 
 
 def _write(session: Session, task: HumanTask, usernames: set[str], kind: str, now: datetime,
-           due: datetime | None = None) -> None:
+           what: str | None = None) -> None:
     if not usernames:
         return
     people = session.execute(select(Account.username, Account.email).where(
         Account.username.in_(sorted(usernames)), Account.active.is_(True), Account.email.is_not(None))).all()
     modes = dict(session.execute(select(NotificationChoice.username, NotificationChoice.mode).where(
         NotificationChoice.username.in_(sorted(usernames)), NotificationChoice.kind == kind)).all())
-    subject, body = _mail_text(task, kind, due)
+    subject, body = _mail_text(task, what or WHAT[kind])
     for username, address in people:
         mode = modes.get(username, DEFAULT_MODE)
         if mode == "geen" or not address:
@@ -142,10 +149,8 @@ def _write(session: Session, task: HumanTask, usernames: set[str], kind: str, no
                                attempts=0))
 
 
-def _mail_text(task: HumanTask, kind: str, due: datetime | None) -> tuple[str, str]:
+def _mail_text(task: HumanTask, what: str) -> tuple[str, str]:
     dossier = " ".join(part for part in (task.business_key, task.title) if part) or "een dossier zonder nummer"
-    what = {"overdracht": "is aan jou overgedragen", "taak": "staat voor je klaar",
-            "termijn": f"moet klaar zijn op {date_text(due)}"}[kind]
     subject = f"Taak ‘{task.name}’ {what} ({task.business_key or 'GROS'})"
     body = (f"De taak ‘{task.name}’ voor dossier {dossier} {what}.\n\n"
             f"Open de taak: {base_url()}/taken/{task.id}\n")
@@ -175,7 +180,7 @@ def remind_deadlines(engine: Engine, ahead: timedelta | None = None) -> int:
         deadlines = _nearing(session, now, until)
         for task, due in deadlines:
             session.add(DeadlineReminder(task_id=task.id, due_at=due, reminded_at=now))
-            _write(session, task, _offered_to(session, task), "termijn", now, due)
+            _write(session, task, _offered_to(session, task), "termijn", now, f"moet klaar zijn op {date_text(due)}")
     return len(deadlines)
 
 

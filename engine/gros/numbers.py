@@ -1,5 +1,6 @@
-"""Dossier numbers: GROS-<jaar>-<volgnummer>, drawn from a locked counter per year inside the command
-that starts the dossier (issue 13: max+1 without a lock gave duplicates under concurrent intake)."""
+"""Business keys: GROS-<jaar>-<volgnummer> for dossiers and TOETS-<jaar>-<volgnummer> for
+grenseffectentoetsen, drawn from a locked counter per year inside the command that starts the instance
+(issue 13: max+1 without a lock gave duplicates under concurrent intake)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,17 @@ from engine.store.models import ProcessInstance
 
 
 def dossier_number(session: Session, now: datetime) -> str:
-    """The next number of this year: above the counter and above any number given by hand."""
-    prefix = f"GROS-{now.astimezone(BUSINESS_ZONE).year}-"
+    """The next dossier number of this year: above the counter and above any number given by hand."""
+    return _next_number(session, now, "GROS")
+
+
+def toets_number(session: Session, now: datetime) -> str:
+    """The next grenseffectentoets number of this year."""
+    return _next_number(session, now, "TOETS")
+
+
+def _next_number(session: Session, now: datetime, kind: str) -> str:
+    prefix = f"{kind}-{now.astimezone(BUSINESS_ZONE).year}-"
     return f"{prefix}{next_value(session, prefix, lambda s: _highest(s, prefix)):03d}"
 
 

@@ -57,10 +57,16 @@ class RuntimeService:
     def start_by_message(self, message_name: str, variables: dict | None = None,
                          business_key: BusinessKey = None, actor: Actor = SYSTEM) -> str:
         with self.executor.transaction() as session:
-            trigger = _message_start(session, message_name)
-            if trigger is None:
-                raise NotFound(f"geen gedeployed proces start met bericht '{message_name}'")
-            return self._start_by(session, trigger, message_name, business_key, variables or {}, actor)
+            return self.start_by_message_within(session, message_name, variables or {}, business_key, actor)
+
+    def start_by_message_within(self, session: Session, message_name: str, variables: dict,
+                                business_key: BusinessKey, actor: Actor) -> str:
+        """Start by message inside the caller's transaction: a domain listener that starts one instance
+        because another was saved (both commit or neither)."""
+        trigger = _message_start(session, message_name)
+        if trigger is None:
+            raise NotFound(f"geen gedeployed proces start met bericht '{message_name}'")
+        return self._start_by(session, trigger, message_name, business_key, variables, actor)
 
     def _start_by(self, session: Session, trigger: StartTrigger, message_name: str, business_key: BusinessKey,
                   variables: dict, actor: Actor) -> str:

@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 import pytest
 
 from engine.accounts import accounts, authenticate
-from engine.gros import demo
+from engine.gros import demo, toetsen
 from engine.gros.groups import GROUPS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -104,3 +104,14 @@ def _request(port: int, method: str, path: str, body: str | None = None, headers
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.1)  # the server is still binding its port
+
+
+def test_demo_toetsen_one_without_effect_one_that_became_a_dossier_once(engine):
+    engine.repository.deploy(MODELS)
+    assert demo.seed_toetsen(engine) == (["TOETS-2026-001", "TOETS-2026-002"], [])
+    spec = json.loads(demo.TOETSEN.read_text())["toetsen"]
+    for item in spec:
+        row = toetsen.linked(engine, engine.query.instances(business_key=item["business_key"])[0].id)
+        assert row.conclusion == item["stappen"][-1]["variabelen"]["toets_conclusie"]
+        assert (row.dossier_instance_id is not None) == item["dossier"]
+    assert demo.seed_toetsen(engine) == ([], [])

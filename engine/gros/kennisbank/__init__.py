@@ -29,17 +29,23 @@ FIELDS = {"summary": "omschrijving", "cause_kind": "oorzaak_aard", "cause": "oor
           "interest": "belang_oplossing", "solution": "oplossingsperspectief",
           "solution_text": "oplossing_omschrijving", "outcome": "uitkomst", "outcome_reason": "uitkomst_reden",
           "lessons": "geleerde_lessen",
-          "precedents_text": "precedenten", "agendered_on": "overleg_datum_agendering"}
+          "precedents_text": "precedenten", "agendered_on": "overleg_datum_agendering",
+          "mitigation": "mitigatie"}
+# A grenseffectentoets (§ 4.2.2) describes its policy intention in ``samenvatting``.
+SUMMARY_FALLBACK = "samenvatting"
 DECISIONS = ("triage_besluit", "besluit_nl", "besluit_vl", "regionaal_besluit", "standpunt_departement_nl",
              "standpunt_departement_vl", "standpunt_federaal", "akkoord_nl", "akkoord_vl", "akkoord_federaal",
              "agendering_resultaat", "uitwerking_stand", "kabinetsbesluit_nl", "kabinetsbesluit_vl",
-             "kabinetsbesluit_federaal", "oplossing_vastgesteld", "escalatie_resultaat", "voortgang_oordeel")
+             "kabinetsbesluit_federaal", "oplossing_vastgesteld", "escalatie_resultaat", "voortgang_oordeel",
+             "effect_buurland", "effect_federaal", "toets_conclusie")
 # A decision named after this pattern but not listed above (a joint decision added later) is shown too.
 DECISION_NAME = re.compile(r"^(?:\w+_)?(?:besluit|akkoord|standpunt)(?:_\w+)?$")
 REASON_SUFFIXES = ("_reden", "_toelichting", "_motivering")
 REASONS = {"triage_besluit": "triage_toelichting", "oplossing_vastgesteld": "vaststelling_toelichting",
            "escalatie_resultaat": "escalatie_besluit", "voortgang_oordeel": "oordeel_toelichting",
-           "agendering_resultaat": "agendering_toelichting", "uitwerking_stand": "uitwerking_toelichting"}
+           "agendering_resultaat": "agendering_toelichting", "uitwerking_stand": "uitwerking_toelichting",
+           "effect_buurland": "beoordeling_buurland", "effect_federaal": "beoordeling_federaal",
+           "toets_conclusie": "conclusie_toelichting"}
 SIDE_SUFFIXES = {"_nl": "NL", "_vl": "VL", "_federaal": "BE"}
 RULE_SIDE = re.compile(r"\((NL|VL|BE)\)|\b(NL|VL|BE)-(NL|VL|BE)\b")
 
@@ -95,6 +101,8 @@ def _write_fts(connection, entry_id: int, values: dict) -> None:
 def card_of(data: dict) -> dict:
     """What the card shows, from the dossier's variables: only what is there."""
     card: dict[str, Any] = {key: _text(data.get(name)) for key, name in FIELDS.items() if _text(data.get(name))}
+    if "summary" not in card and _text(data.get(SUMMARY_FALLBACK)):
+        card["summary"] = _text(data[SUMMARY_FALLBACK])
     card["rules"] = rules_of(_text(data.get("betrokken_regelgeving")))
     card["decisions"] = decisions_of(data)
     card["federal"] = bool(data.get("federaal_betrokken"))
@@ -130,7 +138,7 @@ def sides_of(card: dict, data: dict) -> list[str]:
 def body_of(card: dict) -> str:
     """The searchable text besides title and rules: the card's prose and the reasons of its decisions."""
     prose = [card[key] for key in ("summary", "cause", "affected", "interest", "solution_text", "outcome_reason",
-                                   "lessons", "precedents_text") if key in card]
+                                   "lessons", "precedents_text", "mitigation") if key in card]
     return "\n".join(prose + [d["reason"] for d in card["decisions"] if d["reason"]])
 
 

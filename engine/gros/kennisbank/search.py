@@ -14,6 +14,7 @@ from engine.errors import InvalidData
 from engine.forms import FieldError
 from engine.gros.kennisbank import ENTRIES, SIDES
 from engine.gros.kennisbank.words import STOPWORDS, WORD, stem, stems
+from engine.gros.models import GrenseffectToets
 from engine.services import Engine
 
 PAGE_SIZE = 20
@@ -37,6 +38,7 @@ class Query:
     side: str = ""
     year: int | None = None
     rule: str = ""
+    kind: str = ""
     page: int = 1
 
     @classmethod
@@ -47,6 +49,8 @@ class Query:
         for name, key in ARGS.items():
             if len(values[name]) > MAX_QUERY:
                 errors.append(FieldError(key, LABELS[key], f"gebruik hoogstens {MAX_QUERY} tekens"))
+        if values["kind"] and values["kind"] not in KINDS:
+            errors.append(FieldError("soort", "Soort", f"kies een van: {', '.join(KINDS)}"))
         if values["side"] and values["side"] not in SIDES:
             errors.append(FieldError("zijde", "Zijde", f"kies een van: {', '.join(SIDES)}"))
         year, page = _number(values.pop("year"), "jaar", errors), _number(values.pop("page"), "pagina", errors)
@@ -66,9 +70,12 @@ class Query:
 
 
 ARGS = {"text": "q", "theme": "thema", "outcome": "uitkomst", "phase": "fase", "side": "zijde", "year": "jaar",
-        "rule": "regelgeving", "page": "pagina"}
+        "rule": "regelgeving", "kind": "soort", "page": "pagina"}
 LABELS = {"q": "Zoeken", "thema": "Thema", "uitkomst": "Uitkomst", "fase": "Fase", "zijde": "Zijde", "jaar": "Jaar",
-          "regelgeving": "Regelgeving", "pagina": "Pagina"}
+          "regelgeving": "Regelgeving", "soort": "Soort", "pagina": "Pagina"}
+# Dossiers and grenseffectentoetsen (§ 4.2.2) share the kennisbank; a toets is known by its toets row.
+KINDS = {"dossier": "Dossiers", "grenseffectentoets": "Grenseffectentoetsen"}
+TOETS_IDS = select(GrenseffectToets.instance_id)
 
 
 @dataclass
@@ -202,6 +209,9 @@ def _filters(query: Query) -> list[ColumnElement]:
         conditions.append(c.sides.contains(f"|{query.side}|"))
     if query.year:
         conditions.append(c.year == query.year)
+    if query.kind:
+        toets = c.instance_id.in_(TOETS_IDS)
+        conditions.append(toets if query.kind == "grenseffectentoets" else ~toets)
     return [and_(*conditions)] if conditions else []
 
 

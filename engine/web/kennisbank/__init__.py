@@ -11,7 +11,7 @@ from flask.typing import ResponseReturnValue
 
 from engine.errors import InvalidData
 from engine.gros.kennisbank import records
-from engine.gros.kennisbank.search import ENDED, Query, search
+from engine.gros.kennisbank.search import ENDED, KINDS, Query, search
 from engine.services import Engine
 from engine.web import add_nav, add_panel, current_engine
 from engine.web.auth import groups_required, login_required
@@ -48,7 +48,7 @@ def overview() -> ResponseReturnValue:
         errors = refused.errors
     results = search(engine, query)
     return render_template("kennisbank/overview.html", results=results, query=query, errors=errors,
-                           choices=cards.choices(engine), ended=ENDED,
+                           choices=cards.choices(engine), ended=ENDED, kinds=KINDS,
                            view=cards.Vocabulary(engine)), 400 if errors else 200
 
 

@@ -9,6 +9,7 @@ from flask import Blueprint, Flask, Response, flash, g, jsonify, redirect, rende
 
 from engine.accounts import display_name
 from engine.forms import FieldError
+from engine.gros import toetsen as toets_rows
 from engine.gros.groups import DEPLOYERS, OVERSEERS
 from engine.services.migration import Selection
 from engine.services.runtime import MAX_REASON
@@ -16,7 +17,7 @@ from engine.web import add_nav, current_engine
 from engine.web.auth import groups_required
 from engine.web.inbox.context import Labels
 from engine.web.inputs import MAX_ID, json_object, whole_number
-from engine.web.monitor import charts, dossier, processes, queries, report
+from engine.web.monitor import charts, dossier, processes, queries, report, toetsen
 from engine.web.monitor.diagrams import diagrams
 from engine.web.pdf import pdf
 
@@ -76,7 +77,18 @@ def instance(instance_id: str):
         facts=dossier.facts(engine, engine.query.variables(instance_id), history, drawn, labels, found.definition_key),
         now=engine.now(), statuses=queries.STATUSES, trail=dossier.trail(engine, history, drawn, labels),
         element_names=dossier.element_names(drawn), started_by=display_name(engine, found.started_by, {}),
+        toets=toets_rows.linked(engine, instance_id), toets_names=toets_rows.CONCLUSIONS,
     )
+
+
+@bp.get("/toetsen")
+@watchers_only
+def toets_list():
+    engine = current_engine()
+    filters = toetsen.ToetsFilters.parse(request.args)
+    return render_template("monitor/toetsen.html", rows=filters.rows(engine), filters=filters,
+                           sides=toetsen.SUBMITTING_SIDES, conclusions=toetsen.CONCLUSION_FILTERS,
+                           names=toets_rows.CONCLUSIONS, now=engine.now())
 
 
 @bp.get("/dossiers/<instance_id>/diagrammen.json")

@@ -38,6 +38,8 @@ ACTIONS = {
     "precedent.unmarked": "Precedent losgekoppeld",
     "kennisbank.published": "Samenvatting openbaar gemaakt",
     "kennisbank.withdrawn": "Samenvatting niet langer openbaar",
+    "toets.termijn-verstreken": "Beoordeling te laat gemarkeerd",
+    "toets.dossier-gestart": "GROS-dossier gestart uit deze toets",
 }
 AUTOMATIC = {"element.completed", "instance.completed", "message.sent"}
 
@@ -249,4 +251,8 @@ def _entered(action: str, data: dict) -> dict:
         return data
     if action == "task.assigned":
         return {"toegewezen_aan": data.get("assignee")}
+    if action == "toets.dossier-gestart":
+        return {"dossier": data.get("business_key")}
+    if action == "toets.termijn-verstreken":
+        return {"zijde": data.get("zijde")}
     return {}

@@ -16,6 +16,7 @@ from engine.errors import InvalidData
 from engine.forms import FieldError
 from engine.gros.meetings import JUDGEMENT_VARIABLE, REPORT_VARIABLE
 from engine.gros.models import InstanceSummary, Meeting, MeetingItem, PhaseVisit, StallFlag
+from engine.gros.toetsen import YearCount, counts_per_side
 from engine.services import Engine
 from engine.store.models import ProcessInstance
 from engine.web.display import ZONE, date_text
@@ -84,11 +85,20 @@ class Item:
 
 
 @dataclass(frozen=True)
+class ToetsYear:
+    """The grenseffectentoetsen of one calendar year per submitting side (§ 4.2.2)."""
+
+    year: int
+    counts: list[YearCount]
+
+
+@dataclass(frozen=True)
 class Report:
     period: Period
     items: list[Item]
     meetings: list[Meeting]
     labels: Labels
+    toetsen: ToetsYear
 
     @property
     def stalled(self) -> list[Item]:
@@ -139,7 +149,12 @@ def build(engine: Engine, period: Period) -> Report:
             .order_by(Meeting.held_at)))
     for item in items.values():
         _decisions(engine, item, period, labels)
-    return Report(period, list(items.values()), meetings, labels)
+    return Report(period, list(items.values()), meetings, labels, toets_year(engine, period.end.year))
+
+
+def toets_year(engine: Engine, year: int) -> ToetsYear:
+    start = datetime(year, 1, 1, tzinfo=ZONE).astimezone(UTC)
+    return ToetsYear(year, counts_per_side(engine, start, datetime(year + 1, 1, 1, tzinfo=ZONE).astimezone(UTC)))
 
 
 def _phase_name(names: dict[str, str], summary: InstanceSummary) -> str:
