@@ -298,7 +298,13 @@ class Workflow:
         return _user_task_view(task)
 
     def set_variables(self, variables: dict) -> None:
-        self._latest_data().update(variables)
+        """Set process variables as Camunda does: where every execution sees them — the latest data and each
+        task holding a token now (ready, waiting, a running call activity and the process it called), so a
+        waiting task's later ``${...}`` and the steps after it read the new value."""
+        holding = [task for state in (TaskState.READY, TaskState.WAITING, TaskState.STARTED)
+                   for task in self._in_state(state)]
+        for data in [self._latest_data(), *(task.data for task in holding)]:
+            data.update(variables)
 
     def rewrite_data(self, change: Callable[[dict], dict]) -> None:
         """Replace every copy of the variables — each task's and each (sub)workflow's — by ``change(copy)``:
