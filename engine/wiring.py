@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from engine.clock import Clock
-from engine.gros import kennisbank, meetings, notifications, radar, summary
+from engine.gros import kennisbank, meetings, notifications, radar, schakel, summary
 from engine.gros.groups import ROLES
 from engine.scheduler import Settings, attach
 from engine.services import Engine
@@ -33,6 +33,7 @@ def with_listeners(engine: Engine) -> Engine:
     engine.on_save(kennisbank.index)
     engine.on_events(webhook_bookkeeping)
     engine.on_events(notifications.on_events)
+    engine.grant_groups(schakel.groups_of)
     meetings.track(engine)
     attach(engine)  # a timer a command writes wakes the schedulers, in this process and others
     return engine

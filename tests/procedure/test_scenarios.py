@@ -15,7 +15,8 @@ import pytest
 
 from engine.errors import Forbidden, InvalidData
 from engine.gros.demo import relative_times
-from engine.services import Actor, Engine
+from engine.gros.schakel import group_for
+from engine.services import SYSTEM, Actor, Engine
 
 ROOT = Path(__file__).resolve().parents[2]
 MODELS = [ROOT / "processen", ROOT / "formulieren"]
@@ -44,6 +45,7 @@ class Dossier:
         else:
             self.id = engine.runtime.start("gros-dossier", business_key=business_key, variables=variables)
         self.asked: list[tuple[str, tuple[str, ...]]] = []
+        self.schakel = group_for(business_key, self.id)
 
     def open(self) -> dict:
         return {t.element_id: t for t in self.engine.query.tasks(instance_id=self.id)}
@@ -260,6 +262,13 @@ def tot_uitwerking(d: Dossier, perspectief: str = "pragmatisch", federaal: bool 
     verkenning(d, perspectief, federaal)
     voorbereiding(d, federaal)
     akkoorden_en_agendering(d, federaal)
+    schakel_vormen(d)
+
+
+def schakel_vormen(d: Dossier) -> None:
+    """After agendering the secretariaat forms the dossier's bestuurlijke schakel (§ 4.4): to the model, that
+    is the variable its coordination tasks' ${schakel} reads (tests/procedure/test_schakel.py forms real ones)."""
+    d.engine.runtime.set_variables(d.id, SYSTEM, {"schakel": d.schakel})
 
 
 def tot_uitvoering(d: Dossier) -> None:
@@ -335,7 +344,7 @@ def test_full_dossier_with_a_targeted_derogation_until_solved(gros: Engine):
     assert d.task("Activity_VoortgangRapporteren").due_at.replace(tzinfo=UTC) == datetime(2027, 9, 2, 15, tzinfo=UTC)
     d.do(
         "Activity_VoortgangRapporteren",
-        "departement-vl",
+        d.schakel,
         voortgang_rapport="Aanbesteding loopt.",
         voortgang_status="vertraagd",
     )
@@ -356,7 +365,7 @@ def test_full_dossier_with_a_targeted_derogation_until_solved(gros: Engine):
     d.message("voortgang-gevraagd", overleg_datum="2028-03-16", rapport_deadline="2028-03-02T17:00:00+01:00")
     d.do(
         "Activity_VoortgangRapporteren",
-        "departement-nl",
+        d.schakel,
         voortgang_rapport="Bus rijdt sinds januari.",
         voortgang_status="afgerond",
     )
@@ -393,11 +402,11 @@ def test_full_dossier_with_a_targeted_derogation_until_solved(gros: Engine):
         "departement-vl",  # vier waarborgen, elke zijde
         "ministerraad-nl",
         "vlaamse-regering",  # kabinetsbesluiten
-        "departement-nl,departement-vl",
-        "departement-nl,departement-vl",
+        "departement-nl,departement-vl",  # uitvoering plannen
+        d.schakel,  # voortgang rapporteren: the dossier's bestuurlijke schakel (§ 4.4)
         "bilateraal-overleg",
         "bewindspersoon-vl",  # the minister of the delaying country
-        "departement-nl,departement-vl",
+        d.schakel,
         "bilateraal-overleg",
         "secretariaat",  # uitkomst registreren
     ]
