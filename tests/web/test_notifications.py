@@ -103,7 +103,7 @@ def test_the_daily_digest_gathers_a_day_of_tasks_in_one_mail(smtp, start, engine
     page = fatima.get("/meldingen").text
     assert "Eén overzicht per dag" in page
     assert fatima.post("/meldingen", {"taak": "dagelijks", "overdracht": "geen"}).status_code == 302
-    assert notifications.choices(engine, "fatima") == {"taak": "dagelijks", "overdracht": "geen"}
+    assert notifications.choices(engine, "fatima") == {"taak": "dagelijks", "overdracht": "geen", "schakel": "direct"}
     start("GROS-2027-001")
     start("GROS-2027-002")
     notifications.send_due(engine, settings)
