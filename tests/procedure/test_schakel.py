@@ -148,6 +148,12 @@ def test_schakel_members_hear_of_every_step_of_their_dossier(gros: Engine):
         mails = session.execute(select(MailOutbox.username, MailOutbox.kind, MailOutbox.subject)).all()
     reported = {(user, kind) for user, kind, subject in mails if "Voortgang rapporteren" in subject}
     assert reported == {("mark", "taak"), ("els", "taak")}  # offered to the schakel, so told once as their task
+    gros.tasks.complete(task(gros, instance_id, "Activity_VoortgangRapporteren").id, person(gros, "mark"),
+                        {"voortgang_rapport": "Alles loopt op schema.", "voortgang_status": "op-schema"})
+    with gros.db.reading() as session:
+        mails = session.execute(select(MailOutbox.username, MailOutbox.kind, MailOutbox.subject)).all()
+    judged = {(user, kind) for user, kind, subject in mails if "Voortgang beoordelen" in subject}
+    assert ("els", "schakel") in judged and ("mark", "schakel") not in judged  # mark took the step himself
 
 
 # ------------------------------------------------------------------ stakeholders heard (§ 5.1, § 5.3.2)

@@ -85,6 +85,9 @@ def test_a_stakeholder_answers_once_through_the_link_and_sees_nothing_else(gros,
     assert stakeholder.get(f"/schakel/{mine}").status_code == 302  # to the login page
     assert stakeholder.get("/taken").status_code == 302
     assert "Minder papierwerk." in login("dvl").get(f"/schakel/{mine}").text  # on the dossier
+    [working_out] = [t for t in gros.query.tasks(instance_id=mine) if t.element_id == "Activity_OplossingUitwerkenNL"]
+    beside = login("dnl").get(f"/taken/{working_out.id}").text  # summarised beside the solution (§ 5.3.2)
+    assert "Wat belanghebbenden zeiden" in beside and "Minder papierwerk." in beside and "1 van 2" in beside
 
 
 def test_closing_a_consultation_early_is_refused_on_the_page(gros, login):
