@@ -36,6 +36,13 @@ MAX_QUESTION, MAX_ANSWER, MAX_INVITEES, MAX_DOCUMENTS = 5000, 10000, 100, 20
 INVITATIONS = ConsultatieUitnodiging.__table__
 
 
+class Gone(Conflict):
+    """A link that worked once, or no longer (answered, past its deadline, closed)."""
+
+    status = 410
+    title = "Link niet meer geldig"
+
+
 @dataclass(frozen=True)
 class Invitee:
     email: str
@@ -172,13 +179,6 @@ def answer(engine: Engine, token: str, text: str) -> None:
             raise Gone("deze link is al gebruikt: je antwoord is ontvangen")
         audit(session, consultation.instance_id, now, STAKEHOLDER, "consultatie.beantwoord",
               data={"consultatie": consultation.id, "organisatie": invited.organisation})
-
-
-class Gone(Conflict):
-    """A link that worked once, or no longer (answered, past its deadline, closed)."""
-
-    status = 410
-    title = "Link niet meer geldig"
 
 
 def _usable(session: Session, token: str, now: datetime) -> tuple[ConsultatieUitnodiging, Consultatie]:
