@@ -32,7 +32,7 @@ def test_the_demo_runs_itself_when_the_clock_moves(engine: Engine, clock):
         runner.run_due()
         meetings.run_calendar(engine)
     runner.close()
-    assert ("Voortgang rapporteren", ["departement-nl", "departement-vl"]) in waiting_tasks(engine, "GROS-2025-004")
+    assert ("Voortgang rapporteren", ["schakel-gros-2025-004"]) in waiting_tasks(engine, "GROS-2025-004")  # § 4.4
     assert [i.business_key for i in meetings.agenda(engine, first.id).items] == ["GROS-2025-004"]
     escalated = [groups for _, groups in waiting_tasks(engine, "GROS-2026-005")]
     assert escalated == [["bewindspersoon-nl"]]  # the six weeks ran out on the way, the minister still decides

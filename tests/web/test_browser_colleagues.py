@@ -55,4 +55,4 @@ def test_an_official_chooses_how_mail_reaches_them(visit: Visit, engine):
     visit.page.get_by_text("Je keuze voor meldingen is bewaard.").wait_for()
     assert visit.page.get_by_label("Eén overzicht per dag").first.is_checked()
     visit.check("22-meldingen")
-    assert notifications.choices(engine, "fatima") == {"taak": "dagelijks", "overdracht": "geen"}
+    assert notifications.choices(engine, "fatima") == {"taak": "dagelijks", "overdracht": "geen", "schakel": "direct"}
