@@ -358,3 +358,16 @@ def test_a_deadline_that_is_no_date_is_refused_and_nothing_changes(deployed: Eng
         deployed.tasks.complete(task.id, person("secretariaat"),
                           {"bedrag": 5000, "land": "NL", "aanvrager": "an", "deadline": "volgende week"})
     assert only_task(deployed, instance_id).id == task.id
+
+
+def test_a_variable_set_while_a_called_process_waits_reaches_its_task_and_flows_back(deployed: Engine):
+    """Camunda sets process variables where every execution sees them: the waiting task's ${...} candidate
+    group reads the new value, and so does what follows (issue 19: a schakel formed after the task was made)."""
+    instance_id = deployed.runtime.start("alles", variables={"escalatie_land": "NL"})
+    assert only_task(deployed, instance_id).candidate_groups == ["hoofd-van-dienst-nl"]
+    deployed.runtime.set_variables(instance_id, person("secretariaat"), {"escalatie_land": "VL"})
+    task = only_task(deployed, instance_id)
+    assert task.candidate_groups == ["hoofd-van-dienst-vl"]
+    deployed.tasks.complete(task.id, person("hoofd-van-dienst-vl"), {})
+    assert deployed.query.instance(instance_id).status == "completed"
+    assert deployed.query.variables(instance_id)["escalatie_land"] == "VL"
