@@ -22,6 +22,8 @@ from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
+from engine.errors import InvalidData
+
 from .expressions import SafeScriptEngine
 from .serializer import dump_state, load_state
 from .specs import GrosCallActivity, GrosExternalTask
@@ -412,9 +414,19 @@ def _evaluated(task, extensions: dict) -> dict:
         if name in settled:
             value = settled[name]
         elif isinstance(value, str) and "${" in value:
-            value = task.workflow.script_engine.evaluate(task, value)
+            value = _attribute(task, name, value)
         result[name] = value
     return result
+
+
+def _attribute(task, name: str, expression: str):
+    """A task attribute's ``${...}``: one that cannot be evaluated (a variable not set yet) refuses the command
+    by name, as Camunda fails the command that creates the task — nothing is written."""
+    try:
+        return task.workflow.script_engine.evaluate(task, expression)
+    except SpiffWorkflowException as error:
+        raise InvalidData(f"{name} van taak '{task.task_spec.bpmn_name or task.task_spec.bpmn_id}' "
+                          f"({expression}) kan niet worden bepaald: {error}", []) from error
 
 
 def _iso(value):

@@ -241,3 +241,19 @@ def test_only_the_schakel_opens_a_consultation_and_only_during_uitwerking(gros: 
     with pytest.raises(Conflict, match="uitgewerkt"):
         consultatie.open_consultation(gros, later, "Vraag?", [], gros.now() + timedelta(days=3),
                                       [Invitee("a@example.org", "A")], person(gros, "mark"))
+
+
+def test_a_progress_round_for_a_dossier_without_schakel_is_refused_by_name_and_writes_nothing(gros: Engine):
+    """Camunda fails the command that creates a task whose candidate expression cannot be evaluated; here that
+    refusal names the task and the expression, in Dutch, and the dossier stays where it was."""
+    instance_id = agendered(gros, "gros-uitvoering", "GROS-2027-001")
+    planning = task(gros, instance_id, "Activity_UitvoeringPlannen")
+    gros.tasks.complete(planning.id, Actor.of("an", ["departement-nl"]),
+                        {"uitvoeringsplan": "Plan in tien stappen", "uitvoering_streefdatum": "2027-12-01"})
+    asked = {"overleg_datum": "2027-09-16", "rapport_deadline": "2027-09-02T17:00:00+02:00"}
+    with pytest.raises(InvalidData, match=r"candidateGroups van taak 'Voortgang rapporteren' \(\$\{schakel\}\)"):
+        gros.runtime.correlate("voortgang-gevraagd", business_key="GROS-2027-001", variables=asked)
+    assert "Event_VoortgangGevraagd" in gros.query.instance(instance_id).waiting_at
+    formed(gros, instance_id)
+    gros.runtime.correlate("voortgang-gevraagd", business_key="GROS-2027-001", variables=asked)
+    assert task(gros, instance_id, "Activity_VoortgangRapporteren").candidate_groups == ["schakel-gros-2027-001"]
