@@ -63,14 +63,14 @@ def authenticate(engine: Engine, username: str, password: str) -> Actor | None:
             _HASHER.verify(account.password_hash, password)
         except (VerificationError, InvalidHashError):
             return None
-        return _actor(session, account)
+        return _actor(engine, session, account)
 
 
 def actor_for(engine: Engine, username: str) -> Actor | None:
     """The actor of an active account, with its current groups."""
     with engine.db.reading() as session:
         account = session.scalars(select(Account).where(Account.username == username)).first()
-        return _actor(session, account) if account is not None and account.active else None
+        return _actor(engine, session, account) if account is not None and account.active else None
 
 
 def account(engine: Engine, username: str) -> tuple[Account, list[str]] | None:
@@ -88,8 +88,13 @@ def accounts(engine: Engine, group: str | None = None) -> list[tuple[Account, li
         return [(a, _groups(session, a.id)) for a in session.scalars(query)]
 
 
-def _actor(session, account: Account) -> Actor:
-    return Actor.of(account.username, _groups(session, account.id))
+def _actor(engine: Engine, session, account: Account) -> Actor:
+    return Actor.of(account.username, _groups(session, account.id) + granted_groups(engine, session, account.username))
+
+
+def granted_groups(engine: Engine, session, username: str) -> list[str]:
+    """The groups the engine's group sources (``Engine.grant_groups``) grant ``username`` now."""
+    return [group for source in engine.executor.group_sources for group in source(session, username)]
 
 
 def _groups(session, account_id: int) -> list[str]:

@@ -24,6 +24,8 @@ from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
+from engine.errors import InvalidData
+
 from .expressions import SafeScriptEngine
 from .serializer import dump_state, load_state
 from .specs import GrosCallActivity, GrosExternalTask
@@ -325,7 +327,13 @@ class Workflow:
         return _user_task_view(task)
 
     def set_variables(self, variables: dict) -> None:
-        self._latest_data().update(variables)
+        """Set process variables as Camunda does: where every execution sees them — the latest data and each
+        task holding a token now (ready, waiting, a running call activity and the process it called), so a
+        waiting task's later ``${...}`` and the steps after it read the new value."""
+        holding = [task for state in (TaskState.READY, TaskState.WAITING, TaskState.STARTED)
+                   for task in self._in_state(state)]
+        for data in [self._latest_data(), *(task.data for task in holding)]:
+            data.update(variables)
 
     def rewrite_data(self, change: Callable[[dict], dict]) -> None:
         """Replace every copy of the variables — each task's and each (sub)workflow's — by ``change(copy)``:
@@ -435,9 +443,19 @@ def _evaluated(task, extensions: dict) -> dict:
         if name in settled:
             value = settled[name]
         elif isinstance(value, str) and "${" in value:
-            value = task.workflow.script_engine.evaluate(task, value)
+            value = _attribute(task, name, value)
         result[name] = value
     return result
+
+
+def _attribute(task, name: str, expression: str):
+    """A task attribute's ``${...}``: one that cannot be evaluated (a variable not set yet) refuses the command
+    by name, as Camunda fails the command that creates the task — nothing is written."""
+    try:
+        return task.workflow.script_engine.evaluate(task, expression)
+    except SpiffWorkflowException as error:
+        raise InvalidData(f"{name} van taak '{task.task_spec.bpmn_name or task.task_spec.bpmn_id}' "
+                          f"({expression}) kan niet worden bepaald: {error}", []) from error
 
 
 def _iso(value):

@@ -10,11 +10,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from engine.accounts import account, create_account
+from engine.accounts import account, create_account, granted_groups
 from engine.bpmn.timers import BUSINESS_ZONE, add_duration
 from engine.clock import FixedClock
 from engine.errors import CommandError
-from engine.gros import meetings, toetsen
+from engine.gros import consultatie, meetings, schakel, toetsen
+from engine.gros.consultatie import Invitee
+from engine.gros.schakel import Member
 from engine.services import SYSTEM, Actor, Engine
 
 PASSWORDS_FILE = "demo-accounts.txt"
@@ -22,6 +24,13 @@ FOLDER = Path("instance")  # next to the default SQLite database, relative to wh
 NEXT_MEETING = "@volgend-overleg"
 DOSSIERS = Path(__file__).resolve().parents[2] / "processen" / "demo_dossiers.json"
 TOETSEN = DOSSIERS.with_name("demo_toetsen.json")
+CONSULTED = "GROS-2026-002"  # the demo dossier whose schakel heard stakeholders during uitwerking (§ 5.3.2)
+CONSULTATION_ANSWERS = (
+    ("secretariaat@grensarbeid.example", "Vereniging van grensarbeiders",
+     "Onze leden winnen tijd als één procedure volstaat; houd de bescherming van werknemers gelijk."),
+    ("info@havenbedrijven.example", "Overleg havenbedrijven",
+     "Wij steunen de afwijking, mits de termijnen aan beide kanten gelijk lopen."),
+)
 
 
 @dataclass(frozen=True)
@@ -116,20 +125,21 @@ def _drive(engine: Engine, clock: FixedClock, dossier: dict) -> None:
     key, start = dossier["business_key"], dossier["start"]
     if start["type"] == "bericht":
         instance_id = engine.runtime.start_by_message(start["bericht"], start["variabelen"], key,
-                                                      _member("regionaal-netwerk"))
+                                                      _member(engine, "regionaal-netwerk"))
     else:
-        instance_id = engine.runtime.start(start["proces"], key, start["variabelen"], _member("secretariaat"))
+        instance_id = engine.runtime.start(start["proces"], key, start["variabelen"], _member(engine, "secretariaat"))
     _take_steps(engine, clock, key, instance_id, dossier["stappen"])
 
 
 def _submit(engine: Engine, clock: FixedClock, toets: dict) -> None:
-    instance_id = toetsen.submit(engine, _member(toets["indiener"]), toets["variabelen"], toets["business_key"])
+    instance_id = toetsen.submit(engine, _member(engine, toets["indiener"]), toets["variabelen"], toets["business_key"])
     _take_steps(engine, clock, toets["business_key"], instance_id, toets["stappen"])
 
 
 def _take_steps(engine: Engine, clock: FixedClock, key: str, instance_id: str, steps: list[dict]) -> None:
     for step in steps:
         clock.advance(timedelta(days=1))
+        _form_schakel_once_agendered(engine, instance_id)
         if "bericht" in step:
             variables = relative_times(step["variabelen"], clock.now())
             # a demo message stands for another system's (a government's, the calendar's) arrival
@@ -138,13 +148,42 @@ def _take_steps(engine: Engine, clock: FixedClock, key: str, instance_id: str, s
         task = next((t for t in engine.query.tasks(instance_id=instance_id) if t.element_id == step["taak"]), None)
         if task is None:
             raise CommandError(f"taak {step['taak']} staat niet open")
-        engine.tasks.complete(task.id, _member(step["groep"]), with_next_meeting(engine, step["variabelen"]))
+        engine.tasks.complete(task.id, _member(engine, step["groep"]), with_next_meeting(engine, step["variabelen"]))
+    _form_schakel_once_agendered(engine, instance_id)
+    if key == CONSULTED:
+        _consult(engine, clock, instance_id)
 
 
 def with_next_meeting(engine: Engine, variables: dict) -> dict:
     """Demo values written as ``@volgend-overleg`` become the next half-yearly meeting's date."""
     return {name: meetings.next_bilateral_day(engine) if value == NEXT_MEETING else value
             for name, value in variables.items()}
+
+
+def _form_schakel_once_agendered(engine: Engine, instance_id: str) -> None:
+    """Seed § 4.4: the departments' demo officials co-chair, the regions' (and the federal one's) sit in it."""
+    if schakel.members(engine, instance_id) or not schakel.is_agendered(engine, instance_id):
+        return
+    schakel.form(engine, instance_id, Member("departement-nl", "covoorzitter-nl", "Ministerie van Infrastructuur"),
+                 Member("departement-vl", "covoorzitter-vl", "Departement Mobiliteit en Openbare Werken"), SYSTEM)
+    seats = [Member("grensregio-nl", "lid", "Provincie Zeeland"), Member("grensregio-vl", "lid", "Provincie Antwerpen")]
+    if engine.query.variables(instance_id).get("federaal_betrokken") in (True, "ja"):
+        seats.append(Member("federaal-be", "lid", "FOD Mobiliteit en Vervoer"))
+    for seat in seats:
+        schakel.add_member(engine, instance_id, seat, SYSTEM)
+
+
+def _consult(engine: Engine, clock: FixedClock, instance_id: str) -> None:
+    """One finished consultation: two stakeholders asked during uitwerking, both answered, then closed."""
+    opened = consultatie.open_consultation(
+        engine, instance_id, "Welke gevolgen heeft een gerichte afwijking voor uw leden aan beide kanten van de grens?",
+        ["https://www.grensinfo.nl/"], clock.now() + timedelta(days=14),
+        [Invitee(email, organisation) for email, organisation, _ in CONSULTATION_ANSWERS],
+        _member(engine, "departement-nl"))
+    for email, _, text in CONSULTATION_ANSWERS:
+        clock.advance(timedelta(hours=3))
+        consultatie.answer(engine, opened.tokens[email], text)
+    consultatie.close(engine, opened.id, _member(engine, "departement-nl"))
 
 
 def relative_times(variables: dict, now: datetime) -> dict:
@@ -155,6 +194,7 @@ def relative_times(variables: dict, now: datetime) -> dict:
             for name, value in variables.items()}
 
 
-def _member(group: str) -> Actor:
-    """The demo official of ``group`` (their username is the group's name)."""
-    return Actor.of(group, [group])
+def _member(engine: Engine, group: str) -> Actor:
+    """The demo official of ``group`` (their username is the group's name), with the schakels they sit in."""
+    with engine.db.reading() as session:
+        return Actor.of(group, [group, *granted_groups(engine, session, group)])

@@ -238,3 +238,49 @@ class GrenseffectToets(Base):
     dossier_instance_id: Mapped[str | None] = mapped_column(String(36), index=True)
     dossier_business_key: Mapped[str | None] = mapped_column(String(200))
     started_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class SchakelLid(Base):
+    """One membership of a bestuurlijke schakel (seed § 4.4): the working group of one agendered dossier, or
+    of the approach as a whole when ``instance_id`` is None. A membership that ended keeps its row
+    (``removed_at``), so the page shows who sat in the group and when; the audit holds each change too."""
+
+    __tablename__ = "schakel_lid"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[str | None] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
+    username: Mapped[str] = mapped_column(String(100), index=True)
+    role: Mapped[str] = mapped_column(String(30))  # covoorzitter-nl | covoorzitter-vl | lid
+    organisation: Mapped[str] = mapped_column(String(200))  # department, federal service, region
+    added_by: Mapped[str] = mapped_column(String(100))
+    added_at: Mapped[datetime]
+    removed_by: Mapped[str | None] = mapped_column(String(100))
+    removed_at: Mapped[datetime | None]
+
+
+class Consultatie(Base):
+    """A schakel asks stakeholders outside government a question during uitwerking (seed § 5.1, § 5.3.2)."""
+
+    __tablename__ = "consultatie"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
+    question: Mapped[str] = mapped_column(Text)
+    documents: Mapped[list]  # links (https://…)
+    deadline: Mapped[datetime]
+    opened_by: Mapped[str] = mapped_column(String(100))
+    opened_at: Mapped[datetime]
+    closed_by: Mapped[str | None] = mapped_column(String(100))
+    closed_at: Mapped[datetime | None]
+
+
+class ConsultatieUitnodiging(Base):
+    """One invited stakeholder: their personal link is a random token of which only the SHA-256 is kept;
+    it works once (``answered_at``) and until the consultation's deadline."""
+
+    __tablename__ = "consultatie_uitnodiging"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultatie_id: Mapped[int] = mapped_column(ForeignKey("consultatie.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(200))
+    organisation: Mapped[str] = mapped_column(String(200))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime | None]

@@ -22,7 +22,8 @@ from email.message import EmailMessage
 from sqlalchemy import delete, exists, select
 from sqlalchemy.orm import Session
 
-from engine.gros.models import DeadlineReminder, MailOutbox, NotificationChoice
+from engine.gros.models import DeadlineReminder, MailOutbox, NotificationChoice, SchakelLid
+from engine.gros.schakel import group_for
 from engine.local_time import ZONE, date_text
 from engine.services import Engine
 from engine.store.models import Account, AccountGroup, AuditEvent, HumanTask, Timer
@@ -30,8 +31,10 @@ from engine.store.models import Account, AccountGroup, AuditEvent, HumanTask, Ti
 log = logging.getLogger(__name__)
 KINDS = {"taak": "Een taak komt klaar te staan voor je groep of voor jou",
          "overdracht": "Een collega draagt een taak aan jou over",
-         "termijn": "De termijn van een taak voor je groep of voor jou nadert"}
-WHAT = {"taak": "staat voor je klaar", "overdracht": "is aan jou overgedragen"}
+         "termijn": "De termijn van een taak voor je groep of voor jou nadert",
+         "schakel": "Een dossier van je bestuurlijke schakel komt bij een nieuwe stap"}
+WHAT = {"taak": "staat voor je klaar", "overdracht": "is aan jou overgedragen",
+        "schakel": "staat klaar in een dossier van je schakel"}
 OVERDUE = "is over haar termijn"
 MODES = {"direct": "Meteen", "dagelijks": "Eén overzicht per dag", "geen": "Geen mail"}
 DEFAULT_MODE = "direct"
@@ -97,7 +100,10 @@ def on_events(session: Session, events: list[AuditEvent]) -> None:
     if not events:
         return
     now, actors = events[0].at, {e.actor for e in events}
-    news = [(task, _offered_to(session, task), "taak") for task in _new_tasks(session, events, now)]
+    news = []
+    for task in _new_tasks(session, events, now):
+        offered = _offered_to(session, task)
+        news += [(task, offered, "taak"), (task, _schakel_of(session, task) - offered, "schakel")]
     for event in events:
         if event.action == "task.assigned" and (event.data or {}).get("assignee"):
             task = session.get(HumanTask, event.task_id)
@@ -127,7 +133,15 @@ def _offered_to(session: Session, task: HumanTask) -> set[str]:
         return {task.assignee}
     members = session.scalars(select(Account.username).join(AccountGroup, AccountGroup.account_id == Account.id)
                               .where(AccountGroup.group_name.in_(task.candidate_groups or [""])))
-    return set(members) | set(task.candidate_users or [])
+    schakel_members = _schakel_of(session, task) if group_for(task.business_key, task.instance_id) in (
+        task.candidate_groups or []) else set()
+    return set(members) | schakel_members | set(task.candidate_users or [])
+
+
+def _schakel_of(session: Session, task: HumanTask) -> set[str]:
+    """The present members of the dossier's bestuurlijke schakel: they hear of every step (seed § 4.4)."""
+    return set(session.scalars(select(SchakelLid.username).where(SchakelLid.instance_id == task.instance_id,
+                                                                  SchakelLid.removed_at.is_(None))))
 
 
 def _write(session: Session, task: HumanTask, usernames: set[str], kind: str, now: datetime,

@@ -24,7 +24,7 @@ from datetime import datetime
 from engine.clock import Clock, SystemClock
 from engine.services.access import SYSTEM, Actor, Roles
 from engine.services.cleanup import HistoryService
-from engine.services.executor import CommandExecutor, EventListener, SaveListener
+from engine.services.executor import CommandExecutor, EventListener, GroupSource, SaveListener
 from engine.services.external_tasks import ExternalTaskService, Topic
 from engine.services.migration import MigrationService
 from engine.services.privacy import PrivacyService
@@ -96,3 +96,8 @@ class Engine:
     def on_save(self, listener: SaveListener) -> None:
         """Call ``listener`` whenever a command saves an instance, before its derived rows are rewritten."""
         self.executor.save_listeners.append(listener)
+
+    def grant_groups(self, source: GroupSource) -> None:
+        """Ask ``source`` for the groups it grants a user whenever an account becomes an actor, beside
+        the account's own groups."""
+        self.executor.group_sources.append(source)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import copy
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 
@@ -30,6 +30,9 @@ EventListener = Callable[[Session, list[AuditEvent]], None]
 # Called while an instance is saved, before its derived rows are rewritten: the place for a domain to
 # keep its own rows (a summary, a title) in step with the workflow, in the command's transaction.
 SaveListener = Callable[[Session, ProcessInstance, Workflow, datetime], None]
+# The groups a domain grants a user beside their account's own (a dossier's working group, say): asked
+# whenever an account becomes an actor, so a model's ``${group}`` expression can name such a group.
+GroupSource = Callable[[Session, str], Iterable[str]]
 
 
 class CommandExecutor:
@@ -39,6 +42,7 @@ class CommandExecutor:
         self.roles = Roles()  # which groups oversee and administer: the composition root says
         self.event_listeners: list[EventListener] = []
         self.save_listeners: list[SaveListener] = []
+        self.group_sources: list[GroupSource] = []
         self._bundles: dict[int, ProcessBundle] = {}
         self._definitions: dict[int, ProcessDefinition] = {}
         self.forms: dict[int, FormDefinition] = {}  # parsed Camunda Forms by resource id

@@ -34,6 +34,7 @@ PARTS: list[str] = [
     "engine.web.kennisbank",
     "engine.web.api",
     "engine.web.notifications",
+    "engine.web.schakel",
     "webhooks",
 ]
 

@@ -372,3 +372,16 @@ def test_a_due_date_on_a_missing_variable_is_an_incident_that_a_retry_with_it_fi
     assert only_task(deployed, instance_id).due_at is None
     assert deployed.runtime.retry_incident(incident.id, person("management"), {"deadline": "2027-03-01"}) == "running"
     assert only_task(deployed, instance_id).due_at.date().isoformat() == "2027-03-01"
+
+
+def test_a_variable_set_while_a_called_process_waits_reaches_its_task_and_flows_back(deployed: Engine):
+    """Camunda sets process variables where every execution sees them: the waiting task's ${...} candidate
+    group reads the new value, and so does what follows (issue 19: a schakel formed after the task was made)."""
+    instance_id = deployed.runtime.start("alles", variables={"escalatie_land": "NL"})
+    assert only_task(deployed, instance_id).candidate_groups == ["hoofd-van-dienst-nl"]
+    deployed.runtime.set_variables(instance_id, person("secretariaat"), {"escalatie_land": "VL"})
+    task = only_task(deployed, instance_id)
+    assert task.candidate_groups == ["hoofd-van-dienst-vl"]
+    deployed.tasks.complete(task.id, person("hoofd-van-dienst-vl"), {})
+    assert deployed.query.instance(instance_id).status == "completed"
+    assert deployed.query.variables(instance_id)["escalatie_land"] == "VL"

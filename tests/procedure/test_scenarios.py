@@ -20,7 +20,8 @@ import pytest
 from engine.errors import Forbidden
 from engine.gros import meetings
 from engine.gros.demo import relative_times, with_next_meeting
-from engine.services import Actor, Engine
+from engine.gros.schakel import group_for
+from engine.services import SYSTEM, Actor, Engine
 
 ROOT = Path(__file__).resolve().parents[2]
 MODELS = [ROOT / "processen", ROOT / "formulieren"]
@@ -49,6 +50,7 @@ class Dossier:
         else:
             self.id = engine.runtime.start("gros-dossier", business_key=business_key, variables=variables)
         self.asked: list[tuple[str, tuple[str, ...]]] = []
+        self.schakel = group_for(business_key, self.id)
 
     def open(self) -> dict:
         return {t.element_id: t for t in self.engine.query.tasks(instance_id=self.id)}
@@ -264,6 +266,13 @@ def tot_uitwerking(d: Dossier, perspectief: str = "pragmatisch", federaal: bool 
     verkenning(d, perspectief, federaal)
     voorbereiding(d, federaal)
     akkoorden_en_agendering(d, federaal)
+    schakel_vormen(d)
+
+
+def schakel_vormen(d: Dossier) -> None:
+    """After agendering the secretariaat forms the dossier's bestuurlijke schakel (§ 4.4): to the model, that
+    is the variable its coordination tasks' ${schakel} reads (tests/procedure/test_schakel.py forms real ones)."""
+    d.engine.runtime.set_variables(d.id, SYSTEM, {"schakel": d.schakel})
 
 
 def impasse(d: Dossier, land: str = "NL") -> None:
@@ -330,7 +339,7 @@ def test_full_dossier_with_a_targeted_derogation_until_solved(gros: Engine):
     assert d.task("Activity_VoortgangRapporteren").due_at.replace(tzinfo=UTC) == datetime(2027, 9, 2, 15, tzinfo=UTC)
     d.do(
         "Activity_VoortgangRapporteren",
-        "departement-vl",
+        d.schakel,
         voortgang_rapport="Aanbesteding loopt.",
         voortgang_status="vertraagd",
     )
@@ -351,7 +360,7 @@ def test_full_dossier_with_a_targeted_derogation_until_solved(gros: Engine):
     d.message("voortgang-gevraagd", overleg_datum="2028-03-16", rapport_deadline="2028-03-02T17:00:00+01:00")
     d.do(
         "Activity_VoortgangRapporteren",
-        "departement-nl",
+        d.schakel,
         voortgang_rapport="Bus rijdt sinds januari.",
         voortgang_status="afgerond",
     )
@@ -388,11 +397,11 @@ def test_full_dossier_with_a_targeted_derogation_until_solved(gros: Engine):
         "departement-vl",  # vier waarborgen, elke zijde
         "ministerraad-nl",
         "vlaamse-regering",  # kabinetsbesluiten
-        "departement-nl,departement-vl",
-        "departement-nl,departement-vl",
+        "departement-nl,departement-vl",  # uitvoering plannen
+        d.schakel,  # voortgang rapporteren: the dossier's bestuurlijke schakel (§ 4.4)
         "bilateraal-overleg",
         "bewindspersoon-vl",  # the minister of the delaying country
-        "departement-nl,departement-vl",
+        d.schakel,
         "bilateraal-overleg",
         "secretariaat",  # uitkomst registreren
     ]
@@ -692,8 +701,12 @@ def test_demo_dossiers_reach_their_stage(gros: Engine, dossier: dict):
     else:
         d = Dossier(gros, dossier["business_key"])
     for step in dossier["stappen"]:
+        if "schakel" not in d.variables() and d.variables().get("agendering_resultaat") == "geagendeerd":
+            schakel_vormen(d)  # as the demo does once a dossier is agendered (engine/gros/demo.py)
         if "taak" in step:
-            d.do(step["taak"], step["groep"], **with_next_meeting(gros, step["variabelen"]))
+            # the demo's departments co-chair the schakel, so they act for it
+            group = d.schakel if d.task(step["taak"]).candidate_groups == [d.schakel] else step["groep"]
+            d.do(step["taak"], group, **with_next_meeting(gros, step["variabelen"]))
         else:
             d.message(step["bericht"], **relative_times(step["variabelen"], gros.now()))
     assert set(d.open()) == set(dossier["verwacht_open"])

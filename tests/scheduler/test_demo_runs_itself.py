@@ -33,7 +33,7 @@ def test_the_demo_runs_itself_when_the_clock_moves(engine: Engine, clock):
         runner.run_due()
         meetings.run_calendar(engine)
     runner.close()
-    assert ("Voortgang rapporteren", ["departement-nl", "departement-vl"]) in waiting_tasks(engine, "GROS-2025-004")
+    assert ("Voortgang rapporteren", ["schakel-gros-2025-004"]) in waiting_tasks(engine, "GROS-2025-004")  # § 4.4
     # § 5.3.3: every agendered demo dossier passes the meeting, in uitvoering (2025-004) and in uitwerking
     assert [i.business_key for i in meetings.agenda(engine, first.id).progress] == [
         "GROS-2025-004", "GROS-2026-002", "GROS-2026-005"]

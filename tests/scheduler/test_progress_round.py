@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from engine.gros import meetings, radar
+from engine.gros.schakel import group_for
 from engine.scheduler import TimerRunner, attach
 from engine.services import Actor, Engine
 from tests.conftest import ROOT
@@ -32,7 +33,7 @@ def only_task(engine: Engine, instance_id: str):
 
 def in_implementation(engine: Engine, business_key: str) -> str:
     """A dossier in uitvoering, waiting for its next progress round."""
-    variables = {"titel": f"Dossier {business_key}", "thema": "energie"}
+    variables = {"titel": f"Dossier {business_key}", "thema": "energie", "schakel": group_for(business_key, "")}
     instance = engine.runtime.start("gros-uitvoering", business_key, variables)
     engine.tasks.complete(only_task(engine, instance).id, DEPARTEMENT_NL,
                     {"uitvoeringsplan": "Plan in tien stappen", "uitvoering_streefdatum": "2027-12-01"})
@@ -52,11 +53,11 @@ def test_progress_round_from_calendar_to_a_minister_obliged_to_act(gros: Engine,
     assert meetings.run_calendar(gros) == {"requested": 2, "agendas_ready": 0, "judgements_returned": 0}
     report = only_task(gros, reporting)
     assert (report.name, report.due_at, report.candidate_groups) == (
-        "Voortgang rapporteren", meeting.report_deadline, ["departement-nl", "departement-vl"])
+        "Voortgang rapporteren", meeting.report_deadline, ["schakel-gros-1"])
     assert only_task(gros, planning).name == "Uitvoering plannen"  # not agendered, not asked
 
     clock.advance(timedelta(days=3))
-    gros.tasks.complete(report.id, DEPARTEMENT_NL,
+    gros.tasks.complete(report.id, Actor.of("an", ["schakel-gros-1"]),
                   {"voortgang_rapport": "Wet in voorbereiding", "voortgang_status": "vertraagd"})
     assert meetings.run_calendar(gros)["agendas_ready"] == 0  # GROS-2 may still report
     clock.set(meeting.report_deadline)

@@ -58,4 +58,5 @@ def test_an_official_chooses_how_mail_reaches_them(visit: Visit, engine):
     assert visit.page.get_by_label("Eén overzicht per dag").first.is_checked()
     visit.check("22-meldingen")
     assert notifications.choices(engine, "fatima") == {"taak": "dagelijks", "overdracht": "geen",
-                                                        "termijn": "dagelijks"}
+                                                        "termijn": "dagelijks",
+                                                        "schakel": "direct"}

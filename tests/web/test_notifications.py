@@ -109,8 +109,10 @@ def test_the_daily_digest_gathers_a_day_of_tasks_in_one_mail(smtp, start, engine
     page = fatima.get("/meldingen").text
     assert "Eén overzicht per dag" in page and "we je 5 dagen vooraf, één keer per termijn" in page
     assert fatima.post("/meldingen", {"taak": "dagelijks", "overdracht": "geen",
-                                       "termijn": "direct"}).status_code == 302
-    assert notifications.choices(engine, "fatima") == {"taak": "dagelijks", "overdracht": "geen", "termijn": "direct"}
+                                       "termijn": "direct",
+                                                                       "schakel": "direct"}).status_code == 302
+    assert notifications.choices(engine, "fatima") == {"taak": "dagelijks", "overdracht": "geen", "termijn": "direct",
+                                                                       "schakel": "direct"}
     start("GROS-2027-001")
     start("GROS-2027-002")
     notifications.send_due(engine, settings)

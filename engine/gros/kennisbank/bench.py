@@ -17,10 +17,11 @@ from pathlib import Path
 from sqlalchemy import func, insert, select, text
 
 from engine.clock import FixedClock
-from engine.gros import demo
+from engine.gros import demo, schakel
 from engine.gros.kennisbank import ENTRIES, index
 from engine.gros.kennisbank.search import Matching, Query, search, suggestions
 from engine.gros.kennisbank.words import WORD, stemmed
+from engine.gros.summary import summarize
 from engine.services import Engine
 from engine.store.db import on_scratch_postgres
 from engine.store.models import ProcessInstance
@@ -45,7 +46,9 @@ SEARCHES = {
 def figures(url: str, dossiers: int = 100_000, runs: int = 30) -> dict:
     """p50/p95 milliseconds of each search and of the suggestions over ``dossiers`` dossiers."""
     engine = Engine.open(url, FixedClock())
+    engine.on_save(summarize)  # the demo forms a schakel once a dossier's summary says it is agendered
     engine.on_save(index)
+    engine.grant_groups(schakel.groups_of)
     engine.repository.deploy([ROOT / "processen", ROOT / "formulieren"])
     demo.seed_dossiers(engine)
     began = time.perf_counter()

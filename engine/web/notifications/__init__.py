@@ -30,7 +30,7 @@ def settings() -> ResponseReturnValue:
 @bp.post("/meldingen")
 @login_required
 def save() -> ResponseReturnValue:
-    modes = {kind: request.form.get(kind, "") for kind in notifications.KINDS}
+    modes = {kind: request.form.get(kind, notifications.DEFAULT_MODE) for kind in notifications.KINDS}
     errors = [FieldError(kind, notifications.KINDS[kind], f"kies een van: {', '.join(notifications.MODES)}")
               for kind, mode in modes.items() if mode not in notifications.MODES]
     if errors:
