@@ -275,6 +275,15 @@ def schakel_vormen(d: Dossier) -> None:
     d.engine.runtime.set_variables(d.id, SYSTEM, {"schakel": d.schakel})
 
 
+def tot_uitvoering(d: Dossier) -> None:
+    """An afstemming fixed by both ministers and planned: the dossier waits for its first progress round."""
+    tot_uitwerking(d, perspectief="afstemming")
+    uitwerken(d)
+    vaststellen(d)
+    d.do("Activity_UitvoeringPlannen", "departement-vl", uitvoeringsplan="Afspraken uitvoeren.",
+         uitvoering_streefdatum="2028-01-01")
+
+
 def impasse(d: Dossier, land: str = "NL") -> None:
     d.do("Activity_ImpasseBeoordelen", "secretariaat", impasse_rijp="ja",
          impasse_omschrijving="Het dilemma is helder; het mandaat ontbreekt.", escalatie_land=land)
