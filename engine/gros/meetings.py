@@ -284,6 +284,9 @@ def _ask(engine: Engine, business_key: str | None, instance_id: str, variables: 
         engine.runtime.correlate(REQUEST_MESSAGE, business_key=business_key, variables=variables, actor=PLANNER)
     except NoMatch:  # another scheduler node asked it first, or the dossier moved on meanwhile
         return False
+    except InvalidData as refusal:  # e.g. no schakel formed yet: this dossier shows as not reported, the rest is asked
+        log.warning("dossier %s is not asked for its progress report: %s", business_key, refusal)
+        return False
     return True
 
 
