@@ -107,7 +107,8 @@ class World:
 
     def uitvoering(self) -> str:
         key = f"AUTH-{uuid.uuid4().hex[:10]}"
-        instance_id = self.engine.runtime.start("gros-uitvoering", key, {"titel": "Proefdossier"})
+        instance_id = self.engine.runtime.start("gros-uitvoering", key, {"titel": "Proefdossier",
+                                                                         "schakel": "schakel-proef"})
         plan = self.task(instance_id, "Activity_UitvoeringPlannen")
         self.engine.tasks.complete(plan, member("departement-nl"), {
             "uitvoeringsplan": "Loket open in 2027; evaluatie na één jaar.", "uitvoering_streefdatum": "2027-12-31"})

@@ -96,7 +96,9 @@ def cycle_task(engine: Engine, meeting_id: int, element_id: str):
 
 
 def report(d: Dossier, element_id: str, text: str) -> None:
-    d.do(element_id, "departement-nl", voortgang_rapport=text, voortgang_status="op-schema")
+    """The report is the schakel's task in uitvoering (§ 4.4), the departments' while the uitwerking goes on."""
+    group = d.schakel if d.task(element_id).candidate_groups == [d.schakel] else "departement-nl"
+    d.do(element_id, group, voortgang_rapport=text, voortgang_status="op-schema")
 
 
 @pytest.fixture

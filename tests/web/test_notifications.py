@@ -16,10 +16,10 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select, update
 
 from engine.accounts import create_account
-from engine.gros import demo, notifications
+from engine.gros import demo, notifications, schakel
 from engine.gros.models import DeadlineReminder, MailOutbox
 from engine.scheduler import Settings
-from engine.services import Actor
+from engine.services import SYSTEM, Actor
 from engine.store.models import Account, HumanTask, Timer
 from engine.wiring import periodic_jobs
 from tests.conftest import DATA
@@ -221,6 +221,9 @@ def test_the_procedures_escalation_and_progress_report_deadlines_are_announced_o
     create_account(engine, "minister", PASSWORD, ["bewindspersoon-nl"], "Minister")
     with engine.db.transaction() as session:
         session.execute(update(Account).where(Account.username == "minister").values(email="minister@gros.test"))
+    [dossier] = engine.query.instances(business_key="GROS-2025-004", definition_key="gros-dossier")
+    # the progress report is the dossier's bestuurlijke schakel's task (§ 4.4); Mark sits in it
+    schakel.add_member(engine, dossier.id, schakel.Member("mark", "lid", "Ministerie van Financiën"), SYSTEM)
     term = clock.now() + timedelta(days=4)
     engine.runtime.correlate("voortgang-gevraagd", "GROS-2025-004",
                              variables={"overleg_datum": "2027-01-20", "rapport_deadline": term.isoformat()})
