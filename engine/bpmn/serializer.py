@@ -1,9 +1,13 @@
-"""Instance state as JSON, without the process spec: the spec is stored once per definition version."""
+"""Instance state as JSON, without the process spec: the spec is stored once per definition version.
+Stored deflated (a waiting instance's JSON is ~4 KB, mostly repeated keys and ids); state written as
+plain JSON before that still loads."""
 
 from __future__ import annotations
 
+import base64
 import json
 import weakref
+import zlib
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
@@ -19,6 +23,7 @@ from .specs import GrosMessage
 from .timers import GrosCycle, GrosDuration, GrosTimeDate
 
 STATE_FORMAT = "gros-1"
+DEFLATED = "gros-z:"
 
 
 class StateOnlyConverter(BpmnWorkflowConverter):
@@ -77,11 +82,19 @@ def dump_state(workflow: BpmnWorkflow) -> str:
     finally:
         _SERIALIZER.registry._encoder_mode = False
     dct["format"] = STATE_FORMAT
-    return json.dumps(dct, cls=_SERIALIZER._encoder_cls, separators=(",", ":"))
+    text = json.dumps(dct, cls=_SERIALIZER._encoder_cls, separators=(",", ":"))
+    return DEFLATED + base64.b64encode(zlib.compress(text.encode())).decode("ascii")
+
+
+def state_json(state: str) -> str:
+    """The JSON of a stored state, deflated or not."""
+    if state.startswith(DEFLATED):
+        return zlib.decompress(base64.b64decode(state[len(DEFLATED):])).decode()
+    return state
 
 
 def load_state(state: str, spec, subprocess_specs: dict) -> BpmnWorkflow:
-    dct = json.loads(state)
+    dct = json.loads(state_json(state))
     if dct.pop("format", None) != STATE_FORMAT:
         raise ValueError("instance state was written in an unknown format")
     dct["typename"] = "BpmnWorkflow"
