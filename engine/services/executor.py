@@ -54,6 +54,10 @@ class CommandExecutor:
     def now(self) -> datetime:
         return self.clock.now()
 
+    def forget_live(self) -> None:
+        """Drop the workflows kept in memory, as a restart would: the next commands load from the database."""
+        self._live = LiveWorkflows(self._live.size)
+
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """A command's transaction: audit events are written in one batch before commit, and the
