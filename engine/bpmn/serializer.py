@@ -19,6 +19,7 @@ from SpiffWorkflow.camunda.serializer.event_definition import MessageEventDefini
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
+from .flat import FlatBpmnWorkflow
 from .specs import GrosMessage
 from .timers import GrosCycle, GrosDuration, GrosTimeDate
 
@@ -36,7 +37,7 @@ class StateOnlyConverter(BpmnWorkflowConverter):
         return dct
 
     def from_dict(self, dct, spec=None, subprocess_specs=None):
-        workflow = self.target_class(spec, subprocess_specs, deserializing=True)
+        workflow = FlatBpmnWorkflow(spec, subprocess_specs, deserializing=True)
         workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
         workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
         self.set_default_attributes(workflow, dct)
@@ -64,7 +65,8 @@ class FinishedTaskConverter(TaskConverter):
 
 def _registry():
     config = dict(CAMUNDA_CONFIG)
-    config[BpmnWorkflow] = StateOnlyConverter
+    config[BpmnWorkflow] = StateOnlyConverter  # reads states written before FlatBpmnWorkflow
+    config[FlatBpmnWorkflow] = StateOnlyConverter
     config[Task] = FinishedTaskConverter
     config[GrosMessage] = MessageEventDefinitionConverter
     for timer in (GrosTimeDate, GrosDuration, GrosCycle):
@@ -83,7 +85,7 @@ def dump_state(workflow: BpmnWorkflow) -> str:
         _SERIALIZER.registry._encoder_mode = False
     dct["format"] = STATE_FORMAT
     text = json.dumps(dct, cls=_SERIALIZER._encoder_cls, separators=(",", ":"))
-    return DEFLATED + base64.b64encode(zlib.compress(text.encode())).decode("ascii")
+    return DEFLATED + base64.b64encode(zlib.compress(text.encode(), 1)).decode("ascii")  # fastest level: ~4× smaller
 
 
 def state_json(state: str) -> str:
@@ -97,5 +99,5 @@ def load_state(state: str, spec, subprocess_specs: dict) -> BpmnWorkflow:
     dct = json.loads(state_json(state))
     if dct.pop("format", None) != STATE_FORMAT:
         raise ValueError("instance state was written in an unknown format")
-    dct["typename"] = "BpmnWorkflow"
+    dct["typename"] = "FlatBpmnWorkflow"
     return _SERIALIZER.registry.restore(dct, spec=spec, subprocess_specs=subprocess_specs)
