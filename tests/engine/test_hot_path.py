@@ -74,10 +74,12 @@ def test_a_completion_on_a_held_instance_writes_only_what_changed(database: str,
         done = statements_of(core, lambda: core.tasks.complete(task.id, SECRETARIAAT, {"opnieuw": True}))
     finally:
         core.db.dispose()
-    # lock, old task out, new task in, its candidates, the instance, the audit; the position stays
+    # lock, old task out (and closed in Camunda's task history), new task in (and opened there), its
+    # candidates, the one new variable, the instance, the audit; the position stays
     assert [s.split()[0] + " " + s.split()[2 if s.startswith(("INSERT", "DELETE")) else 1] for s in done] == [
-        "SELECT process_instance.id,", "DELETE human_task", "INSERT human_task", "INSERT task_candidate",
-        "UPDATE process_instance", "INSERT audit_event"]
+        "SELECT process_instance.id,", "DELETE human_task", "UPDATE historic_task", "INSERT human_task",
+        "INSERT historic_task", "INSERT task_candidate", "INSERT variable_instance", "UPDATE process_instance",
+        "INSERT audit_event"]
 
 
 def test_a_task_completed_by_another_process_is_refused_here_and_its_change_is_read(deployed: Engine,
