@@ -2,16 +2,19 @@
 subscriptions, positions and variables — from a live workflow, inside the command's transaction. Lists and
 scans read these rows, never instance state. (A domain keeps rows of its own through ``Engine.on_save``.)
 
-Runs on every command, so it speaks SQLAlchemy Core and touches only rows that changed.
+Runs on every command, so it writes only the difference with what is stored, one statement per table and
+kind of change, from statements built once. What is stored comes from ``Rows``: the rows this process wrote
+at the instance's current revision (kept beside the live workflow), else read back from the tables.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from engine.bpmn.runtime import UserTaskView, Workflow
@@ -37,25 +40,119 @@ EXTERNAL, HISTORY, VARIABLES = ExternalTask.__table__, HistoricTask.__table__, V
 HISTORY_FIELDS = ("assignee", "priority", "due_at", "follow_up_at", "name")
 
 
-def rewrite(session: Session, instance: ProcessInstance, workflow: Workflow, now: datetime) -> list[HumanTask]:
-    """Rewrite the instance's derived rows; returns its ready tasks as (unsaved) rows."""
-    connection = session.connection()
-    ready = _rewrite_tasks(connection, instance, workflow, now, _completed_tasks(session))
-    _rewrite_timers(connection, instance, workflow)
-    _rewrite_subscriptions(connection, instance, workflow)
-    _rewrite_positions(connection, instance, workflow, now)
-    _rewrite_external_tasks(connection, instance, workflow, now)
-    _rewrite_variables(connection, instance, workflow.data)
-    return ready
+@dataclass
+class Rows:
+    """An instance's derived rows as stored: what the next command compares its workflow with."""
+
+    tasks: dict[str, dict] = field(default_factory=dict)  # task id → the row's values
+    timers: dict[tuple[str, datetime], int] = field(default_factory=dict)  # (task id, due) → timer id
+    subscriptions: dict[tuple[str, str], tuple[int, dict]] = field(default_factory=dict)  # → (id, values)
+    positions: dict[tuple[str, str], datetime] = field(default_factory=dict)  # (process, element) → since
+    external: set[str] = field(default_factory=set)
+    variables: dict[str, tuple[str, str]] = field(default_factory=dict)  # name → (type, JSON text)
 
 
-def clear(session: Session, instance_id: str, now: datetime) -> None:
-    """An ended instance keeps only its history: open historic tasks end with it."""
+def _ids(column):
+    return column.in_(bindparam("ids", expanding=True))
+
+
+# Built once: the hot path only binds values.
+_DELETE_TASKS = delete(TASKS).where(_ids(TASKS.c.id))
+_DELETE_CANDIDATES = delete(CANDIDATES).where(_ids(CANDIDATES.c.task_id))
+_UPDATE_TASK = update(TASKS).where(TASKS.c.id == bindparam("task_id"))
+_DELETE_TIMERS = delete(TIMERS).where(_ids(TIMERS.c.id))
+_INSERT_TIMERS = insert(TIMERS).returning(TIMERS.c.id, sort_by_parameter_order=True)
+_DELETE_SUBSCRIPTIONS = delete(SUBSCRIPTIONS).where(_ids(SUBSCRIPTIONS.c.id))
+_INSERT_SUBSCRIPTIONS = insert(SUBSCRIPTIONS).returning(SUBSCRIPTIONS.c.id, sort_by_parameter_order=True)
+_DELETE_VALUES = delete(VALUES).where(_ids(VALUES.c.subscription_id))
+_DELETE_POSITIONS = delete(POSITIONS).where(
+    POSITIONS.c.instance_id == bindparam("instance"),
+    tuple_(POSITIONS.c.process_key, POSITIONS.c.element_id).in_(bindparam("keys", expanding=True)))
+_MOVE_POSITION = update(POSITIONS).where(
+    POSITIONS.c.instance_id == bindparam("at_instance"), POSITIONS.c.process_key == bindparam("at_process"),
+    POSITIONS.c.element_id == bindparam("from_element")).values(
+    element_id=bindparam("to_element"), definition_id=bindparam("to_definition"), since=bindparam("to_since"))
+_DELETE_EXTERNAL = delete(EXTERNAL).where(_ids(EXTERNAL.c.id))
+_READ_TASKS = select(TASKS).where(TASKS.c.instance_id == bindparam("instance"))
+_READ_TIMERS = select(TIMERS.c.id, TIMERS.c.task_id, TIMERS.c.due_at).where(
+    TIMERS.c.instance_id == bindparam("instance"))
+_READ_SUBSCRIPTIONS = (
+    select(SUBSCRIPTIONS.c.id, SUBSCRIPTIONS.c.task_id, SUBSCRIPTIONS.c.message_name, VALUES.c.name, VALUES.c.value)
+    .outerjoin(VALUES, VALUES.c.subscription_id == SUBSCRIPTIONS.c.id)
+    .where(SUBSCRIPTIONS.c.instance_id == bindparam("instance")))
+_READ_POSITIONS = select(POSITIONS.c.process_key, POSITIONS.c.element_id, POSITIONS.c.since).where(
+    POSITIONS.c.instance_id == bindparam("instance"))
+_READ_EXTERNAL = select(EXTERNAL.c.id).where(EXTERNAL.c.instance_id == bindparam("instance"))
+_READ_VARIABLES = select(VARIABLES.c.name, VARIABLES.c.type, VARIABLES.c.value).where(
+    VARIABLES.c.instance_id == bindparam("instance"))
+_UPDATE_HISTORY = update(HISTORY).where(HISTORY.c.id == bindparam("task_id"))
+_CLOSE_HISTORY = update(HISTORY).where(_ids(HISTORY.c.id), HISTORY.c.ended_at.is_(None))
+_DELETE_VARIABLES = delete(VARIABLES).where(VARIABLES.c.instance_id == bindparam("instance"),
+                                            VARIABLES.c.name.in_(bindparam("names", expanding=True)))
+_UPDATE_VARIABLE = update(VARIABLES).where(VARIABLES.c.instance_id == bindparam("at_instance"),
+                                           VARIABLES.c.name == bindparam("at_name"))
+
+
+def stored(session: Session, instance_id: str) -> Rows:
+    """The instance's derived rows as the tables hold them (when no live copy knows them)."""
+    connection, bound = session.connection(), {"instance": instance_id}
+    rows = Rows(tasks={row.id: dict(row._mapping) for row in connection.execute(_READ_TASKS, bound)},
+                timers={(task_id, due_at): timer_id
+                        for timer_id, task_id, due_at in connection.execute(_READ_TIMERS, bound)},
+                positions={(process_key, element_id): since
+                           for process_key, element_id, since in connection.execute(_READ_POSITIONS, bound)},
+                external=set(connection.execute(_READ_EXTERNAL, bound).scalars()),
+                variables={name: (kind, text) for name, kind, text in connection.execute(_READ_VARIABLES, bound)})
+    for sid, task_id, message_name, name, value in connection.execute(_READ_SUBSCRIPTIONS, bound):
+        _, values = rows.subscriptions.setdefault((task_id, message_name), (sid, {}))
+        if name is not None:
+            values[name] = value
+    return rows
+
+
+def rewrite(session: Session, instance: ProcessInstance, workflow: Workflow, now: datetime,
+            rows: Rows) -> tuple[list[HumanTask], Rows]:
+    """Bring the instance's derived rows from ``rows`` (as stored) to what ``workflow`` waits for;
+    returns its ready tasks as (unsaved) rows and the rows now stored."""
     connection = session.connection()
-    waiting = list(connection.execute(select(TASKS.c.id).where(TASKS.c.instance_id == instance_id)).scalars())
+    wanted = Rows(tasks=_wanted_tasks(instance, workflow, rows.tasks, now),
+                  timers={(t.task_id, t.due_at): 0 for t in workflow.timers()},
+                  subscriptions={(m.task_id, m.message_name): (0, correlation_values(workflow.task_data(m.task_id)))
+                                 for m in workflow.messages()},
+                  positions={(p.process_key, p.element_id): now for p in workflow.positions()})
+    _write_tasks(connection, instance, rows.tasks, wanted.tasks, now, _completed_tasks(session))
+    _write_timers(connection, instance, workflow, rows.timers, wanted.timers)
+    _write_subscriptions(connection, instance, workflow, rows.subscriptions, wanted.subscriptions)
+    _write_positions(connection, instance, rows.positions, wanted.positions)
+    wanted.external = _write_external_tasks(connection, instance, workflow, rows.external, now)
+    wanted.variables = _write_variables(connection, instance, workflow.data, rows.variables)
+    return [HumanTask(**values) for values in wanted.tasks.values()], wanted
+
+
+def clear(session: Session, instance_id: str, rows: Rows | None, now: datetime) -> None:
+    """Remove an ended instance's derived rows (all tables when what is stored is not known); it keeps
+    only its history, where open tasks end with it."""
+    connection = session.connection()
+    waiting = list(rows.tasks) if rows is not None else list(
+        connection.execute(select(TASKS.c.id).where(TASKS.c.instance_id == instance_id)).scalars())
     _close_history(connection, waiting, now, _completed_tasks(session))
+    known = {TASKS: rows.tasks, TIMERS: rows.timers, SUBSCRIPTIONS: rows.subscriptions,
+             POSITIONS: rows.positions, EXTERNAL: rows.external, VARIABLES: rows.variables} if rows is not None else {}
     for table in (TASKS, TIMERS, SUBSCRIPTIONS, POSITIONS, EXTERNAL, VARIABLES):
-        connection.execute(delete(table).where(table.c.instance_id == instance_id))
+        if rows is None or known[table]:
+            connection.execute(delete(table).where(table.c.instance_id == instance_id))
+
+
+# --- human tasks ---------------------------------------------------------------------------------
+def _wanted_tasks(instance: ProcessInstance, workflow: Workflow, stored: dict[str, dict],
+                  now: datetime) -> dict[str, dict]:
+    wanted = {}
+    for view in workflow.user_tasks():
+        row = stored.get(view.id)
+        values = _task_values(instance, view, row["created_at"] if row else now)
+        values["claimed_at"] = _claimed_at(view, row, now)
+        wanted[view.id] = values
+    return wanted
 
 
 def _completed_tasks(session: Session) -> set[str]:
@@ -64,34 +161,51 @@ def _completed_tasks(session: Session) -> set[str]:
     return {e.task_id for e in session.info.get("audit", []) if e.action == "task.completed"}
 
 
-def _rewrite_tasks(connection: Connection, instance: ProcessInstance, workflow: Workflow,
-                   now: datetime, completed: set[str]) -> list[HumanTask]:
-    views = {view.id: view for view in workflow.user_tasks()}
-    ready = []
-    stored = {row.id: row for row in connection.execute(select(TASKS).where(TASKS.c.instance_id == instance.id))}
-    gone = [task_id for task_id in stored if task_id not in views]
+def _write_tasks(connection: Connection, instance: ProcessInstance, stored: dict[str, dict],
+                 wanted: dict[str, dict], now: datetime, completed: set[str]) -> None:
+    gone = [task_id for task_id in stored if task_id not in wanted]
+    new = [values for task_id, values in wanted.items() if task_id not in stored]
+    changed = [values for task_id, values in wanted.items()
+               if task_id in stored and _differs(stored[task_id], values)]
     if gone:
-        connection.execute(delete(TASKS).where(TASKS.c.id.in_(gone)))
+        connection.execute(_DELETE_TASKS, {"ids": gone})  # their candidates go by ON DELETE CASCADE
         _close_history(connection, gone, now, completed)
-    for view in views.values():
-        row = stored.get(view.id)
-        values = _task_values(instance, view, row.created_at if row else now)
-        values["claimed_at"] = _claimed_at(view, row, now)
-        ready.append(HumanTask(**values))
-        if row is None:
-            connection.execute(insert(TASKS), [values])
-            connection.execute(insert(HISTORY), [_history_values(instance, values)])
-        elif any(getattr(row, name) != value for name, value in values.items() if name != "created_at"):
-            connection.execute(update(TASKS).where(TASKS.c.id == view.id).values(values))
-            connection.execute(delete(CANDIDATES).where(CANDIDATES.c.task_id == view.id))
-            connection.execute(update(HISTORY).where(HISTORY.c.id == view.id)
-                               .values({name: values[name] for name in HISTORY_FIELDS}))
-        else:
-            continue
-        candidates = _candidates(values)
-        if candidates:
-            connection.execute(insert(CANDIDATES), candidates)
-    return ready
+    if new:
+        connection.execute(insert(TASKS), new)
+        connection.execute(insert(HISTORY), [_history_values(instance, values) for values in new])
+    if changed:
+        connection.execute(_UPDATE_TASK, [{"task_id": values["id"], **_without_id(values)} for values in changed])
+        connection.execute(_UPDATE_HISTORY, [{"task_id": values["id"], **_history_fields(values)}
+                                             for values in changed])
+        connection.execute(_DELETE_CANDIDATES, {"ids": [values["id"] for values in changed]})
+    candidates = [row for values in new + changed for row in _candidates(values)]
+    if candidates:
+        connection.execute(insert(CANDIDATES), candidates)
+
+
+def _history_values(instance: ProcessInstance, values: dict) -> dict:
+    return {"id": values["id"], "instance_id": instance.id, "definition_id": instance.definition_id,
+            "definition_key": instance.definition_key, "element_id": values["element_id"],
+            "started_at": values["created_at"], **_history_fields(values)}
+
+
+def _history_fields(values: dict) -> dict:
+    return {name: values[name] for name in HISTORY_FIELDS}
+
+
+def _close_history(connection: Connection, task_ids: list[str], now: datetime, completed: set[str]) -> None:
+    for reason, ids in (("completed", [i for i in task_ids if i in completed]),
+                        ("deleted", [i for i in task_ids if i not in completed])):
+        if ids:
+            connection.execute(_CLOSE_HISTORY, {"ids": ids, "ended_at": now, "delete_reason": reason})
+
+
+def _without_id(values: dict) -> dict:
+    return {name: value for name, value in values.items() if name != "id"}
+
+
+def _differs(stored: dict, values: dict) -> bool:
+    return any(stored.get(name) != value for name, value in values.items() if name != "created_at")
 
 
 def _task_values(instance: ProcessInstance, view: UserTaskView, created_at: datetime) -> dict:
@@ -120,25 +234,11 @@ def _task_values(instance: ProcessInstance, view: UserTaskView, created_at: date
     }
 
 
-def _history_values(instance: ProcessInstance, values: dict) -> dict:
-    return {"id": values["id"], "instance_id": instance.id, "definition_id": instance.definition_id,
-            "definition_key": instance.definition_key, "element_id": values["element_id"],
-            "started_at": values["created_at"], **{name: values[name] for name in HISTORY_FIELDS}}
-
-
-def _close_history(connection: Connection, task_ids: list[str], now: datetime, completed: set[str]) -> None:
-    for reason, ids in (("completed", [i for i in task_ids if i in completed]),
-                        ("deleted", [i for i in task_ids if i not in completed])):
-        if ids:
-            connection.execute(update(HISTORY).where(HISTORY.c.id.in_(ids), HISTORY.c.ended_at.is_(None))
-                               .values(ended_at=now, delete_reason=reason))
-
-
-def _claimed_at(view: UserTaskView, row, now: datetime) -> datetime | None:
+def _claimed_at(view: UserTaskView, row: dict | None, now: datetime) -> datetime | None:
     """The moment the current assignee got the task: kept while the same person holds it."""
     if view.assignee is None:
         return None
-    return row.claimed_at if row is not None and row.assignee == view.assignee else now
+    return row["claimed_at"] if row is not None and row["assignee"] == view.assignee else now
 
 
 def _candidates(values: dict) -> list[dict]:
@@ -178,97 +278,105 @@ def _priority(value) -> int:
         return 50
 
 
-def _rewrite_timers(connection: Connection, instance: ProcessInstance, workflow: Workflow) -> None:
+# --- timers, subscriptions, positions, external tasks ----------------------------------------------
+def _write_timers(connection: Connection, instance: ProcessInstance, workflow: Workflow,
+                  stored: dict[tuple[str, datetime], int], wanted: dict[tuple[str, datetime], int]) -> None:
     """Keep unchanged timer rows (and their ids, which a scheduler may hold); replace the rest."""
-    wanted = {(t.task_id, t.due_at): t for t in workflow.timers()}
-    stored = connection.execute(select(TIMERS.c.id, TIMERS.c.task_id, TIMERS.c.due_at)
-                                .where(TIMERS.c.instance_id == instance.id)).all()
-    gone = [timer_id for timer_id, task_id, due_at in stored if (task_id, due_at) not in wanted]
+    gone = [timer_id for key, timer_id in stored.items() if key not in wanted]
     if gone:
-        connection.execute(delete(TIMERS).where(TIMERS.c.id.in_(gone)))
-    kept = {(task_id, due_at) for _, task_id, due_at in stored}
-    rows = [
-        {"instance_id": instance.id, "task_id": t.task_id, "element_id": t.element_id, "name": t.name,
-         "due_at": t.due_at, "attached_task_id": t.attached_to}
-        for key, t in wanted.items() if key not in kept
-    ]
-    if rows:
-        connection.execute(insert(TIMERS), rows)
+        connection.execute(_DELETE_TIMERS, {"ids": gone})
+    new = [t for t in workflow.timers() if (t.task_id, t.due_at) not in stored]
+    if new:
+        rows = [{"instance_id": instance.id, "task_id": t.task_id, "element_id": t.element_id, "name": t.name,
+                 "due_at": t.due_at, "attached_task_id": t.attached_to} for t in new]
+        ids = connection.execute(_INSERT_TIMERS, rows).scalars().all()
+        stored = stored | {(t.task_id, t.due_at): timer_id for t, timer_id in zip(new, ids, strict=True)}
+    wanted.update({key: stored[key] for key in wanted})
 
 
-def _rewrite_subscriptions(connection: Connection, instance: ProcessInstance, workflow: Workflow) -> None:
-    wanted = {(m.task_id, m.message_name): m for m in workflow.messages()}
-    stored = connection.execute(select(SUBSCRIPTIONS.c.id, SUBSCRIPTIONS.c.task_id, SUBSCRIPTIONS.c.message_name)
-                                .where(SUBSCRIPTIONS.c.instance_id == instance.id)).all()
-    existing = {(task_id, name): sid for sid, task_id, name in stored if (task_id, name) in wanted}
-    gone = [sid for sid, task_id, name in stored if (task_id, name) not in wanted]
+def _write_subscriptions(connection: Connection, instance: ProcessInstance, workflow: Workflow,
+                         stored: dict[tuple[str, str], tuple[int, dict]],
+                         wanted: dict[tuple[str, str], tuple[int, dict]]) -> None:
+    """Subscriptions stay while their task waits; their correlation values are rewritten when they changed."""
+    gone = [sid for key, (sid, _) in stored.items() if key not in wanted]
     if gone:
-        connection.execute(delete(SUBSCRIPTIONS).where(SUBSCRIPTIONS.c.id.in_(gone)))
-    for key, message in wanted.items():
-        subscription_id = existing.get(key) or connection.execute(
-            insert(SUBSCRIPTIONS)
-            .values(instance_id=instance.id, task_id=message.task_id, element_id=message.element_id,
-                    message_name=message.message_name, business_key=instance.business_key)
-            .returning(SUBSCRIPTIONS.c.id)
-        ).scalar_one()
-        _rewrite_values(connection, subscription_id, correlation_values(workflow.task_data(message.task_id)))
+        connection.execute(_DELETE_SUBSCRIPTIONS, {"ids": gone})  # their values go by ON DELETE CASCADE
+    new = [m for m in workflow.messages() if (m.task_id, m.message_name) not in stored]
+    if new:
+        rows = [{"instance_id": instance.id, "task_id": m.task_id, "element_id": m.element_id,
+                 "message_name": m.message_name, "business_key": instance.business_key} for m in new]
+        ids = connection.execute(_INSERT_SUBSCRIPTIONS, rows).scalars().all()
+        stored = stored | {(m.task_id, m.message_name): (sid, {}) for m, sid in zip(new, ids, strict=True)}
+    outdated, values_rows = [], []
+    for key, (_, values) in wanted.items():
+        sid, before = stored[key]
+        wanted[key] = (sid, values)
+        if before != values:
+            outdated += [sid] if before else []
+            values_rows += [{"subscription_id": sid, "name": name, "value": value} for name, value in values.items()]
+    if outdated:
+        connection.execute(_DELETE_VALUES, {"ids": outdated})
+    if values_rows:
+        connection.execute(insert(VALUES), values_rows)
 
 
-def _rewrite_values(connection: Connection, subscription_id: int, values: dict[str, str]) -> None:
-    connection.execute(delete(VALUES).where(VALUES.c.subscription_id == subscription_id))
-    if values:
-        connection.execute(
-            insert(VALUES), [{"subscription_id": subscription_id, "name": k, "value": v} for k, v in values.items()]
-        )
-
-
-def _rewrite_positions(connection: Connection, instance: ProcessInstance, workflow: Workflow, now: datetime) -> None:
-    """Tokens that stay keep their arrival time; new ones arrive now."""
-    wanted = {(p.process_key, p.element_id) for p in workflow.positions()}
-    stored = set(connection.execute(select(POSITIONS.c.process_key, POSITIONS.c.element_id)
-                                    .where(POSITIONS.c.instance_id == instance.id)).all())
-    for process_key, element_id in stored - wanted:
-        connection.execute(delete(POSITIONS).where(POSITIONS.c.instance_id == instance.id,
-                                                   POSITIONS.c.process_key == process_key,
-                                                   POSITIONS.c.element_id == element_id))
-    arrived = [{"instance_id": instance.id, "process_key": process_key, "element_id": element_id,
-                "definition_id": instance.definition_id, "since": now} for process_key, element_id in wanted - stored]
+def _write_positions(connection: Connection, instance: ProcessInstance, stored: dict[tuple[str, str], datetime],
+                     wanted: dict[tuple[str, str], datetime]) -> None:
+    """Tokens that stay keep their arrival time; new ones arrive now. A token that left one element of a
+    process while another arrived in it is one moved row."""
+    left = [key for key in stored if key not in wanted]
+    arrived = [key for key in wanted if key not in stored]
+    moves = []
+    for key in list(arrived):
+        origin = next((old for old in left if old[0] == key[0]), None)
+        if origin is not None:
+            left.remove(origin)
+            arrived.remove(key)
+            moves.append({"at_instance": instance.id, "at_process": key[0], "from_element": origin[1],
+                          "to_element": key[1], "to_definition": instance.definition_id, "to_since": wanted[key]})
+    if left:
+        connection.execute(_DELETE_POSITIONS, {"instance": instance.id, "keys": left})
+    if moves:
+        connection.execute(_MOVE_POSITION, moves)
     if arrived:
-        connection.execute(insert(POSITIONS), arrived)
+        connection.execute(insert(POSITIONS), [
+            {"instance_id": instance.id, "process_key": process_key, "element_id": element_id,
+             "definition_id": instance.definition_id, "since": wanted[(process_key, element_id)]}
+            for process_key, element_id in arrived])
+    wanted.update({key: since for key, since in stored.items() if key in wanted})
 
 
-def _rewrite_external_tasks(connection: Connection, instance: ProcessInstance, workflow: Workflow,
-                            now: datetime) -> None:
+def _write_external_tasks(connection: Connection, instance: ProcessInstance, workflow: Workflow, stored: set[str],
+                          now: datetime) -> set[str]:
     """Add new external tasks, drop finished ones; a waiting task's row (its lock, retries) stays as it is."""
     views = {view.id: view for view in workflow.external_tasks()}
-    stored = set(connection.execute(select(EXTERNAL.c.id).where(EXTERNAL.c.instance_id == instance.id)).scalars())
     if stored - set(views):
-        connection.execute(delete(EXTERNAL).where(EXTERNAL.c.id.in_(stored - set(views))))
+        connection.execute(_DELETE_EXTERNAL, {"ids": list(stored - set(views))})
     rows = [{"id": v.id, "instance_id": instance.id, "definition_id": instance.definition_id,
              "definition_key": instance.definition_key, "process_key": v.process_key, "element_id": v.element_id,
              "name": v.name, "topic": v.topic, "priority": v.priority, "business_key": instance.business_key,
              "created_at": now} for task_id, v in views.items() if task_id not in stored]
     if rows:
         connection.execute(insert(EXTERNAL), rows)
+    return set(views)
 
 
-def _rewrite_variables(connection: Connection, instance: ProcessInstance, data: dict) -> None:
+def _write_variables(connection: Connection, instance: ProcessInstance, data: dict,
+                     stored: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
     """Insert, update or delete only the variables whose JSON text changed."""
     wanted = {name: (variable_type(value), variable_text(value)) for name, value in data.items() if len(name) <= 200}
-    stored = {name: (kind, text) for name, kind, text in connection.execute(
-        select(VARIABLES.c.name, VARIABLES.c.type, VARIABLES.c.value).where(VARIABLES.c.instance_id == instance.id))}
     gone = [name for name in stored if name not in wanted]
     if gone:
-        connection.execute(delete(VARIABLES).where(VARIABLES.c.instance_id == instance.id,
-                                                   VARIABLES.c.name.in_(gone)))
-    for name, (kind, text) in wanted.items():
-        if name in stored and stored[name] != (kind, text):
-            connection.execute(update(VARIABLES).where(VARIABLES.c.instance_id == instance.id,
-                                                       VARIABLES.c.name == name).values(type=kind, value=text))
+        connection.execute(_DELETE_VARIABLES, {"instance": instance.id, "names": gone})
+    changed = [{"at_instance": instance.id, "at_name": name, "type": kind, "value": text}
+               for name, (kind, text) in wanted.items() if name in stored and stored[name] != (kind, text)]
+    if changed:
+        connection.execute(_UPDATE_VARIABLE, changed)
     new = [{"instance_id": instance.id, "definition_id": instance.definition_id, "name": name, "type": kind,
             "value": text} for name, (kind, text) in wanted.items() if name not in stored]
     if new:
         connection.execute(insert(VARIABLES), new)
+    return wanted
 
 
 def variable_text(value: Any) -> str:

@@ -27,6 +27,7 @@ from SpiffWorkflow.util.task import TaskState
 from engine.errors import InvalidData
 
 from .expressions import SafeScriptEngine
+from .flat import FlatBpmnWorkflow
 from .serializer import dump_state, load_state
 from .specs import GrosCallActivity, GrosExternalTask
 from .timers import GrosCycle, clock_at, instant
@@ -134,7 +135,7 @@ class Workflow:
     def create(cls, bundle: ProcessBundle, variables: dict, start_element: str | None, now: datetime):
         """A new instance started at ``start_element`` (a message or timer start the engine chose),
         or at the process's plain start event; every other start event is cancelled."""
-        inner = BpmnWorkflow(bundle.spec, bundle.subprocess_specs, script_engine=SCRIPT_ENGINE)
+        inner = FlatBpmnWorkflow(bundle.spec, bundle.subprocess_specs, script_engine=SCRIPT_ENGINE)
         starts = [t for t in inner.get_tasks(spec_class=StartEvent) if t.workflow is inner]
         chosen = [t for t in starts if _is_chosen(t, start_element)]
         with clock_at(now):

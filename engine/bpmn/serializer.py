@@ -1,9 +1,13 @@
-"""Instance state as JSON, without the process spec: the spec is stored once per definition version."""
+"""Instance state as JSON, without the process spec: the spec is stored once per definition version.
+Stored deflated (a waiting instance's JSON is ~4 KB, mostly repeated keys and ids); state written as
+plain JSON before that still loads."""
 
 from __future__ import annotations
 
+import base64
 import json
 import weakref
+import zlib
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
@@ -15,10 +19,12 @@ from SpiffWorkflow.camunda.serializer.event_definition import MessageEventDefini
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
+from .flat import FlatBpmnWorkflow
 from .specs import GrosMessage
 from .timers import GrosCycle, GrosDuration, GrosTimeDate
 
 STATE_FORMAT = "gros-1"
+DEFLATED = "gros-z:"
 
 
 class StateOnlyConverter(BpmnWorkflowConverter):
@@ -31,7 +37,7 @@ class StateOnlyConverter(BpmnWorkflowConverter):
         return dct
 
     def from_dict(self, dct, spec=None, subprocess_specs=None):
-        workflow = self.target_class(spec, subprocess_specs, deserializing=True)
+        workflow = FlatBpmnWorkflow(spec, subprocess_specs, deserializing=True)
         workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
         workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
         self.set_default_attributes(workflow, dct)
@@ -59,7 +65,8 @@ class FinishedTaskConverter(TaskConverter):
 
 def _registry():
     config = dict(CAMUNDA_CONFIG)
-    config[BpmnWorkflow] = StateOnlyConverter
+    config[BpmnWorkflow] = StateOnlyConverter  # reads states written before FlatBpmnWorkflow
+    config[FlatBpmnWorkflow] = StateOnlyConverter
     config[Task] = FinishedTaskConverter
     config[GrosMessage] = MessageEventDefinitionConverter
     for timer in (GrosTimeDate, GrosDuration, GrosCycle):
@@ -77,12 +84,20 @@ def dump_state(workflow: BpmnWorkflow) -> str:
     finally:
         _SERIALIZER.registry._encoder_mode = False
     dct["format"] = STATE_FORMAT
-    return json.dumps(dct, cls=_SERIALIZER._encoder_cls, separators=(",", ":"))
+    text = json.dumps(dct, cls=_SERIALIZER._encoder_cls, separators=(",", ":"))
+    return DEFLATED + base64.b64encode(zlib.compress(text.encode(), 1)).decode("ascii")  # fastest level: ~4× smaller
+
+
+def state_json(state: str) -> str:
+    """The JSON of a stored state, deflated or not."""
+    if state.startswith(DEFLATED):
+        return zlib.decompress(base64.b64decode(state[len(DEFLATED):])).decode()
+    return state
 
 
 def load_state(state: str, spec, subprocess_specs: dict) -> BpmnWorkflow:
-    dct = json.loads(state)
+    dct = json.loads(state_json(state))
     if dct.pop("format", None) != STATE_FORMAT:
         raise ValueError("instance state was written in an unknown format")
-    dct["typename"] = "BpmnWorkflow"
+    dct["typename"] = "FlatBpmnWorkflow"
     return _SERIALIZER.registry.restore(dct, spec=spec, subprocess_specs=subprocess_specs)

@@ -20,6 +20,7 @@ from engine.bpmn.definitions import Source, bundle
 from engine.bpmn.retention import removal_time
 from engine.bpmn.runtime import EngineStepError, ProcessBundle, Workflow
 from engine.clock import Clock
+from engine.derived import Rows
 from engine.errors import Conflict, NotFound
 from engine.forms import FormDefinition
 from engine.services.access import SYSTEM, Actor, Roles
@@ -57,12 +58,16 @@ class CommandExecutor:
     def now(self) -> datetime:
         return self.clock.now()
 
+    def forget_live(self) -> None:
+        """Drop the workflows kept in memory, as a restart would: the next commands load from the database."""
+        self._live = LiveWorkflows(self._live.size)
+
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """A command's transaction: audit events are written in one batch before commit, and the
         workflows it saved stay in memory only once the commit succeeded."""
         with self.db.transaction() as session:
-            session.info["audit"], session.info["saved"] = [], []
+            session.info["audit"], session.info["saved"], session.info["derived"] = [], [], {}
             yield session
             events = session.info["audit"]
             if events:
@@ -70,8 +75,8 @@ class CommandExecutor:
                 _insert_audit(session, events)
                 for listener in self.event_listeners:
                     listener(session, events)
-        for instance_id, revision, workflow in session.info["saved"]:
-            self._live.keep(instance_id, revision, workflow)
+        for instance_id, revision, workflow, rows in session.info["saved"]:
+            self._live.keep(instance_id, revision, workflow, rows)
 
     # --- the shared steps of every command -------------------------------------------------------
     def lock(self, session: Session, instance_id: str) -> ProcessInstance:
@@ -88,9 +93,21 @@ class CommandExecutor:
         deserialized. A command that fails drops it (it may be half-changed) — the database wins."""
         check_active(instance)
         live = self._live.take(instance.id, instance.revision)
-        if live is not None:
-            return live
-        return self.load_state(session, instance)
+        if live is None:
+            return self.load_state(session, instance)
+        workflow, session.info["derived"][instance.id] = live
+        return workflow
+
+    def task_instance(self, task_id: str) -> str | None:
+        """The instance of a task this process saved recently: a hint that spares a lookup, which the
+        lock and ``held_task`` then confirm."""
+        return self._live.instance_of(task_id)
+
+    def held_task(self, instance: ProcessInstance, task_id: str) -> HumanTask | None:
+        """A locked instance's task row as this process wrote it, when its copy is current: the row
+        without reading it back. None when the copy is not current or the task no longer waits."""
+        values = self._live.task_values(instance.id, instance.revision, task_id)
+        return HumanTask(**values) if values is not None else None
 
     def load_state(self, session: Session, instance: ProcessInstance) -> Workflow:
         return Workflow.load(self.bundle(session, self.definition(session, instance.definition_id)), instance.state)
@@ -133,18 +150,22 @@ class CommandExecutor:
         instance.waiting_at = workflow.waiting_at()
         for listener in self.save_listeners:
             listener(session, instance, workflow, now)
-        ready = []
+        ready, known = [], session.info["derived"].pop(instance.id, None)
         if workflow.completed:
             instance.ended_at = now
             instance.removal_at = removal_time(now, self.definition(session, instance.definition_id).history_ttl)
-            derived.clear(session, instance.id, now)
+            derived.clear(session, instance.id, Rows() if instance.revision == 0 else known, now)
             audit(session, instance.id, now, SYSTEM, "instance.completed")
+            rows = Rows()
         else:
-            ready = derived.rewrite(session, instance, workflow, now)
+            if known is None:  # a new instance has none yet; else they are read back
+                known = Rows() if instance.revision == 0 else derived.stored(session, instance.id)
+            ready, rows = derived.rewrite(session, instance, workflow, now, known)
+        session.info["derived"][instance.id] = rows  # a second save in this command starts from these
         instance.state = workflow.dump()
         instance.revision += 1
         instance.status = status(session, instance, workflow.completed)
-        session.info["saved"].append((instance.id, instance.revision, workflow))
+        session.info["saved"].append((instance.id, instance.revision, workflow, rows))
         return ready
 
 
@@ -196,22 +217,39 @@ def _audit_steps(session, instance_id: str, now: datetime, workflow: Workflow) -
 
 
 class LiveWorkflows:
-    """Recently saved workflows by instance and revision, so the next command on a busy dossier
-    skips deserializing it. Taking one removes it: a failed command can never leave a dirty copy."""
+    """Recently saved workflows by instance and revision, with the derived rows saved beside them, so the
+    next command on a busy dossier skips deserializing it and reading those rows back. Taking one removes
+    it: a failed command can never leave a dirty copy."""
 
     def __init__(self, size: int = 256) -> None:
         self.size = size
-        self._items: OrderedDict[str, tuple[int, Workflow]] = OrderedDict()
+        self._items: OrderedDict[str, tuple[int, Workflow, Rows]] = OrderedDict()
+        self._task_instances: dict[str, str] = {}
         self._lock = threading.Lock()
 
-    def keep(self, instance_id: str, revision: int, workflow: Workflow) -> None:
+    def keep(self, instance_id: str, revision: int, workflow: Workflow, rows: Rows) -> None:
         with self._lock:
-            self._items[instance_id] = (revision, workflow)
-            self._items.move_to_end(instance_id)
+            self._forget(instance_id)
+            self._items[instance_id] = (revision, workflow, rows)
+            self._task_instances.update(dict.fromkeys(rows.tasks, instance_id))
             while len(self._items) > self.size:
-                self._items.popitem(last=False)
+                self._forget(next(iter(self._items)))
 
-    def take(self, instance_id: str, revision: int) -> Workflow | None:
+    def take(self, instance_id: str, revision: int) -> tuple[Workflow, Rows] | None:
         with self._lock:
-            held = self._items.pop(instance_id, None)
-        return held[1] if held is not None and held[0] == revision else None
+            held = self._forget(instance_id)
+        return (held[1], held[2]) if held is not None and held[0] == revision else None
+
+    def instance_of(self, task_id: str) -> str | None:
+        return self._task_instances.get(task_id)
+
+    def task_values(self, instance_id: str, revision: int, task_id: str) -> dict | None:
+        with self._lock:
+            held = self._items.get(instance_id)
+        return held[2].tasks.get(task_id) if held is not None and held[0] == revision else None
+
+    def _forget(self, instance_id: str) -> tuple[int, Workflow, Rows] | None:
+        held = self._items.pop(instance_id, None)
+        for task_id in held[2].tasks if held is not None else ():
+            self._task_instances.pop(task_id, None)
+        return held

@@ -88,11 +88,12 @@ class TaskService:
             return self._form_of(session, session.get(ProcessInstance, task.instance_id), task)
 
     def _locked_task(self, session: Session, task_id: str) -> tuple[ProcessInstance, HumanTask]:
-        instance_id = session.execute(select(HumanTask.instance_id).where(HumanTask.id == task_id)).scalar()
+        instance_id = self.executor.task_instance(task_id) or session.execute(
+            select(HumanTask.instance_id).where(HumanTask.id == task_id)).scalar()
         if instance_id is None:
             explain_missing_task(session, task_id)
         instance = self.executor.lock(session, instance_id)
-        task = session.execute(
+        task = self.executor.held_task(instance, task_id) or session.execute(
             select(HumanTask).where(HumanTask.id == task_id).execution_options(populate_existing=True)
         ).scalar_one_or_none()
         if task is None:

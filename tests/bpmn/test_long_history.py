@@ -1,0 +1,50 @@
+"""An instance that loops for a long time (issue 18): SpiffWorkflow's tree walk stops at depth 1000, so
+after ~500 rework loops it no longer saw the ready gateway and the instance stood still. The engine asks
+the flat task map instead, which sees every task at any depth, in the order the walk gives. (Past that
+depth SpiffWorkflow's own recursion in a parallel gateway still fails: ``Task.is_descendant_of``.)"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from SpiffWorkflow.util.task import TaskState
+
+from engine.bpmn.definitions import Source, bundle
+from engine.bpmn.runtime import Workflow
+
+MODEL = Path(__file__).parents[2] / "engine" / "bench" / "bench.bpmn"
+NOW = datetime(2027, 1, 4, 9, tzinfo=UTC)
+
+
+def bench_workflow() -> Workflow:
+    workflow = Workflow.create(bundle("bench", [Source(MODEL.name, "bpmn", MODEL.read_text())]), {}, None, NOW)
+    workflow.run(NOW)
+    return workflow
+
+
+def rework(workflow: Workflow, again: bool) -> None:
+    [task] = workflow.user_tasks()
+    workflow.complete_user_task(task.id, {"opnieuw": again}, NOW)
+    workflow.run(NOW)
+
+
+def test_after_six_hundred_loops_the_instance_still_moves_on_and_survives_saving():
+    workflow = bench_workflow()
+    for _ in range(600):
+        rework(workflow, again=True)
+    workflow = Workflow.load(workflow.bundle, workflow.dump())
+    rework(workflow, again=True)
+    [task] = workflow.user_tasks()
+    assert task.element_id == "registreren"
+    done = [t for t in workflow.inner.tasks.values() if t.state == TaskState.COMPLETED]
+    assert sum(t.task_spec.bpmn_id == "registreren" for t in done) == 601
+
+
+def test_ready_tasks_come_in_the_order_of_the_task_tree():
+    workflow = bench_workflow()
+    rework(workflow, again=False)
+    inner = workflow.inner
+    walked = list(type(inner).__mro__[1].get_tasks(inner, state=TaskState.READY))
+    assert inner.get_tasks(state=TaskState.READY) == walked
+    assert [t.task_spec.bpmn_id for t in walked] == ["besluit_nl", "besluit_vl"]

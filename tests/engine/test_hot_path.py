@@ -1,0 +1,133 @@
+"""The command's hot path (issue 18): derived rows written as a difference with the rows kept beside the
+live workflow, a held task's row not read back, state stored deflated — each still exactly what a cold
+read of the database gives, and a second process's commands still seen."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import event, select, update
+
+from engine import derived
+from engine.bpmn.serializer import state_json
+from engine.errors import Conflict, NotFound
+from engine.services import Actor, Engine
+from engine.store.models import Position, ProcessInstance
+
+MODEL = Path(__file__).parents[2] / "engine" / "bench" / "bench.bpmn"
+SECRETARIAAT = Actor.of("sam", ["secretariaat"])
+NL = Actor.of("nora", ["grensregio-nl"])
+
+
+@pytest.fixture
+def deployed(engine: Engine) -> Engine:
+    engine.repository.deploy([MODEL])
+    return engine
+
+
+def only_task(engine: Engine, instance_id: str):
+    [task] = engine.query.tasks(instance_id=instance_id)
+    return task
+
+
+def statements_of(engine: Engine, command) -> list[str]:
+    seen: list[str] = []
+
+    def count(_conn, _cursor, statement, *_):
+        seen.append(statement)
+
+    event.listen(engine.db.engine, "before_cursor_execute", count)
+    try:
+        command()
+    finally:
+        event.remove(engine.db.engine, "before_cursor_execute", count)
+    return [s for s in seen if not s.startswith(("BEGIN", "COMMIT"))]
+
+
+def stored_rows(engine: Engine, instance_id: str) -> derived.Rows:
+    with engine.db.transaction() as session:
+        return derived.stored(session, instance_id)
+
+
+def test_rows_written_from_the_live_copy_equal_what_the_tables_hold(deployed: Engine):
+    instance_id = deployed.runtime.start("bench")
+    for _ in range(3):  # rework: the task is replaced by a new one at the same element
+        deployed.tasks.complete(only_task(deployed, instance_id).id, SECRETARIAAT, {"opnieuw": True})
+    deployed.tasks.claim(only_task(deployed, instance_id).id, SECRETARIAAT)
+    deployed.tasks.complete(only_task(deployed, instance_id).id, SECRETARIAAT, {"opnieuw": False})
+
+    live = deployed.executor._live.take(instance_id, deployed.query.instance(instance_id).revision)
+    assert live is not None
+    assert live[1] == stored_rows(deployed, instance_id)
+    assert {t.element_id for t in deployed.query.tasks(instance_id=instance_id)} == {"besluit_nl", "besluit_vl"}
+    assert {p.element_id for p in deployed.query.positions(instance_id)} == {"besluit_nl", "besluit_vl"}
+
+
+def test_a_completion_on_a_held_instance_writes_only_what_changed(database: str, clock):
+    core = Engine.open(database, clock=clock)  # the engine's own statements, without the domain's listeners
+    try:
+        core.repository.deploy([MODEL])
+        instance_id = core.runtime.start("bench")
+        task = only_task(core, instance_id)
+        done = statements_of(core, lambda: core.tasks.complete(task.id, SECRETARIAAT, {"opnieuw": True}))
+    finally:
+        core.db.dispose()
+    # lock, old task out (and closed in Camunda's task history), new task in (and opened there), its
+    # candidates, the one new variable, the instance, the audit; the position stays
+    assert [s.split()[0] + " " + s.split()[2 if s.startswith(("INSERT", "DELETE")) else 1] for s in done] == [
+        "SELECT process_instance.id,", "DELETE human_task", "UPDATE historic_task", "INSERT human_task",
+        "INSERT historic_task", "INSERT task_candidate", "INSERT variable_instance", "UPDATE process_instance",
+        "INSERT audit_event"]
+
+
+def test_a_task_completed_by_another_process_is_refused_here_and_its_change_is_read(deployed: Engine,
+                                                                                     database: str):
+    instance_id = deployed.runtime.start("bench")
+    task = only_task(deployed, instance_id)
+    other = Engine.open(database, clock=deployed.clock)  # another worker: its own memory
+    try:
+        other.tasks.complete(task.id, SECRETARIAAT, {"opnieuw": False})
+        with pytest.raises((Conflict, NotFound)):
+            deployed.tasks.complete(task.id, SECRETARIAAT, {"opnieuw": False})
+        nl = next(t for t in deployed.query.tasks(instance_id=instance_id) if t.element_id == "besluit_nl")
+        deployed.tasks.complete(nl.id, NL, {})
+    finally:
+        other.db.dispose()
+    assert {t.element_id for t in deployed.query.tasks(instance_id=instance_id)} == {"besluit_vl"}
+    assert {p.element_id for p in deployed.query.positions(instance_id)} == {"besluit_vl"}
+    audit = [e.action for e in deployed.query.history(instance_id) if e.action == "task.completed"]
+    assert len(audit) == 2
+
+
+def test_state_is_stored_deflated_and_state_written_as_plain_json_still_loads(deployed: Engine):
+    instance_id = deployed.runtime.start("bench")
+    stored = deployed.query.instance(instance_id).state
+    assert len(stored) < len(state_json(stored)) / 2
+    with deployed.db.transaction() as session:  # as an older version wrote it
+        session.execute(update(ProcessInstance).where(ProcessInstance.id == instance_id).values(
+            state=state_json(stored), revision=ProcessInstance.revision + 1))
+    deployed.tasks.complete(only_task(deployed, instance_id).id, SECRETARIAAT, {"opnieuw": False})
+    assert {t.element_id for t in deployed.query.tasks(instance_id=instance_id)} == {"besluit_nl", "besluit_vl"}
+
+
+def test_a_token_that_moves_arrives_anew_and_a_token_that_stays_keeps_its_arrival(deployed: Engine, clock):
+    instance_id = deployed.runtime.start("bench")
+    started = clock.now()
+    clock.advance(timedelta(hours=1))
+    deployed.tasks.complete(only_task(deployed, instance_id).id, SECRETARIAAT, {"opnieuw": True})
+    assert positions(deployed, instance_id) == {"registreren": started}  # rework: the token stayed
+    clock.advance(timedelta(hours=1))
+    deployed.tasks.complete(only_task(deployed, instance_id).id, SECRETARIAAT, {"opnieuw": False})
+    moved = clock.now()
+    clock.advance(timedelta(hours=1))
+    nl = next(t for t in deployed.query.tasks(instance_id=instance_id) if t.element_id == "besluit_nl")
+    deployed.tasks.complete(nl.id, NL, {})
+    assert positions(deployed, instance_id) == {"besluit_vl": moved}
+
+
+def positions(engine: Engine, instance_id: str) -> dict:
+    with engine.db.reading() as session:
+        return dict(session.execute(select(Position.element_id, Position.since)
+                                    .where(Position.instance_id == instance_id)).all())
