@@ -30,6 +30,7 @@ CAMUNDA = "http://camunda.org/schema/1.0/bpmn"
 NS = {"bpmn": BPMN, "camunda": CAMUNDA}
 DMN_NAMESPACES = ("https://www.omg.org/spec/DMN/20191111/MODEL/", "http://www.omg.org/spec/DMN/20151101/dmn.xsd")
 
+RESERVED_IDS = {"Start"}  # SpiffWorkflow names its own start task so; an element with it never starts
 UNSUPPORTED = {
     "compensateEventDefinition": "compensatiegebeurtenissen worden niet ondersteund",
     "complexGateway": "complexe gateways worden niet ondersteund",
@@ -185,6 +186,8 @@ def _check_rules(source: Source, tree, problems: list[Problem]) -> None:
 
     for node in tree.iter(etree.Element):
         local = etree.QName(node).localname
+        if node.get("id") in RESERVED_IDS:
+            add(node, f"het id '{node.get('id')}' is voorbehouden aan de engine (haar eigen starttaak); kies een ander id")
         if is_external(node):
             _check_external(node, add)
         elif local in UNSUPPORTED:

@@ -80,6 +80,14 @@ def test_unsupported_or_unresolved_elements_are_named(sqlite_engine: Engine, ele
     assert problem.startswith("model.bpmn:") and "[x]" in problem and message in problem
 
 
+def test_an_element_named_like_the_engines_own_start_task_is_refused(sqlite_engine: Engine):
+    """SpiffWorkflow calls its own start task 'Start': a model element with that id would never start."""
+    model = process(flow_to('<bpmn:userTask id="x"><bpmn:incoming>f1</bpmn:incoming>'
+                            '<bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>')).replace('"start"', '"Start"')
+    [problem] = refusal(sqlite_engine, {"model.bpmn": model})
+    assert problem.startswith("model.bpmn:4") and "[Start]" in problem and "voorbehouden aan de engine" in problem
+
+
 def test_unsafe_condition_is_refused_at_deploy(sqlite_engine: Engine):
     body = ('<bpmn:exclusiveGateway id="x" default="f3"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2'
             '</bpmn:outgoing><bpmn:outgoing>f3</bpmn:outgoing></bpmn:exclusiveGateway>'
