@@ -187,7 +187,8 @@ def _check_rules(source: Source, tree, problems: list[Problem]) -> None:
     for node in tree.iter(etree.Element):
         local = etree.QName(node).localname
         if node.get("id") in RESERVED_IDS:
-            add(node, f"het id '{node.get('id')}' is voorbehouden aan de engine (haar eigen starttaak); kies een ander id")
+            add(node, f"het id '{node.get('id')}' is voorbehouden aan de engine (haar eigen starttaak); "
+                      "kies een ander id")
         if is_external(node):
             _check_external(node, add)
         elif local in UNSUPPORTED:
