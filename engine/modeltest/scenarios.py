@@ -2,7 +2,8 @@
 named with its file, line, scenario and step instead of showing up as a strange failure later.
 
 A file holds ``scenarios`` (each: ``naam``, ``start``, ``stappen``) and may hold ``blokken``: named lists
-of steps that every file in the same folder can reuse with ``- blok: naam``. Dates stay text (``2027-02-11``
+of steps that every file in the same folder can reuse with ``- blok: naam``, and ``overleggen``: meetings the
+run puts on the calendar before any scenario starts (a domain may require them, e.g. agendering names one). Dates stay text (``2027-02-11``
 is what a form field receives), as YAML would otherwise turn them into date objects."""
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ STEP_KEYS = {
     "blok": {"blok"},
 }
 EXPECT_KEYS = {"taken", "groepen", "gegevens", "uitkomst", "fase", "afgerond"}
-FILE_KEYS = {"scenarios", "blokken"}
+FILE_KEYS = {"scenarios", "blokken", "overleggen"}
+MEETING_KEYS = {"datum", "soort"}
 SCENARIO_KEYS = {"naam", "start", "stappen"}
 
 
@@ -53,6 +55,19 @@ class Scenario:
         return f"{self.file} › '{self.name}'"
 
 
+@dataclass(frozen=True)
+class PlannedMeeting:
+    where: str  # file and line, for an error about it
+    day: str  # 2027-03-18
+    kind: str  # as the domain names it, e.g. "bilateraal"
+
+
+@dataclass(frozen=True)
+class Suite:
+    scenarios: list[Scenario]
+    meetings: list[PlannedMeeting]
+
+
 class Located(dict):
     """A YAML mapping that remembers the line it started on."""
 
@@ -76,9 +91,9 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
-def load_folder(folder: Path, base: Path) -> list[Scenario]:
-    """Every scenario in ``folder/*.yaml`` (file names shown relative to ``base``), blocks expanded;
-    raises ScenarioFileError listing every problem in every file."""
+def load_folder(folder: Path, base: Path) -> Suite:
+    """Every scenario in ``folder/*.yaml`` (file names shown relative to ``base``), blocks expanded, and the
+    meetings the files declare; raises ScenarioFileError listing every problem in every file."""
     problems: list[str] = []
     documents = {_name(path, base): _read(path, _name(path, base), problems) for path in sorted(folder.glob("*.yaml"))}
     if not documents:
@@ -86,9 +101,10 @@ def load_folder(folder: Path, base: Path) -> list[Scenario]:
     blocks = _blocks(documents, problems)
     scenarios = [scenario for name, document in documents.items()
                  for scenario in _scenarios(name, document, blocks, problems)]
+    meetings = [meeting for name, document in documents.items() for meeting in _meetings(name, document, problems)]
     if problems:
         raise ScenarioFileError(problems)
-    return scenarios
+    return Suite(scenarios, meetings)
 
 
 def _name(path: Path, base: Path) -> str:
@@ -133,6 +149,22 @@ def _blocks(documents: dict[str, dict], problems: list[str]) -> dict[str, tuple[
             else:
                 blocks[block] = (name, steps)
     return blocks
+
+
+def _meetings(name: str, document: dict, problems: list[str]) -> list[PlannedMeeting]:
+    declared = document.get("overleggen") or []
+    if not isinstance(declared, list):
+        problems.append(f"{name}{_line(document)}: 'overleggen' moet een lijst zijn (elk overleg begint met '- datum:')")
+        return []
+    found = []
+    for raw in declared:
+        where = f"{name}{_line(raw)}"
+        if not isinstance(raw, dict) or "datum" not in raw:
+            problems.append(f"{where}: een overleg noemt zijn 'datum' (2027-03-18) en eventueel 'soort'")
+            continue
+        _unknown_keys(raw, MEETING_KEYS, where, problems)
+        found.append(PlannedMeeting(where, str(raw["datum"]), str(raw.get("soort") or "bilateraal")))
+    return found
 
 
 def _scenarios(name: str, document: dict, blocks: dict, problems: list[str]) -> list[Scenario]:
