@@ -156,6 +156,14 @@ class Play:
         except CommandError as error:
             raise StepFailed(f"bericht '{spec['bericht']}' kon niet worden afgeleverd: {error}") from error
 
+    def step_zetten(self, spec: dict) -> None:
+        """Set dossier variables as the system does outside any task, e.g. when the secretariaat forms the
+        dossier's bestuurlijke schakel (§ 4.4) and the model's ``${schakel}`` reads it."""
+        try:
+            self.engine.runtime.set_variables(self.instance_id, SYSTEM, dict(spec["zetten"]))
+        except CommandError as error:
+            raise StepFailed(f"de gegevens konden niet worden gezet: {error}") from error
+
     def step_klok(self, spec: dict) -> None:
         """Move the clock, then fire this dossier's timers that are due (a fired timer may arm the next)."""
         text = spec["klok"].strip()

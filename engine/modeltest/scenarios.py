@@ -19,6 +19,7 @@ STEP_KEYS = {
     "taak": {"taak", "als", "gebruiker", "gegevens", "geweigerd"},
     "bericht": {"bericht", "als", "gebruiker", "gegevens"},
     "klok": {"klok"},
+    "zetten": {"zetten"},
     "verwacht": {"verwacht"},
     "blok": {"blok"},
 }
@@ -245,6 +246,8 @@ def _check_step(kind: str, spec: dict, here: str, problems: list[str]) -> None:
     if refused is not None and refused != "toegang" and not (isinstance(refused, list) and refused):
         problems.append(f"{here}: 'geweigerd' is 'toegang' (geen kandidaat) "
                         "of de lijst velden die het formulier weigert")
+    if kind == "zetten" and not (isinstance(spec["zetten"], dict) and spec["zetten"]):
+        problems.append(f"{here}: 'zetten' geeft naam: waarde-paren die het systeem in het dossier zet")
     if kind == "klok" and not isinstance(spec["klok"], str):
         problems.append(f"{here}: 'klok' is een duur (P7M, P215D, PT2H) of een tijdstip (2027-09-02T17:00:00+02:00)")
     if kind == "verwacht":
