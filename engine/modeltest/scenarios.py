@@ -3,8 +3,9 @@ named with its file, line, scenario and step instead of showing up as a strange 
 
 A file holds ``scenarios`` (each: ``naam``, ``start``, ``stappen``) and may hold ``blokken``: named lists
 of steps that every file in the same folder can reuse with ``- blok: naam``, and ``overleggen``: meetings the
-run puts on the calendar before any scenario starts (a domain may require them, e.g. agendering names one). Dates stay text (``2027-02-11``
-is what a form field receives), as YAML would otherwise turn them into date objects."""
+run puts on the calendar before any scenario starts (a domain may require them, e.g. agendering names one).
+Dates stay text (``2027-02-11`` is what a form field receives), as YAML would otherwise turn them into date
+objects."""
 
 from __future__ import annotations
 
@@ -155,7 +156,8 @@ def _blocks(documents: dict[str, dict], problems: list[str]) -> dict[str, tuple[
 def _meetings(name: str, document: dict, problems: list[str]) -> list[PlannedMeeting]:
     declared = document.get("overleggen") or []
     if not isinstance(declared, list):
-        problems.append(f"{name}{_line(document)}: 'overleggen' moet een lijst zijn (elk overleg begint met '- datum:')")
+        problems.append(f"{name}{_line(document)}: 'overleggen' moet een lijst zijn "
+                        "(elk overleg begint met '- datum:')")
         return []
     found = []
     for raw in declared:
