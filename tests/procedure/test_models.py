@@ -41,6 +41,7 @@ PROCESS_KEYS = {
     "gros-agendering",
     "gros-uitwerking",
     "gros-uitvoering",
+    "gros-parlementsrapport",
     "gros-escalatie",
     "gros-overlegcyclus",
     "gros-grenseffectentoets",
