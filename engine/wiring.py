@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from engine.clock import Clock
-from engine.gros import kennisbank, meetings, notices, notifications, radar, schakel, summary, toetsen
+from engine.gros import kennisbank, meetings, notices, notifications, parliament, radar, schakel, summary, toetsen
 from engine.gros.groups import ROLES
 from engine.scheduler import Settings, attach
 from engine.services import Engine
@@ -36,6 +36,7 @@ def with_listeners(engine: Engine) -> Engine:
     engine.on_events(notices.on_events)
     engine.grant_groups(schakel.groups_of)
     meetings.track(engine)
+    parliament.track(engine)
     toetsen.track(engine)
     attach(engine)  # a timer a command writes wakes the schedulers, in this process and others
     return engine

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from engine.errors import Conflict, InvalidData, NoMatch, NotFound
 from engine.forms import FieldError
+from engine.gros import parliament
 from engine.gros.business_calendar import DEFAULT_ZONE, shift, to_local, to_utc
 from engine.gros.models import InstanceSummary, Meeting, MeetingItem
 from engine.local_time import date_text
@@ -221,8 +222,10 @@ def cycle_key(meeting_id: int) -> str:
 
 
 def _start_cycle(engine: Engine, meeting: Meeting, variables: dict) -> str | None:
-    """§ 5.3.3: each half-yearly meeting runs as one instance of the meeting cycle process."""
-    if meeting.kind != "bilateraal":
+    """§ 5.3.3: each half-yearly meeting runs as one instance of the meeting cycle process; a Top's
+    preparation runs its parliament report instead (§ 6.2.2), kept in its own table."""
+    if meeting.kind == "top":
+        parliament.start(engine, meeting, PLANNER)
         return None
     try:
         return engine.runtime.start(CYCLE_PROCESS, cycle_key(meeting.id), variables, PLANNER)

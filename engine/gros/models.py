@@ -4,9 +4,9 @@ each dossier's card and search text, precedent links, loketten and public summar
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.store.models import Base
@@ -52,6 +52,25 @@ class MeetingItem(Base):
     proposal: Mapped[dict | None]  # the civil-service border meeting's proposed judgement (§ 5.3.3)
     judgement: Mapped[dict | None]
     __table_args__ = (UniqueConstraint("meeting_id", "instance_id"),)
+
+
+class ParliamentReport(Base):
+    """The progress report to the Tweede Kamer and the Vlaams Parlement prepared for one Top (§ 6.2.2,
+    processen/gros-parlementsrapport.bpmn): its period, each side's approval, and the PDF rendered once on
+    approval and kept unchanged."""
+
+    __tablename__ = "parliament_report"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"), unique=True)
+    instance_id: Mapped[str] = mapped_column(String(36), unique=True)
+    period_start: Mapped[date | None] = mapped_column(Date)
+    period_end: Mapped[date | None] = mapped_column(Date)
+    approved_nl_by: Mapped[str | None] = mapped_column(String(100))
+    approved_vl_by: Mapped[str | None] = mapped_column(String(100))
+    refusal: Mapped[str | None] = mapped_column(Text)  # the latest "nee" with its reason, for the secretariaat
+    approved_at: Mapped[datetime | None]
+    pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
+    sent_at: Mapped[datetime | None]
 
 
 class Notice(Base):

@@ -5,10 +5,27 @@ through the engine's commands."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, Response, flash, g, jsonify, redirect, render_template, request, url_for
+from datetime import date
+from functools import partial
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from engine.accounts import display_name
 from engine.forms import FieldError
+from engine.gros import parliament
 from engine.gros import toetsen as toets_rows
 from engine.gros.groups import DEPLOYERS, OVERSEERS
 from engine.services.migration import Selection
@@ -25,6 +42,9 @@ bp = Blueprint("monitor", __name__, template_folder="templates", url_prefix="/mo
 WATCHERS = tuple(sorted(OVERSEERS))
 PROCESS_READERS = tuple(sorted(OVERSEERS | DEPLOYERS))  # process owners see their processes' versions and counts
 THEME = "thema"
+# the approved parliament report: whoever prepares or approves a Top's report, besides the watchers (§ 6.2.2)
+ARCHIVE_READERS = tuple(sorted(OVERSEERS | {"bilateraal-overleg", "ambtelijk-grensoverleg",
+                                            "minister-grenssamenwerking-nl", "minister-grenssamenwerking-vl"}))
 
 
 def init_app(app: Flask) -> None:
@@ -32,6 +52,7 @@ def init_app(app: Flask) -> None:
     add_nav(app, "Monitor", "monitor.overview", WATCHERS)
     add_nav(app, "Processen", "monitor.process_list", tuple(sorted(DEPLOYERS - OVERSEERS)))
     app.add_template_global(watches_dossiers)
+    parliament.render_on_approval(app.extensions["gros.engine"], partial(_render_report, app))
 
 
 watchers_only = groups_required(*WATCHERS)
@@ -232,7 +253,8 @@ def chart_page():
 def report_page():
     engine = current_engine()
     period = report.Period.parse(request.args, engine)
-    return render_template("monitor/report.html", period=period, report=report.build(engine, period))
+    return render_template("monitor/report.html", period=period, report=report.build(engine, period),
+                           approved=parliament.approved(engine))
 
 
 @bp.get("/rapportage.csv")
@@ -253,6 +275,28 @@ def report_pdf():
                            now=engine.now())
     return Response(pdf(html, request.url_root), mimetype="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="{period.filename}.pdf"'})
+
+
+@bp.get("/parlementsrapport/<int:meeting_id>.pdf")
+@groups_required(*ARCHIVE_READERS)
+def parliament_pdf(meeting_id: int):
+    """The report both governments approved for this Top, as it was rendered then."""
+    app = current_app._get_current_object()  # the renderer pushes an app context of its own
+    stored = parliament.stored_pdf(current_engine(), meeting_id, partial(_render_report, app))
+    if stored is None:
+        abort(404)
+    return Response(stored, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="parlementsrapport-top-{meeting_id}.pdf"'})
+
+
+def _render_report(app: Flask, start: date, end: date) -> bytes:
+    """The parliament report over a period as PDF, outside any request (the approval's command)."""
+    with app.app_context():
+        engine = current_engine()
+        period = report.Period(start, end)
+        html = render_template("monitor/report_pdf.html", period=period, report=report.build(engine, period),
+                               now=engine.now())
+    return pdf(html, "")
 
 
 @bp.app_template_filter("zijde")

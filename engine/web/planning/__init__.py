@@ -12,7 +12,7 @@ from datetime import datetime, time
 from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, request, url_for
 
 from engine.errors import CommandError
-from engine.gros import meetings
+from engine.gros import meetings, parliament
 from engine.gros.business_calendar import ZONES
 from engine.scheduler import Scheduler, Settings
 from engine.web import add_nav, add_panel, current_engine
@@ -114,4 +114,5 @@ def agenda(meeting_id: int):
         found = meetings.agenda(current_engine(), meeting_id)
     except CommandError:
         abort(404)
-    return render_template("planning/agenda.html", agenda=found)
+    return render_template("planning/agenda.html", agenda=found,
+                           parliament_report=parliament.of_meeting(current_engine(), meeting_id))

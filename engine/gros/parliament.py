@@ -1,0 +1,156 @@
+"""The progress report to the Tweede Kamer and the Vlaams Parlement as a step of each Top's preparation
+(§ 4.3, § 6.2.1, § 6.2.2; processen/gros-parlementsrapport.bpmn). The calendar starts one instance per Top
+when its preparation starts; what the steps decide is kept in ``parliament_report`` inside the commands'
+own transactions: the period the secretariaat drafted, each side's approval (each only its own: the tasks'
+candidate groups), a refusal's reason, and — once both sides approved — the PDF, rendered then and never
+again, so a later download is the report the governments signed off."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import date
+from functools import partial
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.errors import InvalidData, NotFound
+from engine.forms import FieldError
+from engine.gros.business_calendar import to_local
+from engine.gros.models import Meeting, ParliamentReport
+from engine.services import Actor, Engine
+from engine.store.models import AuditEvent
+
+log = logging.getLogger("gros.parliament")
+
+PROCESS = "gros-parlementsrapport"
+DRAFT, SENT = "Activity_RapportOpstellen", "Activity_RapportVerzonden"
+APPROVALS = {"Activity_GoedkeurenNL": "nl", "Activity_GoedkeurenVL": "vl"}  # element → side
+LOOK_BACK_YEARS = 2  # without an earlier approved report: the two years since the previous Top (§ 4.3)
+Renderer = Callable[[date, date], bytes]
+
+
+def report_key(meeting_id: int) -> str:
+    return f"top-{meeting_id}"
+
+
+def start(engine: Engine, meeting: Meeting, actor: Actor) -> str | None:
+    """One report process per Top, its period from the end of the previous approved report (or two years
+    back) until today."""
+    today = to_local(engine.now(), meeting.zone).date()
+    variables = {"overleg_id": meeting.id, "overleg_titel": meeting.title,
+                 "overleg_datum": to_local(meeting.held_at, meeting.zone).date().isoformat(),
+                 "rapport_van": _period_start(engine, today).isoformat(), "rapport_tot": today.isoformat()}
+    try:
+        instance_id = engine.runtime.start(PROCESS, report_key(meeting.id), variables, actor)
+    except NotFound:
+        log.warning("Top %s: %s is not deployed; no parliament report asked", meeting.id, PROCESS)
+        return None
+    with engine.db.transaction() as session:
+        session.add(ParliamentReport(meeting_id=meeting.id, instance_id=instance_id))
+    return instance_id
+
+
+def _period_start(engine: Engine, today: date) -> date:
+    with engine.db.reading() as session:
+        previous = session.scalar(select(ParliamentReport.period_end).where(ParliamentReport.approved_at.is_not(None))
+                                  .order_by(ParliamentReport.period_end.desc()).limit(1))
+    return previous or today.replace(year=today.year - LOOK_BACK_YEARS, day=min(today.day, 28))
+
+
+def of_meeting(engine: Engine, meeting_id: int) -> ParliamentReport | None:
+    with engine.db.reading() as session:
+        return session.scalars(select(ParliamentReport).where(ParliamentReport.meeting_id == meeting_id)).first()
+
+
+def approved(engine: Engine) -> list[tuple[Meeting, ParliamentReport]]:
+    """The approved reports, newest first, with their Top."""
+    with engine.db.reading() as session:
+        return list(session.execute(select(Meeting, ParliamentReport).join(
+            ParliamentReport, ParliamentReport.meeting_id == Meeting.id)
+            .where(ParliamentReport.approved_at.is_not(None)).order_by(Meeting.held_at.desc())))
+
+
+# --- recording the steps inside the commands' transactions ------------------------------------------
+def track(engine: Engine) -> None:
+    """Record what the report's steps decide (in the commands' transactions)."""
+    engine.on_events(_record)
+
+
+def render_on_approval(engine: Engine, render: Renderer) -> None:
+    """Render the PDF in the command that completes the second approval. Attached by the web app, which
+    owns the report's template; ``stored_pdf`` renders one approved elsewhere (the CLI) on first download."""
+    engine.on_events(partial(_render_approved, render))
+
+
+def stored_pdf(engine: Engine, meeting_id: int, render: Renderer) -> bytes | None:
+    """The approved report's PDF as kept; ``None`` while it is not approved by both sides."""
+    with engine.db.transaction() as session:
+        report = session.scalars(select(ParliamentReport).where(ParliamentReport.meeting_id == meeting_id)).first()
+        if report is None or report.approved_at is None:
+            return None
+        if report.pdf is None:
+            report.pdf = render(report.period_start, report.period_end)
+        return report.pdf
+
+
+def _record(session: Session, events: list[AuditEvent]) -> None:
+    for event in _steps(events):
+        report = _report(session, event)
+        if report is None:
+            continue
+        data = event.data or {}
+        if event.element_id == DRAFT:
+            _draft(report, data)
+        elif event.element_id == SENT:
+            report.sent_at = event.at
+        else:
+            _approve(report, APPROVALS[event.element_id], event, data)
+            if report.approved_nl_by and report.approved_vl_by and report.approved_at is None:
+                report.approved_at = event.at
+
+
+def _render_approved(render: Renderer, session: Session, events: list[AuditEvent]) -> None:
+    for event in _steps(events):
+        report = _report(session, event)
+        if report is not None and report.approved_at is not None and report.pdf is None:
+            report.pdf = render(report.period_start, report.period_end)
+
+
+def _steps(events: list[AuditEvent]) -> list[AuditEvent]:
+    return [e for e in events if e.action == "task.completed" and e.element_id in (DRAFT, SENT, *APPROVALS)]
+
+
+def _report(session: Session, event: AuditEvent) -> ParliamentReport | None:
+    return session.scalars(select(ParliamentReport).where(ParliamentReport.instance_id == event.instance_id)).first()
+
+
+def _draft(report: ParliamentReport, data: dict) -> None:
+    start, end = (_day(data, key, label) for key, label in (("rapport_van", "Periode van"),
+                                                           ("rapport_tot", "Periode tot en met")))
+    if end < start:
+        raise InvalidData("Periode tot en met: ligt vóór het begin van de periode",
+                          [FieldError("rapport_tot", "Periode tot en met", "ligt vóór het begin van de periode")])
+    report.period_start, report.period_end = start, end
+    report.approved_nl_by = report.approved_vl_by = report.refusal = None  # a new draft asks both sides again
+
+
+def _approve(report: ParliamentReport, side: str, event: AuditEvent, data: dict) -> None:
+    """§ 6.2.2: each side approves for itself; a "nee" needs its reason, which goes back to the secretariaat."""
+    answer, reason = data.get(f"goedkeuring_{side}"), str(data.get(f"goedkeuring_{side}_reden") or "").strip()
+    if answer == "ja":
+        setattr(report, f"approved_{side}_by", event.actor)
+        return
+    if not reason:
+        key, label = f"goedkeuring_{side}_reden", "Reden (verplicht bij nee)"
+        raise InvalidData(f"{label}: geef de reden van de weigering", [FieldError(key, label, "is verplicht bij nee")])
+    refusal = f"{side.upper()}: {reason}"
+    report.refusal = f"{report.refusal}\n{refusal}" if report.refusal else refusal
+
+
+def _day(data: dict, key: str, label: str) -> date:
+    try:
+        return date.fromisoformat(str(data.get(key) or ""))
+    except ValueError as error:
+        raise InvalidData(f"{label}: geen geldige datum", [FieldError(key, label, "geen geldige datum")]) from error
