@@ -27,6 +27,7 @@ log = logging.getLogger("gros.parliament")
 PROCESS = "gros-parlementsrapport"
 DRAFT, SENT = "Activity_RapportOpstellen", "Activity_RapportVerzonden"
 APPROVALS = {"Activity_GoedkeurenNL": "nl", "Activity_GoedkeurenVL": "vl"}  # element → side
+STEPS = (DRAFT, *APPROVALS)  # the tasks that show the report they draft or approve
 LOOK_BACK_YEARS = 2  # without an earlier approved report: the two years since the previous Top (§ 4.3)
 Renderer = Callable[[date, date], bytes]
 
@@ -62,6 +63,11 @@ def _period_start(engine: Engine, today: date) -> date:
 def of_meeting(engine: Engine, meeting_id: int) -> ParliamentReport | None:
     with engine.db.reading() as session:
         return session.scalars(select(ParliamentReport).where(ParliamentReport.meeting_id == meeting_id)).first()
+
+
+def of_instance(engine: Engine, instance_id: str) -> ParliamentReport | None:
+    with engine.db.reading() as session:
+        return session.scalars(select(ParliamentReport).where(ParliamentReport.instance_id == instance_id)).first()
 
 
 def approved(engine: Engine) -> list[tuple[Meeting, ParliamentReport]]:

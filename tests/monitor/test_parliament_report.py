@@ -11,11 +11,13 @@ from datetime import UTC, datetime
 import pytest
 from pypdf import PdfReader
 
+from engine.accounts import create_account
 from engine.errors import Forbidden, InvalidData
 from engine.gros import meetings, parliament
 from engine.services import Actor, Engine
 from tests.monitor.conftest import ROOT
 from tests.procedure.test_scenarios import Dossier, signaal_en_triage
+from tests.web.conftest import PASSWORD, Official, form_token
 
 SECRETARIAAT = Actor.of("sanne", ["secretariaat"])
 MINISTER_NL = Actor.of("minister-nl", ["minister-grenssamenwerking-nl"])
@@ -39,8 +41,21 @@ def top_prepared(engine: Engine, clock) -> tuple[int, str]:
 
 
 def complete(engine: Engine, instance_id: str, element_id: str, actor: Actor, **variables) -> None:
+    engine.tasks.complete(task_id(engine, instance_id, element_id), actor, variables)
+
+
+def task_id(engine: Engine, instance_id: str, element_id: str) -> str:
     [task] = [t for t in engine.query.tasks(instance_id=instance_id) if t.element_id == element_id]
-    engine.tasks.complete(task.id, actor, variables)
+    return task.id
+
+
+def logged_in(app, engine: Engine, actor: Actor) -> Official:
+    create_account(engine, actor.user, PASSWORD, sorted(actor.groups), actor.user)
+    client = app.test_client()
+    response = client.post("/inloggen", data={"csrf_token": form_token(client.get("/inloggen").text),
+                                              "gebruikersnaam": actor.user, "wachtwoord": PASSWORD})
+    assert response.status_code == 302, response.text
+    return Official(client, actor)
 
 
 def open_steps(engine: Engine, instance_id: str) -> set[str]:
@@ -109,9 +124,15 @@ def test_one_side_cannot_approve_for_the_other(gros: Engine, clock):
     assert parliament.of_meeting(gros, top_id).approved_at is None
 
 
-def test_a_refusal_returns_to_the_secretariaat_with_its_reason(gros: Engine, clock, login):
+def test_a_refusal_returns_to_the_secretariaat_with_its_reason(gros: Engine, clock, login, app):
+    """§ 6.2.2: a "nee" needs its reason and sends the report back to the secretariaat, whose task shows it
+    beside the generator's report; the minister's task page shows the report they approve."""
     top_id, instance_id = top_prepared(gros, clock)
     draft(gros, instance_id)
+    minister = logged_in(app, gros, MINISTER_VL).get(f"/taken/{task_id(gros, instance_id, 'Activity_GoedkeurenVL')}")
+    assert minister.status_code == 200
+    assert "Voortgangsrapportage aan de parlementen" in minister.text
+    assert "Periode: 10 mei 2025 tot en met 10 mei 2027" in minister.text
     with pytest.raises(InvalidData) as refused:
         complete(gros, instance_id, "Activity_GoedkeurenVL", MINISTER_VL, goedkeuring_vl="nee")
     assert refused.value.errors[0].key == "goedkeuring_vl_reden"
@@ -125,6 +146,8 @@ def test_a_refusal_returns_to_the_secretariaat_with_its_reason(gros: Engine, clo
     assert report.refusal == "VL: De escalaties ontbreken."
     assert "De escalaties ontbreken." in login("sec").get(f"/overleg/{top_id}").text
     assert login("sec").get(f"/monitor/parlementsrapport/{top_id}.pdf").status_code == 404
+    redraft = login("sec").get(f"/taken/{task_id(gros, instance_id, 'Activity_RapportOpstellen')}").text
+    assert "Geweigerd:" in redraft and "De escalaties ontbreken." in redraft
 
     draft(gros, instance_id)  # a new draft asks both sides again
     assert open_steps(gros, instance_id) == {"Activity_GoedkeurenNL", "Activity_GoedkeurenVL"}

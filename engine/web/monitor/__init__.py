@@ -30,7 +30,7 @@ from engine.gros import toetsen as toets_rows
 from engine.gros.groups import DEPLOYERS, OVERSEERS
 from engine.services.migration import Selection
 from engine.services.runtime import MAX_REASON
-from engine.web import add_nav, current_engine
+from engine.web import add_nav, add_panel, current_engine
 from engine.web.auth import groups_required
 from engine.web.inbox.context import Labels
 from engine.web.inputs import MAX_ID, json_object, whole_number
@@ -52,6 +52,7 @@ def init_app(app: Flask) -> None:
     add_nav(app, "Monitor", "monitor.overview", WATCHERS)
     add_nav(app, "Processen", "monitor.process_list", tuple(sorted(DEPLOYERS - OVERSEERS)))
     app.add_template_global(watches_dossiers)
+    add_panel(app, "taak", parliament_panel)
     parliament.render_on_approval(app.extensions["gros.engine"], partial(_render_report, app))
 
 
@@ -293,10 +294,26 @@ def _render_report(app: Flask, start: date, end: date) -> bytes:
     """The parliament report over a period as PDF, outside any request (the approval's command)."""
     with app.app_context():
         engine = current_engine()
-        period = report.Period(start, end)
-        html = render_template("monitor/report_pdf.html", period=period, report=report.build(engine, period),
+        html = render_template("monitor/report_pdf.html", **_report_of(engine, report.Period(start, end)),
                                now=engine.now())
     return pdf(html, "")
+
+
+def _report_of(engine, period: report.Period) -> dict:
+    """What the report's templates need, also where this blueprint's context processor does not run."""
+    return {"period": period, "report": report.build(engine, period), "flag_text": report.flag_text}
+
+
+def parliament_panel(task) -> str:
+    """On the parliament report's tasks: the generator's report over the drafted period, prefilled for the
+    secretariaat and shown to each government before it approves (§ 6.2.2), with a refusal's reason."""
+    if task.element_id not in parliament.STEPS:
+        return ""
+    engine = current_engine()
+    variables = engine.query.variables(task.instance_id)
+    period = report.Period(date.fromisoformat(variables["rapport_van"]), date.fromisoformat(variables["rapport_tot"]))
+    return render_template("monitor/_parliament_panel.html", **_report_of(engine, period),
+                           kept=parliament.of_instance(engine, task.instance_id))
 
 
 @bp.app_template_filter("zijde")
