@@ -103,17 +103,23 @@ def stored_pdf(engine: Engine, meeting_id: int, render: Renderer) -> bytes | Non
 
 def _record(session: Session, events: list[AuditEvent]) -> None:
     for event in _steps(events):
-        report = _report(session, event)
-        if report is None:
-            continue
         data = event.data or {}
-        if event.element_id == DRAFT:
-            _draft(report, data)
+        period = _period(data) if event.element_id == DRAFT else None  # the rules hold for any instance
+        side = APPROVALS.get(event.element_id)
+        refusal = _refusal(side, data) if side else None
+        report = _report(session, event)
+        if report is None:  # started outside the calendar (a model test): nothing to keep
+            continue
+        if period:
+            report.period_start, report.period_end = period
+            report.approved_nl_by = report.approved_vl_by = report.refusal = None  # a new draft asks both again
         elif event.element_id == SENT:
             report.sent_at = event.at
+        elif refusal:
+            report.refusal = f"{report.refusal}\n{refusal}" if report.refusal else refusal
         else:
-            _approve(report, APPROVALS[event.element_id], event, data)
-            if report.approved_nl_by and report.approved_vl_by and report.approved_at is None:
+            setattr(report, f"approved_{side}_by", event.actor)
+            if report.approved_nl_by and report.approved_vl_by:
                 report.approved_at = event.at
 
 
@@ -132,27 +138,24 @@ def _report(session: Session, event: AuditEvent) -> ParliamentReport | None:
     return session.scalars(select(ParliamentReport).where(ParliamentReport.instance_id == event.instance_id)).first()
 
 
-def _draft(report: ParliamentReport, data: dict) -> None:
+def _period(data: dict) -> tuple[date, date]:
     start, end = (_day(data, key, label) for key, label in (("rapport_van", "Periode van"),
                                                            ("rapport_tot", "Periode tot en met")))
     if end < start:
         raise InvalidData("Periode tot en met: ligt vóór het begin van de periode",
                           [FieldError("rapport_tot", "Periode tot en met", "ligt vóór het begin van de periode")])
-    report.period_start, report.period_end = start, end
-    report.approved_nl_by = report.approved_vl_by = report.refusal = None  # a new draft asks both sides again
+    return start, end
 
 
-def _approve(report: ParliamentReport, side: str, event: AuditEvent, data: dict) -> None:
+def _refusal(side: str, data: dict) -> str | None:
     """§ 6.2.2: each side approves for itself; a "nee" needs its reason, which goes back to the secretariaat."""
-    answer, reason = data.get(f"goedkeuring_{side}"), str(data.get(f"goedkeuring_{side}_reden") or "").strip()
-    if answer == "ja":
-        setattr(report, f"approved_{side}_by", event.actor)
-        return
+    if data.get(f"goedkeuring_{side}") == "ja":
+        return None
+    reason = str(data.get(f"goedkeuring_{side}_reden") or "").strip()
     if not reason:
         key, label = f"goedkeuring_{side}_reden", "Reden (verplicht bij nee)"
         raise InvalidData(f"{label}: geef de reden van de weigering", [FieldError(key, label, "is verplicht bij nee")])
-    refusal = f"{side.upper()}: {reason}"
-    report.refusal = f"{report.refusal}\n{refusal}" if report.refusal else refusal
+    return f"{side.upper()}: {reason}"
 
 
 def _day(data: dict, key: str, label: str) -> date:
