@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from functools import partial
 
 from sqlalchemy import select
@@ -20,7 +20,7 @@ from engine.forms import FieldError
 from engine.gros.business_calendar import to_local
 from engine.gros.models import Meeting, ParliamentReport
 from engine.services import Actor, Engine
-from engine.store.models import AuditEvent
+from engine.store.models import AuditEvent, ProcessInstance
 
 log = logging.getLogger("gros.parliament")
 
@@ -43,21 +43,23 @@ def start(engine: Engine, meeting: Meeting, actor: Actor) -> str | None:
     variables = {"overleg_id": meeting.id, "overleg_titel": meeting.title,
                  "overleg_datum": to_local(meeting.held_at, meeting.zone).date().isoformat(),
                  "rapport_van": _period_start(engine, today).isoformat(), "rapport_tot": today.isoformat()}
-    try:
-        instance_id = engine.runtime.start(PROCESS, report_key(meeting.id), variables, actor)
+    try:  # the row comes with the start, in its transaction (_open)
+        return engine.runtime.start(PROCESS, report_key(meeting.id), variables, actor)
     except NotFound:
         log.warning("Top %s: %s is not deployed; no parliament report asked", meeting.id, PROCESS)
         return None
-    with engine.db.transaction() as session:
-        session.add(ParliamentReport(meeting_id=meeting.id, instance_id=instance_id))
-    return instance_id
 
 
 def _period_start(engine: Engine, today: date) -> date:
     with engine.db.reading() as session:
         previous = session.scalar(select(ParliamentReport.period_end).where(ParliamentReport.approved_at.is_not(None))
                                   .order_by(ParliamentReport.period_end.desc()).limit(1))
-    return previous or today.replace(year=today.year - LOOK_BACK_YEARS, day=min(today.day, 28))
+    if previous is not None:
+        return previous + timedelta(days=1)  # the previous report ran up to and including its last day
+    try:
+        return today.replace(year=today.year - LOOK_BACK_YEARS)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - LOOK_BACK_YEARS, day=28)
 
 
 def of_meeting(engine: Engine, meeting_id: int) -> ParliamentReport | None:
@@ -102,36 +104,54 @@ def stored_pdf(engine: Engine, meeting_id: int, render: Renderer) -> bytes | Non
 
 
 def _record(session: Session, events: list[AuditEvent]) -> None:
-    for event in _steps(events):
-        data = event.data or {}
-        period = _period(data) if event.element_id == DRAFT else None  # the rules hold for any instance
-        side = APPROVALS.get(event.element_id)
-        refusal = _refusal(side, data) if side else None
-        report = _report(session, event)
-        if report is None:  # started outside the calendar (a model test): nothing to keep
-            continue
-        if period:
-            report.period_start, report.period_end = period
-            report.approved_nl_by = report.approved_vl_by = report.refusal = None  # a new draft asks both again
-        elif event.element_id == SENT:
-            report.sent_at = event.at
-        elif refusal:
-            report.refusal = f"{report.refusal}\n{refusal}" if report.refusal else refusal
-        else:
-            setattr(report, f"approved_{side}_by", event.actor)
-            if report.approved_nl_by and report.approved_vl_by:
-                report.approved_at = event.at
+    for event in events:
+        if event.action == "instance.started":
+            _open(session, event)
+        elif _is_step(event) and _of_process(session, event):
+            _keep(session, event)
+
+
+def _open(session: Session, event: AuditEvent) -> None:
+    meeting_id = ((event.data or {}).get("variables") or {}).get("overleg_id")
+    if _of_process(session, event) and isinstance(meeting_id, int) and session.get(Meeting, meeting_id) is not None:
+        session.add(ParliamentReport(meeting_id=meeting_id, instance_id=event.instance_id))
+
+
+def _of_process(session: Session, event: AuditEvent) -> bool:
+    instance = session.get(ProcessInstance, event.instance_id)
+    return instance is not None and instance.definition_key == PROCESS
+
+
+def _keep(session: Session, event: AuditEvent) -> None:
+    data = event.data or {}
+    period = _period(data) if event.element_id == DRAFT else None
+    side = APPROVALS.get(event.element_id)
+    refusal = _refusal(side, data) if side else None
+    report = _report(session, event)
+    if report is None:  # started outside the calendar (a model test): the rules hold, nothing to keep
+        return
+    if period:
+        report.period_start, report.period_end = period
+        report.approved_nl_by = report.approved_vl_by = report.refusal = None  # a new draft asks both again
+    elif event.element_id == SENT:
+        report.sent_at = event.at
+    elif refusal:
+        report.refusal = f"{report.refusal}\n{refusal}" if report.refusal else refusal
+    else:
+        setattr(report, f"approved_{side}_by", event.actor)
+        if report.approved_nl_by and report.approved_vl_by:
+            report.approved_at = event.at
 
 
 def _render_approved(render: Renderer, session: Session, events: list[AuditEvent]) -> None:
-    for event in _steps(events):
+    for event in filter(_is_step, events):
         report = _report(session, event)
         if report is not None and report.approved_at is not None and report.pdf is None:
             report.pdf = render(report.period_start, report.period_end)
 
 
-def _steps(events: list[AuditEvent]) -> list[AuditEvent]:
-    return [e for e in events if e.action == "task.completed" and e.element_id in (DRAFT, SENT, *APPROVALS)]
+def _is_step(event: AuditEvent) -> bool:
+    return event.action == "task.completed" and event.element_id in (DRAFT, SENT, *APPROVALS)
 
 
 def _report(session: Session, event: AuditEvent) -> ParliamentReport | None:

@@ -109,7 +109,7 @@ def test_a_top_produces_a_report_both_governments_approved_kept_unchanged(gros: 
     nxt = [m for m in meetings.calendar(gros) if m.kind == "top"][0]
     [(_, following)] = [(i.id, i) for i in gros.query.instances(limit=100)
                         if i.business_key == parliament.report_key(nxt.id)]
-    assert gros.query.variables(following.id)["rapport_van"] == "2027-05-10", "since the previous approved report"
+    assert gros.query.variables(following.id)["rapport_van"] == "2027-05-11", "after the previous approved report"
 
 
 def test_one_side_cannot_approve_for_the_other(gros: Engine, clock):
