@@ -4,6 +4,9 @@ throwaway database, with the coverage of every process as a table and as diagram
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from datetime import date, datetime, time
+from functools import partial
 from pathlib import Path
 
 import click
@@ -11,14 +14,16 @@ import click
 from engine import wiring
 from engine.cli.common import refusals
 from engine.cli.dutch import DutchCommand
-from engine.gros import summary
+from engine.gros import meetings, summary
 from engine.modeltest.coverage import Coverage, Models, coverage
 from engine.modeltest.report import ViewerAssets, html, percent_text, table
 from engine.modeltest.runner import RunResult, run
-from engine.modeltest.scenarios import ScenarioFileError, load_folder
+from engine.modeltest.scenarios import PlannedMeeting, ScenarioFileError, load_folder
+from engine.services import Engine
 from engine.web.vendor import ROOT
 
 VIEWER = ROOT / "engine/web/static/vendor/bpmn-js"
+MEETING_HOUR = time(10, 0)  # Brussels time, as the secretariaat plans them
 
 
 @click.command(name="test", cls=DutchCommand)
@@ -37,7 +42,8 @@ def modeltest(folder: Path, forms: Path | None, min_coverage: float | None, html
               database: str | None) -> None:
     """Draai de modeltesten in MAP/tests/*.yaml (standaard: processen) en meld de dekking."""
     try:
-        scenarios = load_folder(folder / "tests", base=folder)
+        suite = load_folder(folder / "tests", base=folder)
+        plan_calendar = _calendar(suite.meetings)
     except ScenarioFileError as error:
         click.echo("De scenario's kunnen niet draaien:", err=True)
         for problem in error.problems:
@@ -45,7 +51,7 @@ def modeltest(folder: Path, forms: Path | None, min_coverage: float | None, html
         sys.exit(1)
     forms = forms or folder.parent / "formulieren"
     models = [folder, *([forms] if forms.is_dir() else [])]
-    result = run(models, scenarios, wiring.open_engine, summary.facts, database)
+    result = run(models, suite.scenarios, wiring.open_engine, summary.facts, database, plan_calendar)
     _report_scenarios(result)
     reached = coverage(Models.read(folder), result.histories.values())
     click.echo("\n" + table(reached))
@@ -53,6 +59,27 @@ def modeltest(folder: Path, forms: Path | None, min_coverage: float | None, html
     click.echo(f"\nDekking als diagram: {html_path}")
     if result.failures or not _enough(reached, min_coverage):
         sys.exit(1)
+
+
+def _calendar(declared: list[PlannedMeeting]) -> Callable[[Engine], None]:
+    """The meetings the scenario files declare (``overleggen:``), checked now and planned before the first
+    scenario, so that agendering can name one (§ 5.2.5)."""
+    problems = [f"{m.where}: soort '{m.kind}' bestaat niet (kies {', '.join(meetings.KINDS)})"
+                for m in declared if m.kind not in meetings.KINDS]
+    days = []
+    for meeting in declared:
+        try:
+            days.append((meeting.kind, date.fromisoformat(meeting.day)))
+        except ValueError:
+            problems.append(f"{meeting.where}: datum '{meeting.day}' is geen datum (2027-03-18)")
+    if problems:
+        raise ScenarioFileError(problems)
+    return partial(_plan, days)
+
+
+def _plan(days: list[tuple[str, date]], engine: Engine) -> None:
+    for kind, day in days:
+        meetings.plan(engine, kind, datetime.combine(day, MEETING_HOUR), meetings.PLANNER)
 
 
 def _report_scenarios(result: RunResult) -> None:

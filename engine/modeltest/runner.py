@@ -23,6 +23,7 @@ from engine.store.models import AuditEvent, HumanTask
 # What a domain knows about a dossier beyond its variables, e.g. {"uitkomst": …, "fase": …}.
 Facts = Callable[[Engine, str], dict[str, Any]]
 EngineOpener = Callable[[str, Clock], Engine]
+Prepare = Callable[[Engine], None]  # what the domain sets up before the first scenario, e.g. its calendar
 START_TIME = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)  # a Monday morning, unless a scenario says `tijd`
 ACCESS = "toegang"  # `geweigerd: toegang`: the actor is no candidate for the task
 
@@ -60,14 +61,17 @@ class RunResult:
 
 
 def run(models: list[Path], scenarios: list[Scenario], open_engine: EngineOpener, facts: Facts | None = None,
-        database_url: str | None = None) -> RunResult:
-    """Deploy ``models`` on a throwaway SQLite database (or the empty one at ``database_url``), play every
-    scenario and keep each dossier's audit trail for the coverage."""
+        database_url: str | None = None, prepare: Prepare | None = None) -> RunResult:
+    """Deploy ``models`` on a throwaway SQLite database (or the empty one at ``database_url``), let ``prepare``
+    set up what the domain needs (at the start time), play every scenario and keep each dossier's audit trail
+    for the coverage."""
     with tempfile.TemporaryDirectory(prefix="gros-test-") as folder:
         clock = FixedClock(START_TIME)
         engine = open_engine(database_url or f"sqlite:///{Path(folder) / 'modeltest.db'}", clock)
         try:
             engine.repository.deploy(models)
+            if prepare:
+                prepare(engine)
             result = RunResult()
             for number, scenario in enumerate(scenarios, start=1):
                 play = Play(engine, clock, scenario, f"TEST-{number:03d}", facts)
@@ -151,6 +155,14 @@ class Play:
                                           variables=dict(spec.get("gegevens") or {}), actor=actor)
         except CommandError as error:
             raise StepFailed(f"bericht '{spec['bericht']}' kon niet worden afgeleverd: {error}") from error
+
+    def step_zetten(self, spec: dict) -> None:
+        """Set dossier variables as the system does outside any task, e.g. when the secretariaat forms the
+        dossier's bestuurlijke schakel (§ 4.4) and the model's ``${schakel}`` reads it."""
+        try:
+            self.engine.runtime.set_variables(self.instance_id, SYSTEM, dict(spec["zetten"]))
+        except CommandError as error:
+            raise StepFailed(f"de gegevens konden niet worden gezet: {error}") from error
 
     def step_klok(self, spec: dict) -> None:
         """Move the clock, then fire this dossier's timers that are due (a fired timer may arm the next)."""

@@ -2,8 +2,10 @@
 named with its file, line, scenario and step instead of showing up as a strange failure later.
 
 A file holds ``scenarios`` (each: ``naam``, ``start``, ``stappen``) and may hold ``blokken``: named lists
-of steps that every file in the same folder can reuse with ``- blok: naam``. Dates stay text (``2027-02-11``
-is what a form field receives), as YAML would otherwise turn them into date objects."""
+of steps that every file in the same folder can reuse with ``- blok: naam``, and ``overleggen``: meetings the
+run puts on the calendar before any scenario starts (a domain may require them, e.g. agendering names one).
+Dates stay text (``2027-02-11`` is what a form field receives), as YAML would otherwise turn them into date
+objects."""
 
 from __future__ import annotations
 
@@ -18,11 +20,13 @@ STEP_KEYS = {
     "taak": {"taak", "als", "gebruiker", "gegevens", "geweigerd"},
     "bericht": {"bericht", "als", "gebruiker", "gegevens"},
     "klok": {"klok"},
+    "zetten": {"zetten"},
     "verwacht": {"verwacht"},
     "blok": {"blok"},
 }
 EXPECT_KEYS = {"taken", "groepen", "gegevens", "uitkomst", "fase", "afgerond"}
-FILE_KEYS = {"scenarios", "blokken"}
+FILE_KEYS = {"scenarios", "blokken", "overleggen"}
+MEETING_KEYS = {"datum", "soort"}
 SCENARIO_KEYS = {"naam", "start", "stappen"}
 
 
@@ -53,6 +57,19 @@ class Scenario:
         return f"{self.file} › '{self.name}'"
 
 
+@dataclass(frozen=True)
+class PlannedMeeting:
+    where: str  # file and line, for an error about it
+    day: str  # 2027-03-18
+    kind: str  # as the domain names it, e.g. "bilateraal"
+
+
+@dataclass(frozen=True)
+class Suite:
+    scenarios: list[Scenario]
+    meetings: list[PlannedMeeting]
+
+
 class Located(dict):
     """A YAML mapping that remembers the line it started on."""
 
@@ -76,9 +93,9 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
-def load_folder(folder: Path, base: Path) -> list[Scenario]:
-    """Every scenario in ``folder/*.yaml`` (file names shown relative to ``base``), blocks expanded;
-    raises ScenarioFileError listing every problem in every file."""
+def load_folder(folder: Path, base: Path) -> Suite:
+    """Every scenario in ``folder/*.yaml`` (file names shown relative to ``base``), blocks expanded, and the
+    meetings the files declare; raises ScenarioFileError listing every problem in every file."""
     problems: list[str] = []
     documents = {_name(path, base): _read(path, _name(path, base), problems) for path in sorted(folder.glob("*.yaml"))}
     if not documents:
@@ -86,9 +103,10 @@ def load_folder(folder: Path, base: Path) -> list[Scenario]:
     blocks = _blocks(documents, problems)
     scenarios = [scenario for name, document in documents.items()
                  for scenario in _scenarios(name, document, blocks, problems)]
+    meetings = [meeting for name, document in documents.items() for meeting in _meetings(name, document, problems)]
     if problems:
         raise ScenarioFileError(problems)
-    return scenarios
+    return Suite(scenarios, meetings)
 
 
 def _name(path: Path, base: Path) -> str:
@@ -133,6 +151,23 @@ def _blocks(documents: dict[str, dict], problems: list[str]) -> dict[str, tuple[
             else:
                 blocks[block] = (name, steps)
     return blocks
+
+
+def _meetings(name: str, document: dict, problems: list[str]) -> list[PlannedMeeting]:
+    declared = document.get("overleggen") or []
+    if not isinstance(declared, list):
+        problems.append(f"{name}{_line(document)}: 'overleggen' moet een lijst zijn "
+                        "(elk overleg begint met '- datum:')")
+        return []
+    found = []
+    for raw in declared:
+        where = f"{name}{_line(raw)}"
+        if not isinstance(raw, dict) or "datum" not in raw:
+            problems.append(f"{where}: een overleg noemt zijn 'datum' (2027-03-18) en eventueel 'soort'")
+            continue
+        _unknown_keys(raw, MEETING_KEYS, where, problems)
+        found.append(PlannedMeeting(where, str(raw["datum"]), str(raw.get("soort") or "bilateraal")))
+    return found
 
 
 def _scenarios(name: str, document: dict, blocks: dict, problems: list[str]) -> list[Scenario]:
@@ -213,6 +248,8 @@ def _check_step(kind: str, spec: dict, here: str, problems: list[str]) -> None:
     if refused is not None and refused != "toegang" and not (isinstance(refused, list) and refused):
         problems.append(f"{here}: 'geweigerd' is 'toegang' (geen kandidaat) "
                         "of de lijst velden die het formulier weigert")
+    if kind == "zetten" and not (isinstance(spec["zetten"], dict) and spec["zetten"]):
+        problems.append(f"{here}: 'zetten' geeft naam: waarde-paren die het systeem in het dossier zet")
     if kind == "klok" and not isinstance(spec["klok"], str):
         problems.append(f"{here}: 'klok' is een duur (P7M, P215D, PT2H) of een tijdstip (2027-09-02T17:00:00+02:00)")
     if kind == "verwacht":

@@ -42,7 +42,7 @@ def test_the_shipped_scenarios_pass_and_reach_every_element_and_flow(database: s
                              "--database", database)
     assert code == 0, output
     assert re.search(r"(\d+) scenario's: \1 geslaagd, 0 mislukt", output)
-    assert re.search(r"^totaal\s+152/152\s+186/186\s+100,0 %$", output, re.MULTILINE), output
+    assert re.search(r"^totaal\s+184/184\s+216/216\s+100,0 %$", output, re.MULTILINE), output
     assert "✗" not in output and "Niet bereikt" not in output
     assert html.is_file()
 
@@ -114,6 +114,48 @@ def test_mistakes_in_the_scenario_files_are_named_before_anything_runs(models: P
     assert "tests/fout.yaml, regel 2, scenario 'Tikfouten', stap 3: onbekende sleutel 'takne'" in output
     assert re.search(r"tests/kapot\.yaml, regel 3: geen geldige YAML", output)
     assert not (tmp_path / "dekking.html").exists(), "nothing ran"
+
+
+def test_mistakes_in_the_calendar_and_in_set_steps_are_named_before_anything_runs(models: Path, tmp_path: Path):
+    """First the files' shape, then what the calendar can plan: a date and a kind of meeting it knows."""
+    calendar = models / "tests" / "kalender.yaml"
+    calendar.write_text(
+        "overleggen:\n"
+        "  - {dag: 2027-03-18}\n"
+        "scenarios:\n"
+        "  - naam: Schakel zonder naam\n"
+        "    start: {proces: gros-dossier}\n"
+        "    stappen:\n"
+        "      - zetten: schakel\n", encoding="utf-8")
+    code, output = gros_test(str(models), "--html", str(tmp_path / "dekking.html"))
+    assert code == 1
+    assert "tests/kalender.yaml, regel 4, scenario 'Schakel zonder naam', stap 1: 'zetten' geeft naam: " \
+           "waarde-paren" in output
+    assert "tests/kalender.yaml, regel 2: een overleg noemt zijn 'datum'" in output
+
+    calendar.write_text("overleggen:\n  - datum: 2027-13-01\n  - {datum: 2027-03-18, soort: jaarlijks}\n",
+                        encoding="utf-8")
+    code, output = gros_test(str(models), "--html", str(tmp_path / "dekking.html"))
+    assert code == 1
+    assert "tests/kalender.yaml, regel 3: soort 'jaarlijks' bestaat niet (kies bilateraal, top)" in output
+    assert "tests/kalender.yaml, regel 2: datum '2027-13-01' is geen datum (2027-03-18)" in output
+    assert not (tmp_path / "dekking.html").exists(), "nothing ran"
+
+
+def test_agendering_names_a_meeting_of_the_calendar_the_scenario_files_declare(models: Path, tmp_path: Path):
+    """§ 5.2.5: without the declared meeting of 18 March 2027 the proposal for agendering is refused."""
+    only_scenarios(models, "agendering.yaml")
+    blocks = models / "tests" / "blokken.yaml"
+    text = blocks.read_text(encoding="utf-8")
+    assert "  - datum: 2027-03-18\n    soort: bilateraal\n" in text
+    blocks.write_text(text.replace("  - datum: 2027-03-18\n    soort: bilateraal\n", ""), encoding="utf-8")
+
+    code, output = gros_test(str(models), "--html", str(tmp_path / "dekking.html"))
+
+    assert code == 1
+    assert ("taak 'Voorstel tot agendering opstellen' weigerde de gegevens: beoogd_overleg_datum: '2027-03-18' is "
+            "geen gepland halfjaarlijks bilateraal overleg dat nog moet plaatsvinden (geplande overleggen: "
+            "2027-09-16;") in output
 
 
 def test_the_html_marks_reached_and_missed_elements_and_flows(models: Path, tmp_path: Path, chromium_browser):
