@@ -395,6 +395,18 @@ def _check_binding(node, add) -> None:
         add(node, "camunda:calledElementBinding=\"deployment\" heeft een vaste calledElement nodig")
     elif needed and not (node.get(f"{{{CAMUNDA}}}{needed}") or "").strip():
         add(node, f"camunda:calledElementBinding=\"{binding}\" heeft camunda:{needed} nodig")
+    for attribute in ("calledElement", f"{{{CAMUNDA}}}calledElementVersion", f"{{{CAMUNDA}}}calledElementVersionTag"):
+        text = node.get(attribute) or ""
+        if "${" in text:
+            _check_called_expression(node, text, add)
+
+
+def _check_called_expression(node, text: str, add) -> None:
+    try:
+        expressions.check(text)
+    except expressions.ExpressionError:
+        add(node, f"de expressie '{text[:200]}' kan de engine niet uitvoeren: schrijf ze als ${{...}} met "
+                  "variabelen en vergelijkingen (Java-aanroepen draaien hier niet)")
 
 
 def _form_reference(node) -> str | None:

@@ -146,6 +146,9 @@ def called_task_now(engine: Engine, instance_id: str) -> tuple[str, str]:
     ('calledElement="${doel}" camunda:calledElementBinding="deployment"',
      'camunda:calledElementBinding="deployment" heeft een vaste calledElement nodig'),
     ('calledElement="onbekend"', "aangeroepen proces 'onbekend' is niet gedeployed"),
+    ('calledElement="${execution.getVariable(\'doel\')}"',
+     "de expressie '${execution.getVariable('doel')}' kan de engine niet uitvoeren: schrijf ze als ${...} met "
+     "variabelen en vergelijkingen (Java-aanroepen draaien hier niet)"),
 ])
 def test_a_binding_without_what_it_needs_is_refused_at_deploy(engine: Engine, call: str, message: str):
     with pytest.raises(DeployRefused) as refused:
