@@ -110,12 +110,15 @@ def test_version_binding_calls_that_version_and_a_missing_one_is_an_incident_a_d
     assert [t.name for t in engine.query.tasks(instance_id=missing)] == ["Nazorg"]
 
 
-def test_version_tag_binding_calls_the_version_with_that_tag(engine: Engine):
+def test_version_tag_binding_calls_the_newest_version_with_that_tag(engine: Engine):
     call = 'calledElement="kind" camunda:calledElementBinding="versionTag" camunda:calledElementVersionTag="2026-a"'
     engine.repository.deploy_sources({"ouder.bpmn": caller(call), "kind.bpmn": callee("kind", "Getagd", "2026-a")})
     engine.repository.deploy_sources({"kind.bpmn": callee("kind", "Nieuwer", "2026-b")})
     instance_id = engine.runtime.start("ouder", actor=SECRETARIAAT)
     assert called_task(engine, instance_id) == ("kind", "Getagd")
+    engine.repository.deploy_sources({"kind.bpmn": callee("kind", "Opnieuw getagd", "2026-a")})
+    again = engine.runtime.start("ouder", actor=SECRETARIAAT)
+    assert called_task(engine, again) == ("kind", "Opnieuw getagd")  # the newest version with the tag
 
 
 def test_an_undeployed_process_named_by_the_expression_is_an_incident_that_a_retry_with_a_fix_resolves(
