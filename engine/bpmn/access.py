@@ -43,7 +43,8 @@ def process_access(process, elements: list) -> ProcessAccess:
         for node in element.iter(*(f"{{{BPMN}}}{local}" for local in MESSAGE_ELEMENTS)):
             if _waits_for_message(node):
                 senders[node.get("id")] = _sender_rule(node, element.get("id") == process.get("id"), starters)
-    calls = sorted({node.get("calledElement") for node in process.iter(f"{{{BPMN}}}callActivity")} - {None})
+    calls = sorted({node.get("calledElement") for node in process.iter(f"{{{BPMN}}}callActivity")
+                    if "${" not in (node.get("calledElement") or "${")})  # an expression names no process here
     startable = process.get(f"{{{CAMUNDA}}}isStartableInTasklist", "true").strip().lower() != "false"
     return ProcessAccess(starters, startable, calls, senders)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from copy import deepcopy
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -19,7 +20,7 @@ from engine.forms import FormSchemaError, load_camunda_form
 
 from . import expressions
 from .access import ProcessAccess, process_access
-from .parser import GrosParser, is_external
+from .parser import GrosParser, call_binding, is_external
 from .paths import MAX_PATH, too_long_path
 from .retention import removal_time
 from .runtime import FORMS_PREFIX, ProcessBundle
@@ -158,7 +159,7 @@ def _check_source(source: Source, problems: list[Problem]):
         problems.append(Problem(source.name, tree.sourceline, None, "geen BPMN 2.0-document (bpmn:definitions)"))
         return None
     try:
-        BpmnValidator().validate(tree, source.name)
+        BpmnValidator().validate(_with_qname_called_elements(tree), source.name)
     except ValidationException as error:
         problems.append(Problem(source.name, error.line_number or None, None,
                                 "geen geldige BPMN 2.0 volgens het XSD-schema", str(error)))
@@ -166,6 +167,19 @@ def _check_source(source: Source, problems: list[Problem]):
     _check_rules(source, tree, problems)
     _check_paths(source, tree, problems)
     return tree
+
+
+CALLED_EXPRESSIONS = "//bpmn:callActivity[contains(@calledElement, '${')]"
+
+
+def _with_qname_called_elements(tree):
+    """The XSD types calledElement as a QName; Camunda also takes ``${…}`` there, so the schema sees a stand-in."""
+    if not tree.xpath(CALLED_EXPRESSIONS, namespaces=NS):
+        return tree
+    copy = deepcopy(tree)
+    for node in copy.xpath(CALLED_EXPRESSIONS, namespaces=NS):
+        node.set("calledElement", "expressie")
+    return copy
 
 
 def _check_dmn(source: Source, tree, problems: list[Problem]) -> None:
@@ -351,8 +365,10 @@ def _check_references(source: Source, process, parser, forms: dict[str, str], pr
 
     for node in process.iter(f"{{{BPMN}}}callActivity"):
         called = node.get("calledElement")
-        if not called or called.startswith("${"):
-            add(node, "een call activity heeft een vaste calledElement nodig (expressies worden niet ondersteund)")
+        if not called:
+            add(node, "een call activity heeft een calledElement nodig: de id van het aangeroepen proces of ${...}")
+        elif "${" in called or call_binding(node) is not None:
+            _check_binding(node, add)
         elif called not in parser.process_parsers:
             add(node, f"aangeroepen proces '{called}' is niet gedeployed")
     for node in process.iter(f"{{{BPMN}}}businessRuleTask"):
@@ -363,6 +379,34 @@ def _check_references(source: Source, process, parser, forms: dict[str, str], pr
         form = _form_reference(node)
         if form and form not in forms and form not in forms.values():
             add(node, f"formulier '{form}' niet gevonden")
+
+
+BINDINGS = ("latest", "deployment", "version", "versionTag")
+
+
+def _check_binding(node, add) -> None:
+    """A binding chosen at run time needs what it names; the process itself is looked up when the call starts."""
+    binding = node.get(f"{{{CAMUNDA}}}calledElementBinding") or "latest"
+    needed = {"version": "calledElementVersion", "versionTag": "calledElementVersionTag"}.get(binding)
+    if binding not in BINDINGS:
+        add(node, f"camunda:calledElementBinding '{binding}' bestaat niet; kies latest, deployment, version of "
+                  "versionTag")
+    elif binding == "deployment" and "${" in node.get("calledElement"):
+        add(node, "camunda:calledElementBinding=\"deployment\" heeft een vaste calledElement nodig")
+    elif needed and not (node.get(f"{{{CAMUNDA}}}{needed}") or "").strip():
+        add(node, f"camunda:calledElementBinding=\"{binding}\" heeft camunda:{needed} nodig")
+    for attribute in ("calledElement", f"{{{CAMUNDA}}}calledElementVersion", f"{{{CAMUNDA}}}calledElementVersionTag"):
+        text = node.get(attribute) or ""
+        if "${" in text:
+            _check_called_expression(node, text, add)
+
+
+def _check_called_expression(node, text: str, add) -> None:
+    try:
+        expressions.check(text)
+    except expressions.ExpressionError:
+        add(node, f"de expressie '{text[:200]}' kan de engine niet uitvoeren: schrijf ze als ${{...}} met "
+                  "variabelen en vergelijkingen (Java-aanroepen draaien hier niet)")
 
 
 def _form_reference(node) -> str | None:

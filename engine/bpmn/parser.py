@@ -20,6 +20,7 @@ from SpiffWorkflow.bpmn.specs.defaults import (
     ServiceTask,
     StartEvent,
 )
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask as SubWorkflowTaskMixin
 from SpiffWorkflow.camunda.parser import CamundaParser
 from SpiffWorkflow.camunda.parser.event_parsers import (
     CamundaBoundaryEventParser,
@@ -38,6 +39,7 @@ from SpiffWorkflow.camunda.specs.business_rule_task import BusinessRuleTask
 from SpiffWorkflow.camunda.specs.user_task import UserTask
 
 from .specs import (
+    CallBinding,
     GrosCallActivity,
     GrosExternalTask,
     GrosInclusiveGateway,
@@ -182,7 +184,19 @@ class GrosCallActivityParser(CallActivityParser):
         nodes = list(extension) if extension is not None else []
         task.in_mappings = [dict(n.attrib) for n in nodes if n.tag == f"{ns}in" and _is_variable_mapping(n)]
         task.out_mappings = [dict(n.attrib) for n in nodes if n.tag == f"{ns}out"]
+        task.call_binding = call_binding(self.node)
         return task
+
+
+def call_binding(node) -> CallBinding | None:
+    """How a call activity chooses its process when it starts; None for a fixed ``calledElement`` without
+    a binding, or with ``deployment``: those call the version deployed with the caller, bundled with it."""
+    ns = f"{{{CAMUNDA_MODEL_NS}}}"
+    binding = node.get(f"{ns}calledElementBinding")
+    if binding == "deployment" or (binding is None and "${" not in (node.get("calledElement") or "")):
+        return None
+    return CallBinding(binding or "latest", node.get(f"{ns}calledElementVersion"),
+                       node.get(f"{ns}calledElementVersionTag"))
 
 
 def _is_variable_mapping(node) -> bool:
@@ -210,6 +224,18 @@ class GrosParser(CamundaParser):
 
     def get_engine(self, decision_ref, node) -> StrictDecision:
         return StrictDecision(super().get_engine(decision_ref, node).decision_table, decision_ref)
+
+    def get_subprocess_specs(self, name, specs=None, require_call_activity_specs=True):
+        """The processes bundled with ``name``: those its call activities call at a fixed version (the
+        others are chosen when they start)."""
+        used = specs if specs is not None else {}
+        for task_spec in self.get_spec(name).task_specs.values():
+            if isinstance(task_spec, SubWorkflowTaskMixin) and task_spec.spec not in used \
+                    and getattr(task_spec, "call_binding", None) is None:
+                used[task_spec.spec] = self.get_spec(task_spec.spec, required=require_call_activity_specs)
+                if used[task_spec.spec] is not None:
+                    self.get_subprocess_specs(task_spec.spec, used)
+        return used
 
     def add_bpmn_xml(self, bpmn, filename=None):
         super().add_bpmn_xml(with_explicit_splits(bpmn), filename)

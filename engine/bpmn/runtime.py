@@ -29,12 +29,25 @@ from engine.errors import InvalidData
 from .expressions import SafeScriptEngine
 from .flat import FlatBpmnWorkflow
 from .serializer import dump_state, load_state
-from .specs import GrosCallActivity, GrosExternalTask
+from .specs import CalledProcesses, GrosCallActivity, GrosExternalTask
 from .timers import GrosCycle, clock_at, instant
 from .timers import now as timers_now
 
 SCRIPT_ENGINE = SafeScriptEngine()
 FORMS_PREFIX = "camunda-forms:deployment:"
+
+
+class _NothingCalled:
+    """For a workflow outside a database: no deployed process to call at run time."""
+
+    def find(self, key: str, binding: str, version: int | None, version_tag: str | None) -> str | None:
+        return None
+
+    def specs(self, name: str) -> dict:
+        raise KeyError(name)
+
+
+NOTHING_CALLED = _NothingCalled()
 
 
 class EngineStepError(Exception):
@@ -132,10 +145,12 @@ class Workflow:
 
     # --- creating, loading, saving -----------------------------------------------------------
     @classmethod
-    def create(cls, bundle: ProcessBundle, variables: dict, start_element: str | None, now: datetime):
+    def create(cls, bundle: ProcessBundle, variables: dict, start_element: str | None, now: datetime,
+               called: CalledProcesses = NOTHING_CALLED):
         """A new instance started at ``start_element`` (a message or timer start the engine chose),
         or at the process's plain start event; every other start event is cancelled."""
-        inner = FlatBpmnWorkflow(bundle.spec, bundle.subprocess_specs, script_engine=SCRIPT_ENGINE)
+        inner = FlatBpmnWorkflow(bundle.spec, dict(bundle.subprocess_specs), script_engine=SCRIPT_ENGINE)
+        inner.called_processes = called
         starts = [t for t in inner.get_tasks(spec_class=StartEvent) if t.workflow is inner]
         chosen = [t for t in starts if _is_chosen(t, start_element)]
         with clock_at(now):
@@ -150,9 +165,10 @@ class Workflow:
         return cls(bundle, inner)
 
     @classmethod
-    def load(cls, bundle: ProcessBundle, state: str) -> Workflow:
-        inner = load_state(state, bundle.spec, bundle.subprocess_specs)
+    def load(cls, bundle: ProcessBundle, state: str, called: CalledProcesses = NOTHING_CALLED) -> Workflow:
+        inner = load_state(state, bundle.spec, bundle.subprocess_specs, called.specs)
         inner.script_engine = SCRIPT_ENGINE
+        inner.called_processes = called
         return cls(bundle, inner)
 
     def dump(self) -> str:

@@ -8,11 +8,17 @@ import base64
 import json
 import weakref
 import zlib
+from collections.abc import Callable
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.event_definition import TimerConditionalEventDefinitionConverter
-from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, TaskConverter
+from SpiffWorkflow.bpmn.serializer.default.workflow import (
+    BpmnSubWorkflowConverter,
+    BpmnWorkflowConverter,
+    TaskConverter,
+)
+from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 from SpiffWorkflow.camunda.serializer.event_definition import MessageEventDefinitionConverter
@@ -20,7 +26,7 @@ from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from .flat import FlatBpmnWorkflow
-from .specs import GrosMessage
+from .specs import CALLED, GrosMessage
 from .timers import GrosCycle, GrosDuration, GrosTimeDate
 
 STATE_FORMAT = "gros-1"
@@ -46,6 +52,18 @@ class StateOnlyConverter(BpmnWorkflowConverter):
         return workflow
 
 
+class CalledSubprocessConverter(BpmnSubWorkflowConverter):
+    """A process a call activity chose at run time is restored from the spec it chose, not its element's."""
+
+    def from_dict(self, dct, task, top_workflow):
+        spec = top_workflow.subprocess_specs.get(task.internal_data.get(CALLED, task.task_spec.spec))
+        subprocess = self.target_class(spec, task.id, top_workflow, deserializing=True)
+        subprocess.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=subprocess)
+        subprocess.task_tree = subprocess.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(subprocess, dct)
+        return subprocess
+
+
 class FinishedTaskConverter(TaskConverter):
     """A finished task never changes again, so a live workflow saved after every command reuses its
     dict instead of rebuilding it: saving costs what changed, not the whole history."""
@@ -68,6 +86,7 @@ def _registry():
     config[BpmnWorkflow] = StateOnlyConverter  # reads states written before FlatBpmnWorkflow
     config[FlatBpmnWorkflow] = StateOnlyConverter
     config[Task] = FinishedTaskConverter
+    config[BpmnSubWorkflow] = CalledSubprocessConverter
     config[GrosMessage] = MessageEventDefinitionConverter
     for timer in (GrosTimeDate, GrosDuration, GrosCycle):
         config[timer] = TimerConditionalEventDefinitionConverter
@@ -95,9 +114,21 @@ def state_json(state: str) -> str:
     return state
 
 
-def load_state(state: str, spec, subprocess_specs: dict) -> BpmnWorkflow:
+def load_state(state: str, spec, subprocess_specs: dict, called: Callable[[str], dict]) -> BpmnWorkflow:
+    """The workflow of a stored state; ``called`` gives the specs of a process a call activity chose
+    at run time (by the spec name it recorded)."""
     dct = json.loads(state_json(state))
     if dct.pop("format", None) != STATE_FORMAT:
         raise ValueError("instance state was written in an unknown format")
     dct["typename"] = "FlatBpmnWorkflow"
-    return _SERIALIZER.registry.restore(dct, spec=spec, subprocess_specs=subprocess_specs)
+    specs = dict(subprocess_specs)
+    for name in _called_names(dct):
+        for spec_name, called_spec in called(name).items():
+            specs.setdefault(spec_name, called_spec)
+    return _SERIALIZER.registry.restore(dct, spec=spec, subprocess_specs=specs)
+
+
+def _called_names(dct: dict) -> set[str]:
+    workflows = [dct, *dct["subprocesses"].values()]
+    return {task["internal_data"][CALLED] for workflow in workflows for task in workflow["tasks"].values()
+            if CALLED in task.get("internal_data", {})}

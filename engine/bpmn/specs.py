@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from copy import deepcopy
+from dataclasses import dataclass
+from typing import NoReturn, Protocol
 
 from SpiffWorkflow.bpmn import BpmnEvent
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.specs.defaults import CallActivity, InclusiveGateway, ParallelGateway
 from SpiffWorkflow.bpmn.specs.mixins.bpmn_spec_mixin import BpmnSpecMixin
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.dmn.engine.DMNEngine import DMNEngine
 from SpiffWorkflow.dmn.specs.model import HitPolicy
@@ -49,13 +52,92 @@ class GrosExternalTask(BpmnSpecMixin):
         self.manual = True
 
 
+CALLED = "called"  # internal data of a call activity that chose its process at run time: the spec name
+
+
+@dataclass(frozen=True)
+class CallBinding:
+    """Which process a call activity with an expression or an explicit ``camunda:calledElementBinding``
+    calls, decided when it starts (Camunda 7): the newest version, a version number or a version tag."""
+
+    binding: str  # latest | version | versionTag
+    version: str | None = None
+    version_tag: str | None = None
+
+
+class CalledProcesses(Protocol):
+    """The deployed processes a running instance may call; spec names are ``key@definition id``."""
+
+    def find(self, key: str, binding: str, version: int | None, version_tag: str | None) -> str | None: ...
+
+    def specs(self, name: str) -> dict: ...
+
+
 class GrosCallActivity(CallActivity):
     """A call activity that passes only the variables its ``camunda:in``/``camunda:out`` map."""
 
-    def __init__(self, wf_spec, bpmn_id, subworkflow_spec, in_mappings=(), out_mappings=(), **kwargs):
+    def __init__(self, wf_spec, bpmn_id, subworkflow_spec, in_mappings=(), out_mappings=(),
+                 call_binding: CallBinding | None = None, **kwargs):
         super().__init__(wf_spec, bpmn_id, subworkflow_spec, **kwargs)
         self.in_mappings = list(in_mappings)
         self.out_mappings = list(out_mappings)
+        self.call_binding = call_binding
+
+    def start_workflow(self, my_task) -> None:
+        if self.call_binding is None:
+            super().start_workflow(my_task)
+            return
+        top = my_task.workflow.top_workflow
+        name = self._called_name(my_task)
+        for spec_name, spec in top.called_processes.specs(name).items():
+            top.subprocess_specs.setdefault(spec_name, spec)
+        my_task.internal_data[CALLED] = name
+        subworkflow = top.create_subprocess(my_task, name)
+        subworkflow.completed_event.connect(self._on_subworkflow_completed, my_task)
+        self.copy_data(my_task, subworkflow)
+        subworkflow.get_next_task(spec_name="Start").run()
+
+    def _update_hook(self, my_task):
+        """A process chosen at run time is started when the task runs, not when it is reached: a process
+        that is not found then fails inside the engine's steps, which makes it an incident to retry."""
+        if self.call_binding is None:
+            return super()._update_hook(my_task)
+        subprocess = my_task.workflow.top_workflow.get_subprocess(my_task)
+        return super(SubWorkflowTask, self)._update_hook(my_task) if subprocess is None else subprocess.completed
+
+    def _run_hook(self, my_task):
+        if self.call_binding is not None and my_task.workflow.top_workflow.get_subprocess(my_task) is None:
+            self.start_workflow(my_task)
+            return None
+        return super()._run_hook(my_task)
+
+    def _called_name(self, my_task) -> str:
+        binding = self.call_binding
+        key = self._evaluated(my_task, self.spec, "calledElement")
+        version = self._evaluated(my_task, binding.version, "camunda:calledElementVersion")
+        tag = self._evaluated(my_task, binding.version_tag, "camunda:calledElementVersionTag")
+        try:
+            number = int(version) if version is not None else None
+        except (TypeError, ValueError):
+            self._fail(my_task, f"camunda:calledElementVersion '{version}' is geen versienummer")
+        name = my_task.workflow.top_workflow.called_processes.find(str(key), binding.binding, number, tag)
+        if name is None:
+            wanted = {"version": f"versie {number} van ", "versionTag": f"versietag '{tag}' van "}.get(
+                binding.binding, "")
+            self._fail(my_task, f"{wanted}proces '{key}' is niet gedeployed; deploy het en probeer het "
+                                "incident opnieuw")
+        return name
+
+    def _evaluated(self, my_task, text: str | None, attribute: str):
+        if text is None or "${" not in text:
+            return text
+        try:
+            return expressions.evaluate(text, my_task.data)
+        except expressions.ExpressionError as error:
+            self._fail(my_task, f"{attribute} '{text}' kan niet worden berekend: {error}")
+
+    def _fail(self, my_task, reason: str) -> NoReturn:
+        raise WorkflowTaskException(f"call activity '{self.bpmn_name or self.bpmn_id}': {reason}", task=my_task)
 
     def copy_data(self, my_task, subworkflow) -> None:
         start = subworkflow.get_next_task(subworkflow.task_tree, skip_subprocesses=True, spec_name="Start")

@@ -24,6 +24,7 @@ from engine.derived import Rows
 from engine.errors import Conflict, NotFound
 from engine.forms import FormDefinition
 from engine.services.access import SYSTEM, Actor, Roles
+from engine.services.called import DeployedCalls
 from engine.store.db import Database
 from engine.store.models import AuditEvent, HumanTask, Incident, ProcessDefinition, ProcessInstance, Resource
 
@@ -96,6 +97,7 @@ class CommandExecutor:
         if live is None:
             return self.load_state(session, instance)
         workflow, session.info["derived"][instance.id] = live
+        workflow.inner.called_processes = self.calls(session)  # a call it starts reads in this session
         return workflow
 
     def task_instance(self, task_id: str) -> str | None:
@@ -110,7 +112,12 @@ class CommandExecutor:
         return HumanTask(**values) if values is not None else None
 
     def load_state(self, session: Session, instance: ProcessInstance) -> Workflow:
-        return Workflow.load(self.bundle(session, self.definition(session, instance.definition_id)), instance.state)
+        definition = self.definition(session, instance.definition_id)
+        return Workflow.load(self.bundle(session, definition), instance.state, self.calls(session))
+
+    def calls(self, session: Session) -> DeployedCalls:
+        """The processes a call activity may choose when it starts, read in ``session``."""
+        return DeployedCalls(session, lambda called_id: self.bundle(session, self.definition(session, called_id)))
 
     def definition(self, session: Session, definition_id: int) -> ProcessDefinition:
         """Definition versions never change once stored, so each is read once per process."""

@@ -83,7 +83,8 @@ class RuntimeService:
         if callable(business_key):
             business_key = business_key(session, now)
         check_text(business_key, "de businessKey", 200)
-        workflow = Workflow.create(self.executor.bundle(session, definition), variables, start_element, now)
+        workflow = Workflow.create(self.executor.bundle(session, definition), variables, start_element, now,
+                                       self.executor.calls(session))
         instance = ProcessInstance(
             id=str(uuid.uuid4()), definition_id=definition.id, definition_key=definition.key,
             business_key=business_key, title=business_key, status="running", suspended=False, waiting_at=[],

@@ -18,6 +18,8 @@ from engine.gros import radar
 from engine.services import Actor
 from engine.web.monitor import charts, queries
 from tests.conftest import DATA as TEST_DATA
+from tests.engine.test_called_element import SECRETARIAAT as CALLER_GROUP
+from tests.engine.test_called_element import callee, caller
 from tests.web.conftest import PASSWORD, form_token
 
 from .conftest import DATA, ROOT
@@ -322,3 +324,17 @@ def test_the_report_lists_an_accord_that_arrived_as_a_message(manager, dossiers,
     assert "Akkoord Vlaamse Regering" in decisions
     page = manager.get("/monitor/rapportage?van=2026-06-01&tot=2027-01-31").text
     assert "Ontvangen bericht ‘akkoord-ministerraad’" in page
+
+
+def test_a_dossier_in_a_process_its_call_activity_chose_at_run_time_shows_its_incident_and_retries(manager, engine):
+    engine.repository.deploy_sources({"ouder.bpmn": caller('calledElement="${doel}"'),
+                                      "kind-a.bpmn": callee("kind-a", "Taak A")})
+    instance_id = engine.runtime.start("ouder", variables={"doel": "kind-z"}, actor=CALLER_GROUP)
+    [task] = engine.query.tasks(instance_id=instance_id)
+    engine.tasks.complete(task.id, CALLER_GROUP, {})
+    [incident] = engine.query.incidents(instance_id, open_only=True)
+    assert "proces &#39;kind-z&#39; is niet gedeployed" in manager.get(f"/monitor/dossiers/{instance_id}").text
+    fixed = manager.post(f"/monitor/incidenten/{incident.id}/opnieuw", {
+        "dossier": instance_id, "correcties": json.dumps({"doel": "kind-a"})}, follow_redirects=True)
+    assert "de stap is gelukt" in fixed.text
+    assert "Taak A" in manager.get(f"/monitor/dossiers/{instance_id}").text
