@@ -62,7 +62,7 @@ class Visit:
         self.page.get_by_label("Gebruikersnaam").fill(username)
         self.page.get_by_label("Wachtwoord").fill(PASSWORD)
         self.page.get_by_role("button", name="Inloggen").click()
-        self.page.wait_for_url(f"{self.base}/taken")
+        self.page.wait_for_url(lambda url: url.startswith(self.base) and "/inloggen" not in url)  # the role's page
 
     def log_out(self) -> None:
         self.page.get_by_role("button", name="Uitloggen").click()

@@ -60,7 +60,7 @@ def _listed(value: Any) -> tuple:
 
 def _numbers(value: Any) -> tuple[int, ...]:
     items = _listed(value)
-    if not all(item.isdigit() and len(item) <= 10 for item in items):
+    if not all(item.isdigit() and len(item) <= 10 and int(item) < 2**31 for item in items):  # an id is a 32-bit integer
         raise ValueError("verwacht procesdefinitie-id's (getallen)")
     return tuple(int(item) for item in items)
 
