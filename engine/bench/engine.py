@@ -90,14 +90,14 @@ def _statements_per_completion(engine: Engine, samples: int = 20) -> float:
     counts = []
     for _ in range(samples):
         [task] = engine.query.tasks(instance_id=instance_id)
-        seen = _counting(engine, lambda t=task: engine.tasks.complete(t.id, PEOPLE["secretariaat"],
-                                                                       {"opnieuw": True}))
-        counts.append(seen)
+        complete = lambda t=task: engine.tasks.complete(t.id, PEOPLE["secretariaat"], {"opnieuw": True})  # noqa: E731
+        counts.append(len(statements_of(engine, complete)))
     return statistics.median(counts)
 
 
-def _counting(engine: Engine, command) -> int:
-    seen = []
+def statements_of(engine: Engine, command) -> list[str]:
+    """The SQL statements ``command`` sends to the database, BEGIN and COMMIT left out."""
+    seen: list[str] = []
 
     def count(_conn, _cursor, statement, *_):
         if not statement.startswith(("BEGIN", "COMMIT")):
@@ -108,7 +108,7 @@ def _counting(engine: Engine, command) -> int:
         command()
     finally:
         event.remove(engine.db.engine, "before_cursor_execute", count)
-    return len(seen)
+    return seen
 
 
 def _bytes_stored(engine: Engine, loops: int = 200) -> tuple[int, float]:

@@ -8,9 +8,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 
 from engine import derived
+from engine.bench.engine import statements_of
 from engine.bpmn.serializer import state_json
 from engine.errors import Conflict, NotFound
 from engine.services import Actor, Engine
@@ -30,20 +31,6 @@ def deployed(engine: Engine) -> Engine:
 def only_task(engine: Engine, instance_id: str):
     [task] = engine.query.tasks(instance_id=instance_id)
     return task
-
-
-def statements_of(engine: Engine, command) -> list[str]:
-    seen: list[str] = []
-
-    def count(_conn, _cursor, statement, *_):
-        seen.append(statement)
-
-    event.listen(engine.db.engine, "before_cursor_execute", count)
-    try:
-        command()
-    finally:
-        event.remove(engine.db.engine, "before_cursor_execute", count)
-    return [s for s in seen if not s.startswith(("BEGIN", "COMMIT"))]
 
 
 def stored_rows(engine: Engine, instance_id: str) -> derived.Rows:
