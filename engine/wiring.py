@@ -5,6 +5,7 @@ in step — while the engine itself imports none of them."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from engine.clock import Clock
@@ -16,6 +17,8 @@ from engine.services.cleanup import Window
 from webhooks.delivery import deliver_due
 from webhooks.inbound import retry_due
 from webhooks.listener import on_events as webhook_bookkeeping
+
+log = logging.getLogger(__name__)
 
 Job = tuple[str, float, Callable[[], object]]
 
@@ -48,12 +51,16 @@ def periodic_jobs(engine: Engine, settings: Settings) -> list[Job]:
     ``GROS_SMTP_*`` server), and the nightly history cleanup."""
     window = Window.parse(settings.cleanup_window)
     smtp = notifications.SmtpSettings.from_env()
-    return [
+    jobs: list[Job] = [
         ("calendar", settings.calendar_every, lambda: meetings.run_calendar(engine)),
         ("stall-radar", settings.radar_every, lambda: radar.refresh(engine)),
         ("webhook-delivery", settings.deliver_every, lambda: deliver_due(engine, engine.now())),
         ("webhook-unmatched", settings.unmatched_every, lambda: retry_due(engine, engine.now())),
         ("deadline-reminders", settings.reminder_every, lambda: notifications.remind_deadlines(engine)),
-        ("mail", settings.mail_every, lambda: notifications.send_due(engine, smtp)),
         ("history-cleanup", settings.cleanup_every, lambda: engine.history.clean_in_window(window)),
     ]
+    if smtp is None:  # said once here instead of by a job every half minute; the outbox waits for a server
+        log.info("Geen GROS_SMTP_HOST ingesteld: er worden geen meldingen per mail verstuurd.")
+    else:
+        jobs.append(("mail", settings.mail_every, lambda: notifications.send_due(engine, smtp)))
+    return jobs

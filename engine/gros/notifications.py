@@ -217,12 +217,9 @@ def _nearing(session: Session, now: datetime, until: datetime) -> list[tuple[Hum
 
 # --- sending (the scheduler's job) ---------------------------------------------------------------------
 
-def send_due(engine: Engine, smtp: SmtpSettings | None) -> int:
+def send_due(engine: Engine, smtp: SmtpSettings) -> int:
     """Send the due mails; returns how many went. A digest combines a person's due digest rows into one.
     The rows are leased in a short transaction and the mail server is spoken to outside any."""
-    if smtp is None:
-        log.info("Geen GROS_SMTP_HOST ingesteld: er worden geen meldingen per mail verstuurd.")
-        return 0
     now = engine.now()
     mails = _mails(_lease(engine, now))
     sent: list[list[Mail]] = []

@@ -146,11 +146,13 @@ def test_a_stopped_mail_server_delays_mail_without_losing_it(smtp, start, engine
     assert len(inbox.messages) == 3
 
 
-def test_without_a_mail_server_nothing_is_sent_and_the_log_says_so(app, start, engine, caplog):
+def test_without_a_mail_server_no_mail_job_runs_and_the_log_says_so_once(app, start, engine, caplog, monkeypatch):
+    monkeypatch.delenv("GROS_SMTP_HOST", raising=False)
     start("GROS-2027-001")
-    with caplog.at_level(logging.INFO, logger="engine.gros.notifications"):
-        assert notifications.send_due(engine, notifications.SmtpSettings.from_env({})) == 0
-    assert "Geen GROS_SMTP_HOST ingesteld" in caplog.text
+    with caplog.at_level(logging.INFO, logger="engine.wiring"):
+        jobs = [name for name, _, _ in periodic_jobs(engine, Settings())]
+    assert "mail" not in jobs and "deadline-reminders" in jobs  # the outbox waits for a server
+    assert caplog.text.count("Geen GROS_SMTP_HOST ingesteld") == 1
 
 
 def test_a_nearing_deadline_is_announced_once_to_the_group(smtp, start, engine, clock):
