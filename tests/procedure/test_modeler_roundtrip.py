@@ -153,9 +153,9 @@ def semantics(xml: bytes) -> dict[str, tuple]:
 
 
 def differences(shipped: dict[str, tuple], resaved: dict[str, tuple]) -> list[str]:
-    return ([f"{key} lost" for key in shipped.keys() - resaved.keys()]
-            + [f"{key} added" for key in resaved.keys() - shipped.keys()]
-            + [f"{key} changed" for key in shipped.keys() & resaved.keys() if shipped[key] != resaved[key]])
+    return ([f"{key} lost" for key in sorted(shipped.keys() - resaved.keys())]
+            + [f"{key} added" for key in sorted(resaved.keys() - shipped.keys())]
+            + [f"{key} changed" for key in sorted(shipped.keys() & resaved.keys()) if shipped[key] != resaved[key]])
 
 
 def _meaning(element: etree._Element):
