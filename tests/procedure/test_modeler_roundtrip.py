@@ -2,10 +2,10 @@
 Modeler's own libraries changes nothing that matters.
 
 The round trip runs once, in Chromium: bpmn-js's Modeler with camunda-bpmn-moddle imports and saves every
-processen/*.bpmn, form-js's editor every formulieren/*.form. The saved set must deploy and pass the procedure's
-scenarios at full coverage, and keep what the engine reads: every element id with its camunda:* attributes and
-extension elements, every form field with its rules. The DMN tables go along as shipped: dmn-js, the Modeler's DMN
-editor, is not among the pinned Node packages.
+processen/*.bpmn, dmn-js's Modeler with camunda-dmn-moddle every processen/*.dmn, form-js's editor every
+formulieren/*.form. The saved set must deploy and pass the procedure's scenarios at full coverage, and keep what the
+engine reads: every element id with its camunda:* attributes and extension elements, every decision rule, every form
+field with its rules.
 """
 
 from __future__ import annotations
@@ -26,14 +26,18 @@ ROOT = Path(__file__).resolve().parents[2]
 NODE_MODULES = ROOT / "node_modules"
 MODELER = NODE_MODULES / "bpmn-js" / "dist" / "bpmn-modeler.development.js"
 CAMUNDA_DESCRIPTOR = NODE_MODULES / "camunda-bpmn-moddle" / "resources" / "camunda.json"
+DMN_MODELER = NODE_MODULES / "dmn-js" / "dist" / "dmn-modeler.development.js"
+CAMUNDA_DMN_DESCRIPTOR = NODE_MODULES / "camunda-dmn-moddle" / "resources" / "camunda.json"
 FORM_EDITOR = NODE_MODULES / "@bpmn-io" / "form-js" / "dist" / "form-editor.umd.js"
-MODELS = sorted((ROOT / "processen").glob("*.bpmn"))
+MODELS = sorted((ROOT / "processen").glob("*.bpmn")) + sorted((ROOT / "processen").glob("*.dmn"))
 FORMS = sorted((ROOT / "formulieren").glob("*.form"))
 
-OPEN_AND_SAVE = """async ({models, forms, camunda}) => {
+OPEN_AND_SAVE = """async ({models, forms, camunda, camundaDmn}) => {
   const saved = {models: {}, forms: {}, warnings: {}};
-  const modeler = new BpmnJS({container: '#diagram', moddleExtensions: {camunda}});
+  const bpmn = new BpmnJS({container: '#diagram', moddleExtensions: {camunda}});
+  const dmn = new DmnJS({container: '#decision', common: {moddleExtensions: {camunda: camundaDmn}}});
   for (const [name, xml] of Object.entries(models)) {
+    const modeler = name.endsWith('.dmn') ? dmn : bpmn;
     const {warnings} = await modeler.importXML(xml);
     saved.warnings[name] = warnings.map(warning => warning.message);
     saved.models[name] = (await modeler.saveXML({format: true})).xml;
@@ -62,20 +66,23 @@ class RoundTrip:
 def saved(request, tmp_path_factory) -> RoundTrip:
     """Every model and form opened and saved once in the browser, written under their own names beside the
     shipped scenarios and DMN tables."""
-    for library in (MODELER, CAMUNDA_DESCRIPTOR, FORM_EDITOR):
+    for library in (MODELER, CAMUNDA_DESCRIPTOR, DMN_MODELER, CAMUNDA_DMN_DESCRIPTOR, FORM_EDITOR):
         if not library.is_file():
             pytest.skip(f"needs Node tooling: {library.relative_to(ROOT)} missing (run `npm ci` in the repo root)")
     page = request.getfixturevalue("chromium_browser").new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     try:
-        page.set_content("<div id='diagram' style='width:1200px;height:800px'></div><div id='form'></div>")
+        page.set_content("<div id='diagram' style='width:1200px;height:800px'></div>"
+                         "<div id='decision' style='width:1200px;height:800px'></div><div id='form'></div>")
         page.add_script_tag(path=str(MODELER))
+        page.add_script_tag(path=str(DMN_MODELER))
         page.add_script_tag(path=str(FORM_EDITOR))
         result = page.evaluate(OPEN_AND_SAVE, {
             "models": {path.name: path.read_text(encoding="utf-8") for path in MODELS},
             "forms": {path.name: path.read_text(encoding="utf-8") for path in FORMS},
-            "camunda": json.loads(CAMUNDA_DESCRIPTOR.read_text(encoding="utf-8"))})
+            "camunda": json.loads(CAMUNDA_DESCRIPTOR.read_text(encoding="utf-8")),
+            "camundaDmn": json.loads(CAMUNDA_DMN_DESCRIPTOR.read_text(encoding="utf-8"))})
     finally:
         page.close()
     assert not errors, errors
@@ -133,6 +140,11 @@ def test_the_comparison_ignores_the_drawing_and_prefixes_but_not_a_lost_attribut
     condition = "${triage_besluit == 'nee'}"
     assert compare(shipped, shipped.replace(condition, "triage_besluit == 'nee'")) == ["Flow_06 changed"]
 
+    table = (ROOT / "processen" / "gros-uitkomst.dmn").read_text(encoding="utf-8")
+    unique = table.replace(' hitPolicy="FIRST"', "")
+    assert compare(unique, unique.replace("<decisionTable ", '<decisionTable hitPolicy="UNIQUE" ')) == []
+    assert compare(table, unique) == ["DecisionTable_gros_uitkomst changed"]
+
 
 def compare(shipped: str, resaved: str) -> list[str]:
     return differences(semantics(shipped.encode()), semantics(resaved.encode()))
@@ -140,9 +152,13 @@ def compare(shipped: str, resaved: str) -> list[str]:
 
 # --- the structural comparison ------------------------------------------------------------------------------
 DRAWING = frozenset({"http://www.omg.org/spec/BPMN/20100524/DI", "http://www.omg.org/spec/DD/20100524/DC",
-                     "http://www.omg.org/spec/DD/20100524/DI"})
+                     "http://www.omg.org/spec/DD/20100524/DI", "https://www.omg.org/spec/DMN/20191111/DMNDI/",
+                     "http://www.omg.org/spec/DMN/20180521/DC/", "http://www.omg.org/spec/DMN/20180521/DI/"})
 XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
 SAVED_BY = frozenset({"exporter", "exporterVersion"})  # which tool saved the file, not what it says
+DEFAULTS = {  # attributes a Modeler leaves out when they hold the schema's default, which the engine reads the same
+    "{https://www.omg.org/spec/DMN/20191111/MODEL/}decisionTable": {"hitPolicy": "UNIQUE"},
+}
 
 
 def semantics(xml: bytes) -> dict[str, tuple]:
@@ -170,7 +186,8 @@ def _meaningful_children(element: etree._Element) -> list[etree._Element]:
 
 def _canonical(element: etree._Element) -> tuple:
     is_root = element.getparent() is None
-    attributes = sorted((name, _resolved(element, name, value)) for name, value in element.attrib.items()
+    stated = {**DEFAULTS.get(element.tag, {}), **element.attrib}
+    attributes = sorted((name, _resolved(element, name, value)) for name, value in stated.items()
                         if not (is_root and name in SAVED_BY))
     children = [("id", child.get("id")) if child.get("id") else _canonical(child)
                 for child in _meaningful_children(element)]
