@@ -20,6 +20,7 @@ from engine.forms import FormSchemaError, load_camunda_form
 
 from . import expressions
 from .access import ProcessAccess, process_access
+from .links import link_problems
 from .parser import GrosParser, call_binding, is_external
 from .paths import MAX_PATH, too_long_path
 from .retention import removal_time
@@ -35,7 +36,6 @@ RESERVED_IDS = {"Start"}  # SpiffWorkflow names its own start task so; an elemen
 UNSUPPORTED = {
     "compensateEventDefinition": "compensatiegebeurtenissen worden niet ondersteund",
     "complexGateway": "complexe gateways worden niet ondersteund",
-    "linkEventDefinition": "link events worden niet ondersteund; teken de pijl (sequence flow)",
     "serviceTask": "een servicetaak draait hier als external task: geef ze camunda:type=\"external\" en een "
     "camunda:topic (Java-delegates en expressies draaien hier niet)",
     "executionListener": "execution listeners worden niet ondersteund",
@@ -165,6 +165,7 @@ def _check_source(source: Source, problems: list[Problem]):
                                 "geen geldige BPMN 2.0 volgens het XSD-schema", str(error)))
         return None
     _check_rules(source, tree, problems)
+    _check_links(source, tree, problems)
     _check_paths(source, tree, problems)
     return tree
 
@@ -227,6 +228,11 @@ _TOO_LONG = ("proces '{process}' heeft hier een pad van meer dan {limit} element
              "kan niet worden ingelezen: splits het proces op in deelprocessen (call activities)")
 _TOO_DEEP = ("het model is te lang of te diep genest om in te lezen; splits het op in deelprocessen "
              "(call activities)")
+
+
+def _check_links(source: Source, tree, problems: list[Problem]) -> None:
+    for node, message in link_problems(tree):
+        problems.append(Problem(source.name, node.sourceline, node.get("id"), message))
 
 
 def _check_paths(source: Source, tree, problems: list[Problem]) -> None:
