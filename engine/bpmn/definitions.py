@@ -497,8 +497,6 @@ LIBRARY_TEXTS = (
     ("Time Specification", "de tijdsaanduiding van de timer is ongeldig"),
     ("Cannot resolve data", "een gegevensassociatie verwijst naar een data-object dat niet bestaat"),
     ("Must contain an End event", "een deelproces moet een eindgebeurtenis hebben"),
-    ("Data Store with name", "een data store (gegevensopslag) heeft hier geen implementatie: GROS bewaart gegevens "
-                             "als procesvariabelen"),
 )
 UNREADABLE = "de engine kan dit element niet inlezen"
 
