@@ -21,7 +21,7 @@ from engine.forms import FormSchemaError, load_camunda_form
 from . import expressions
 from .access import ProcessAccess, process_access
 from .links import link_problems
-from .parser import GrosParser, call_binding, is_external
+from .parser import GrosParser, callable_processes, is_external
 from .paths import MAX_PATH, too_long_path
 from .retention import removal_time
 from .runtime import FORMS_PREFIX, ProcessBundle
@@ -93,6 +93,8 @@ class CompiledProcess:
     access: ProcessAccess
     message_starts: list[tuple[str, str]] = field(default_factory=list)
     timer_starts: list[tuple[str, str, str]] = field(default_factory=list)
+    # Processes its call activities name that are not deployed: looked up when the call starts.
+    missing_calls: list[str] = field(default_factory=list)
 
 
 def kind_of(name: str) -> str | None:
@@ -369,14 +371,13 @@ def _check_references(source: Source, process, parser, forms: dict[str, str], pr
     def add(node, message):
         problems.append(Problem(source.name, node.sourceline, node.get("id"), message))
 
+    deployed = callable_processes(parser)
     for node in process.iter(f"{{{BPMN}}}callActivity"):
         called = node.get("calledElement")
         if not called:
             add(node, "een call activity heeft een calledElement nodig: de id van het aangeroepen proces of ${...}")
-        elif "${" in called or call_binding(node) is not None:
-            _check_binding(node, add)
-        elif called not in parser.process_parsers:
-            add(node, f"aangeroepen proces '{called}' is niet gedeployed")
+        elif "${" in called or node.get(BINDING) is not None:
+            _check_binding(node, deployed, add)
     for node in process.iter(f"{{{BPMN}}}businessRuleTask"):
         ref = node.get(f"{{{CAMUNDA}}}decisionRef")
         if ref and ref not in parser.dmn_parsers:
@@ -387,18 +388,25 @@ def _check_references(source: Source, process, parser, forms: dict[str, str], pr
             add(node, f"formulier '{form}' niet gevonden")
 
 
+BINDING = f"{{{CAMUNDA}}}calledElementBinding"
 BINDINGS = ("latest", "deployment", "version", "versionTag")
 
 
-def _check_binding(node, add) -> None:
-    """A binding chosen at run time needs what it names; the process itself is looked up when the call starts."""
-    binding = node.get(f"{{{CAMUNDA}}}calledElementBinding") or "latest"
+def _check_binding(node, deployed: set[str], add) -> None:
+    """A binding chosen at run time needs what it names; the process itself is looked up when the call starts.
+    ``deployment`` calls the version deployed with the caller, so that one must be there."""
+    binding = node.get(BINDING) or "latest"
+    called = node.get("calledElement")
     needed = {"version": "calledElementVersion", "versionTag": "calledElementVersionTag"}.get(binding)
     if binding not in BINDINGS:
         add(node, f"camunda:calledElementBinding '{binding}' bestaat niet; kies latest, deployment, version of "
                   "versionTag")
-    elif binding == "deployment" and "${" in node.get("calledElement"):
+    elif binding == "deployment" and "${" in called:
         add(node, "camunda:calledElementBinding=\"deployment\" heeft een vaste calledElement nodig")
+    elif binding == "deployment" and called not in deployed:
+        add(node, f"aangeroepen proces '{called}' is niet gedeployed: camunda:calledElementBinding=\"deployment\" "
+                  "roept de versie aan die samen met de aanroeper gedeployed is; deploy ze samen of laat de binding "
+                  "weg (dan zoekt de aanroep de nieuwste versie wanneer ze start)")
     elif needed and not (node.get(f"{{{CAMUNDA}}}{needed}") or "").strip():
         add(node, f"camunda:calledElementBinding=\"{binding}\" heeft camunda:{needed} nodig")
     for attribute in ("calledElement", f"{{{CAMUNDA}}}calledElementVersion", f"{{{CAMUNDA}}}calledElementVersionTag"):
@@ -454,7 +462,14 @@ def _describe(universe, name, process, parser, forms) -> CompiledProcess:
                         if _event_kind(s) == "messageEventDefinition"],
         timer_starts=[(s.get("id"), *_timer_spec(s)) for s in _starts(process)
                       if _event_kind(s) == "timerEventDefinition"],
+        missing_calls=_missing_calls(process, callable_processes(parser)),
     )
+
+
+def _missing_calls(process, deployed: set[str]) -> list[str]:
+    called = [node.get("calledElement") or "" for node in process.iter(f"{{{BPMN}}}callActivity")
+              if node.get(BINDING) is None]
+    return sorted({key for key in called if key and "${" not in key and key not in deployed})
 
 
 def _starts(process):

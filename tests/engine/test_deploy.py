@@ -65,8 +65,9 @@ def test_xsd_violation_names_line(sqlite_engine: Engine):
      '<bpmn:script>println 1</bpmn:script></bpmn:scriptTask>', "scriptformaat 'groovy' wordt niet ondersteund"),
     ('<bpmn:scriptTask id="x" scriptFormat="python"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>'
      '<bpmn:script>import os</bpmn:script></bpmn:scriptTask>', "het script kan de engine niet uitvoeren"),
-    ('<bpmn:callActivity id="x" calledElement="onbekend"><bpmn:incoming>f1</bpmn:incoming>'
-     '<bpmn:outgoing>f2</bpmn:outgoing></bpmn:callActivity>', "aangeroepen proces 'onbekend' is niet gedeployed"),
+    ('<bpmn:callActivity id="x" calledElement="onbekend" camunda:calledElementBinding="deployment">'
+     '<bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:callActivity>',
+     "aangeroepen proces 'onbekend' is niet gedeployed"),
     ('<bpmn:userTask id="x" camunda:formRef="nergens"><bpmn:incoming>f1</bpmn:incoming>'
      '<bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>', "formulier 'nergens' niet gevonden"),
     ('<bpmn:businessRuleTask id="x" camunda:decisionRef="geen"><bpmn:incoming>f1</bpmn:incoming>'
