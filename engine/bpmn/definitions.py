@@ -211,7 +211,7 @@ def _check_rules(source: Source, tree, problems: list[Problem]) -> None:
         elif local in UNSUPPORTED:
             add(node, UNSUPPORTED[local])
         elif local == "conditionExpression" and node.text and node.text.strip():
-            _check_expression(node, node.text, add)
+            _check_condition(node, add)
         elif local == "scriptTask":
             _check_script(node, add)
         elif local in ("timeDuration", "timeDate", "timeCycle"):
@@ -258,6 +258,30 @@ def _may_be_external(node) -> bool:
     if local == "messageEventDefinition":
         return etree.QName(node.getparent()).localname in ("intermediateThrowEvent", "endEvent")
     return local in EXTERNAL_TASKS
+
+
+def _check_condition(node, add) -> None:
+    """A condition GROS cannot evaluate is one Camunda 7 cannot either: it deploys it, but fails the flow on
+    every pass. GROS refuses it at deploy, saying why Camunda would fail."""
+    text = node.text.strip()
+    try:
+        expressions.check(text)
+    except expressions.ExpressionError as error:
+        add(node.getparent(), f"de voorwaarde '{text[:200]}' {_why_no_condition(text, node.get('language'))}; "
+                              "schrijf ze als ${...} met variabelen, vergelijkingen en &&, ||, !", str(error))
+
+
+def _why_no_condition(text: str, language: str | None) -> str:
+    if language:
+        return (f"is geschreven in de taal '{language}': Camunda 7 zoekt bij elke doorgang een script-engine voor "
+                "die taal, en voor FEEL of XPath is er geen")
+    if text.startswith("="):
+        return ("is FEEL zoals Camunda 8 (Zeebe) het schrijft: Camunda 7 leest dat als vaste tekst, niet als "
+                "voorwaarde, en faalt bij elke doorgang")
+    if "${" not in text and "#{" not in text:
+        return ("staat niet tussen ${...}: Camunda 7 leest ze als vaste tekst, niet als voorwaarde, en faalt bij elke "
+                "doorgang (condition expression returns non-Boolean)")
+    return "kan de engine niet uitvoeren (Java-aanroepen en methoden van execution draaien hier niet)"
 
 
 def _check_expression(node, text: str, add) -> None:

@@ -89,16 +89,34 @@ def test_an_element_named_like_the_engines_own_start_task_is_refused(sqlite_engi
     assert problem.startswith("model.bpmn:4") and "[Start]" in problem and "voorbehouden aan de engine" in problem
 
 
+def conditioned(condition: str, language: str = "") -> str:
+    return process('<bpmn:exclusiveGateway id="x" default="f3"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2'
+                   '</bpmn:outgoing><bpmn:outgoing>f3</bpmn:outgoing></bpmn:exclusiveGateway>'
+                   '<bpmn:endEvent id="end"><bpmn:incoming>f2</bpmn:incoming><bpmn:incoming>f3</bpmn:incoming>'
+                   '</bpmn:endEvent><bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="x"/>\n'
+                   f'<bpmn:sequenceFlow id="f2" sourceRef="x" targetRef="end"><bpmn:conditionExpression{language} '
+                   f'xsi:type="bpmn:tFormalExpression">{condition}</bpmn:conditionExpression>'
+                   '</bpmn:sequenceFlow><bpmn:sequenceFlow id="f3" sourceRef="x" targetRef="end"/>')
+
+
 def test_unsafe_condition_is_refused_at_deploy(sqlite_engine: Engine):
-    body = ('<bpmn:exclusiveGateway id="x" default="f3"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2'
-            '</bpmn:outgoing><bpmn:outgoing>f3</bpmn:outgoing></bpmn:exclusiveGateway>'
-            '<bpmn:endEvent id="end"><bpmn:incoming>f2</bpmn:incoming><bpmn:incoming>f3</bpmn:incoming></bpmn:endEvent>'
-            '<bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="x"/>'
-            '<bpmn:sequenceFlow id="f2" sourceRef="x" targetRef="end"><bpmn:conditionExpression '
-            'xsi:type="bpmn:tFormalExpression">${().__class__.__base__.__subclasses__()}</bpmn:conditionExpression>'
-            '</bpmn:sequenceFlow><bpmn:sequenceFlow id="f3" sourceRef="x" targetRef="end"/>')
-    [problem] = refusal(sqlite_engine, {"m.bpmn": process(body)})
+    [problem] = refusal(sqlite_engine, {"m.bpmn": conditioned("${().__class__.__base__.__subclasses__()}")})
     assert "[f2]" in problem and "kan de engine niet uitvoeren" in problem
+
+
+@pytest.mark.parametrize(("condition", "language", "reason"), [
+    ("Service Level == 'Premium'", "", "staat niet tussen ${...}: Camunda 7 leest ze als vaste tekst, niet als "
+     "voorwaarde, en faalt bij elke doorgang (condition expression returns non-Boolean)"),
+    ("= some risk in levels satisfies risk = &quot;red&quot;", "", "is FEEL zoals Camunda 8 (Zeebe) het schrijft"),
+    ("Approval = &quot;Approved&quot;", ' language="https://www.omg.org/spec/DMN/20191111/FEEL/"',
+     "is geschreven in de taal 'https://www.omg.org/spec/DMN/20191111/FEEL/': Camunda 7 zoekt bij elke doorgang "
+     "een script-engine voor die taal"),
+])
+def test_a_condition_camunda_7_fails_on_every_pass_is_refused_saying_why(
+        sqlite_engine: Engine, condition: str, language: str, reason: str):
+    [problem] = refusal(sqlite_engine, {"m.bpmn": conditioned(condition, language)})
+    assert problem.startswith("m.bpmn:6 [f2]: de voorwaarde ") and reason in problem
+    assert problem.endswith("schrijf ze als ${...} met variabelen, vergelijkingen en &&, ||, !")
 
 
 def test_every_problem_is_reported_at_once_and_nothing_is_stored(sqlite_engine: Engine):
