@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from lxml import etree
-from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 
 from engine.forms import FormSchemaError, load_camunda_form
@@ -26,6 +25,7 @@ from .paths import MAX_PATH, too_long_path
 from .retention import removal_time
 from .runtime import FORMS_PREFIX, ProcessBundle
 from .timers import check_timer, timer_text_is_literal
+from .xsd import schema_violation
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CAMUNDA = "http://camunda.org/schema/1.0/bpmn"
@@ -147,7 +147,7 @@ def _check_source(source: Source, problems: list[Problem]):
         try:
             load_camunda_form(source.content, source.name)
         except FormSchemaError as error:
-            problems.append(Problem(source.name, None, None, str(error)))
+            problems.append(_form_problem(source, error))
         return None
     try:
         tree = etree.fromstring(source.content.encode(), etree.XMLParser(resolve_entities=False))
@@ -160,11 +160,10 @@ def _check_source(source: Source, problems: list[Problem]):
     if tree.tag != f"{{{BPMN}}}definitions":
         problems.append(Problem(source.name, tree.sourceline, None, "geen BPMN 2.0-document (bpmn:definitions)"))
         return None
-    try:
-        BpmnValidator().validate(_with_qname_called_elements(tree), source.name)
-    except ValidationException as error:
-        problems.append(Problem(source.name, error.line_number or None, None,
-                                "geen geldige BPMN 2.0 volgens het XSD-schema", str(error)))
+    violation = schema_violation(_with_qname_called_elements(tree), source.name)
+    if violation is not None:
+        problems.append(Problem(source.name, violation.line, violation.element,
+                                f"geen geldige BPMN 2.0 volgens het XSD-schema: {violation.reason}", violation.detail))
         return None
     _check_rules(source, tree, problems)
     _check_links(source, tree, problems)
@@ -338,8 +337,12 @@ def _form_ids(universe: dict[str, Source], problems: list[Problem]) -> dict[str,
         try:
             ids[load_camunda_form(source.content, source.name).form_id] = source.name
         except FormSchemaError as error:
-            problems.append(Problem(source.name, None, None, str(error)))
+            problems.append(_form_problem(source, error))
     return ids
+
+
+def _form_problem(source: Source, error: FormSchemaError) -> Problem:
+    return Problem(source.name, error.line, error.element, error.reason)
 
 
 def _parser(universe: dict[str, Source], problems: list[Problem], validate: bool) -> GrosParser:

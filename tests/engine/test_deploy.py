@@ -48,9 +48,35 @@ def test_not_well_formed_xml_names_file_and_line(sqlite_engine: Engine):
     assert problem.startswith("kapot.bpmn:4") and "geen welgevormde XML" in problem
 
 
-def test_xsd_violation_names_line(sqlite_engine: Engine):
-    [problem] = refusal(sqlite_engine, {"xsd.bpmn": process('<bpmn:userTaak id="x"/>')})
-    assert problem.startswith("xsd.bpmn:5") and "geen geldige BPMN 2.0" in problem
+@pytest.mark.parametrize(("body", "where", "reason"), [
+    ('<bpmn:userTaak id="x"/>', "5 [x]", "dit element hoort hier niet (onbekend, of op de verkeerde plaats)"),
+    ('<bpmn:sequenceFlow id="f" sourceRef="start"/>', "5 [f]", "het verplichte attribuut 'targetRef' ontbreekt"),
+    ('<bpmn:task id="x" startQuantity="veel"/>', "5 [x]", "de waarde 'veel' van attribuut 'startQuantity' is ongeldig"),
+    ('<bpmn:task id="x" kleur="rood"/>', "5 [x]", "het attribuut 'kleur' hoort niet bij dit element"),
+    ('<bpmn:task id="start"/>', "5 [start]",
+     "'start' is geen geldige id: een id komt maar één keer voor en begint met een letter of _"),
+])
+def test_xsd_violation_names_line_element_and_what_is_wrong_in_dutch(
+        sqlite_engine: Engine, body: str, where: str, reason: str):
+    [problem] = refusal(sqlite_engine, {"xsd.bpmn": process(body)})
+    assert problem == f"xsd.bpmn:{where}: geen geldige BPMN 2.0 volgens het XSD-schema: {reason}"
+
+
+FORM_HEAD = '{\n  "id": "melding",\n  "components": [\n'
+
+
+@pytest.mark.parametrize(("form", "where", "reason"), [
+    ('{"id": "melding",\n  components: []}', "2", "geen geldige JSON (een sleutel staat niet tussen dubbele "
+     "aanhalingstekens, regel 2, kolom 3)"),
+    (FORM_HEAD + '    {"id": "Field_1", "key": "naam", "type": "textfield"},\n'
+                 '    {"id": "Field_2", "key": "kaart", "type": "raket"}\n  ]\n}', "5 [Field_2]",
+     "onderdeel 2 ('kaart') van type 'raket': dat type wordt niet ondersteund"),
+    (FORM_HEAD + '    {"id": "Field_1", "label": "Naam", "type": "textfield"}\n  ]\n}', "4 [Field_1]",
+     "onderdeel 1 ('Naam') van type 'textfield': key None is geen geldige sleutel"),
+])
+def test_a_form_refusal_names_file_line_and_component(sqlite_engine: Engine, form: str, where: str, reason: str):
+    [problem] = refusal(sqlite_engine, {"melding.form": form})
+    assert problem == f"melding.form:{where}: {reason}"
 
 
 @pytest.mark.parametrize(("element", "message"), [
