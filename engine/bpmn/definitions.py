@@ -25,7 +25,7 @@ from .paths import MAX_PATH, too_long_path
 from .retention import removal_time
 from .runtime import FORMS_PREFIX, ProcessBundle
 from .timers import check_timer, timer_text_is_literal
-from .xsd import schema_violation
+from .xsd import schema_violation, syntax_reason
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CAMUNDA = "http://camunda.org/schema/1.0/bpmn"
@@ -152,7 +152,8 @@ def _check_source(source: Source, problems: list[Problem]):
     try:
         tree = etree.fromstring(source.content.encode(), etree.XMLParser(resolve_entities=False))
     except etree.XMLSyntaxError as error:
-        problems.append(Problem(source.name, error.lineno, None, f"geen welgevormde XML: {error.msg}"))
+        problems.append(Problem(source.name, error.lineno, None, f"geen welgevormde XML: {syntax_reason(error)}",
+                                error.msg))
         return None
     if source.kind == "dmn":
         _check_dmn(source, tree, problems)
@@ -317,7 +318,8 @@ def _check_timer(node, kind: str, add) -> None:
     text = (node.text or "").strip()
     event = node.getparent().getparent()
     if not text:
-        add(event, f"de timer heeft een lege {kind}")
+        add(event, f"de timer heeft een lege {kind}: zonder tijdstip, duur of herhaling loopt hij nooit af; vul een "
+                   "ISO 8601-waarde of ${...} in")
     elif not timer_text_is_literal(text):
         _check_expression(node.getparent(), text, add)
     else:
@@ -358,7 +360,7 @@ def _parser(universe: dict[str, Source], problems: list[Problem], validate: bool
             elif _claim_processes(source, tree, owners, problems):
                 parser.add_bpmn_xml(tree, filename=source.name)
         except ValidationException as error:
-            problems.append(_problem(error, source.name))
+            problems.append(_problem(error, source.name, tree))
     return parser
 
 
@@ -388,7 +390,7 @@ def _compile_file(universe, name, tree, parser, forms, problems) -> list[Compile
             parser.get_spec(process.get("id"))
             parser.get_subprocess_specs(process.get("id"))
         except ValidationException as error:
-            problems.append(_problem(error, name))
+            problems.append(_problem(error, name, process))
             continue
         compiled.append(_describe(universe, name, process, parser, forms))
     return compiled
@@ -539,15 +541,26 @@ LIBRARY_TEXTS = (
     ("Time Specification", "de tijdsaanduiding van de timer is ongeldig"),
     ("Cannot resolve data", "een gegevensassociatie verwijst naar een data-object dat niet bestaat"),
     ("Must contain an End event", "een deelproces moet een eindgebeurtenis hebben"),
+    ("Exactly one start event is required", "een deelproces heeft precies één startgebeurtenis nodig (ook Camunda 7 "
+                                            "weigert een deelproces zonder)"),
+    ("must specify a cardinality or a collection", "een multi-instance heeft een loopCardinality of "
+                                                   "camunda:collection nodig (ook Camunda 7 weigert ze zonder)"),
 )
 UNREADABLE = "de engine kan dit element niet inlezen"
 
 
-def _problem(error: ValidationException, file_name: str) -> Problem:
+def _problem(error: ValidationException, file_name: str, where) -> Problem:
+    """SpiffWorkflow's refusal in Dutch; where it names no line, the element being read (``where``) stands in."""
     original = str(error)
     message = _TOO_DEEP if _from_recursion(error) else next(
         (dutch for english, dutch in LIBRARY_TEXTS if english in original), UNREADABLE)
-    return Problem(error.file_name or file_name, error.line_number or None, error.id or None, message, original)
+    line, element = error.line_number or None, error.id or None
+    if (error.file_name or file_name) == file_name:
+        named = where.getroottree().xpath("//*[@id=$id]", id=element) if element else []
+        # The element's own line: SpiffWorkflow's may be another node's, or missing.
+        line, element = (named[0].sourceline, element) if named else (
+            line or where.sourceline, element or where.get("id") or etree.QName(where).localname)
+    return Problem(error.file_name or file_name, line, element, message, original)
 
 
 def _from_recursion(error: BaseException | None) -> bool:

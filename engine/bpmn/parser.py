@@ -38,7 +38,7 @@ from SpiffWorkflow.camunda.parser.task_spec import (
 from SpiffWorkflow.camunda.specs.business_rule_task import BusinessRuleTask
 from SpiffWorkflow.camunda.specs.user_task import UserTask
 
-from .datastores import without_data_stores
+from .artifacts import without_ignored_data
 from .links import with_links_resolved
 from .specs import (
     CallBinding,
@@ -248,7 +248,7 @@ class GrosParser(CamundaParser):
         return used
 
     def add_bpmn_xml(self, bpmn, filename=None):
-        super().add_bpmn_xml(with_explicit_splits(with_links_resolved(without_data_stores(bpmn))), filename)
+        super().add_bpmn_xml(with_explicit_splits(with_links_resolved(without_ignored_data(bpmn))), filename)
 
     def _find_dependencies(self, process):
         """As BpmnDmnParser's, but a business rule task run by an external worker needs no decision."""

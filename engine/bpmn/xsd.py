@@ -1,5 +1,6 @@
-"""The BPMN 2.0 XSD check, with its refusal in Dutch naming the element: libxml2 says what broke the schema
-in English and at which line; here that becomes the element (its id) and what is wrong with it."""
+"""The XML checks of a BPMN file, with their refusals in Dutch: libxml2 says in English what broke
+well-formedness or the BPMN 2.0 XSD and at which line; here that becomes what is wrong and, for the schema,
+the element (its id)."""
 
 from __future__ import annotations
 
@@ -57,3 +58,25 @@ def _element(tree, tag: str, attribute: str | None, line: int | None) -> str:
     while node is not None and node.get("id") is None:
         node = node.getparent()
     return node.get("id") if node is not None else etree.QName(tag).localname
+
+
+_SYNTAX = {
+    "ERR_TAG_NAME_MISMATCH": "een sluit-tag past niet bij de open tag",
+    "ERR_TAG_NOT_FINISHED": "het bestand houdt op midden in een element",
+    "ERR_ATTRIBUTE_NOT_STARTED": "een attribuutwaarde staat niet tussen aanhalingstekens",
+    "ERR_ATTRIBUTE_WITHOUT_VALUE": "een attribuut heeft geen waarde",
+    "ERR_ATTRIBUTE_REDEFINED": "een attribuut staat twee keer op hetzelfde element",
+    "ERR_DOCUMENT_END": "na het hoofdelement staat nog inhoud",
+    "ERR_DOCUMENT_EMPTY": "het bestand is leeg",
+    "ERR_UNDECLARED_ENTITY": "een entiteit (&...;) is niet gedefinieerd; schrijf &amp; voor &",
+    "NS_ERR_UNDEFINED_NAMESPACE": "een namespace-voorvoegsel is niet gedeclareerd (xmlns:...)",
+    "ERR_NAME_REQUIRED": "na < volgt geen geldige elementnaam; schrijf &lt; voor <",
+    "ERR_LT_IN_ATTRIBUTE": "een < in een attribuutwaarde; schrijf &lt;",
+}
+
+
+def syntax_reason(error: etree.XMLSyntaxError) -> str:
+    """What makes the XML not well-formed, in Dutch, with the column."""
+    name = next((n for n in _SYNTAX if getattr(etree.ErrorTypes, n, None) == error.code), None)
+    column = f" (kolom {error.position[1]})" if error.position else ""
+    return (_SYNTAX[name] if name else "de XML klopt hier niet") + column

@@ -1,5 +1,6 @@
-"""Data stores are drawn artifacts, as in Camunda 7: a model that reads from and writes to one (drawn as
-Camunda Modeler writes it) deploys and runs as if the store were not drawn; the data lives in process variables."""
+"""Data stores and data associations are drawn artifacts, as in Camunda 7: a model that reads from and writes
+to a store (drawn as Camunda Modeler writes it) and reads a process input deploys and runs as if they were not
+drawn; the data lives in process variables."""
 
 from __future__ import annotations
 
@@ -11,12 +12,16 @@ MODEL = """<?xml version="1.0" encoding="UTF-8"?>
     xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="defs" targetNamespace="http://bpmn.io/schema/bpmn">
   <bpmn:dataStore id="register" name="Knelpuntenregister"/>
   <bpmn:process id="opslaan" name="Opslaan" isExecutable="true" camunda:historyTimeToLive="P1D">
+    <bpmn:ioSpecification><bpmn:dataInput id="aanvraag"/><bpmn:inputSet><bpmn:dataInputRefs>aanvraag
+      </bpmn:dataInputRefs></bpmn:inputSet><bpmn:outputSet/></bpmn:ioSpecification>
     <bpmn:startEvent id="start"><bpmn:outgoing>f0</bpmn:outgoing></bpmn:startEvent>
     <bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="a"/>
     <bpmn:userTask id="a" name="Knelpunt opzoeken" camunda:candidateGroups="secretariaat">
       <bpmn:incoming>f0</bpmn:incoming><bpmn:outgoing>f1</bpmn:outgoing>
       <bpmn:property id="plaatshouder" name="__targetRef_placeholder"/>
       <bpmn:dataInputAssociation id="lezen"><bpmn:sourceRef>registerLezen</bpmn:sourceRef>
+        <bpmn:targetRef>plaatshouder</bpmn:targetRef></bpmn:dataInputAssociation>
+      <bpmn:dataInputAssociation id="aanvraagLezen"><bpmn:sourceRef>aanvraag</bpmn:sourceRef>
         <bpmn:targetRef>plaatshouder</bpmn:targetRef></bpmn:dataInputAssociation>
       <bpmn:dataOutputAssociation id="schrijven"><bpmn:targetRef>registerSchrijven</bpmn:targetRef>
       </bpmn:dataOutputAssociation>
@@ -30,7 +35,7 @@ MODEL = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
-def test_a_model_with_a_data_store_deploys_and_runs_without_it(engine: Engine):
+def test_a_model_with_a_data_store_and_associations_deploys_and_runs_without_them(engine: Engine):
     [deployed] = engine.repository.deploy_sources({"opslaan.bpmn": MODEL})
     instance_id = engine.runtime.start("opslaan")
     [task] = engine.query.tasks(instance_id=instance_id)
