@@ -159,7 +159,8 @@ def _check_source(source: Source, problems: list[Problem]):
         _check_dmn(source, tree, problems)
         return tree
     if tree.tag != f"{{{BPMN}}}definitions":
-        problems.append(Problem(source.name, tree.sourceline, None, "geen BPMN 2.0-document (bpmn:definitions)"))
+        problems.append(Problem(source.name, tree.sourceline, etree.QName(tree).localname,
+                                "geen BPMN 2.0-document (bpmn:definitions)"))
         return None
     violation = schema_violation(_with_qname_called_elements(tree), source.name)
     if violation is not None:
@@ -186,13 +187,14 @@ def _with_qname_called_elements(tree):
 
 
 def _check_dmn(source: Source, tree, problems: list[Problem]) -> None:
+    element = tree.get("id") or etree.QName(tree).localname
     if etree.QName(tree).namespace not in DMN_NAMESPACES:
-        problems.append(Problem(source.name, tree.sourceline, None, "geen DMN 1.2- of 1.3-document"))
+        problems.append(Problem(source.name, tree.sourceline, element, "geen DMN 1.2- of 1.3-document"))
         return
     decisions = tree.findall(f"{{{etree.QName(tree).namespace}}}decision")
     if len(decisions) != 1:
         message = f"één beslissing per DMN-bestand, gevonden: {len(decisions)}"
-        problems.append(Problem(source.name, tree.sourceline, None, message))
+        problems.append(Problem(source.name, tree.sourceline, element, message))
 
 
 def _check_rules(source: Source, tree, problems: list[Problem]) -> None:
