@@ -13,18 +13,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from lxml import etree
-from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 
 from engine.forms import FormSchemaError, load_camunda_form
 
 from . import expressions
 from .access import ProcessAccess, process_access
-from .parser import GrosParser, call_binding, is_external
+from .links import link_problems
+from .parser import GrosParser, callable_processes, is_external
 from .paths import MAX_PATH, too_long_path
 from .retention import removal_time
 from .runtime import FORMS_PREFIX, ProcessBundle
 from .timers import check_timer, timer_text_is_literal
+from .xsd import schema_violation, syntax_reason
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CAMUNDA = "http://camunda.org/schema/1.0/bpmn"
@@ -35,7 +36,6 @@ RESERVED_IDS = {"Start"}  # SpiffWorkflow names its own start task so; an elemen
 UNSUPPORTED = {
     "compensateEventDefinition": "compensatiegebeurtenissen worden niet ondersteund",
     "complexGateway": "complexe gateways worden niet ondersteund",
-    "linkEventDefinition": "link events worden niet ondersteund; teken de pijl (sequence flow)",
     "serviceTask": "een servicetaak draait hier als external task: geef ze camunda:type=\"external\" en een "
     "camunda:topic (Java-delegates en expressies draaien hier niet)",
     "executionListener": "execution listeners worden niet ondersteund",
@@ -93,6 +93,8 @@ class CompiledProcess:
     access: ProcessAccess
     message_starts: list[tuple[str, str]] = field(default_factory=list)
     timer_starts: list[tuple[str, str, str]] = field(default_factory=list)
+    # Processes its call activities name that are not deployed: looked up when the call starts.
+    missing_calls: list[str] = field(default_factory=list)
 
 
 def kind_of(name: str) -> str | None:
@@ -145,26 +147,28 @@ def _check_source(source: Source, problems: list[Problem]):
         try:
             load_camunda_form(source.content, source.name)
         except FormSchemaError as error:
-            problems.append(Problem(source.name, None, None, str(error)))
+            problems.append(_form_problem(source, error))
         return None
     try:
         tree = etree.fromstring(source.content.encode(), etree.XMLParser(resolve_entities=False))
     except etree.XMLSyntaxError as error:
-        problems.append(Problem(source.name, error.lineno, None, f"geen welgevormde XML: {error.msg}"))
+        problems.append(Problem(source.name, error.lineno, None, f"geen welgevormde XML: {syntax_reason(error)}",
+                                error.msg))
         return None
     if source.kind == "dmn":
         _check_dmn(source, tree, problems)
         return tree
     if tree.tag != f"{{{BPMN}}}definitions":
-        problems.append(Problem(source.name, tree.sourceline, None, "geen BPMN 2.0-document (bpmn:definitions)"))
+        problems.append(Problem(source.name, tree.sourceline, etree.QName(tree).localname,
+                                "geen BPMN 2.0-document (bpmn:definitions)"))
         return None
-    try:
-        BpmnValidator().validate(_with_qname_called_elements(tree), source.name)
-    except ValidationException as error:
-        problems.append(Problem(source.name, error.line_number or None, None,
-                                "geen geldige BPMN 2.0 volgens het XSD-schema", str(error)))
+    violation = schema_violation(_with_qname_called_elements(tree), source.name)
+    if violation is not None:
+        problems.append(Problem(source.name, violation.line, violation.element,
+                                f"geen geldige BPMN 2.0 volgens het XSD-schema: {violation.reason}", violation.detail))
         return None
     _check_rules(source, tree, problems)
+    _check_links(source, tree, problems)
     _check_paths(source, tree, problems)
     return tree
 
@@ -183,13 +187,14 @@ def _with_qname_called_elements(tree):
 
 
 def _check_dmn(source: Source, tree, problems: list[Problem]) -> None:
+    element = tree.get("id") or etree.QName(tree).localname
     if etree.QName(tree).namespace not in DMN_NAMESPACES:
-        problems.append(Problem(source.name, tree.sourceline, None, "geen DMN 1.2- of 1.3-document"))
+        problems.append(Problem(source.name, tree.sourceline, element, "geen DMN 1.2- of 1.3-document"))
         return
     decisions = tree.findall(f"{{{etree.QName(tree).namespace}}}decision")
     if len(decisions) != 1:
         message = f"één beslissing per DMN-bestand, gevonden: {len(decisions)}"
-        problems.append(Problem(source.name, tree.sourceline, None, message))
+        problems.append(Problem(source.name, tree.sourceline, element, message))
 
 
 def _check_rules(source: Source, tree, problems: list[Problem]) -> None:
@@ -208,7 +213,7 @@ def _check_rules(source: Source, tree, problems: list[Problem]) -> None:
         elif local in UNSUPPORTED:
             add(node, UNSUPPORTED[local])
         elif local == "conditionExpression" and node.text and node.text.strip():
-            _check_expression(node, node.text, add)
+            _check_condition(node, add)
         elif local == "scriptTask":
             _check_script(node, add)
         elif local in ("timeDuration", "timeDate", "timeCycle"):
@@ -227,6 +232,11 @@ _TOO_LONG = ("proces '{process}' heeft hier een pad van meer dan {limit} element
              "kan niet worden ingelezen: splits het proces op in deelprocessen (call activities)")
 _TOO_DEEP = ("het model is te lang of te diep genest om in te lezen; splits het op in deelprocessen "
              "(call activities)")
+
+
+def _check_links(source: Source, tree, problems: list[Problem]) -> None:
+    for node, message in link_problems(tree):
+        problems.append(Problem(source.name, node.sourceline, node.get("id"), message))
 
 
 def _check_paths(source: Source, tree, problems: list[Problem]) -> None:
@@ -250,6 +260,30 @@ def _may_be_external(node) -> bool:
     if local == "messageEventDefinition":
         return etree.QName(node.getparent()).localname in ("intermediateThrowEvent", "endEvent")
     return local in EXTERNAL_TASKS
+
+
+def _check_condition(node, add) -> None:
+    """A condition GROS cannot evaluate is one Camunda 7 cannot either: it deploys it, but fails the flow on
+    every pass. GROS refuses it at deploy, saying why Camunda would fail."""
+    text = node.text.strip()
+    try:
+        expressions.check(text)
+    except expressions.ExpressionError as error:
+        add(node.getparent(), f"de voorwaarde '{text[:200]}' {_why_no_condition(text, node.get('language'))}; "
+                              "schrijf ze als ${...} met variabelen, vergelijkingen en &&, ||, !", str(error))
+
+
+def _why_no_condition(text: str, language: str | None) -> str:
+    if language:
+        return (f"is geschreven in de taal '{language}': Camunda 7 zoekt bij elke doorgang een script-engine voor "
+                "die taal, en voor FEEL of XPath is er geen")
+    if text.startswith("="):
+        return ("is FEEL zoals Camunda 8 (Zeebe) het schrijft: Camunda 7 leest dat als vaste tekst, niet als "
+                "voorwaarde, en faalt bij elke doorgang")
+    if "${" not in text and "#{" not in text:
+        return ("staat niet tussen ${...}: Camunda 7 leest ze als vaste tekst, niet als voorwaarde, en faalt bij elke "
+                "doorgang (condition expression returns non-Boolean)")
+    return "kan de engine niet uitvoeren (Java-aanroepen en methoden van execution draaien hier niet)"
 
 
 def _check_expression(node, text: str, add) -> None:
@@ -286,7 +320,8 @@ def _check_timer(node, kind: str, add) -> None:
     text = (node.text or "").strip()
     event = node.getparent().getparent()
     if not text:
-        add(event, f"de timer heeft een lege {kind}")
+        add(event, f"de timer heeft een lege {kind}: zonder tijdstip, duur of herhaling loopt hij nooit af; vul een "
+                   "ISO 8601-waarde of ${...} in")
     elif not timer_text_is_literal(text):
         _check_expression(node.getparent(), text, add)
     else:
@@ -306,8 +341,12 @@ def _form_ids(universe: dict[str, Source], problems: list[Problem]) -> dict[str,
         try:
             ids[load_camunda_form(source.content, source.name).form_id] = source.name
         except FormSchemaError as error:
-            problems.append(Problem(source.name, None, None, str(error)))
+            problems.append(_form_problem(source, error))
     return ids
+
+
+def _form_problem(source: Source, error: FormSchemaError) -> Problem:
+    return Problem(source.name, error.line, error.element, error.reason)
 
 
 def _parser(universe: dict[str, Source], problems: list[Problem], validate: bool) -> GrosParser:
@@ -323,7 +362,7 @@ def _parser(universe: dict[str, Source], problems: list[Problem], validate: bool
             elif _claim_processes(source, tree, owners, problems):
                 parser.add_bpmn_xml(tree, filename=source.name)
         except ValidationException as error:
-            problems.append(_problem(error, source.name))
+            problems.append(_problem(error, source.name, tree))
     return parser
 
 
@@ -353,7 +392,7 @@ def _compile_file(universe, name, tree, parser, forms, problems) -> list[Compile
             parser.get_spec(process.get("id"))
             parser.get_subprocess_specs(process.get("id"))
         except ValidationException as error:
-            problems.append(_problem(error, name))
+            problems.append(_problem(error, name, process))
             continue
         compiled.append(_describe(universe, name, process, parser, forms))
     return compiled
@@ -363,14 +402,13 @@ def _check_references(source: Source, process, parser, forms: dict[str, str], pr
     def add(node, message):
         problems.append(Problem(source.name, node.sourceline, node.get("id"), message))
 
+    deployed = callable_processes(parser)
     for node in process.iter(f"{{{BPMN}}}callActivity"):
         called = node.get("calledElement")
         if not called:
             add(node, "een call activity heeft een calledElement nodig: de id van het aangeroepen proces of ${...}")
-        elif "${" in called or call_binding(node) is not None:
-            _check_binding(node, add)
-        elif called not in parser.process_parsers:
-            add(node, f"aangeroepen proces '{called}' is niet gedeployed")
+        elif "${" in called or node.get(BINDING) is not None:
+            _check_binding(node, deployed, add)
     for node in process.iter(f"{{{BPMN}}}businessRuleTask"):
         ref = node.get(f"{{{CAMUNDA}}}decisionRef")
         if ref and ref not in parser.dmn_parsers:
@@ -381,18 +419,25 @@ def _check_references(source: Source, process, parser, forms: dict[str, str], pr
             add(node, f"formulier '{form}' niet gevonden")
 
 
+BINDING = f"{{{CAMUNDA}}}calledElementBinding"
 BINDINGS = ("latest", "deployment", "version", "versionTag")
 
 
-def _check_binding(node, add) -> None:
-    """A binding chosen at run time needs what it names; the process itself is looked up when the call starts."""
-    binding = node.get(f"{{{CAMUNDA}}}calledElementBinding") or "latest"
+def _check_binding(node, deployed: set[str], add) -> None:
+    """A binding chosen at run time needs what it names; the process itself is looked up when the call starts.
+    ``deployment`` calls the version deployed with the caller, so that one must be there."""
+    binding = node.get(BINDING) or "latest"
+    called = node.get("calledElement")
     needed = {"version": "calledElementVersion", "versionTag": "calledElementVersionTag"}.get(binding)
     if binding not in BINDINGS:
         add(node, f"camunda:calledElementBinding '{binding}' bestaat niet; kies latest, deployment, version of "
                   "versionTag")
-    elif binding == "deployment" and "${" in node.get("calledElement"):
+    elif binding == "deployment" and "${" in called:
         add(node, "camunda:calledElementBinding=\"deployment\" heeft een vaste calledElement nodig")
+    elif binding == "deployment" and called not in deployed:
+        add(node, f"aangeroepen proces '{called}' is niet gedeployed: camunda:calledElementBinding=\"deployment\" "
+                  "roept de versie aan die samen met de aanroeper gedeployed is; deploy ze samen of laat de binding "
+                  "weg (dan zoekt de aanroep de nieuwste versie wanneer ze start)")
     elif needed and not (node.get(f"{{{CAMUNDA}}}{needed}") or "").strip():
         add(node, f"camunda:calledElementBinding=\"{binding}\" heeft camunda:{needed} nodig")
     for attribute in ("calledElement", f"{{{CAMUNDA}}}calledElementVersion", f"{{{CAMUNDA}}}calledElementVersionTag"):
@@ -448,7 +493,14 @@ def _describe(universe, name, process, parser, forms) -> CompiledProcess:
                         if _event_kind(s) == "messageEventDefinition"],
         timer_starts=[(s.get("id"), *_timer_spec(s)) for s in _starts(process)
                       if _event_kind(s) == "timerEventDefinition"],
+        missing_calls=_missing_calls(process, callable_processes(parser)),
     )
+
+
+def _missing_calls(process, deployed: set[str]) -> list[str]:
+    called = [node.get("calledElement") or "" for node in process.iter(f"{{{BPMN}}}callActivity")
+              if node.get(BINDING) is None]
+    return sorted({key for key in called if key and "${" not in key and key not in deployed})
 
 
 def _starts(process):
@@ -491,17 +543,26 @@ LIBRARY_TEXTS = (
     ("Time Specification", "de tijdsaanduiding van de timer is ongeldig"),
     ("Cannot resolve data", "een gegevensassociatie verwijst naar een data-object dat niet bestaat"),
     ("Must contain an End event", "een deelproces moet een eindgebeurtenis hebben"),
-    ("Data Store with name", "een data store (gegevensopslag) heeft hier geen implementatie: GROS bewaart gegevens "
-                             "als procesvariabelen"),
+    ("Exactly one start event is required", "een deelproces heeft precies één startgebeurtenis nodig (ook Camunda 7 "
+                                            "weigert een deelproces zonder)"),
+    ("must specify a cardinality or a collection", "een multi-instance heeft een loopCardinality of "
+                                                   "camunda:collection nodig (ook Camunda 7 weigert ze zonder)"),
 )
 UNREADABLE = "de engine kan dit element niet inlezen"
 
 
-def _problem(error: ValidationException, file_name: str) -> Problem:
+def _problem(error: ValidationException, file_name: str, where) -> Problem:
+    """SpiffWorkflow's refusal in Dutch; where it names no line, the element being read (``where``) stands in."""
     original = str(error)
     message = _TOO_DEEP if _from_recursion(error) else next(
         (dutch for english, dutch in LIBRARY_TEXTS if english in original), UNREADABLE)
-    return Problem(error.file_name or file_name, error.line_number or None, error.id or None, message, original)
+    line, element = error.line_number or None, error.id or None
+    if (error.file_name or file_name) == file_name:
+        named = where.getroottree().xpath("//*[@id=$id]", id=element) if element else []
+        # The element's own line: SpiffWorkflow's may be another node's, or missing.
+        line, element = (named[0].sourceline, element) if named else (
+            line or where.sourceline, element or where.get("id") or etree.QName(where).localname)
+    return Problem(error.file_name or file_name, line, element, message, original)
 
 
 def _from_recursion(error: BaseException | None) -> bool:

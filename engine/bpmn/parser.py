@@ -38,6 +38,8 @@ from SpiffWorkflow.camunda.parser.task_spec import (
 from SpiffWorkflow.camunda.specs.business_rule_task import BusinessRuleTask
 from SpiffWorkflow.camunda.specs.user_task import UserTask
 
+from .artifacts import without_ignored_data
+from .links import with_links_resolved
 from .specs import (
     CallBinding,
     GrosCallActivity,
@@ -184,19 +186,27 @@ class GrosCallActivityParser(CallActivityParser):
         nodes = list(extension) if extension is not None else []
         task.in_mappings = [dict(n.attrib) for n in nodes if n.tag == f"{ns}in" and _is_variable_mapping(n)]
         task.out_mappings = [dict(n.attrib) for n in nodes if n.tag == f"{ns}out"]
-        task.call_binding = call_binding(self.node)
+        task.call_binding = call_binding(self.node, callable_processes(self.process_parser.parser))
         return task
 
 
-def call_binding(node) -> CallBinding | None:
+def call_binding(node, deployed: set[str]) -> CallBinding | None:
     """How a call activity chooses its process when it starts; None for a fixed ``calledElement`` without
-    a binding, or with ``deployment``: those call the version deployed with the caller, bundled with it."""
+    a binding, or with ``deployment``: those call the version deployed with the caller, bundled with it.
+    A fixed ``calledElement`` without a binding whose process is not ``deployed`` (yet) is looked up as
+    Camunda 7 does, when the call starts: the newest version then, an incident while there is none."""
     ns = f"{{{CAMUNDA_MODEL_NS}}}"
     binding = node.get(f"{ns}calledElementBinding")
-    if binding == "deployment" or (binding is None and "${" not in (node.get("calledElement") or "")):
+    called = node.get("calledElement") or ""
+    if binding == "deployment" or (binding is None and "${" not in called and called in deployed):
         return None
     return CallBinding(binding or "latest", node.get(f"{ns}calledElementVersion"),
                        node.get(f"{ns}calledElementVersionTag"))
+
+
+def callable_processes(parser: BpmnParser) -> set[str]:
+    """The executable processes ``parser`` holds: what a call activity can be bundled with."""
+    return {pid for pid, process in parser.process_parsers.items() if process.process_executable}
 
 
 def _is_variable_mapping(node) -> bool:
@@ -238,7 +248,7 @@ class GrosParser(CamundaParser):
         return used
 
     def add_bpmn_xml(self, bpmn, filename=None):
-        super().add_bpmn_xml(with_explicit_splits(bpmn), filename)
+        super().add_bpmn_xml(with_explicit_splits(with_links_resolved(without_ignored_data(bpmn))), filename)
 
     def _find_dependencies(self, process):
         """As BpmnDmnParser's, but a business rule task run by an external worker needs no decision."""

@@ -66,7 +66,7 @@ def deploy(paths: tuple[Path, ...], as_json: bool) -> None:
 
 def _deployed_line(deployed) -> str:
     line = f"{deployed.key} v{deployed.version} {'nieuw' if deployed.changed else 'ongewijzigd'}"
-    return f"{line}\n  let op: {deployed.warning()}" if deployed.stranded else line
+    return f"{line}\n  let op: {deployed.warning()}" if deployed.warning() else line
 
 
 @main.command()

@@ -46,7 +46,7 @@ _FORM_DATA_CONSTRAINTS = {
 
 def _form_field_component(spec: Mapping[str, Any], number: int) -> dict[str, Any]:
     def fail(detail: str) -> FormSchemaError:
-        return FormSchemaError(f"{_FORM_DATA_NAME}: veld {number} ({spec.get('id')!r}) {detail}")
+        return FormSchemaError(_FORM_DATA_NAME, f"veld {number} ({spec.get('id')!r}) {detail}")
 
     kind = spec.get("type")
     if kind not in _FORM_DATA_TYPES:

@@ -8,7 +8,15 @@ from typing import Any
 
 
 class FormSchemaError(Exception):
-    """A form file or formData block the server cannot enforce; the message names file and component."""
+    """A form file or formData block the server cannot enforce; the message names file and component,
+    ``line`` and ``element`` (the component's id or key) say where, when the source has lines."""
+
+    def __init__(self, filename: str, reason: str, line: int | None = None, element: str | None = None) -> None:
+        super().__init__(f"{filename}: {reason}")
+        self.filename = filename
+        self.reason = reason
+        self.line = line
+        self.element = element
 
 
 @dataclass(frozen=True)

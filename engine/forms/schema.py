@@ -6,7 +6,10 @@ Anything the server could not enforce the way the browser does is refused with F
 from __future__ import annotations
 
 import json
+import json.decoder
+import json.scanner
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
@@ -35,26 +38,63 @@ _VALIDATE_KEYS = {
 _DATETIME_SUBTYPES = ("date", "time", "datetime")
 
 
+# json's own messages (English) in the words a process owner reads; the rest keeps json's text.
+_JSON_MESSAGES = (
+    ("Expecting value", "hier verwacht de JSON een waarde"),
+    ("Expecting property name enclosed in double quotes", "een sleutel staat niet tussen dubbele aanhalingstekens"),
+    ("Expecting ',' delimiter", "er ontbreekt een komma"),
+    ("Expecting ':' delimiter", "er ontbreekt een dubbele punt"),
+    ("Unterminated string", "een tekst wordt niet afgesloten"),
+    ("Invalid control character", "een tekst bevat een regeleinde of tab; schrijf \\n of \\t"),
+    ("Invalid \\escape", "ongeldige escape (\\) in een tekst"),
+    ("Illegal trailing comma", "een komma vóór het sluitende haakje"),
+    ("Extra data", "na het formulier staat nog tekst"),
+)
+
+Positions = Callable[[Any], int | None]
+
+
 def load_camunda_form(text: str, filename: str) -> FormDefinition:
-    """Parse and check a Camunda Form (``.form``) file."""
+    """Parse and check a Camunda Form (``.form``) file; a refusal names the line of the component."""
     try:
-        schema = json.loads(text)
+        schema, line_of = _with_lines(text)
     except json.JSONDecodeError as error:
-        raise FormSchemaError(f"{filename}: geen geldige JSON ({error.msg}, regel {error.lineno})") from None
-    return read_schema(schema, filename, "camunda-form")
+        reason = next((dutch for english, dutch in _JSON_MESSAGES if error.msg.startswith(english)), error.msg)
+        raise FormSchemaError(filename, f"geen geldige JSON ({reason}, regel {error.lineno}, kolom {error.colno})",
+                              error.lineno) from None
+    return read_schema(schema, filename, "camunda-form", line_of)
 
 
-def read_schema(schema: Any, filename: str, source: str) -> FormDefinition:
-    """Rules for a form-js schema already read from JSON; ``filename`` names it in every refusal."""
+def read_schema(schema: Any, filename: str, source: str, line_of: Positions = lambda _: None) -> FormDefinition:
+    """Rules for a form-js schema already read from JSON; ``filename`` names it in every refusal, ``line_of``
+    the line where a JSON object of it starts (None when it was not read from text)."""
     if not isinstance(schema, dict):
-        raise FormSchemaError(f"{filename}: het formulier is geen JSON-object")
+        raise FormSchemaError(filename, "het formulier is geen JSON-object", line_of(schema))
     form_id = schema.get("id")
     if not isinstance(form_id, str) or not form_id:
-        raise FormSchemaError(f"{filename}: het formulier heeft geen 'id'")
+        raise FormSchemaError(filename, "het formulier heeft geen 'id'", line_of(schema))
     if not isinstance(schema.get("components"), list):
-        raise FormSchemaError(f"{filename}: 'components' is geen lijst")
-    rules = _SchemaReader(filename).read(schema["components"], "", _Scope())
+        raise FormSchemaError(filename, "'components' is geen lijst", line_of(schema), form_id)
+    rules = _SchemaReader(filename, line_of).read(schema["components"], "", _Scope())
     return FormDefinition(form_id, tuple(rules), schema, source)
+
+
+def _with_lines(text: str) -> tuple[Any, Positions]:
+    """The JSON value of ``text`` and, for each object in it, the line where its ``{`` stands."""
+    starts: dict[int, int] = {}
+    objects: list[dict] = []  # keeps every object alive, so its id() stays its own
+
+    def parse_object(string_and_end, *args):
+        found, end = json.decoder.JSONObject(string_and_end, *args)
+        starts[id(found)] = string_and_end[1] - 1
+        objects.append(found)
+        return found, end
+
+    decoder = json.JSONDecoder()
+    decoder.parse_object = parse_object
+    decoder.scan_once = json.scanner.py_make_scanner(decoder)
+    value = decoder.decode(text)
+    return value, lambda node: text.count("\n", 0, starts[id(node)]) + 1 if id(node) in starts else None
 
 
 @dataclass(frozen=True)
@@ -65,11 +105,12 @@ class _Where:
     number: str
     name: str
     type: Any
+    line: int | None = None
+    element: str | None = None
 
     def error(self, detail: str) -> FormSchemaError:
-        return FormSchemaError(
-            f"{self.filename}: onderdeel {self.number} ({self.name!r}) van type {self.type!r}: {detail}"
-        )
+        return FormSchemaError(self.filename, f"onderdeel {self.number} ({self.name!r}) van type {self.type!r}: "
+                                              f"{detail}", self.line, self.element)
 
 
 @dataclass(frozen=True)
@@ -90,16 +131,19 @@ class _Scope:
 
 
 class _SchemaReader:
-    def __init__(self, filename: str) -> None:
+    def __init__(self, filename: str, line_of: Positions) -> None:
         self.filename = filename
+        self.line_of = line_of
 
     def read(self, components: Any, number: str, scope: _Scope) -> list[FieldRule]:
         rules: list[FieldRule] = []
         for index, component in enumerate(components, 1):
             if not isinstance(component, dict):
-                raise FormSchemaError(f"{self.filename}: onderdeel {number}{index} is geen JSON-object")
+                raise FormSchemaError(self.filename, f"onderdeel {number}{index} is geen JSON-object")
             name = next((component[k] for k in ("label", "dateLabel", "key", "id") if component.get(k)), "")
-            where = _Where(self.filename, f"{number}{index}", str(name), component.get("type"))
+            element = next((str(component[k]) for k in ("id", "key") if component.get(k)), None)
+            where = _Where(self.filename, f"{number}{index}", str(name), component.get("type"),
+                           self.line_of(component), element)
             rules += self._component(component, where, scope)
         return rules
 

@@ -32,15 +32,28 @@ class DeployedDefinition:
     # guard): they keep running on their version until someone migrates them.
     stranded: int = 0
     stranded_at: tuple[str, ...] = ()
+    # Processes its call activities name that are not deployed (Camunda 7 deploys such a caller too).
+    missing_calls: tuple[str, ...] = ()
 
     def warning(self) -> str | None:
-        """The deploy guard's message, in Dutch, or None when no dossier is stranded."""
+        """What the deployer should know, in Dutch (stranded dossiers, missing called processes), or None."""
+        return " ".join(filter(None, (self._stranded_warning(), self._missing_calls_warning()))) or None
+
+    def _stranded_warning(self) -> str | None:
         if not self.stranded:
             return None
         return (f"{self.stranded} lopende dossier(s) van oudere versies van {self.key} wachten bij "
                 f"{', '.join(self.stranded_at)}, dat v{self.version} niet meer heeft; ze lopen verder op hun "
                 f"versie tot ze gemigreerd worden (gros migrate {self.key} --from-version N --plan …, "
-                "of POST /api/v1/migration/execute)")
+                "of POST /api/v1/migration/execute).")
+
+    def _missing_calls_warning(self) -> str | None:
+        if not self.missing_calls:
+            return None
+        names = ", ".join(f"'{key}'" for key in self.missing_calls)
+        return (f"{self.key} roept proces {names} aan, dat niet gedeployed is: de aanroep zoekt de nieuwste versie "
+                "wanneer ze start en wordt een incident zolang er geen is (deploy het proces en probeer het "
+                "incident opnieuw).")
 
 
 @dataclass(frozen=True)
@@ -104,8 +117,8 @@ class RepositoryService:
             session.flush()
             ids = {n: r.id for n, r in latest.items()}
             ids |= {n: _store_resource(session, deployment.id, sources[n]).id for n in changed}
-            result = [_guarded(session, _store_definition(session, deployment.id, c, ids, now))
-                      for c in compiled]
+            result = [replace(_guarded(session, _store_definition(session, deployment.id, c, ids, now)),
+                              missing_calls=tuple(c.missing_calls)) for c in compiled]
             audit(session, None, now, actor, "deployment.created", data={"files": changed, "name": name})
             decisions = [d for n in changed if sources[n].kind == "dmn" for d in _decisions(sources[n])]
             return _info(deployment, result, decisions)

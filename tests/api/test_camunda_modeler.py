@@ -10,6 +10,8 @@ import base64
 import pytest
 import requests
 
+from tests.engine.test_called_element import caller
+
 from .conftest import PASSWORD, SHARED
 
 # The process owner who deploys it may start it: the model says so, as Camunda 7 reads it (issue #13).
@@ -98,3 +100,12 @@ def test_only_process_owners_deploy_and_wrong_credentials_are_refused(site):
         refused = ModelerClient(endpoint, wrong).check_connection()
         assert refused.status_code == 401 and "Basic" in refused.headers["WWW-Authenticate"]
     assert ModelerClient(endpoint, f"Bearer {site.tokens['nl']}").check_connection().status_code == 403
+
+
+def test_a_diagram_calling_a_process_not_deployed_yet_deploys_with_a_dutch_warning(site):
+    client = ModelerClient(site.url + "/api/v1", f"Bearer {site.tokens['modelleur']}")
+    diagram = caller('calledElement="modeler-kind"').replace('id="ouder"', 'id="modeler-ouder"')
+    answer = client.deploy("aanroeper", "modeler-ouder.bpmn", diagram, {})
+    assert answer.status_code == 200, answer.text
+    (definition,) = answer.json()["deployedProcessDefinitions"].values()
+    assert definition["warning"].startswith("modeler-ouder roept proces 'modeler-kind' aan, dat niet gedeployed is")

@@ -134,6 +134,31 @@ def test_an_undeployed_process_named_by_the_expression_is_an_incident_that_a_ret
     assert called_task_now(engine, instance_id) == ("kind-a", "Taak A")
 
 
+def test_a_called_process_not_deployed_yet_is_deployed_with_a_warning_and_looked_up_when_the_call_starts(
+        engine: Engine):
+    """Camunda 7 deploys such a caller too; the call is an incident until the process is there."""
+    [deployed] = engine.repository.deploy_sources({"ouder.bpmn": caller('calledElement="kind"')})
+    assert deployed.missing_calls == ("kind",)
+    assert deployed.warning() == ("ouder roept proces 'kind' aan, dat niet gedeployed is: de aanroep zoekt de "
+                                  "nieuwste versie wanneer ze start en wordt een incident zolang er geen is (deploy "
+                                  "het proces en probeer het incident opnieuw).")
+    instance_id = engine.runtime.start("ouder", actor=SECRETARIAAT)
+    complete_only_task(engine, instance_id)
+    [incident] = engine.query.incidents(instance_id, open_only=True)
+    assert incident.message.strip() == ("call activity 'Doorverwijzen': proces 'kind' is niet gedeployed; "
+                                        "deploy het en probeer het incident opnieuw.")
+    engine.repository.deploy_sources({"kind.bpmn": callee("kind", "Eindelijk")})
+    engine.runtime.retry_incident(incident.id, SECRETARIAAT)
+    assert called_task_now(engine, instance_id) == ("kind", "Eindelijk")
+
+
+def test_a_called_process_deployed_alongside_is_pinned_and_gives_no_warning(engine: Engine):
+    deployed = engine.repository.deploy_sources({"ouder.bpmn": caller('calledElement="kind"'),
+                                                 "kind.bpmn": callee("kind", "Versie 1")})
+    assert sorted(d.key for d in deployed) == ["kind", "ouder"]
+    assert all(d.missing_calls == () and d.warning() is None for d in deployed)
+
+
 def called_task_now(engine: Engine, instance_id: str) -> tuple[str, str]:
     [task] = engine.query.tasks(instance_id=instance_id)
     return task.process_key, task.name
@@ -148,7 +173,10 @@ def called_task_now(engine: Engine, instance_id: str) -> tuple[str, str]:
      "camunda:calledElementBinding 'nieuwste' bestaat niet; kies latest, deployment, version of versionTag"),
     ('calledElement="${doel}" camunda:calledElementBinding="deployment"',
      'camunda:calledElementBinding="deployment" heeft een vaste calledElement nodig'),
-    ('calledElement="onbekend"', "aangeroepen proces 'onbekend' is niet gedeployed"),
+    ('calledElement="onbekend" camunda:calledElementBinding="deployment"',
+     "aangeroepen proces 'onbekend' is niet gedeployed: camunda:calledElementBinding=\"deployment\" roept de "
+     "versie aan die samen met de aanroeper gedeployed is; deploy ze samen of laat de binding weg (dan zoekt de "
+     "aanroep de nieuwste versie wanneer ze start)"),
     ('calledElement="${execution.getVariable(\'doel\')}"',
      "de expressie '${execution.getVariable('doel')}' kan de engine niet uitvoeren: schrijf ze als ${...} met "
      "variabelen en vergelijkingen (Java-aanroepen draaien hier niet)"),

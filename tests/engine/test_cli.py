@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from tests.conftest import DATA
+from tests.engine.test_called_element import caller
 
 GROS = str(Path(sys.executable).with_name("gros"))
 
@@ -59,3 +60,14 @@ def test_timers_fire_at_a_given_now(sqlite_url: str):
     assert early == {"fired": 0} and late == {"fired": 2}
     names = {t["name"] for t in json.loads(run(sqlite_url, "tasks", "--json").stdout)}
     assert {"Aanmanen", "Bewindspersoon"} <= names and "Hoofd van dienst" not in names
+
+
+def test_deploy_warns_in_dutch_of_a_called_process_that_is_not_deployed(sqlite_url: str, tmp_path: Path):
+    model = tmp_path / "ouder.bpmn"
+    model.write_text(caller('calledElement="kind"'))
+    result = run(sqlite_url, "deploy", str(model))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["ouder v1 nieuw", "  let op: ouder roept proces 'kind' aan, dat niet "
+                                          "gedeployed is: de aanroep zoekt de nieuwste versie wanneer ze start en "
+                                          "wordt een incident zolang er geen is (deploy het proces en probeer het "
+                                          "incident opnieuw)."]

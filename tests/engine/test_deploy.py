@@ -45,12 +45,38 @@ def refusal(engine: Engine, files: dict[str, str]) -> list[str]:
 
 def test_not_well_formed_xml_names_file_and_line(sqlite_engine: Engine):
     [problem] = refusal(sqlite_engine, {"kapot.bpmn": HEAD + "<bpmn:process id='p'>\n<oops></bpmn:definitions>"})
-    assert problem.startswith("kapot.bpmn:4") and "geen welgevormde XML" in problem
+    assert problem == "kapot.bpmn:4: geen welgevormde XML: een sluit-tag past niet bij de open tag (kolom 26)"
 
 
-def test_xsd_violation_names_line(sqlite_engine: Engine):
-    [problem] = refusal(sqlite_engine, {"xsd.bpmn": process('<bpmn:userTaak id="x"/>')})
-    assert problem.startswith("xsd.bpmn:5") and "geen geldige BPMN 2.0" in problem
+@pytest.mark.parametrize(("body", "where", "reason"), [
+    ('<bpmn:userTaak id="x"/>', "5 [x]", "dit element hoort hier niet (onbekend, of op de verkeerde plaats)"),
+    ('<bpmn:sequenceFlow id="f" sourceRef="start"/>', "5 [f]", "het verplichte attribuut 'targetRef' ontbreekt"),
+    ('<bpmn:task id="x" startQuantity="veel"/>', "5 [x]", "de waarde 'veel' van attribuut 'startQuantity' is ongeldig"),
+    ('<bpmn:task id="x" kleur="rood"/>', "5 [x]", "het attribuut 'kleur' hoort niet bij dit element"),
+    ('<bpmn:task id="start"/>', "5 [start]",
+     "'start' is geen geldige id: een id komt maar één keer voor en begint met een letter of _"),
+])
+def test_xsd_violation_names_line_element_and_what_is_wrong_in_dutch(
+        sqlite_engine: Engine, body: str, where: str, reason: str):
+    [problem] = refusal(sqlite_engine, {"xsd.bpmn": process(body)})
+    assert problem == f"xsd.bpmn:{where}: geen geldige BPMN 2.0 volgens het XSD-schema: {reason}"
+
+
+FORM_HEAD = '{\n  "id": "melding",\n  "components": [\n'
+
+
+@pytest.mark.parametrize(("form", "where", "reason"), [
+    ('{"id": "melding",\n  components: []}', "2", "geen geldige JSON (een sleutel staat niet tussen dubbele "
+     "aanhalingstekens, regel 2, kolom 3)"),
+    (FORM_HEAD + '    {"id": "Field_1", "key": "naam", "type": "textfield"},\n'
+                 '    {"id": "Field_2", "key": "kaart", "type": "raket"}\n  ]\n}', "5 [Field_2]",
+     "onderdeel 2 ('kaart') van type 'raket': dat type wordt niet ondersteund"),
+    (FORM_HEAD + '    {"id": "Field_1", "label": "Naam", "type": "textfield"}\n  ]\n}', "4 [Field_1]",
+     "onderdeel 1 ('Naam') van type 'textfield': key None is geen geldige sleutel"),
+])
+def test_a_form_refusal_names_file_line_and_component(sqlite_engine: Engine, form: str, where: str, reason: str):
+    [problem] = refusal(sqlite_engine, {"melding.form": form})
+    assert problem == f"melding.form:{where}: {reason}"
 
 
 @pytest.mark.parametrize(("element", "message"), [
@@ -65,8 +91,9 @@ def test_xsd_violation_names_line(sqlite_engine: Engine):
      '<bpmn:script>println 1</bpmn:script></bpmn:scriptTask>', "scriptformaat 'groovy' wordt niet ondersteund"),
     ('<bpmn:scriptTask id="x" scriptFormat="python"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>'
      '<bpmn:script>import os</bpmn:script></bpmn:scriptTask>', "het script kan de engine niet uitvoeren"),
-    ('<bpmn:callActivity id="x" calledElement="onbekend"><bpmn:incoming>f1</bpmn:incoming>'
-     '<bpmn:outgoing>f2</bpmn:outgoing></bpmn:callActivity>', "aangeroepen proces 'onbekend' is niet gedeployed"),
+    ('<bpmn:callActivity id="x" calledElement="onbekend" camunda:calledElementBinding="deployment">'
+     '<bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:callActivity>',
+     "aangeroepen proces 'onbekend' is niet gedeployed"),
     ('<bpmn:userTask id="x" camunda:formRef="nergens"><bpmn:incoming>f1</bpmn:incoming>'
      '<bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>', "formulier 'nergens' niet gevonden"),
     ('<bpmn:businessRuleTask id="x" camunda:decisionRef="geen"><bpmn:incoming>f1</bpmn:incoming>'
@@ -88,16 +115,34 @@ def test_an_element_named_like_the_engines_own_start_task_is_refused(sqlite_engi
     assert problem.startswith("model.bpmn:4") and "[Start]" in problem and "voorbehouden aan de engine" in problem
 
 
+def conditioned(condition: str, language: str = "") -> str:
+    return process('<bpmn:exclusiveGateway id="x" default="f3"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2'
+                   '</bpmn:outgoing><bpmn:outgoing>f3</bpmn:outgoing></bpmn:exclusiveGateway>'
+                   '<bpmn:endEvent id="end"><bpmn:incoming>f2</bpmn:incoming><bpmn:incoming>f3</bpmn:incoming>'
+                   '</bpmn:endEvent><bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="x"/>\n'
+                   f'<bpmn:sequenceFlow id="f2" sourceRef="x" targetRef="end"><bpmn:conditionExpression{language} '
+                   f'xsi:type="bpmn:tFormalExpression">{condition}</bpmn:conditionExpression>'
+                   '</bpmn:sequenceFlow><bpmn:sequenceFlow id="f3" sourceRef="x" targetRef="end"/>')
+
+
 def test_unsafe_condition_is_refused_at_deploy(sqlite_engine: Engine):
-    body = ('<bpmn:exclusiveGateway id="x" default="f3"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2'
-            '</bpmn:outgoing><bpmn:outgoing>f3</bpmn:outgoing></bpmn:exclusiveGateway>'
-            '<bpmn:endEvent id="end"><bpmn:incoming>f2</bpmn:incoming><bpmn:incoming>f3</bpmn:incoming></bpmn:endEvent>'
-            '<bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="x"/>'
-            '<bpmn:sequenceFlow id="f2" sourceRef="x" targetRef="end"><bpmn:conditionExpression '
-            'xsi:type="bpmn:tFormalExpression">${().__class__.__base__.__subclasses__()}</bpmn:conditionExpression>'
-            '</bpmn:sequenceFlow><bpmn:sequenceFlow id="f3" sourceRef="x" targetRef="end"/>')
-    [problem] = refusal(sqlite_engine, {"m.bpmn": process(body)})
+    [problem] = refusal(sqlite_engine, {"m.bpmn": conditioned("${().__class__.__base__.__subclasses__()}")})
     assert "[f2]" in problem and "kan de engine niet uitvoeren" in problem
+
+
+@pytest.mark.parametrize(("condition", "language", "reason"), [
+    ("Service Level == 'Premium'", "", "staat niet tussen ${...}: Camunda 7 leest ze als vaste tekst, niet als "
+     "voorwaarde, en faalt bij elke doorgang (condition expression returns non-Boolean)"),
+    ("= some risk in levels satisfies risk = &quot;red&quot;", "", "is FEEL zoals Camunda 8 (Zeebe) het schrijft"),
+    ("Approval = &quot;Approved&quot;", ' language="https://www.omg.org/spec/DMN/20191111/FEEL/"',
+     "is geschreven in de taal 'https://www.omg.org/spec/DMN/20191111/FEEL/': Camunda 7 zoekt bij elke doorgang "
+     "een script-engine voor die taal"),
+])
+def test_a_condition_camunda_7_fails_on_every_pass_is_refused_saying_why(
+        sqlite_engine: Engine, condition: str, language: str, reason: str):
+    [problem] = refusal(sqlite_engine, {"m.bpmn": conditioned(condition, language)})
+    assert problem.startswith("m.bpmn:6 [f2]: de voorwaarde ") and reason in problem
+    assert problem.endswith("schrijf ze als ${...} met variabelen, vergelijkingen en &&, ||, !")
 
 
 def test_every_problem_is_reported_at_once_and_nothing_is_stored(sqlite_engine: Engine):
@@ -108,7 +153,9 @@ def test_every_problem_is_reported_at_once_and_nothing_is_stored(sqlite_engine: 
              "c.form": '{"type": "default"}'}
     problems = refusal(sqlite_engine, files)
     assert [p.split(":")[0] for p in problems] == ["a.bpmn", "b.dmn", "c.form"]
-    assert "geef ze een bericht (messageRef)" in problems[0] and "één beslissing per DMN-bestand" in problems[1]
+    assert "geef ze een bericht (messageRef)" in problems[0]
+    assert problems[1:] == ["b.dmn:1 [d]: één beslissing per DMN-bestand, gevonden: 2",
+                            "c.form:1: het formulier heeft geen 'id'"]
     assert sqlite_engine.repository.definitions() == []
 
 
