@@ -212,7 +212,7 @@ def _fill_waiting(engine: Engine, waiting: int) -> None:
         (TaskCandidate, "task_id", task.id, {"task_id": "'bench-t-' || n", "created_at": created}),
     ]
     start = engine.now().astimezone(UTC)
-    numbers = {"first": have, "last": waiting - 1,
+    numbers = {"first": have, "last": waiting - 2,  # the template waits for the group too
                "start": start.strftime("%Y-%m-%d %H:%M:%S") if sqlite else start.isoformat()}
     with engine.db.transaction() as session:
         for model, key, template, overrides in copies:
