@@ -7,10 +7,12 @@ scheduler's ``webhook-inbox`` job (``process_inbox``): an HTTP delivery costs a 
 instead of a whole command, so a source's burst never waits on the engine. The price: the answer does
 not name the dossier; a later delivery of the same webhook-id gets the outcome once it is known.
 
-Exactly once: the ``webhook_message`` row of an accepted event is written by an engine listener inside
-the command's own transaction, under a unique (source, webhook-id). A second delivery of the same
-id — even one racing the first on another worker — either finds that row and gets its stored reply,
-or fails on the constraint, which rolls its whole command back, and then gets the first one's reply.
+Exactly once: a delivery's ``webhook_message`` row is written under a unique (source, webhook-id) when
+it is queued; a second delivery of the same id — even one racing the first on another web worker —
+fails on that key and gets the stored reply (202 while queued, the outcome once applied). The worker's
+outcome is written by an engine listener inside the command's own transaction, as the update of the
+still pending row; a worker on another node racing for the same event finds nothing to update, which
+rolls its whole command back.
 An event that finds no dossier waiting is stored as ``unmatched`` (422) and tried again later, by the
 worker or sooner after a redelivery; nothing of it is applied until it succeeds.
 
