@@ -55,7 +55,7 @@ class Settings:
     deliver_every: float = 5.0
     mail_every: float = 30.0
     reminder_every: float = 600.0
-    unmatched_every: float = 60.0
+    inbox_every: float = 1.0  # how long a queued inbound webhook waits at most for the worker
     heartbeat_every: float = 10.0
     cleanup_every: float = 600.0  # how often a node looks whether it is in the history cleanup window
     cleanup_window: str = "01:00-05:00"  # business wall clock; empty: no automatic history cleanup
@@ -71,6 +71,7 @@ class Settings:
             radar_every=number("GROS_RADAR_EVERY", cls.radar_every),
             calendar_every=number("GROS_CALENDAR_EVERY", cls.calendar_every),
             cleanup_every=number("GROS_HISTORY_CLEANUP_EVERY", cls.cleanup_every),
+            inbox_every=number("GROS_WEBHOOK_INBOX_EVERY", cls.inbox_every),
             cleanup_window=environ.get("GROS_HISTORY_CLEANUP_WINDOW", cls.cleanup_window),
         )
 

@@ -15,7 +15,7 @@ from engine.scheduler import Settings, attach
 from engine.services import Engine
 from engine.services.cleanup import Window
 from webhooks.delivery import deliver_due
-from webhooks.inbound import retry_due
+from webhooks.inbound import process_inbox
 from webhooks.listener import on_events as webhook_bookkeeping
 
 log = logging.getLogger(__name__)
@@ -47,15 +47,15 @@ def with_listeners(engine: Engine) -> Engine:
 
 def periodic_jobs(engine: Engine, settings: Settings) -> list[Job]:
     """The scheduler's jobs beside the timers: calendar rounds, the stall radar, the webhook outbox,
-    inbound webhook events that found no dossier yet, deadline reminders and the mail outbox (over the
-    ``GROS_SMTP_*`` server), and the nightly history cleanup."""
+    the inbound webhook inbox (queued events, and those that found no dossier yet), deadline reminders and
+    the mail outbox (over the ``GROS_SMTP_*`` server), and the nightly history cleanup."""
     window = Window.parse(settings.cleanup_window)
     smtp = notifications.SmtpSettings.from_env()
     jobs: list[Job] = [
         ("calendar", settings.calendar_every, lambda: meetings.run_calendar(engine)),
         ("stall-radar", settings.radar_every, lambda: radar.refresh(engine)),
         ("webhook-delivery", settings.deliver_every, lambda: deliver_due(engine, engine.now())),
-        ("webhook-unmatched", settings.unmatched_every, lambda: retry_due(engine, engine.now())),
+        ("webhook-inbox", settings.inbox_every, lambda: process_inbox(engine, engine.now())),
         ("deadline-reminders", settings.reminder_every, lambda: notifications.remind_deadlines(engine)),
         ("history-cleanup", settings.cleanup_every, lambda: engine.history.clean_in_window(window)),
     ]

@@ -12,7 +12,7 @@ from webhooks.events import EVENT_TYPES
 from webhooks.models import WebhookDelivery
 
 routes = Routes("Webhooks", "Ontvangen webhooks en abonnees op uitgaande events (management en secretariaat).")
-OUTCOME = {"type": "string", "enum": ["accepted", "duplicate", "rejected", "unmatched", "error"]}
+OUTCOME = {"type": "string", "enum": ["queued", "accepted", "duplicate", "rejected", "unmatched", "error"]}
 DELIVERY = obj({
     "id": INTEGER, "source": STRING, "webhookId": nullable(STRING), "received": TIME, "outcome": OUTCOME,
     "httpStatus": INTEGER, "reason": nullable(STRING),

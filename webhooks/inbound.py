@@ -1,11 +1,20 @@
-"""Inbound webhooks: verify, de-duplicate, validate and turn an event into one engine command.
+"""Inbound webhooks: verify, validate and queue an event; the inbox worker turns it into one engine command.
 
-Exactly once: the ``webhook_message`` row of an accepted event is written by an engine listener inside
-the command's own transaction, under a unique (source, webhook-id). A second delivery of the same
-id — even one racing the first on another worker — either finds that row and gets its stored reply,
-or fails on the constraint, which rolls its whole command back, and then gets the first one's reply.
-A delivery that finds no dossier waiting is stored as ``unmatched`` (422) and tried again later, by a
-redelivery or by ``retry_unmatched``; nothing of it is applied until it succeeds.
+Accept and queue: a delivery is verified (signature, freshness) and its payload validated while the
+sender waits; a valid one is stored as a ``queued`` ``webhook_message`` in one transaction of two
+INSERTs (the message and its log row) and answered 202. The engine command runs later, in the
+scheduler's ``webhook-inbox`` job (``process_inbox``): an HTTP delivery costs a few cheap statements
+instead of a whole command, so a source's burst never waits on the engine. The price: the answer does
+not name the dossier; a later delivery of the same webhook-id gets the outcome once it is known.
+
+Exactly once: a delivery's ``webhook_message`` row is written under a unique (source, webhook-id) when
+it is queued; a second delivery of the same id — even one racing the first on another web worker —
+fails on that key and gets the stored reply (202 while queued, the outcome once applied). The worker's
+outcome is written by an engine listener inside the command's own transaction, as the update of the
+still pending row; a worker on another node racing for the same event finds nothing to update, which
+rolls its whole command back.
+An event that finds no dossier waiting is stored as ``unmatched`` (422) and tried again later, by the
+worker or sooner after a redelivery; nothing of it is applied until it succeeds.
 
 At most one dossier per reference: an event that starts a process names the source's own reference
 (``kenmerk``) as its business key; the listener records (source, reference) under a unique key in the
@@ -16,12 +25,14 @@ A source acts under its own identity and may send the messages it is configured 
 from __future__ import annotations
 
 import json
+import logging
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -35,9 +46,16 @@ from webhooks.models import WebhookDelivery, WebhookMessage, WebhookReference, W
 from webhooks.signing import SignatureError, verify
 from webhooks.sources import ENVELOPE, EventMapping, Source, load_sources, pointed
 
+log = logging.getLogger(__name__)
 RETRY_DELAYS = [timedelta(minutes=m) for m in (1, 5, 15, 60, 240, 720)]
 MAX_RETRIES = 12
 UNMATCHED = (NoMatch, NotFound, Conflict)
+PENDING = ("queued", "unmatched")  # stored, not applied yet: what the inbox worker picks up when due
+_INSERT_MESSAGE = insert(WebhookMessage).returning(WebhookMessage.id)
+_INSERT_DELIVERY = insert(WebhookDelivery)
+_ACTIVE_SECRETS = select(WebhookSecret.secret).where(
+    WebhookSecret.source == bindparam("source"),
+    WebhookSecret.retired_at.is_(None) | (WebhookSecret.retired_at > bindparam("now")))
 
 
 @dataclass(frozen=True)
@@ -87,37 +105,77 @@ class Receiver:
         if body is None:
             return self._refuse(source_name, claimed_id, now, 413, "Te groot",
                                 f"deze bron aanvaardt hoogstens {source.max_bytes} bytes")
+        payload, mapping, problems = _validated(source, body)  # acted upon only once the delivery is authentic
         try:
-            webhook_id, existing = self._authentic(source, headers, body, now)
+            with self.engine.db.engine.begin() as connection:  # one connection, one transaction, no ORM
+                webhook_id = verify(_secrets(connection, source.name, now), headers, body, now, source.tolerance)
+                if not problems:
+                    return _enqueue(connection, source.name, webhook_id, mapping.type, body.decode(), now)
         except SignatureError as error:
             return self._refuse(source_name, claimed_id, now, 401, "Niet authentiek", str(error))
-        if existing is not None and existing.status != "unmatched":
-            return self._duplicate(existing, now)
-        payload, mapping, problems = _validated(source, body)
-        if problems:
-            reply = problem_body(400, "Ongeldige payload", f"{len(problems)} fout(en) in de payload", problems,
-                                 _path(source.name))
-            return self._settle(source.name, webhook_id, payload, body, now, Reply(400, reply, "rejected"), existing)
-        return self._apply(source, mapping, webhook_id, payload, body.decode(), now, existing)
+        except IntegrityError:  # this webhook-id was stored before
+            return self._redelivered(source.name, webhook_id, now)
+        reply = problem_body(400, "Ongeldige payload", f"{len(problems)} fout(en) in de payload", problems,
+                             _path(source.name))
+        return self._settle(source.name, webhook_id, payload, body, now, Reply(400, reply, "rejected"), None)
 
-    def retry_unmatched(self, now: datetime | None = None, limit: int = 100) -> int:
-        """Try the stored unmatched events that are due again; returns how many were accepted now."""
+    def process_due(self, now: datetime | None = None, batch: int = 100) -> int:
+        """The inbox worker: apply the stored events that are due — queued ones, and unmatched ones whose
+        wait is over — oldest first, batch after batch until none is left; returns how many were accepted.
+        Each event leaves the due set when tried (applied, refused, or given a later retry time)."""
         now = now or self.engine.now()
-        with self.engine.db.reading() as session:
-            due = list(session.scalars(select(WebhookMessage).where(
-                WebhookMessage.status == "unmatched", WebhookMessage.next_retry_at <= now)
-                .order_by(WebhookMessage.next_retry_at).limit(limit)))
         accepted = 0
-        for message in due:
-            source = self.sources.get(message.source)
-            payload = json.loads(message.body)
-            mapping = source.events.get(payload.get("type")) if source else None
-            if mapping is None:
-                continue
-            reply = self._apply(source, mapping, message.webhook_id, payload, message.body, now, message,
-                                reason="opnieuw geprobeerd")
-            accepted += reply.outcome == "accepted"
+        while due := self._due(now, batch):
+            accepted += sum(self._process(message, now) for message in due)
+            if len(due) < batch:
+                break
         return accepted
+
+    def _due(self, now: datetime, limit: int) -> list[WebhookMessage]:
+        with self.engine.db.reading() as session:
+            return list(session.scalars(select(WebhookMessage).where(
+                WebhookMessage.status.in_(PENDING), WebhookMessage.next_retry_at <= now)
+                .order_by(WebhookMessage.next_retry_at, WebhookMessage.id).limit(limit)))
+
+    def _process(self, message: WebhookMessage, now: datetime) -> bool:
+        source = self.sources.get(message.source)
+        payload = json.loads(message.body)
+        mapping = source.events.get(payload.get("type")) if source else None
+        if mapping is None:
+            self._postpone(message, now, f"bron of eventtype '{message.event_type}' niet meer geconfigureerd")
+            return False
+        reason = "opnieuw geprobeerd" if message.status == "unmatched" else None
+        try:
+            reply = self._apply(source, mapping, message.webhook_id, payload, message.body, now, message, reason)
+        except Exception as error:  # one broken event must not stop the others; it waits and comes again
+            log.exception("webhook %s van %s kon niet verwerkt worden", message.webhook_id, message.source)
+            self._postpone(message, now, f"{type(error).__name__}: {error}")
+            return False
+        return reply.outcome == "accepted"
+
+    def _redelivered(self, source: str, webhook_id: str, now: datetime) -> Reply:
+        """A webhook-id seen before gets its stored reply; one still waiting for its dossier is queued again
+        at once (a sender redelivers because something changed)."""
+        message = self._message(source, webhook_id)
+        if message.status != "unmatched":
+            return self._duplicate(message, now)
+        reply = Reply(202, _queued(webhook_id, message.event_type), "queued")
+        with self.engine.db.transaction() as session:
+            requeued = session.execute(update(WebhookMessage).where(
+                WebhookMessage.id == message.id, WebhookMessage.status == "unmatched").values(
+                status="queued", http_status=202, reply=reply.body, updated_at=now, next_retry_at=now)).rowcount
+            if requeued:
+                session.add(_delivery(source, webhook_id, now, "queued", 202, "opnieuw afgeleverd", message.id))
+        return reply if requeued else self._duplicate(self._message(source, webhook_id), now)
+
+    def _postpone(self, message: WebhookMessage, now: datetime, reason: str) -> None:
+        """An event the worker could not apply waits as an unmatched one would, and the failure is logged."""
+        attempts = message.attempts + 1
+        with self.engine.db.transaction() as session:
+            session.execute(update(WebhookMessage).where(
+                WebhookMessage.id == message.id, WebhookMessage.status.in_(PENDING)).values(
+                attempts=attempts, updated_at=now, next_retry_at=_next_retry(now, attempts)))
+            session.add(_delivery(message.source, message.webhook_id, now, "error", 500, reason, message.id))
 
     def _apply(self, source: Source, mapping: EventMapping, webhook_id: str, payload: dict, body: str,
                now: datetime, existing: WebhookMessage | None, reason: str | None = None) -> Reply:
@@ -218,16 +276,6 @@ class Receiver:
             session.add(_delivery(_clean(source, 100), _clean(webhook_id, 200), self.engine.now(), "error", 500,
                                   f"{type(error).__name__}: {error}", None))
 
-    def _authentic(self, source: Source, headers: dict[str, str], body: bytes,
-                   now: datetime) -> tuple[str, WebhookMessage | None]:
-        """The verified webhook-id and what was stored for it before, read in one go."""
-        with self.engine.db.reading() as session:
-            secrets = session.scalars(select(WebhookSecret.secret).where(
-                WebhookSecret.source == source.name,
-                (WebhookSecret.retired_at.is_(None)) | (WebhookSecret.retired_at > now)))
-            webhook_id = verify(list(secrets), headers, body, now, source.tolerance)
-            return webhook_id, _message(session, source.name, webhook_id)
-
     def _message(self, source: str, webhook_id: str) -> WebhookMessage | None:
         with self.engine.db.reading() as session:
             return _message(session, source, webhook_id)
@@ -236,6 +284,25 @@ class Receiver:
 def source_actor(source: Source) -> Actor:
     """A source acts under its own name and may send exactly the messages its file configures."""
     return Actor(f"webhook:{source.name}", messages=frozenset(m.message for m in source.events.values()))
+
+
+def _secrets(connection: Connection, source: str, now: datetime) -> list[str]:
+    return list(connection.scalars(_ACTIVE_SECRETS, {"source": source, "now": now}))
+
+
+def _enqueue(connection: Connection, source: str, webhook_id: str, event_type: str, body: str,
+             now: datetime) -> Reply:
+    """Store a verified, valid event for the worker: two prepared INSERTs, no read. A webhook-id stored
+    before fails on the unique key (IntegrityError) and is answered as a redelivery."""
+    reply = Reply(202, _queued(webhook_id, event_type), "queued")
+    message_id = connection.execute(_INSERT_MESSAGE, {
+        "source": source, "webhook_id": webhook_id, "event_type": event_type[:200], "status": "queued",
+        "http_status": 202, "reply": reply.body, "body": body.replace("\x00", ""), "attempts": 0,
+        "received_at": now, "updated_at": now, "next_retry_at": now}).scalar_one()
+    connection.execute(_INSERT_DELIVERY, {
+        "source": source, "webhook_id": webhook_id, "received_at": now, "outcome": "queued", "http_status": 202,
+        "reason": None, "message_id": message_id})
+    return reply
 
 
 def _message(session: Session, source: str, webhook_id: str) -> WebhookMessage | None:
@@ -264,12 +331,11 @@ def _store(session: Session, source: str, webhook_id: str, event_type: str | Non
            existing_id: int | None, attempts: int, now: datetime, status: str, reply: Reply,
            instance_id: str | None = None) -> int:
     """Write an outcome: a new message row (its unique key makes a racing twin fail), or the update of
-    an unmatched one (which finds nothing to update if a racing twin settled it first)."""
-    retry = status == "unmatched" and attempts < MAX_RETRIES
+    a pending one (which finds nothing to update if a racing twin settled it first)."""
     values: dict[str, Any] = {
         "status": status, "http_status": reply.status, "reply": reply.body, "instance_id": instance_id,
         "attempts": attempts, "updated_at": now,
-        "next_retry_at": now + RETRY_DELAYS[min(attempts - 1, len(RETRY_DELAYS) - 1)] if retry else None}
+        "next_retry_at": _next_retry(now, attempts) if status == "unmatched" else None}
     if existing_id is None:
         message = WebhookMessage(source=source, webhook_id=webhook_id, event_type=(event_type or "")[:200] or None,
                                  body=body.replace("\x00", ""), received_at=now, **values)
@@ -277,10 +343,17 @@ def _store(session: Session, source: str, webhook_id: str, event_type: str | Non
         session.flush()
         return message.id
     updated = session.execute(update(WebhookMessage).where(
-        WebhookMessage.id == existing_id, WebhookMessage.status == "unmatched").values(**values))
+        WebhookMessage.id == existing_id, WebhookMessage.status.in_(PENDING)).values(**values))
     if updated.rowcount != 1:
         raise AlreadyHandled()
     return existing_id
+
+
+def _next_retry(now: datetime, attempts: int) -> datetime | None:
+    """When a pending event is tried again after ``attempts`` tries; never after the last one."""
+    if attempts >= MAX_RETRIES:
+        return None
+    return now + RETRY_DELAYS[min(attempts - 1, len(RETRY_DELAYS) - 1)]
 
 
 def _delivery(source: str, webhook_id: str | None, now: datetime, outcome: str, status: int, reason: str | None,
@@ -327,6 +400,10 @@ def _accepted(webhook_id: str, event_type: str, instance_id: str | None) -> dict
     return {"status": "accepted", "webhookId": webhook_id, "eventType": event_type, "processInstanceId": instance_id}
 
 
+def _queued(webhook_id: str, event_type: str | None) -> dict:
+    return {"status": "queued", "webhookId": webhook_id, "eventType": event_type}
+
+
 def _path(source: str) -> str:
     return f"/webhooks/{source}"
 
@@ -335,6 +412,6 @@ def _clean(text: str | None, length: int) -> str | None:
     return text.replace("\x00", "")[:length] if text is not None else None
 
 
-def retry_due(engine: Engine, now: datetime | None = None) -> int:
-    """For the scheduler: try again the stored events that found no dossier yet (configured sources)."""
-    return Receiver(engine, load_sources()).retry_unmatched(now)
+def process_inbox(engine: Engine, now: datetime | None = None) -> int:
+    """For the scheduler: apply the queued events and those that found no dossier before (configured sources)."""
+    return Receiver(engine, load_sources()).process_due(now)

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import statistics
 import time
-import uuid
-from datetime import timedelta
+from datetime import UTC
 from pathlib import Path
 
-from sqlalchemy import event, insert, select, text
+from sqlalchemy import Table, event, func, select, text
 
 from engine.bpmn.bare import bare_completions_per_second
 from engine.bpmn.serializer import state_json
@@ -23,13 +22,18 @@ MODEL = Path(__file__).with_name("bench.bpmn")
 PEOPLE = {g: Actor.of(f"bench-{g}", [g]) for g in ("secretariaat", "grensregio-nl", "grensregio-vl")}
 
 
+MILLION = 1_000_000
+
+
 def run_all(sqlite_url: str, postgres_admin_url: str | None = POSTGRES_ADMIN_URL, instances: int = 300,
-            inbox_sizes: tuple[int, ...] = (1_000, 100_000)) -> dict:
+            inbox_sizes: tuple[int, ...] = (1_000, 100_000), postgres_million: bool = False) -> dict:
+    """``postgres_million`` adds a million waiting instances on PostgreSQL only (minutes of filling)."""
     bare = bare_completions_per_second(MODEL, "bench", instances)
     figures: dict = {"bare": {"completions_per_s": round(bare)}}
     figures["sqlite"] = _database_figures(sqlite_url, bare, instances, inbox_sizes)
+    postgres_sizes = (*inbox_sizes, MILLION) if postgres_million else inbox_sizes
     figures["postgresql"] = on_scratch_postgres(
-        lambda url: _database_figures(url, bare, instances, inbox_sizes), postgres_admin_url)
+        lambda url: _database_figures(url, bare, instances, postgres_sizes), postgres_admin_url)
     return figures
 
 
@@ -187,34 +191,51 @@ def _inbox_query_ms(engine: Engine) -> float:
 
 
 def _fill_waiting(engine: Engine, waiting: int) -> None:
-    """Copies of one real waiting instance's rows, inserted in bulk up to ``waiting`` tasks for the group."""
+    """Copies of one real waiting instance's rows, up to ``waiting`` tasks for the group, made by the
+    database itself: one INSERT … SELECT over a series of numbers per table (generate_series on
+    PostgreSQL, a recursive CTE on SQLite), so a million takes a minute, not an hour of Python. The
+    copies share the template's state text; nothing loads them, they only have to be there."""
     with engine.db.reading() as session:
-        have = session.execute(select(TaskCandidate.task_id).where(TaskCandidate.name == "grensregio-nl")).all()
-    missing = waiting - len(have)
-    if missing <= 0:
+        have = session.scalar(select(func.count()).select_from(TaskCandidate)
+                              .where(TaskCandidate.name == "grensregio-nl"))
+    if waiting <= have:
         return
     template_id = engine.runtime.start("bench")
     [task] = engine.query.tasks(instance_id=template_id)
     engine.tasks.complete(task.id, PEOPLE["secretariaat"], {"opnieuw": False})
-    with engine.db.reading() as session:
-        instance = session.get(ProcessInstance, template_id)
-        task = session.scalars(select(HumanTask).where(HumanTask.instance_id == template_id,
-                                                       HumanTask.element_id == "besluit_nl")).one()
-        instance_row = {c.name: getattr(instance, c.name) for c in ProcessInstance.__table__.columns}
-        task_row = {c.name: getattr(task, c.name) for c in HumanTask.__table__.columns}
-    start = engine.now()
-    for batch in range(0, missing, 5_000):
-        instances, tasks, candidates = [], [], []
-        for n in range(batch, min(missing, batch + 5_000)):
-            instance_id, task_id = str(uuid.uuid4()), str(uuid.uuid4())
-            created = start - timedelta(seconds=n)
-            instances.append(instance_row | {"id": instance_id, "business_key": f"BENCH-{n}"})
-            tasks.append(task_row | {"id": task_id, "instance_id": instance_id, "created_at": created})
-            candidates.append({"task_id": task_id, "kind": "group", "name": "grensregio-nl", "created_at": created})
-        with engine.db.transaction() as session:
-            session.execute(insert(ProcessInstance), instances)
-            session.execute(insert(HumanTask), tasks)
-            session.execute(insert(TaskCandidate), candidates)
+    [task] = [t for t in engine.query.tasks(instance_id=template_id) if t.element_id == "besluit_nl"]
+    sqlite = engine.db.is_sqlite
+    created = _seconds_before(sqlite)
+    copies = [
+        (ProcessInstance, "id", template_id, {"id": "'bench-i-' || n", "business_key": "'BENCH-' || n"}),
+        (HumanTask, "id", task.id, {"id": "'bench-t-' || n", "instance_id": "'bench-i-' || n", "created_at": created}),
+        (TaskCandidate, "task_id", task.id, {"task_id": "'bench-t-' || n", "created_at": created}),
+    ]
+    start = engine.now().astimezone(UTC)
+    numbers = {"first": have, "last": waiting - 2,  # the template waits for the group too
+               "start": start.strftime("%Y-%m-%d %H:%M:%S") if sqlite else start.isoformat()}
     with engine.db.transaction() as session:
-        if not engine.db.is_sqlite:
+        for model, key, template, overrides in copies:
+            session.execute(text(_copy_statement(model.__table__, key, overrides, sqlite)), numbers | {"key": template})
+        if not sqlite:
             session.execute(text("ANALYZE"))
+
+
+def _copy_statement(table: Table, key: str, overrides: dict[str, str], sqlite: bool) -> str:
+    """INSERT copies of the row whose ``key`` is :key, one per n from :first to :last, columns in
+    ``overrides`` computed from n."""
+    columns = [column.name for column in table.columns]
+    values = ", ".join(overrides.get(name, f"t.{name}") for name in columns)
+    copy = (f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT {values} FROM {table.name} t, {{series}} "
+            f"WHERE t.{key} = :key")
+    if sqlite:
+        return ("WITH RECURSIVE series(n) AS (SELECT :first UNION ALL SELECT n + 1 FROM series WHERE n < :last) "
+                + copy.format(series="series"))
+    return copy.format(series="generate_series(CAST(:first AS integer), CAST(:last AS integer)) AS series(n)")
+
+
+def _seconds_before(sqlite: bool) -> str:
+    """:start minus n seconds, in the form each database stores a time (SQLAlchemy's on SQLite)."""
+    if sqlite:
+        return "strftime('%Y-%m-%d %H:%M:%S', :start, '-' || n || ' seconds') || '.000000'"
+    return "CAST(:start AS timestamptz) - n * INTERVAL '1 second'"

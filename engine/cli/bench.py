@@ -18,13 +18,14 @@ SUITES = ("engine", "inbox", "monitor", "webhooks", "scheduler", "cleanup", "ken
           "external-tasks")
 
 
-def run_suites(suites: tuple[str, ...], quick: bool = False) -> dict:
-    """The figures of each named part, measured one after the other on fresh databases."""
+def run_suites(suites: tuple[str, ...], quick: bool = False, million: bool = False) -> dict:
+    """The figures of each named part, measured one after the other on fresh databases; ``million``
+    adds the engine's figures beside a million waiting instances on PostgreSQL."""
     size = 10_000 if quick else 100_000
     with tempfile.TemporaryDirectory() as folder:
         measure = {
             "engine": lambda: run_all(f"sqlite:///{folder}/engine.db", instances=50 if quick else 300,
-                                      inbox_sizes=(1_000, size)),
+                                      inbox_sizes=(1_000, size), postgres_million=million),
             "inbox": lambda: {"sqlite": inbox.run(f"sqlite:///{folder}/inbox.db", waiting=size),
                               "postgresql": on_scratch_postgres(lambda url: inbox.run(url, waiting=size))},
             "monitor": lambda: monitor.run(folder, dossiers=size),

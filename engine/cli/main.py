@@ -365,10 +365,12 @@ def scheduler(health: bool) -> None:
 @click.option("--suite", "suites", multiple=True, type=click.Choice(SUITES),
               help="Meet alleen deze onderdelen (herhaalbaar); standaard alle.")
 @click.option("--quick", is_flag=True, help="Kleinere aantallen: een rooktest, niet de cijfers van de doelen.")
+@click.option("--scale", type=click.Choice(["1m"]),
+              help="Suite engine: ook naast 1 miljoen wachtende instanties op PostgreSQL (enkele minuten vullen).")
 @json_option
-def bench(suites: tuple[str, ...], quick: bool, as_json: bool) -> None:
+def bench(suites: tuple[str, ...], quick: bool, scale: str | None, as_json: bool) -> None:
     """Meet de snelheidsdoelen (SQLite, en PostgreSQL als die antwoordt). Geen test."""
-    figures = run_suites(suites or SUITES, quick)
+    figures = run_suites(suites or SUITES, quick, million=scale == "1m")
     emit(as_json, figures, lambda: json.dumps(figures, indent=2, ensure_ascii=False))
 
 

@@ -10,7 +10,7 @@ from engine.clock import parse_instant
 from engine.local_time import date_text, moment_text
 from webhooks import admin
 from webhooks.delivery import deliver_due
-from webhooks.inbound import retry_due
+from webhooks.inbound import process_inbox
 from webhooks.sources import load_sources, sources_folder
 
 
@@ -147,15 +147,15 @@ def deliver(now: str | None, as_json: bool) -> None:
 @json_option
 @refusals
 def retry(now: str | None, as_json: bool) -> None:
-    """Probeer de ontvangen gebeurtenissen die nog geen dossier vonden opnieuw."""
+    """Verwerk de ontvangen gebeurtenissen die klaarstaan: nieuw in de wachtrij of nog zonder dossier."""
     engine = open_engine(now)
-    accepted = retry_due(engine, engine.now())
+    accepted = process_inbox(engine, engine.now())
     emit(as_json, {"accepted": accepted}, lambda: f"{accepted} event(s) alsnog verwerkt")
 
 
 @webhooks.command("deliveries")
 @click.option("--source")
-@click.option("--outcome", type=click.Choice(["accepted", "duplicate", "rejected", "unmatched", "error"]))
+@click.option("--outcome", type=click.Choice(["queued", "accepted", "duplicate", "rejected", "unmatched", "error"]))
 @json_option
 @refusals
 def deliveries(source: str | None, outcome: str | None, as_json: bool) -> None:

@@ -15,6 +15,7 @@ import pytest
 import requests
 from argon2 import PasswordHasher
 from flask import Flask
+from sqlalchemy import select
 from standardwebhooks import Webhook
 from werkzeug.serving import make_server
 
@@ -24,6 +25,9 @@ from engine.services import Engine
 from engine.web.api.tokens import create_token
 from engine.web.app import create_app
 from webhooks.admin import add_secret
+from webhooks.inbound import Receiver
+from webhooks.models import WebhookMessage
+from webhooks.sources import load_sources
 
 DATA = Path(__file__).parent / "data"
 SHARED = Path(__file__).parents[1] / "data" / "bpmn"
@@ -43,6 +47,7 @@ class Site:
     engine: Engine
     tokens: dict[str, str]
     secret: str
+    sources: Path = DATA / "bronnen"
 
     def call(self, method: str, path: str, user: str | None = "beheer", **kwargs) -> requests.Response:
         headers = kwargs.pop("headers", {})
@@ -66,6 +71,24 @@ class Site:
                   "Content-Type": "application/json"}
         return requests.post(f"{self.url}/webhooks/{source}", data=text.encode(), headers=signed | (headers or {}),
                              timeout=30)
+
+    def process_inbox(self) -> int:
+        """Run the inbox worker once, as the scheduler's ``webhook-inbox`` job does; how many it accepted."""
+        return Receiver(self.engine, load_sources(self.sources)).process_due()
+
+    def delivered(self, source: str, event_type: str, data: dict, **options) -> dict:
+        """Deliver a webhook (answered 202: queued), let the inbox worker apply it, and return the reply its
+        webhook-id gets from then on."""
+        response = self.webhook(source, event_type, data, **options)
+        assert response.status_code == 202, response.text
+        self.process_inbox()
+        return self.stored_reply(source, response.json()["webhookId"])
+
+    def stored_reply(self, source: str, webhook_id: str) -> dict:
+        """The reply a later delivery of ``webhook_id`` gets (read where the receiver keeps it)."""
+        with self.engine.db.reading() as session:
+            return session.scalars(select(WebhookMessage.reply).where(
+                WebhookMessage.source == source, WebhookMessage.webhook_id == webhook_id)).one()
 
 
 def make_app(engine: Engine, sources_folder: Path = DATA / "bronnen") -> Flask:

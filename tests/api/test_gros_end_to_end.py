@@ -48,7 +48,7 @@ def gros_site(engine: Engine) -> Iterator[Site]:
     secrets = {source: admin.add_secret(engine, source, "pytest")[1]
                for source in ("regionale-netwerken", "besluitvorming-nl", "besluitvorming-vl")}
     with serve(make_app(engine, DEFAULT_FOLDER)) as url:
-        site = Site(url, engine, tokens, "")
+        site = Site(url, engine, tokens, "", DEFAULT_FOLDER)
         site.secrets = secrets
         yield site
 
@@ -71,10 +71,10 @@ def test_signal_by_webhook_accords_by_webhook_and_milestone_events_out(gros_site
     with serve(receiver) as receiver_url:
         _, secret = admin.add_subscriber(site.engine, "provincie-zeeland", f"{receiver_url}/gros", [], "pytest")
 
-        signal = site.webhook("regionale-netwerken", "grensbelemmering.gesignaleerd", SIGNAAL,
-                              secret=site.secrets["regionale-netwerken"])
-        assert signal.status_code == 200, signal.text
-        dossier = signal.json()["processInstanceId"]
+        signal = site.delivered("regionale-netwerken", "grensbelemmering.gesignaleerd", SIGNAAL,
+                                secret=site.secrets["regionale-netwerken"])
+        assert signal["status"] == "accepted", signal
+        dossier = signal["processInstanceId"]
         instance = site.api("GET", f"/process-instance/{dossier}", "secretariaat").json()
         assert (instance["definitionKey"], instance["businessKey"]) == ("gros-dossier", "GROS-2027-014")
 
@@ -105,15 +105,17 @@ def test_signal_by_webhook_accords_by_webhook_and_milestone_events_out(gros_site
            agenderingsvoorstel="Agenderen in maart.", beoogd_overleg_datum="2027-03-18")
 
         accord = {"dossier": "GROS-2027-014", "akkoord": "ja", "toelichting": "Besluitenlijst ministerraad 12 maart."}
-        nl = site.webhook("besluitvorming-nl", "ministerraad.besluit", accord,
-                          secret=site.secrets["besluitvorming-nl"])
-        assert nl.status_code == 200 and nl.json()["processInstanceId"] == dossier, nl.text
-        assert site.webhook("besluitvorming-nl", "ministerraad.besluit", accord, message_id=nl.request.headers[
-            "webhook-id"], secret=site.secrets["besluitvorming-nl"]).json() == nl.json(), "delivered again: no effect"
-        vl = site.webhook("besluitvorming-vl", "vlaamse-regering.besluit",
-                          {**accord, "toelichting": "Beslissing Vlaamse Regering."},
-                          secret=site.secrets["besluitvorming-vl"])
-        assert vl.status_code == 200, vl.text
+        nl = site.delivered("besluitvorming-nl", "ministerraad.besluit", accord, message_id="msg_ministerraad",
+                            secret=site.secrets["besluitvorming-nl"])
+        assert nl["status"] == "accepted" and nl["processInstanceId"] == dossier, nl
+        again = site.webhook("besluitvorming-nl", "ministerraad.besluit", accord, message_id="msg_ministerraad",
+                             secret=site.secrets["besluitvorming-nl"])
+        assert (again.status_code, again.json()) == (200, nl), "delivered again: no effect"
+        assert site.process_inbox() == 0
+        vl = site.delivered("besluitvorming-vl", "vlaamse-regering.besluit",
+                            {**accord, "toelichting": "Beslissing Vlaamse Regering."},
+                            secret=site.secrets["besluitvorming-vl"])
+        assert vl["status"] == "accepted", vl
         history = site.api("GET", f"/process-instance/{dossier}/history", "secretariaat").json()
         correlated = [h for h in history if h["operation"] == "message.correlated"]
         assert [(h["activityName"], h["userId"]) for h in correlated] == [

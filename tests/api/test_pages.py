@@ -66,6 +66,8 @@ def test_subscribers_are_added_shown_paused_and_resumed_on_the_page(site, clock)
     resumed = browser.post(site.url + PAGE + "/abonnees/provincie/hervatten", data={"csrf_token": csrf(page)})
     assert resumed.status_code == 200 and "is hervat" in resumed.text
     site.webhook("proef", "melding.nieuw", {"kenmerk": "P-1", "titel": "Pagina", "ernst": 1})
+    assert "in wachtrij" in browser.get(site.url + PAGE).text and "verwerkt" not in browser.get(site.url + PAGE).text
+    site.process_inbox()
     assert "verwerkt" in browser.get(site.url + PAGE).text
 
 

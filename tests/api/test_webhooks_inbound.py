@@ -1,5 +1,6 @@
 """Inbound Standard Webhooks over real HTTP: authenticity, freshness, exactly-once, payload rules,
-and events that find no dossier yet."""
+the inbox (accepted as 202, applied by the worker job run explicitly here) and events that find no
+dossier yet."""
 
 from __future__ import annotations
 
@@ -9,9 +10,12 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from engine.scheduler import Settings
 from engine.store.models import ProcessInstance
+from engine.wiring import periodic_jobs
+from webhooks import inbound
 from webhooks.admin import add_secret, deliveries, retire_secret
-from webhooks.inbound import Receiver
+from webhooks.inbound import RETRY_DELAYS, Receiver
 from webhooks.models import WebhookMessage
 from webhooks.signing import new_secret
 from webhooks.sources import load_sources
@@ -30,18 +34,32 @@ def outcomes(engine) -> list[tuple[str, int]]:
     return [(d.outcome, d.http_status) for d in reversed(deliveries(engine))]
 
 
-def test_a_signed_event_starts_a_dossier(site):
-    response = site.webhook("proef", "melding.nieuw", MELDING)
-    assert response.status_code == 200, response.text
+def test_a_signed_event_is_queued_and_the_worker_starts_its_dossier(site):
+    response = site.webhook("proef", "melding.nieuw", MELDING, message_id="msg_start")
+    assert response.status_code == 202, response.text
     assert response.headers["API-Version"]
-    reply = response.json()
+    assert response.json() == {"status": "queued", "webhookId": "msg_start", "eventType": "melding.nieuw"}
+    assert instance_count(site.engine) == 0, "the command waits for the worker"
+    assert site.process_inbox() == 1
+    again = site.webhook("proef", "melding.nieuw", MELDING, message_id="msg_start")
+    assert again.status_code == 200
+    reply = again.json()
     assert reply["status"] == "accepted" and reply["eventType"] == "melding.nieuw"
     instance = site.engine.query.instance(reply["processInstanceId"])
     assert (instance.business_key, instance.title, instance.waiting_at) == ("GB-2027-001", MELDING["titel"],
                                                                           ["beoordelen"])
     assert site.engine.query.variables(instance.id)["ernst"] == 3
     assert [e.actor for e in site.engine.query.history(instance.id)][0] == "webhook:proef"
-    assert outcomes(site.engine) == [("accepted", 200)]
+    assert outcomes(site.engine) == [("queued", 202), ("accepted", 200), ("duplicate", 200)]
+    assert site.process_inbox() == 0, "applied once"
+
+
+def test_the_scheduler_job_runs_the_inbox(site, monkeypatch):
+    monkeypatch.setenv("GROS_WEBHOOK_SOURCES", str(DATA / "bronnen"))
+    jobs = {name: job for name, _, job in periodic_jobs(site.engine, Settings())}
+    assert site.webhook("proef", "melding.nieuw", MELDING).status_code == 202
+    assert jobs["webhook-inbox"]() == 1
+    assert instance_count(site.engine) == 1
 
 
 def test_a_wrong_signature_is_refused_and_logged(site):
@@ -57,7 +75,7 @@ def test_a_wrong_signature_is_refused_and_logged(site):
 def test_a_tampered_body_or_missing_headers_are_refused(site):
     body = json.dumps({"type": "melding.nieuw", "timestamp": "x", "data": MELDING}).encode()
     signed = site.webhook("proef", "melding.nieuw", MELDING, message_id="msg_1", body=body)
-    assert signed.status_code == 200
+    assert signed.status_code == 202
     tampered = body.replace(b"Grensarbeiders", b"Grenswerkers")
     assert site.webhook("proef", "", {}, message_id="msg_2", body=tampered,
                         headers={"webhook-signature": signed.request.headers["webhook-signature"]}).status_code == 401
@@ -65,14 +83,14 @@ def test_a_tampered_body_or_missing_headers_are_refused(site):
     assert bare.status_code == 401 and "verplicht" in bare.json()["detail"]
     garbage = site.webhook("proef", "melding.nieuw", MELDING, headers={"webhook-signature": "v1 v2,@@ ,"})
     assert garbage.status_code == 401
-    assert instance_count(site.engine) == 1
+    assert site.process_inbox() == 1 and instance_count(site.engine) == 1
 
 
 def test_rotated_secrets_are_all_accepted_until_retired(site):
     old = site.secret
     new_id, new = add_secret(site.engine, "proef", "test")
-    assert site.webhook("proef", "melding.nieuw", {**MELDING, "kenmerk": "OUD-1"}, secret=old).status_code == 200
-    assert site.webhook("proef", "melding.nieuw", {**MELDING, "kenmerk": "NIEUW-1"}, secret=new).status_code == 200
+    assert site.webhook("proef", "melding.nieuw", {**MELDING, "kenmerk": "OUD-1"}, secret=old).status_code == 202
+    assert site.webhook("proef", "melding.nieuw", {**MELDING, "kenmerk": "NIEUW-1"}, secret=new).status_code == 202
     [old_row] = [s for s in __import__("webhooks.admin").admin.secrets_of(site.engine, "proef") if s.secret == old]
     retire_secret(site.engine, old_row.id)
     assert site.webhook("proef", "melding.nieuw", {**MELDING, "kenmerk": "OUD-2"}, secret=old).status_code == 401
@@ -86,7 +104,8 @@ def test_rotated_secrets_are_all_accepted_until_retired(site):
     signature = " ".join(Webhook(s).sign("msg_rot", now, text) for s in (old, new))
     response = site.call("POST", "/webhooks/proef", None, data=text.encode(), headers={
         "webhook-id": "msg_rot", "webhook-timestamp": str(int(now.timestamp())), "webhook-signature": signature})
-    assert response.status_code == 200, response.text
+    assert response.status_code == 202, response.text
+    assert site.process_inbox() == 3
     assert new_id and instance_count(site.engine) == 3
 
 
@@ -96,16 +115,17 @@ def test_stale_or_future_timestamps_are_refused(site, clock):
     future = site.webhook("proef", "melding.nieuw", MELDING, at=now + timedelta(minutes=6))
     assert (stale.status_code, future.status_code) == (401, 401)
     assert "toegelaten is 300 s" in stale.json()["detail"]
-    assert site.webhook("proef", "melding.nieuw", MELDING, at=now - timedelta(minutes=4)).status_code == 200
+    assert site.webhook("proef", "melding.nieuw", MELDING, at=now - timedelta(minutes=4)).status_code == 202
 
 
 def test_the_same_delivery_twice_has_one_effect_and_one_answer(site):
     first = site.webhook("proef", "melding.nieuw", MELDING, message_id="msg_twice")
     second = site.webhook("proef", "melding.nieuw", MELDING, message_id="msg_twice")
-    assert (first.status_code, second.status_code) == (200, 200)
+    assert (first.status_code, second.status_code) == (202, 202)
     assert first.json() == second.json()
+    assert site.process_inbox() == 1
     assert instance_count(site.engine) == 1
-    assert outcomes(site.engine) == [("accepted", 200), ("duplicate", 200)]
+    assert outcomes(site.engine) == [("queued", 202), ("duplicate", 202), ("accepted", 200)]
 
 
 def test_concurrent_deliveries_of_one_event_have_one_effect(site):
@@ -114,24 +134,27 @@ def test_concurrent_deliveries_of_one_event_have_one_effect(site):
 
     with ThreadPoolExecutor(8) as pool:
         replies = list(pool.map(deliver, range(8)))
-    assert {r.status_code for r in replies} == {200}
+    assert {r.status_code for r in replies} == {202}
     assert len({r.text for r in replies}) == 1
-    assert instance_count(site.engine) == 1
     logged = outcomes(site.engine)
-    assert logged.count(("accepted", 200)) == 1 and logged.count(("duplicate", 200)) == 7
+    assert logged.count(("queued", 202)) == 1 and logged.count(("duplicate", 202)) == 7
+    with ThreadPoolExecutor(4) as pool:  # workers on several nodes pick up the same event
+        assert sum(pool.map(lambda _: site.process_inbox(), range(4))) == 1
+    assert instance_count(site.engine) == 1
 
 
 def test_the_same_kenmerk_under_a_new_webhook_id_answers_with_the_existing_dossier(site):
     """Issue 13, finding 2: one source reference, one dossier — also when a source resends it as new."""
-    first = site.webhook("proef", "melding.nieuw", MELDING, message_id="msg_een")
-    again = site.webhook("proef", "melding.nieuw", MELDING, message_id="msg_twee")
-    assert (first.status_code, again.status_code) == (200, 200)
-    assert again.json()["processInstanceId"] == first.json()["processInstanceId"]
-    assert site.webhook("proef", "melding.nieuw", MELDING, message_id="msg_twee").json() == again.json()
+    first = site.delivered("proef", "melding.nieuw", MELDING, message_id="msg_een")
+    again = site.delivered("proef", "melding.nieuw", MELDING, message_id="msg_twee")
+    assert again["processInstanceId"] == first["processInstanceId"]
+    redelivered = site.webhook("proef", "melding.nieuw", MELDING, message_id="msg_twee")
+    assert (redelivered.status_code, redelivered.json()) == (200, again)
     assert instance_count(site.engine) == 1
-    assert outcomes(site.engine) == [("accepted", 200), ("duplicate", 200), ("duplicate", 200)]
-    other = site.webhook("proef", "melding.nieuw", MELDING | {"kenmerk": "GB-2027-002"}, message_id="msg_drie")
-    assert other.json()["processInstanceId"] != first.json()["processInstanceId"]
+    assert outcomes(site.engine) == [("queued", 202), ("accepted", 200), ("queued", 202), ("duplicate", 200),
+                                     ("duplicate", 200)]
+    other = site.delivered("proef", "melding.nieuw", MELDING | {"kenmerk": "GB-2027-002"}, message_id="msg_drie")
+    assert other["processInstanceId"] != first["processInstanceId"]
     assert instance_count(site.engine) == 2
 
 
@@ -141,8 +164,10 @@ def test_concurrent_deliveries_of_one_kenmerk_under_new_ids_start_one_dossier(si
 
     with ThreadPoolExecutor(8) as pool:
         replies = list(pool.map(deliver, range(8)))
-    assert {r.status_code for r in replies} == {200}
-    assert len({r.json()["processInstanceId"] for r in replies}) == 1
+        assert {r.status_code for r in replies} == {202}
+        assert sum(pool.map(lambda _: site.process_inbox(), range(4))) == 1
+    started = {site.stored_reply("proef", r.json()["webhookId"])["processInstanceId"] for r in replies}
+    assert len(started) == 1 and None not in started
     assert instance_count(site.engine) == 1
 
 
@@ -194,32 +219,36 @@ def test_text_that_cannot_be_stored_is_refused_naming_its_place(site):
 
 
 def test_an_event_for_a_dossier_not_waiting_yet_is_kept_and_applied_when_redelivered(site):
-    started = site.webhook("proef", "melding.nieuw", MELDING).json()["processInstanceId"]
+    started = site.delivered("proef", "melding.nieuw", MELDING)["processInstanceId"]
     besluit = {"kenmerk": MELDING["kenmerk"], "besluit": "ja"}
-    early = site.webhook("proef", "besluit.genomen", besluit, message_id="msg_besluit")
-    assert early.status_code == 422
-    assert "geen instantie wacht op bericht 'besluit-ontvangen'" in early.json()["detail"]
+    early = site.delivered("proef", "besluit.genomen", besluit, message_id="msg_besluit")
+    assert early["status"] == 422
+    assert "geen instantie wacht op bericht 'besluit-ontvangen'" in early["detail"]
+    unmatched = site.webhook("proef", "besluit.genomen", besluit, message_id="msg_besluit")
+    assert unmatched.status_code == 202, "a redelivery queues it again at once"
+    assert site.process_inbox() == 0
     assert site.engine.query.instance(started).waiting_at == ["beoordelen"]
     [task] = site.engine.query.tasks(instance_id=started)
     assert site.api("POST", f"/task/{task.id}/complete", "secretaris").status_code == 204
-    again = site.webhook("proef", "besluit.genomen", besluit, message_id="msg_besluit")
-    assert again.status_code == 200 and again.json()["processInstanceId"] == started
+    again = site.delivered("proef", "besluit.genomen", besluit, message_id="msg_besluit")
+    assert again["status"] == "accepted" and again["processInstanceId"] == started
     assert site.engine.query.instance(started).waiting_at == ["verwerken"]
     assert site.engine.query.variables(started)["besluit"] == "ja"
-    assert site.webhook("proef", "besluit.genomen", besluit, message_id="msg_besluit").json() == again.json()
-    assert outcomes(site.engine)[-3:] == [("unmatched", 422), ("accepted", 200), ("duplicate", 200)]
+    assert site.webhook("proef", "besluit.genomen", besluit, message_id="msg_besluit").json() == again
+    assert outcomes(site.engine)[-7:] == [("queued", 202), ("unmatched", 422), ("queued", 202), ("unmatched", 422),
+                                          ("queued", 202), ("accepted", 200), ("duplicate", 200)]
 
 
-def test_unmatched_events_are_retried_by_the_scheduler_function(site, clock):
-    started = site.webhook("proef", "melding.nieuw", MELDING).json()["processInstanceId"]
+def test_unmatched_events_are_retried_by_the_inbox_worker(site, clock):
+    started = site.delivered("proef", "melding.nieuw", MELDING)["processInstanceId"]
     besluit = {"kenmerk": MELDING["kenmerk"], "besluit": "nee"}
-    assert site.webhook("proef", "besluit.genomen", besluit).status_code == 422
+    assert site.delivered("proef", "besluit.genomen", besluit)["status"] == 422
     receiver = Receiver(site.engine, load_sources(DATA / "bronnen"))
-    assert receiver.retry_unmatched(clock.advance(timedelta(minutes=2))) == 0
+    assert receiver.process_due(clock.advance(timedelta(minutes=2))) == 0
     [task] = site.engine.query.tasks(instance_id=started)
     site.api("POST", f"/task/{task.id}/complete", "secretaris")
-    assert receiver.retry_unmatched(clock.now()) == 0, "not due yet: the second wait is five minutes"
-    assert receiver.retry_unmatched(clock.advance(timedelta(minutes=5))) == 1
+    assert receiver.process_due(clock.now()) == 0, "not due yet: the second wait is five minutes"
+    assert receiver.process_due(clock.advance(timedelta(minutes=5))) == 1
     assert site.engine.query.instance(started).waiting_at == ["verwerken"]
     with site.engine.db.reading() as session:
         message = session.scalars(select(WebhookMessage).where(WebhookMessage.event_type == "besluit.genomen")).one()
@@ -227,27 +256,44 @@ def test_unmatched_events_are_retried_by_the_scheduler_function(site, clock):
         "accepted", 200, started, None)
 
 
-def test_an_unexpected_failure_is_logged_answered_500_and_the_event_can_come_again(site, monkeypatch, caplog):
-    def broken(*args, **kwargs):
-        raise RuntimeError("schijf vol")
+def broken(*args, **kwargs):
+    raise RuntimeError("schijf vol")
 
-    monkeypatch.setattr(site.engine.runtime, "start_by_message", broken)
+
+def test_an_unexpected_failure_on_arrival_is_logged_answered_500_and_the_event_can_come_again(
+        site, monkeypatch, caplog):
+    monkeypatch.setattr(inbound, "_enqueue", broken)
     failed = site.webhook("proef", "melding.nieuw", MELDING, message_id="msg_fout")
     assert failed.status_code == 500 and failed.headers["Content-Type"] == "application/problem+json"
     assert "schijf vol" in caplog.text, "the error is logged with its traceback"
     [logged] = deliveries(site.engine)
     assert (logged.outcome, logged.reason) == ("error", "RuntimeError: schijf vol")
     monkeypatch.undo()
-    assert site.webhook("proef", "melding.nieuw", MELDING, message_id="msg_fout").status_code == 200
-    assert instance_count(site.engine) == 1
+    assert site.webhook("proef", "melding.nieuw", MELDING, message_id="msg_fout").status_code == 202
+    assert site.process_inbox() == 1 and instance_count(site.engine) == 1
+
+
+def test_an_unexpected_failure_in_the_worker_is_logged_and_the_event_waits_for_its_next_turn(
+        site, clock, monkeypatch, caplog):
+    monkeypatch.setattr(site.engine.runtime, "start_by_message", broken)
+    assert site.webhook("proef", "melding.nieuw", MELDING).status_code == 202
+    assert site.webhook("proef", "melding.nieuw", MELDING | {"kenmerk": "GB-2027-002"}).status_code == 202
+    assert site.process_inbox() == 0
+    assert "schijf vol" in caplog.text, "the error is logged with its traceback"
+    assert outcomes(site.engine)[-2:] == [("error", 500), ("error", 500)], "one failure does not stop the others"
+    assert deliveries(site.engine)[0].reason == "RuntimeError: schijf vol"
+    monkeypatch.undo()
+    assert site.process_inbox() == 0, "it waits before its next try"
+    clock.advance(RETRY_DELAYS[0])
+    assert site.process_inbox() == 2 and instance_count(site.engine) == 2
 
 
 def test_managers_read_deliveries_and_manage_subscribers_through_the_api(site):
     site.webhook("proef", "melding.nieuw", MELDING)
     site.webhook("proef", "melding.nieuw", {"kenmerk": "x"})
     listed = site.api("GET", "/webhook-delivery", "secretaris", params={"source": "proef"}).json()
-    assert [(d["outcome"], d["httpStatus"]) for d in listed] == [("rejected", 400), ("accepted", 200)]
-    assert site.api("GET", "/webhook-delivery", params={"outcome": "accepted"}).json()[0]["source"] == "proef"
+    assert [(d["outcome"], d["httpStatus"]) for d in listed] == [("rejected", 400), ("queued", 202)]
+    assert site.api("GET", "/webhook-delivery", params={"outcome": "queued"}).json()[0]["source"] == "proef"
     created = site.api("POST", "/webhook-subscriber", "secretaris", json={
         "name": "provincie", "url": "http://127.0.0.1:9/x", "eventTypes": ["dossier.gestart"]})
     assert created.status_code == 200 and created.json()["secret"].startswith("whsec_")

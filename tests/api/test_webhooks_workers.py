@@ -1,4 +1,4 @@
-"""The same webhook delivered at once to two gunicorn worker processes: one effect, one answer."""
+"""The same webhook delivered at once to two gunicorn worker processes: queued once, one answer, one effect."""
 
 from __future__ import annotations
 
@@ -23,6 +23,8 @@ from engine.services import Engine
 from engine.store.models import ProcessInstance
 from engine.wiring import open_engine
 from webhooks.admin import add_secret, deliveries
+from webhooks.inbound import Receiver
+from webhooks.sources import load_sources
 
 from .conftest import DATA
 
@@ -85,9 +87,10 @@ def test_one_event_racing_on_two_workers_takes_effect_once(workers):
 
     with ThreadPoolExecutor(16) as pool:
         replies = list(pool.map(deliver, range(16)))
-    assert {r.status_code for r in replies} == {200}, [r.text for r in replies if r.status_code != 200]
+    assert {r.status_code for r in replies} == {202}, [r.text for r in replies if r.status_code != 202]
     assert len({r.text for r in replies}) == 1
+    assert Receiver(engine, load_sources(DATA / "bronnen")).process_due() == 1
     with engine.db.reading() as session:
         assert session.scalar(select(func.count()).select_from(ProcessInstance)) == 1
     logged = [d.outcome for d in deliveries(engine)]
-    assert logged.count("accepted") == 1 and logged.count("duplicate") == 15
+    assert (logged.count("queued"), logged.count("duplicate"), logged.count("accepted")) == (1, 15, 1)
