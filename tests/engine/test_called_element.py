@@ -7,6 +7,8 @@ import pytest
 
 from engine.errors import DeployRefused
 from engine.services import Actor, Engine
+from engine.bpmn.migration import Instruction
+from engine.services.migration import Selection
 
 SECRETARIAAT = Actor.of("iemand-secretariaat", ["secretariaat"])
 HEAD = ('<?xml version="1.0" encoding="UTF-8"?>\n<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/'
@@ -34,16 +36,16 @@ def caller(call: str) -> str:
 </bpmn:definitions>"""
 
 
-def callee(key: str, task_name: str, version_tag: str | None = None) -> str:
+def callee(key: str, task_name: str, version_tag: str | None = None, task_id: str = "werk") -> str:
     tag = f' camunda:versionTag="{version_tag}"' if version_tag else ""
     return f"""{HEAD}
   <bpmn:process id="{key}" isExecutable="true" camunda:historyTimeToLive="P30D"{tag}>
     <bpmn:startEvent id="kbegin"><bpmn:outgoing>k1</bpmn:outgoing></bpmn:startEvent>
-    <bpmn:userTask id="werk" name="{task_name}" camunda:candidateGroups="secretariaat">
+    <bpmn:userTask id="{task_id}" name="{task_name}" camunda:candidateGroups="secretariaat">
       <bpmn:incoming>k1</bpmn:incoming><bpmn:outgoing>k2</bpmn:outgoing></bpmn:userTask>
     <bpmn:endEvent id="keinde"><bpmn:incoming>k2</bpmn:incoming></bpmn:endEvent>
-    <bpmn:sequenceFlow id="k1" sourceRef="kbegin" targetRef="werk"/>
-    <bpmn:sequenceFlow id="k2" sourceRef="werk" targetRef="keinde"/>
+    <bpmn:sequenceFlow id="k1" sourceRef="kbegin" targetRef="{task_id}"/>
+    <bpmn:sequenceFlow id="k2" sourceRef="{task_id}" targetRef="keinde"/>
   </bpmn:process>
 </bpmn:definitions>"""
 
@@ -157,3 +159,58 @@ def test_a_binding_without_what_it_needs_is_refused_at_deploy(engine: Engine, ca
     with pytest.raises(DeployRefused) as refused:
         engine.repository.deploy_sources({"ouder.bpmn": caller(call), "kind.bpmn": callee("kind", "Taak")})
     assert [str(p) for p in refused.value.problems] == [f"ouder.bpmn:7 [roep]: {message}"]
+
+
+def definition_id(engine: Engine, key: str, version: int) -> int:
+    [found] = [d.id for d in engine.repository.definitions(key) if d.version == version]
+    return found
+
+
+def test_a_process_chosen_at_run_time_migrates_by_its_own_plan_and_its_caller_goes_on(engine: Engine):
+    """Camunda 7 migrates a called process instance as a process instance of its own: the plan is for the
+    called process's definition; the dossier stays on its version and goes on when the call ends."""
+    engine.repository.deploy_sources({"ouder.bpmn": caller('calledElement="${doel}"'),
+                                      "kind-a.bpmn": callee("kind-a", "Taak A")})
+    instance_id = engine.runtime.start("ouder", variables={"doel": "kind-a"}, actor=SECRETARIAAT)
+    assert called_task(engine, instance_id) == ("kind-a", "Taak A")
+    [waiting] = engine.query.tasks(instance_id=instance_id)
+    engine.repository.deploy_sources({"kind-a.bpmn": callee("kind-a", "Taak A, herzien", task_id="werk-2")})
+    v1, v2 = definition_id(engine, "kind-a", 1), definition_id(engine, "kind-a", 2)
+    caller_version = definition_id(engine, "ouder", 1)
+
+    plan = engine.migration.generate(v1, v2)
+    assert Instruction("werk", "werk-2") in plan.instructions
+    assert [(e.element_id, e.dossiers, e.target, e.refusals) for e in engine.migration.preview(plan)] == [
+        ("werk", 1, "werk-2", ())]
+    assert engine.migration.validate(plan) == []
+    assert engine.migration.instances(plan, Selection()) == [instance_id]
+    report = engine.migration.execute(plan, Selection(), SECRETARIAAT)
+    assert (report.migrated, report.failed) == ([instance_id], {})
+
+    [moved] = engine.query.tasks(instance_id=instance_id)
+    assert (moved.id, moved.element_id, moved.name) == (waiting.id, "werk-2", "Taak A, herzien")
+    assert {(p.process_key, p.element_id, p.definition_id) for p in engine.query.positions(instance_id)} == {
+        ("ouder", "roep", caller_version), ("kind-a", "werk-2", v2)}
+    assert engine.query.instance(instance_id).definition_id == caller_version
+    assert engine.migration.instances(plan, Selection()) == []
+    assert complete_only_task(engine, instance_id, {"uitkomst": "herzien"}) == ("kind-a", "Taak A, herzien")
+    [after] = engine.query.tasks(instance_id=instance_id)
+    assert after.name == "Nazorg" and engine.query.variables(instance_id)["uitkomst"] == "herzien"
+
+
+def test_a_dossier_migrates_while_a_process_chosen_at_run_time_runs_and_that_process_keeps_its_version(
+        engine: Engine):
+    engine.repository.deploy_sources({"ouder.bpmn": caller('calledElement="${doel}"'),
+                                      "kind-a.bpmn": callee("kind-a", "Taak A")})
+    instance_id = engine.runtime.start("ouder", variables={"doel": "kind-a"}, actor=SECRETARIAAT)
+    called_task(engine, instance_id)
+    engine.repository.deploy_sources({"ouder.bpmn": caller('calledElement="${doel}"').replace("Nazorg", "Opvolging")})
+    v1, v2 = definition_id(engine, "ouder", 1), definition_id(engine, "ouder", 2)
+    plan = engine.migration.generate(v1, v2)
+    assert [(e.element_id, e.dossiers, e.refusals) for e in engine.migration.preview(plan)] == [("roep", 1, ())]
+    report = engine.migration.execute(plan, Selection(), SECRETARIAAT)
+    assert (report.migrated, report.failed) == ([instance_id], {})
+    assert {(p.process_key, p.element_id, p.definition_id) for p in engine.query.positions(instance_id)} == {
+        ("ouder", "roep", v2), ("kind-a", "werk", definition_id(engine, "kind-a", 1))}
+    assert complete_only_task(engine, instance_id) == ("kind-a", "Taak A")
+    assert [t.name for t in engine.query.tasks(instance_id=instance_id)] == ["Opvolging"]
