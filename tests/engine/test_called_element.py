@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from engine.bpmn.migration import Instruction
 from engine.errors import DeployRefused
 from engine.services import Actor, Engine
-from engine.bpmn.migration import Instruction
 from engine.services.migration import Selection
 
 SECRETARIAAT = Actor.of("iemand-secretariaat", ["secretariaat"])
