@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 
 from engine.services import Actor, Engine
-from tests.monitor.conftest import DATA
+from engine.services.migration import Selection
+from tests.monitor.conftest import DATA, MANAGER
 from tests.monitor.test_monitor_browser import markers, signed_in  # noqa: F401 - signed_in is a fixture
 
 SECRETARIAAT = Actor.of("sofie", ["secretariaat"])
@@ -56,3 +57,21 @@ def test_the_browser_draws_the_chosen_process_with_its_token(signed_in, live_ser
     assert markers(page, "doorverwezen", "gros-active") == ["Activity_Behandelen2"]
     assert markers(page, "doorverwijzen", "gros-active") == ["Activity_Doorverwijzen"]
     page.screenshot(path=screenshots / "monitor-gekozen-proces.png", full_page=True)
+
+
+def test_the_chosen_version_counts_its_token_previews_its_migration_and_is_drawn_migrated(
+        manager, engine: Engine, waiting_in_chosen):
+    [v1, v2, v3] = [d.id for d in engine.repository.definitions("doorverwezen")]
+    [process] = manager.get(f"/monitor/processen/{v2}/diagram.json").json
+    assert process["counts"] == {"Activity_Behandelen2": 1}
+    assert manager.get(f"/monitor/processen/{v1}/diagram.json").json[0]["counts"] == {}
+    preview = manager.get(f"/monitor/processen/{v2}/migreren?naar={v3}").text
+    assert 'data-element="Activity_Behandelen2"><td>Behandelen (versie 2)</td><td>1</td>' \
+           "<td>Behandelen (versie 3)</td><td>geen</td>" in preview
+
+    report = engine.migration.execute(engine.migration.generate(v2, v3), Selection(), MANAGER)
+    assert report.migrated == [waiting_in_chosen]
+    diagrams = {d["key"]: d for d in manager.get(f"/monitor/dossiers/{waiting_in_chosen}/diagrammen.json").json}
+    assert diagrams["doorverwezen"]["active"] == ["Activity_Behandelen3"]
+    assert "Doorverwezen (versie 3, gekozen toen de call activity startte)" in \
+           manager.get(f"/monitor/dossiers/{waiting_in_chosen}").text
