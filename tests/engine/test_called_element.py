@@ -8,6 +8,7 @@ import pytest
 from engine.bpmn.migration import Instruction
 from engine.errors import DeployRefused
 from engine.services import Actor, Engine
+from engine.services.integrity import verify
 from engine.services.migration import Selection
 
 SECRETARIAAT = Actor.of("iemand-secretariaat", ["secretariaat"])
@@ -192,6 +193,7 @@ def test_a_process_chosen_at_run_time_migrates_by_its_own_plan_and_its_caller_go
     assert {(p.process_key, p.element_id, p.definition_id) for p in engine.query.positions(instance_id)} == {
         ("ouder", "roep", caller_version), ("kind-a", "werk-2", v2)}
     assert engine.query.instance(instance_id).definition_id == caller_version
+    assert verify(engine.executor).problems == []  # the stored state loads with the version it now calls
     assert engine.migration.instances(plan, Selection()) == []
     assert complete_only_task(engine, instance_id, {"uitkomst": "herzien"}) == ("kind-a", "Taak A, herzien")
     [after] = engine.query.tasks(instance_id=instance_id)
@@ -212,5 +214,6 @@ def test_a_dossier_migrates_while_a_process_chosen_at_run_time_runs_and_that_pro
     assert (report.migrated, report.failed) == ([instance_id], {})
     assert {(p.process_key, p.element_id, p.definition_id) for p in engine.query.positions(instance_id)} == {
         ("ouder", "roep", v2), ("kind-a", "werk", definition_id(engine, "kind-a", 1))}
+    assert verify(engine.executor).problems == []
     assert complete_only_task(engine, instance_id) == ("kind-a", "Taak A")
     assert [t.name for t in engine.query.tasks(instance_id=instance_id)] == ["Opvolging"]
