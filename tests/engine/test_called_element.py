@@ -175,7 +175,9 @@ def test_a_process_chosen_at_run_time_migrates_by_its_own_plan_and_its_caller_go
     instance_id = engine.runtime.start("ouder", variables={"doel": "kind-a"}, actor=SECRETARIAAT)
     assert called_task(engine, instance_id) == ("kind-a", "Taak A")
     [waiting] = engine.query.tasks(instance_id=instance_id)
-    engine.repository.deploy_sources({"kind-a.bpmn": callee("kind-a", "Taak A, herzien", task_id="werk-2")})
+    [deployed] = [d for d in engine.repository.deploy_sources(
+        {"kind-a.bpmn": callee("kind-a", "Taak A, herzien", task_id="werk-2")}) if d.key == "kind-a"]
+    assert (deployed.stranded, deployed.stranded_at) == (1, ("werk",))  # the deploy guard sees it waits in v1
     v1, v2 = definition_id(engine, "kind-a", 1), definition_id(engine, "kind-a", 2)
     caller_version = definition_id(engine, "ouder", 1)
 
