@@ -112,7 +112,7 @@ class MigrationService:
         source_id = plan.source_definition_id
         query = select(ProcessInstance.id).where(
             ProcessInstance.status != "completed",
-            or_(ProcessInstance.definition_id == source_id, ProcessInstance.id.in_(_calling(source_id))))
+            or_(ProcessInstance.definition_id == source_id, ProcessInstance.id.in_(_with_tokens_in(source_id))))
         if selection.instance_ids:
             query = query.where(ProcessInstance.id.in_(selection.instance_ids))
         if selection.business_key is not None:
@@ -205,11 +205,11 @@ class MigrationService:
             instance = self.executor.lock(session, instance_id)
             source = self.executor.definition(session, plan.source_definition_id)
             target = self.executor.definition(session, plan.target_definition_id)
+            called = "" if instance.definition_id == source.id else f"aangeroepen proces {source.key} "
             moved = self._moved(session, instance, source, target, list(plan.instructions))
             session.execute(update(Position).where(Position.instance_id == instance.id,
                                                    Position.definition_id == source.id)
                             .values(definition_id=target.id))
-            called = "" if instance.definition_id == target.id else f"aangeroepen proces {source.key} "
             audit(session, instance.id, now, actor, "instance.migrated", None,
                   f"{called}gemigreerd van v{source.version} naar v{target.version}",
                   data={"from": source.version, "to": target.version, "sourceDefinitionId": source.id,
@@ -223,7 +223,7 @@ class MigrationService:
             moved = migrate_workflow(self.executor.load(session, instance), target_bundle, instructions)
             instance.definition_id, instance.definition_key = target.id, target.key
             return moved
-        if session.scalar(_calling(source.id).where(Position.instance_id == instance.id).limit(1)) is None:
+        if session.scalar(_with_tokens_in(source.id).where(Position.instance_id == instance.id).limit(1)) is None:
             raise Conflict(f"instantie {instance.id} staat niet op {source.key} v{source.version} en roept die "
                            "versie ook niet aan")
         return migrate_called(self.executor.load(session, instance), called_name(source.key, source.id),
@@ -253,7 +253,7 @@ class MigrationService:
         return found
 
 
-def _calling(definition_id: int) -> Select:
+def _with_tokens_in(definition_id: int) -> Select:
     """The instances with a token in this version: their own, or a process a call activity chose at run time."""
     return select(Position.instance_id).where(Position.definition_id == definition_id)
 

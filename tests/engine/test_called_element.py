@@ -196,6 +196,8 @@ def test_a_process_chosen_at_run_time_migrates_by_its_own_plan_and_its_caller_go
         ("ouder", "roep", caller_version), ("kind-a", "werk-2", v2)}
     assert engine.query.instance(instance_id).definition_id == caller_version
     assert verify(engine.executor).problems == []  # the stored state loads with the version it now calls
+    assert [e.element_name for e in engine.query.history(instance_id) if e.action == "instance.migrated"] == [
+        "aangeroepen proces kind-a gemigreerd van v1 naar v2"]
     assert engine.migration.instances(plan, Selection()) == []
     assert complete_only_task(engine, instance_id, {"uitkomst": "herzien"}) == ("kind-a", "Taak A, herzien")
     [after] = engine.query.tasks(instance_id=instance_id)
