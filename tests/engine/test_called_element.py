@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from engine.bpmn.migration import Instruction
@@ -10,6 +13,7 @@ from engine.errors import DeployRefused
 from engine.services import Actor, Engine
 from engine.services.integrity import verify
 from engine.services.migration import Selection
+from tests.engine.test_cli import run
 
 SECRETARIAAT = Actor.of("iemand-secretariaat", ["secretariaat"])
 HEAD = ('<?xml version="1.0" encoding="UTF-8"?>\n<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/'
@@ -221,3 +225,33 @@ def test_a_dossier_migrates_while_a_process_chosen_at_run_time_runs_and_that_pro
     assert verify(engine.executor).problems == []
     assert complete_only_task(engine, instance_id) == ("kind-a", "Taak A")
     assert [t.name for t in engine.query.tasks(instance_id=instance_id)] == ["Opvolging"]
+
+
+def test_gros_migrate_moves_a_process_chosen_at_run_time_and_refuses_one_the_plan_does_not_map(
+        engine: Engine, database: str, tmp_path: Path):
+    engine.repository.deploy_sources({"ouder.bpmn": caller('calledElement="${doel}"'),
+                                      "kind-a.bpmn": callee("kind-a", "Taak A")})
+    mapped, unmapped = (engine.runtime.start("ouder", key, {"doel": "kind-a"}, SECRETARIAAT) for key in "AB")
+    called_task(engine, mapped)
+    called_task(engine, unmapped)
+    engine.repository.deploy_sources({"kind-a.bpmn": callee("kind-a", "Taak A, herzien", task_id="werk-2")})
+    plan = {"sourceProcessDefinitionId": definition_id(engine, "kind-a", 1),
+            "targetProcessDefinitionId": definition_id(engine, "kind-a", 2), "instructions": [
+                {"sourceActivityIds": ["kbegin"], "targetActivityIds": ["kbegin"]}]}
+    (tmp_path / "plan.json").write_text(json.dumps(plan))
+
+    refused = run(database, "migrate", "kind-a", "--from-version", "1", "--plan", str(tmp_path / "plan.json"),
+                  "--instance", unmapped)
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert f"niet gemigreerd: {unmapped}: werk: hier wachten dossiers, maar het plan zegt niet waarheen" \
+        in refused.stdout
+    [incident] = engine.query.incidents(unmapped, open_only=True)
+    assert incident.element_id == "werk" and incident.message.startswith("migratie naar kind-a v2 niet mogelijk")
+
+    preview = run(database, "migrate", "kind-a", "--from-version", "1", "--preview")
+    assert "werk" in preview.stdout and "2 dossier(s) → werk-2" in preview.stdout
+    done = run(database, "migrate", "kind-a", "--from-version", "1", "--instance", mapped)
+    assert done.returncode == 0, done.stderr
+    assert "1 van 1 gemigreerd van kind-a v1 naar v2" in done.stdout
+    assert complete_only_task(engine, mapped) == ("kind-a", "Taak A, herzien")
+    assert [t.name for t in engine.query.tasks(instance_id=mapped)] == ["Nazorg"]
