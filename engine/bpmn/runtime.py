@@ -120,6 +120,7 @@ class ElementRun:
     process_key: str
     decided: dict = field(default_factory=dict)  # a decision table's outputs: what the model derived
     sent: tuple[str, ...] = ()  # the messages it threw that nothing in the instance caught: they leave it
+    definition_id: int | None = None  # the version a process chosen at run time runs; None: the instance's
 
 
 @dataclass(frozen=True)
@@ -375,7 +376,8 @@ class Workflow:
             sent = tuple(e.event_definition.name for e in self.inner.get_events()
                          if isinstance(e.event_definition, MessageEventDefinition))
             self.steps.append(ElementRun(spec.bpmn_id, spec.bpmn_name or "", spec.__class__.__name__,
-                                         task.workflow.spec.name, decided, sent))
+                                         task.workflow.spec.name, decided, sent,
+                                         _chosen_definition(self.inner, task.workflow)))
 
     def _task(self, task_id: str):
         try:

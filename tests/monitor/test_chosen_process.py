@@ -1,6 +1,6 @@
 """The dossier page draws a process a call activity chose at run time (``calledElement="${doel}"``): the
-version that was chosen, read from the dossier's position rows, with its token — over HTTP and in Debian's
-chromium."""
+version that was chosen, read from the dossier's position rows and audit trail (never by evaluating the
+expression again), with its token — over HTTP and in Debian's chromium."""
 
 from __future__ import annotations
 
@@ -45,6 +45,17 @@ def test_the_dossier_draws_the_version_its_call_activity_chose_with_its_token(ma
     assert 'name="Behandelen (versie 2)"' in diagrams["doorverwezen"]["xml"]
     page = manager.get(f"/monitor/dossiers/{waiting_in_chosen}").text
     assert CHOSEN in page and "Staat nu bij: Behandelen (versie 2)" in page
+
+
+def test_the_chosen_version_stays_drawn_with_its_path_after_the_call_ended(manager, engine, waiting_in_chosen):
+    [task] = engine.query.tasks(instance_id=waiting_in_chosen)
+    engine.tasks.complete(task.id, SECRETARIAAT, {})
+    assert engine.query.instance(waiting_in_chosen).status == "completed"
+    diagrams = {d["key"]: d for d in manager.get(f"/monitor/dossiers/{waiting_in_chosen}/diagrammen.json").json}
+    assert list(diagrams) == ["doorverwijzen", "doorverwezen"]
+    assert (diagrams["doorverwezen"]["active"], diagrams["doorverwezen"]["done"]) == (
+        [], ["Activity_Behandelen2", "Event_Einde", "Event_Start"])
+    assert CHOSEN in manager.get(f"/monitor/dossiers/{waiting_in_chosen}").text
 
 
 def test_the_browser_draws_the_chosen_process_with_its_token(signed_in, live_server,  # noqa: F811

@@ -106,34 +106,38 @@ class Marks:
 
 @dataclass(frozen=True)
 class Chosen:
-    """A process a call activity chose at run time that runs now, drawn from the version its positions carry."""
+    """A process a call activity chose at run time, drawn in the version that was chosen."""
 
     diagram: Diagram
     version: int
 
 
-def chosen(engine: Engine, instance: ProcessInstance, positions: list[Position]) -> list[Chosen]:
-    """The processes call activities chose at run time where the dossier has tokens now: their positions carry
-    the version that was chosen (the expression is not evaluated again)."""
+def chosen(engine: Engine, instance: ProcessInstance, positions: list[Position],
+           history: list[AuditEvent]) -> list[Chosen]:
+    """The processes call activities chose at run time, in the version chosen (the expression is not evaluated
+    again): the version the steps it took recorded in the audit trail, or, where it has tokens now, the one its
+    positions carry (after a migration: the version it moved to)."""
+    ran = [(e.data["processDefinitionId"], e.data["process"]) for e in history
+           if e.action == "element.completed" and (e.data or {}).get("processDefinitionId")]
+    ran += [(p.definition_id, p.process_key) for p in positions if p.definition_id != instance.definition_id]
     found: dict[str, Chosen] = {}
-    for position in positions:
-        if position.definition_id != instance.definition_id:
-            diagram = owner(diagrams(engine, position.definition_id), position.process_key)
-            if diagram is not None:
-                found[diagram.key] = Chosen(diagram, engine.repository.definition(position.definition_id).version)
+    for definition_id, process_key in dict.fromkeys(ran):
+        diagram = owner(diagrams(engine, definition_id), process_key)
+        if diagram is not None:
+            found[diagram.key] = Chosen(diagram, engine.repository.definition(definition_id).version)
     return list(found.values())
 
 
 def drawn(engine: Engine, instance: ProcessInstance, called: list[Chosen]) -> dict[str, Diagram]:
-    """Process key → diagram, for the dossier's version and the processes chosen at run time that run now."""
+    """Process key → diagram, for the dossier's version and the processes chosen at run time."""
     return {**diagrams(engine, instance.definition_id), **{c.diagram.key: c.diagram for c in called}}
 
 
 def marks(engine: Engine, instance: ProcessInstance, positions: list[Position], history: list[AuditEvent],
           incidents: list[Incident]) -> list[Marks]:
-    """Per process the dossier ran in (root first, then in call order, then the processes chosen at run time
-    that run now): its tokens and the path it took."""
-    called = chosen(engine, instance, positions)
+    """Per process the dossier ran in (root first, then in call order, then the processes chosen at run time):
+    its tokens and the path it took."""
+    called = chosen(engine, instance, positions, history)
     found = drawn(engine, instance, called)
     active, done, failed = defaultdict(set), defaultdict(set), defaultdict(set)
     for position in positions:
