@@ -115,15 +115,17 @@ def rewrite(session: Session, instance: ProcessInstance, workflow: Workflow, now
     """Bring the instance's derived rows from ``rows`` (as stored) to what ``workflow`` waits for;
     returns its ready tasks as (unsaved) rows and the rows now stored."""
     connection = session.connection()
+    views = workflow.positions()
     wanted = Rows(tasks=_wanted_tasks(instance, workflow, rows.tasks, now),
                   timers={(t.task_id, t.due_at): 0 for t in workflow.timers()},
                   subscriptions={(m.task_id, m.message_name): (0, correlation_values(workflow.task_data(m.task_id)))
                                  for m in workflow.messages()},
-                  positions={(p.process_key, p.element_id): now for p in workflow.positions()})
+                  positions={(p.process_key, p.element_id): now for p in views})
     _write_tasks(connection, instance, rows.tasks, wanted.tasks, now, _completed_tasks(session))
     _write_timers(connection, instance, workflow, rows.timers, wanted.timers)
     _write_subscriptions(connection, instance, workflow, rows.subscriptions, wanted.subscriptions)
-    _write_positions(connection, instance, rows.positions, wanted.positions)
+    _write_positions(connection, instance, rows.positions, wanted.positions,
+                     {(p.process_key, p.element_id): p.definition_id or instance.definition_id for p in views})
     wanted.external = _write_external_tasks(connection, instance, workflow, rows.external, now)
     wanted.variables = _write_variables(connection, instance, workflow.data, rows.variables)
     return [HumanTask(**values) for values in wanted.tasks.values()], wanted
@@ -321,9 +323,10 @@ def _write_subscriptions(connection: Connection, instance: ProcessInstance, work
 
 
 def _write_positions(connection: Connection, instance: ProcessInstance, stored: dict[tuple[str, str], datetime],
-                     wanted: dict[tuple[str, str], datetime]) -> None:
+                     wanted: dict[tuple[str, str], datetime], definitions: dict[tuple[str, str], int]) -> None:
     """Tokens that stay keep their arrival time; new ones arrive now. A token that left one element of a
-    process while another arrived in it is one moved row."""
+    process while another arrived in it is one moved row. Each row carries the version its process runs:
+    the instance's, or the one a call activity chose at run time (``definitions``)."""
     left = [key for key in stored if key not in wanted]
     arrived = [key for key in wanted if key not in stored]
     moves = []
@@ -333,7 +336,7 @@ def _write_positions(connection: Connection, instance: ProcessInstance, stored: 
             left.remove(origin)
             arrived.remove(key)
             moves.append({"at_instance": instance.id, "at_process": key[0], "from_element": origin[1],
-                          "to_element": key[1], "to_definition": instance.definition_id, "to_since": wanted[key]})
+                          "to_element": key[1], "to_definition": definitions[key], "to_since": wanted[key]})
     if left:
         connection.execute(_DELETE_POSITIONS, {"instance": instance.id, "keys": left})
     if moves:
@@ -341,7 +344,7 @@ def _write_positions(connection: Connection, instance: ProcessInstance, stored: 
     if arrived:
         connection.execute(insert(POSITIONS), [
             {"instance_id": instance.id, "process_key": process_key, "element_id": element_id,
-             "definition_id": instance.definition_id, "since": wanted[(process_key, element_id)]}
+             "definition_id": definitions[(process_key, element_id)], "since": wanted[(process_key, element_id)]}
             for process_key, element_id in arrived])
     wanted.update({key: since for key, since in stored.items() if key in wanted})
 

@@ -13,6 +13,7 @@ timer rows are derived from the migrated workflow afterwards, like after any com
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
@@ -22,7 +23,8 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine.errors import CommandError
 
-from .runtime import ProcessBundle, Workflow
+from .runtime import ProcessBundle, Workflow, chosen_call
+from .specs import CALLED
 
 ACTIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
 AHEAD = TaskState.PREDICTED_MASK | TaskState.FUTURE  # predicted: nothing of it ran yet
@@ -116,29 +118,75 @@ def check_waiting(source: ProcessBundle, target: ProcessBundle, waiting: set[str
     return refusals
 
 
-def waiting_elements(workflow: Workflow) -> set[str]:
-    """Every element a token of this workflow waits at (or runs inside), in any of its processes."""
-    return {task.task_spec.bpmn_id for task in _tasks(workflow.inner)
+def waiting_elements(workflow: Workflow, called: str | None = None) -> set[str]:
+    """Every element a token of this workflow waits at (or runs inside), in the processes of its own version,
+    or in those of the process a call activity chose at run time under spec name ``called``."""
+    return {task.task_spec.bpmn_id for sub in _version(workflow.inner, called) for task in sub.tasks.values()
             if task.has_state(ACTIVE) and getattr(task.task_spec, "bpmn_id", None)}
 
 
 def migrate(workflow: Workflow, target: ProcessBundle, instructions: list[Instruction]) -> Workflow:
-    """The workflow moved onto ``target``; raises MigrationRefused naming each element that cannot."""
-    refusals = check_instructions(workflow.bundle, target, instructions)
-    refusals += check_waiting(workflow.bundle, target, waiting_elements(workflow), instructions)
-    targets = processes(target)
+    """The workflow moved onto ``target``; raises MigrationRefused naming each element that cannot.
+    Processes that call activities chose at run time stay on their own version (each migrates by a plan
+    of its own, ``migrate_called``)."""
     inner = workflow.inner
-    missing = [Refusal(caller, f"aangeroepen proces '{sub.spec.name}' bestaat niet in de doelversie")
-               for caller, sub in _subworkflows(inner) if sub.spec.name not in targets]
-    if refusals or missing:
-        raise MigrationRefused(refusals + missing)
-    mapped = {i.source: i for i in instructions}
-    try:
-        for sub in [inner, *inner.subprocesses.values()]:
+    own = _version(inner, None)
+    mapped = _checked(workflow.bundle, target, waiting_elements(workflow), instructions,
+                      _missing(inner, own[1:], target))
+    targets = processes(target)
+
+    def move() -> None:
+        for sub in own:
             _move(sub, targets[sub.spec.name], mapped)
         inner.subprocess_specs = target.subprocess_specs
-        # Written and read back against the target: a state that does not load is refused here, not later.
-        return Workflow.load(target, Workflow(target, inner).dump())
+
+    return _moved(workflow, target, move)
+
+
+def migrate_called(workflow: Workflow, source: str, source_bundle: ProcessBundle, target: str,
+                   target_bundle: ProcessBundle, instructions: list[Instruction]) -> Workflow:
+    """The workflow with the processes its call activities chose at run time under spec name ``source``
+    moved onto ``target_bundle`` (spec name ``target``), as Camunda 7 migrates a called process instance by
+    a plan for its own definition; the calling process stays on its version and runs on."""
+    inner = workflow.inner
+    chosen = _version(inner, source)
+    mapped = _checked(source_bundle, target_bundle, waiting_elements(workflow, source), instructions,
+                      _missing(inner, chosen, target_bundle))
+    targets = processes(target_bundle)
+
+    def move() -> None:
+        for sub in chosen:
+            caller = inner.get_task_from_id(sub.parent_task_id)
+            if caller.internal_data.get(CALLED) == source:
+                caller.internal_data[CALLED] = target  # the caller's reference: what its state loads with
+            _move(sub, targets[sub.spec.name], mapped)
+
+    return _moved(workflow, workflow.bundle, move)
+
+
+def _missing(inner, subs: list, target: ProcessBundle) -> list[Refusal]:
+    targets = processes(target)
+    return [Refusal(caller, f"aangeroepen proces '{sub.spec.name}' bestaat niet in de doelversie")
+            for caller, sub in _subworkflows(inner, subs) if sub.spec.name not in targets]
+
+
+def _checked(source: ProcessBundle, target: ProcessBundle, waiting: set[str], instructions: list[Instruction],
+             missing: list[Refusal]) -> dict[str, Instruction]:
+    """The plan by source element, or MigrationRefused naming every element that cannot move."""
+    refusals = check_instructions(source, target, instructions) + check_waiting(source, target, waiting,
+                                                                                  instructions) + missing
+    if refusals:
+        raise MigrationRefused(refusals)
+    return {i.source: i for i in instructions}
+
+
+def _moved(workflow: Workflow, bundle: ProcessBundle, move: Callable[[], None]) -> Workflow:
+    """The workflow after ``move``, written and read back against ``bundle``: a state that does not load is
+    refused here, not later, and the instance stays as it was."""
+    try:
+        move()
+        called = workflow.inner.called_processes
+        return Workflow.load(bundle, Workflow(bundle, workflow.inner).dump(), called)
     except MigrationRefused:
         raise
     except Exception as error:  # noqa: BLE001 - whatever SpiffWorkflow raises, the instance stays as it was
@@ -237,14 +285,17 @@ def _boundary_refusals(source: ProcessBundle, target: ProcessBundle, instruction
             for event in sorted(added)]
 
 
-def _subworkflows(inner):
-    for sub in inner.subprocesses.values():
+def _version(inner, called: str | None) -> list:
+    """The workflows that run one version: the instance's own (``called`` None, the root first), or that of
+    the process call activities chose at run time under spec name ``called``."""
+    own = [inner] if called is None else []
+    return own + [sub for sub in inner.subprocesses.values() if chosen_call(inner, sub) == called]
+
+
+def _subworkflows(inner, subs: list):
+    for sub in subs:
         owner = inner.get_task_from_id(sub.parent_task_id)
         yield owner.task_spec.bpmn_id, sub
-
-
-def _tasks(inner) -> list:
-    return [task for workflow in (inner, *inner.subprocesses.values()) for task in workflow.tasks.values()]
 
 
 def _kind(spec) -> str:

@@ -29,7 +29,7 @@ from engine.errors import InvalidData
 from .expressions import SafeScriptEngine
 from .flat import FlatBpmnWorkflow
 from .serializer import dump_state, load_state
-from .specs import CalledProcesses, GrosCallActivity, GrosExternalTask
+from .specs import CALLED, CalledProcesses, GrosCallActivity, GrosExternalTask, called_definition
 from .timers import GrosCycle, clock_at, instant
 from .timers import now as timers_now
 
@@ -120,6 +120,7 @@ class ElementRun:
     process_key: str
     decided: dict = field(default_factory=dict)  # a decision table's outputs: what the model derived
     sent: tuple[str, ...] = ()  # the messages it threw that nothing in the instance caught: they leave it
+    definition_id: int | None = None  # the version a process chosen at run time runs; None: the instance's
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,7 @@ class Position:
 
     process_key: str
     element_id: str
+    definition_id: int | None = None  # the version a process chosen at run time runs; None: the instance's
 
 
 DEADLINES = "deadlines"  # internal data of a user task: its deadline attributes as evaluated at creation
@@ -213,7 +215,8 @@ class Workflow:
         """Every element a token stands on, in the process (or called process) that owns it."""
         tasks = [t for t in self._in_state(TaskState.READY) if t.task_spec.manual]
         tasks += self._waiting() + self._in_state(TaskState.ERROR) + self._in_state(TaskState.STARTED)
-        found = {Position(t.workflow.spec.name, t.task_spec.bpmn_id) for t in tasks if t.task_spec.bpmn_id}
+        found = {Position(t.workflow.spec.name, t.task_spec.bpmn_id, _chosen_definition(self.inner, t.workflow))
+                 for t in tasks if t.task_spec.bpmn_id}
         return sorted(found, key=lambda p: (p.process_key, p.element_id))
 
     def phase(self) -> str:
@@ -373,7 +376,8 @@ class Workflow:
             sent = tuple(e.event_definition.name for e in self.inner.get_events()
                          if isinstance(e.event_definition, MessageEventDefinition))
             self.steps.append(ElementRun(spec.bpmn_id, spec.bpmn_name or "", spec.__class__.__name__,
-                                         task.workflow.spec.name, decided, sent))
+                                         task.workflow.spec.name, decided, sent,
+                                         _chosen_definition(self.inner, task.workflow)))
 
     def _task(self, task_id: str):
         try:
@@ -399,6 +403,22 @@ def _mark_started(start_task) -> None:
         start_task._set_internal_data(event_value={"cycles": 1, "next": timers_now().isoformat(), "period": "P1D"})
     else:
         start_task._set_internal_data(event_fired=True)
+
+
+def chosen_call(top: BpmnWorkflow, workflow) -> str | None:
+    """The spec name of the process chosen at run time that ``workflow`` runs in (it, or the nearest
+    process calling it): its own version, apart from the instance's. None inside the instance's version."""
+    while workflow is not top:
+        caller = top.get_task_from_id(workflow.parent_task_id)
+        if CALLED in caller.internal_data:
+            return caller.internal_data[CALLED]
+        workflow = caller.workflow
+    return None
+
+
+def _chosen_definition(top: BpmnWorkflow, workflow) -> int | None:
+    name = chosen_call(top, workflow)
+    return called_definition(name) if name is not None else None
 
 
 def _is_person(task) -> bool:

@@ -55,6 +55,16 @@ class GrosExternalTask(BpmnSpecMixin):
 CALLED = "called"  # internal data of a call activity that chose its process at run time: the spec name
 
 
+def called_name(key: str, definition_id: int) -> str:
+    """The spec name of a deployed version a call activity chose at run time."""
+    return f"{key}@{definition_id}"
+
+
+def called_definition(name: str) -> int:
+    """The definition id in a spec name ``called_name`` made."""
+    return int(name.rsplit("@", 1)[1])
+
+
 @dataclass(frozen=True)
 class CallBinding:
     """Which process a call activity with an expression or an explicit ``camunda:calledElementBinding``
@@ -66,7 +76,7 @@ class CallBinding:
 
 
 class CalledProcesses(Protocol):
-    """The deployed processes a running instance may call; spec names are ``key@definition id``."""
+    """The deployed processes a running instance may call, under spec names ``called_name`` makes."""
 
     def find(self, key: str, binding: str, version: int | None, version_tag: str | None) -> str | None: ...
 

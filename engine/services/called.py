@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.bpmn.runtime import ProcessBundle
+from engine.bpmn.specs import called_definition, called_name
 from engine.store.models import ProcessDefinition
 
 
@@ -27,9 +28,9 @@ class DeployedCalls:
         elif binding == "versionTag":
             query = query.where(ProcessDefinition.version_tag == version_tag)
         found = self.session.scalars(query.order_by(ProcessDefinition.version.desc()).limit(1)).first()
-        return f"{key}@{found}" if found is not None else None
+        return called_name(key, found) if found is not None else None
 
     def specs(self, name: str) -> dict:
         """The called version's process under ``name`` and the processes bundled with it."""
-        called = self.bundle_of(int(name.rsplit("@", 1)[1]))
+        called = self.bundle_of(called_definition(name))
         return {name: called.spec, **called.subprocess_specs}

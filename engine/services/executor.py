@@ -215,8 +215,9 @@ def _audit_steps(session, instance_id: str, now: datetime, workflow: Workflow) -
     for step in workflow.steps:
         if step.kind != "UserTask":
             decided = {"variables": step.decided} if step.decided else {}
+            chosen = {"processDefinitionId": step.definition_id} if step.definition_id else {}
             audit(session, instance_id, now, SYSTEM, "element.completed", step.element_id, step.name,
-                  data={"type": step.kind, "process": step.process_key, **decided})
+                  data={"type": step.kind, "process": step.process_key, **chosen, **decided})
         for message in step.sent:
             audit(session, instance_id, now, SYSTEM, "message.sent", step.element_id, step.name,
                   data={"message": message})

@@ -65,14 +65,15 @@ def _compare(session: Session, instance: ProcessInstance, workflow: Workflow) ->
         "taken": set() if ended else {(t.id, t.element_id) for t in workflow.user_tasks()},
         "timers": set() if ended else {(t.task_id, t.due_at) for t in workflow.timers()},
         "berichtabonnementen": set() if ended else {(m.task_id, m.message_name) for m in workflow.messages()},
-        "posities": set() if ended else {(p.process_key, p.element_id) for p in workflow.positions()},
+        "posities": set() if ended else {(p.process_key, p.element_id, p.definition_id or instance.definition_id)
+                                         for p in workflow.positions()},
     }
     stored = {
         "taken": _rows(session, HumanTask.id, HumanTask.element_id, instance=HumanTask.instance_id, key=instance.id),
         "timers": _rows(session, Timer.task_id, Timer.due_at, instance=Timer.instance_id, key=instance.id),
         "berichtabonnementen": _rows(session, Subscription.task_id, Subscription.message_name,
                                      instance=Subscription.instance_id, key=instance.id),
-        "posities": _rows(session, Position.process_key, Position.element_id,
+        "posities": _rows(session, Position.process_key, Position.element_id, Position.definition_id,
                           instance=Position.instance_id, key=instance.id),
     }
     problems = [f"{name} wijken af: opgeslagen maar niet afgeleid {_show(stored[name] - want)}, "

@@ -11,13 +11,21 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import distinct, func, select, update
+from sqlalchemy import Select, distinct, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from engine.bpmn.migration import Instruction, MigrationRefused, Refusal, check_instructions, check_waiting
+from engine.bpmn.migration import (
+    Instruction,
+    MigrationRefused,
+    Refusal,
+    check_instructions,
+    check_waiting,
+    migrate_called,
+)
 from engine.bpmn.migration import generate as generate_instructions
 from engine.bpmn.migration import migrate as migrate_workflow
-from engine.bpmn.runtime import EngineStepError
+from engine.bpmn.runtime import EngineStepError, Workflow
+from engine.bpmn.specs import called_name
 from engine.errors import Conflict, NotFound
 from engine.services.access import Actor
 from engine.services.executor import CommandExecutor, audit, status
@@ -101,8 +109,10 @@ class MigrationService:
 
     def instances(self, plan: MigrationPlan, selection: Selection) -> list[str]:
         """The running instances of the source version the selection names."""
-        query = select(ProcessInstance.id).where(ProcessInstance.definition_id == plan.source_definition_id,
-                                                 ProcessInstance.status != "completed")
+        source_id = plan.source_definition_id
+        query = select(ProcessInstance.id).where(
+            ProcessInstance.status != "completed",
+            or_(ProcessInstance.definition_id == source_id, ProcessInstance.id.in_(_with_tokens_in(source_id))))
         if selection.instance_ids:
             query = query.where(ProcessInstance.id.in_(selection.instance_ids))
         if selection.business_key is not None:
@@ -187,25 +197,37 @@ class MigrationService:
         return False
 
     def migrate_instance(self, plan: MigrationPlan, instance_id: str, actor: Actor) -> None:
-        """One instance to the plan's target version, in one command."""
+        """One instance to the plan's target version, in one command: the instance itself when it runs the
+        source version, else the processes of that version its call activities chose at run time (Camunda 7's
+        called process instances, each migrated by a plan for its own definition) while it stays on its own."""
         now = self.executor.now()
         with self.executor.transaction() as session:
             instance = self.executor.lock(session, instance_id)
             source = self.executor.definition(session, plan.source_definition_id)
             target = self.executor.definition(session, plan.target_definition_id)
-            if instance.definition_id != source.id:
-                raise Conflict(f"instantie {instance_id} staat niet op {source.key} v{source.version}")
-            workflow = self.executor.load(session, instance)
-            bundle = self.executor.bundle(session, target)
-            moved = migrate_workflow(workflow, bundle, list(plan.instructions))
-            instance.definition_id, instance.definition_key = target.id, target.key
-            session.execute(update(Position).where(Position.instance_id == instance.id)
+            called = "" if instance.definition_id == source.id else f"aangeroepen proces {source.key} "
+            moved = self._moved(session, instance, source, target, list(plan.instructions))
+            session.execute(update(Position).where(Position.instance_id == instance.id,
+                                                   Position.definition_id == source.id)
                             .values(definition_id=target.id))
             audit(session, instance.id, now, actor, "instance.migrated", None,
-                  f"gemigreerd van v{source.version} naar v{target.version}",
+                  f"{called}gemigreerd van v{source.version} naar v{target.version}",
                   data={"from": source.version, "to": target.version, "sourceDefinitionId": source.id,
-                        "targetDefinitionId": target.id})
+                        "targetDefinitionId": target.id, "process": source.key})
             self.executor.advance(session, instance, moved, actor, now)
+
+    def _moved(self, session: Session, instance: ProcessInstance, source: ProcessDefinition,
+               target: ProcessDefinition, instructions: list[Instruction]) -> Workflow:
+        source_bundle, target_bundle = (self.executor.bundle(session, d) for d in (source, target))
+        if instance.definition_id == source.id:
+            moved = migrate_workflow(self.executor.load(session, instance), target_bundle, instructions)
+            instance.definition_id, instance.definition_key = target.id, target.key
+            return moved
+        if session.scalar(_with_tokens_in(source.id).where(Position.instance_id == instance.id).limit(1)) is None:
+            raise Conflict(f"instantie {instance.id} staat niet op {source.key} v{source.version} en roept die "
+                           "versie ook niet aan")
+        return migrate_called(self.executor.load(session, instance), called_name(source.key, source.id),
+                              source_bundle, called_name(target.key, target.id), target_bundle, instructions)
 
     def _record_failure(self, plan: MigrationPlan, instance_id: str, error: MigrationRefused, actor: Actor) -> None:
         now = self.executor.now()
@@ -231,10 +253,15 @@ class MigrationService:
         return found
 
 
+def _with_tokens_in(definition_id: int) -> Select:
+    """The instances with a token in this version: their own, or a process a call activity chose at run time."""
+    return select(Position.instance_id).where(Position.definition_id == definition_id)
+
+
 def _waiting_counts(session: Session, definition_id: int) -> dict[str, int]:
-    """Element id → dossiers of this version with a token there, from the indexed position rows."""
+    """Element id → dossiers with a token there in this version (as their own or as a process a call activity
+    chose at run time), from the indexed position rows."""
     return dict(session.execute(
         select(Position.element_id, func.count(distinct(Position.instance_id)))
-        .join(ProcessInstance, ProcessInstance.id == Position.instance_id)
-        .where(Position.definition_id == definition_id, ProcessInstance.definition_id == definition_id)
+        .where(Position.definition_id == definition_id)
         .group_by(Position.element_id)).all())

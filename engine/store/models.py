@@ -229,6 +229,7 @@ class Position(Base):
     instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), primary_key=True)
     process_key: Mapped[str] = mapped_column(String(200), primary_key=True)
     element_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    # The version the token's process runs: the instance's, or the one a call activity chose at run time.
     definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"))
     since: Mapped[datetime]
     __table_args__ = (Index("ix_position_element", "process_key", "element_id"),)

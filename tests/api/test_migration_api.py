@@ -4,6 +4,14 @@ from __future__ import annotations
 
 import time
 
+from tests.engine.test_called_element import (
+    SECRETARIAAT,
+    called_task,
+    callee,
+    caller,
+    complete_only_task,
+    definition_id,
+)
 from tests.engine.test_migration import V2, changed_model, deploy, start
 
 
@@ -73,3 +81,22 @@ def test_execute_async_runs_a_batch_whose_progress_can_be_read(site, tmp_path):
     assert (batch["done"], batch["failed"], batch["ended"]) == (5, 0, True)
     assert {engine.query.instance(i).definition_id for i in dossiers} == {target}
     assert site.api("GET", "/batch/999999").status_code == 404
+
+
+def test_a_process_chosen_at_run_time_migrates_over_http_by_the_plan_of_its_own_definition(site):
+    engine = site.engine
+    engine.repository.deploy_sources({"ouder.bpmn": caller('calledElement="${doel}"'),
+                                      "kind-a.bpmn": callee("kind-a", "Taak A")})
+    dossier = engine.runtime.start("ouder", variables={"doel": "kind-a"}, actor=SECRETARIAAT)
+    called_task(engine, dossier)
+    engine.repository.deploy_sources({"kind-a.bpmn": callee("kind-a", "Taak A, herzien", task_id="werk-2")})
+    ids = {"sourceProcessDefinitionId": definition_id(engine, "kind-a", 1),
+           "targetProcessDefinitionId": definition_id(engine, "kind-a", 2)}
+    plan = site.api("POST", "/migration/generate", json=ids).json()
+    report = site.api("POST", "/migration/validate", json=plan).json()
+    assert (report["valid"], report["waiting"]) == (True, [
+        {"activityId": "werk", "dossiers": 1, "targetActivityId": "werk-2", "failures": []}])
+    done = site.api("POST", "/migration/execute", json={"migrationPlan": plan, "processInstanceIds": [dossier]})
+    assert done.json() == {"total": 1, "migrated": [dossier], "failed": []}
+    assert complete_only_task(engine, dossier) == ("kind-a", "Taak A, herzien")
+    assert [t.name for t in engine.query.tasks(instance_id=dossier)] == ["Nazorg"]

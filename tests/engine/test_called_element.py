@@ -3,10 +3,17 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
+from engine.bpmn.migration import Instruction
 from engine.errors import DeployRefused
 from engine.services import Actor, Engine
+from engine.services.integrity import verify
+from engine.services.migration import Selection
+from tests.engine.test_cli import run
 
 SECRETARIAAT = Actor.of("iemand-secretariaat", ["secretariaat"])
 HEAD = ('<?xml version="1.0" encoding="UTF-8"?>\n<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/'
@@ -34,16 +41,16 @@ def caller(call: str) -> str:
 </bpmn:definitions>"""
 
 
-def callee(key: str, task_name: str, version_tag: str | None = None) -> str:
+def callee(key: str, task_name: str, version_tag: str | None = None, task_id: str = "werk") -> str:
     tag = f' camunda:versionTag="{version_tag}"' if version_tag else ""
     return f"""{HEAD}
   <bpmn:process id="{key}" isExecutable="true" camunda:historyTimeToLive="P30D"{tag}>
     <bpmn:startEvent id="kbegin"><bpmn:outgoing>k1</bpmn:outgoing></bpmn:startEvent>
-    <bpmn:userTask id="werk" name="{task_name}" camunda:candidateGroups="secretariaat">
+    <bpmn:userTask id="{task_id}" name="{task_name}" camunda:candidateGroups="secretariaat">
       <bpmn:incoming>k1</bpmn:incoming><bpmn:outgoing>k2</bpmn:outgoing></bpmn:userTask>
     <bpmn:endEvent id="keinde"><bpmn:incoming>k2</bpmn:incoming></bpmn:endEvent>
-    <bpmn:sequenceFlow id="k1" sourceRef="kbegin" targetRef="werk"/>
-    <bpmn:sequenceFlow id="k2" sourceRef="werk" targetRef="keinde"/>
+    <bpmn:sequenceFlow id="k1" sourceRef="kbegin" targetRef="{task_id}"/>
+    <bpmn:sequenceFlow id="k2" sourceRef="{task_id}" targetRef="keinde"/>
   </bpmn:process>
 </bpmn:definitions>"""
 
@@ -185,3 +192,94 @@ def test_a_binding_without_what_it_needs_is_refused_at_deploy(engine: Engine, ca
     with pytest.raises(DeployRefused) as refused:
         engine.repository.deploy_sources({"ouder.bpmn": caller(call), "kind.bpmn": callee("kind", "Taak")})
     assert [str(p) for p in refused.value.problems] == [f"ouder.bpmn:7 [roep]: {message}"]
+
+
+def definition_id(engine: Engine, key: str, version: int) -> int:
+    [found] = [d.id for d in engine.repository.definitions(key) if d.version == version]
+    return found
+
+
+def test_a_process_chosen_at_run_time_migrates_by_its_own_plan_and_its_caller_goes_on(engine: Engine):
+    """Camunda 7 migrates a called process instance as a process instance of its own: the plan is for the
+    called process's definition; the dossier stays on its version and goes on when the call ends."""
+    engine.repository.deploy_sources({"ouder.bpmn": caller('calledElement="${doel}"'),
+                                      "kind-a.bpmn": callee("kind-a", "Taak A")})
+    instance_id = engine.runtime.start("ouder", variables={"doel": "kind-a"}, actor=SECRETARIAAT)
+    assert called_task(engine, instance_id) == ("kind-a", "Taak A")
+    [waiting] = engine.query.tasks(instance_id=instance_id)
+    [deployed] = [d for d in engine.repository.deploy_sources(
+        {"kind-a.bpmn": callee("kind-a", "Taak A, herzien", task_id="werk-2")}) if d.key == "kind-a"]
+    assert (deployed.stranded, deployed.stranded_at) == (1, ("werk",))  # the deploy guard sees it waits in v1
+    v1, v2 = definition_id(engine, "kind-a", 1), definition_id(engine, "kind-a", 2)
+    caller_version = definition_id(engine, "ouder", 1)
+
+    plan = engine.migration.generate(v1, v2)
+    assert Instruction("werk", "werk-2") in plan.instructions
+    assert [(e.element_id, e.dossiers, e.target, e.refusals) for e in engine.migration.preview(plan)] == [
+        ("werk", 1, "werk-2", ())]
+    assert engine.migration.validate(plan) == []
+    assert engine.migration.instances(plan, Selection()) == [instance_id]
+    report = engine.migration.execute(plan, Selection(), SECRETARIAAT)
+    assert (report.migrated, report.failed) == ([instance_id], {})
+
+    [moved] = engine.query.tasks(instance_id=instance_id)
+    assert (moved.id, moved.element_id, moved.name) == (waiting.id, "werk-2", "Taak A, herzien")
+    assert {(p.process_key, p.element_id, p.definition_id) for p in engine.query.positions(instance_id)} == {
+        ("ouder", "roep", caller_version), ("kind-a", "werk-2", v2)}
+    assert engine.query.instance(instance_id).definition_id == caller_version
+    assert verify(engine.executor).problems == []  # the stored state loads with the version it now calls
+    assert [e.element_name for e in engine.query.history(instance_id) if e.action == "instance.migrated"] == [
+        "aangeroepen proces kind-a gemigreerd van v1 naar v2"]
+    assert engine.migration.instances(plan, Selection()) == []
+    assert complete_only_task(engine, instance_id, {"uitkomst": "herzien"}) == ("kind-a", "Taak A, herzien")
+    [after] = engine.query.tasks(instance_id=instance_id)
+    assert after.name == "Nazorg" and engine.query.variables(instance_id)["uitkomst"] == "herzien"
+
+
+def test_a_dossier_migrates_while_a_process_chosen_at_run_time_runs_and_that_process_keeps_its_version(
+        engine: Engine):
+    engine.repository.deploy_sources({"ouder.bpmn": caller('calledElement="${doel}"'),
+                                      "kind-a.bpmn": callee("kind-a", "Taak A")})
+    instance_id = engine.runtime.start("ouder", variables={"doel": "kind-a"}, actor=SECRETARIAAT)
+    called_task(engine, instance_id)
+    engine.repository.deploy_sources({"ouder.bpmn": caller('calledElement="${doel}"').replace("Nazorg", "Opvolging")})
+    v1, v2 = definition_id(engine, "ouder", 1), definition_id(engine, "ouder", 2)
+    plan = engine.migration.generate(v1, v2)
+    assert [(e.element_id, e.dossiers, e.refusals) for e in engine.migration.preview(plan)] == [("roep", 1, ())]
+    report = engine.migration.execute(plan, Selection(), SECRETARIAAT)
+    assert (report.migrated, report.failed) == ([instance_id], {})
+    assert {(p.process_key, p.element_id, p.definition_id) for p in engine.query.positions(instance_id)} == {
+        ("ouder", "roep", v2), ("kind-a", "werk", definition_id(engine, "kind-a", 1))}
+    assert verify(engine.executor).problems == []
+    assert complete_only_task(engine, instance_id) == ("kind-a", "Taak A")
+    assert [t.name for t in engine.query.tasks(instance_id=instance_id)] == ["Opvolging"]
+
+
+def test_gros_migrate_moves_a_process_chosen_at_run_time_and_refuses_one_the_plan_does_not_map(
+        engine: Engine, database: str, tmp_path: Path):
+    engine.repository.deploy_sources({"ouder.bpmn": caller('calledElement="${doel}"'),
+                                      "kind-a.bpmn": callee("kind-a", "Taak A")})
+    mapped, unmapped = (engine.runtime.start("ouder", key, {"doel": "kind-a"}, SECRETARIAAT) for key in "AB")
+    called_task(engine, mapped)
+    called_task(engine, unmapped)
+    engine.repository.deploy_sources({"kind-a.bpmn": callee("kind-a", "Taak A, herzien", task_id="werk-2")})
+    plan = {"sourceProcessDefinitionId": definition_id(engine, "kind-a", 1),
+            "targetProcessDefinitionId": definition_id(engine, "kind-a", 2), "instructions": [
+                {"sourceActivityIds": ["kbegin"], "targetActivityIds": ["kbegin"]}]}
+    (tmp_path / "plan.json").write_text(json.dumps(plan))
+
+    refused = run(database, "migrate", "kind-a", "--from-version", "1", "--plan", str(tmp_path / "plan.json"),
+                  "--instance", unmapped)
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert f"niet gemigreerd: {unmapped}: werk: hier wachten dossiers, maar het plan zegt niet waarheen" \
+        in refused.stdout
+    [incident] = engine.query.incidents(unmapped, open_only=True)
+    assert incident.element_id == "werk" and incident.message.startswith("migratie naar kind-a v2 niet mogelijk")
+
+    preview = run(database, "migrate", "kind-a", "--from-version", "1", "--preview")
+    assert "werk" in preview.stdout and "2 dossier(s) → werk-2" in preview.stdout
+    done = run(database, "migrate", "kind-a", "--from-version", "1", "--instance", mapped)
+    assert done.returncode == 0, done.stderr
+    assert "1 van 1 gemigreerd van kind-a v1 naar v2" in done.stdout
+    assert complete_only_task(engine, mapped) == ("kind-a", "Taak A, herzien")
+    assert [t.name for t in engine.query.tasks(instance_id=mapped)] == ["Nazorg"]

@@ -90,8 +90,9 @@ def instance(instance_id: str):
     labels = Labels(engine.repository.deployed_forms())
     history = engine.query.history(instance_id)
     incidents = engine.query.incidents(instance_id)
-    marks = dossier.marks(engine, found, engine.query.positions(instance_id), history, incidents)
-    drawn = diagrams(engine, found.definition_id)
+    positions = engine.query.positions(instance_id)
+    marks = dossier.marks(engine, found, positions, history, incidents)
+    drawn = dossier.drawn(engine, found, dossier.chosen(engine, found, positions, history))
     return render_template(
         "monitor/dossier.html", instance=found, summary=queries.summary(engine, instance_id),
         phases=queries.phases(engine), marks=marks, tasks=engine.query.tasks(instance_id=instance_id),

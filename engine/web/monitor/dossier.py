@@ -82,6 +82,13 @@ class Marks:
     active: set[str]
     done: set[str]
     incidents: set[str]
+    chosen: int | None = None  # the version a call activity chose at run time for this process
+
+    @property
+    def title(self) -> str:
+        if self.chosen is None:
+            return self.diagram.name
+        return f"{self.diagram.name} (versie {self.chosen}, gekozen toen de call activity startte)"
 
     @property
     def waiting(self) -> list[str]:
@@ -97,10 +104,41 @@ class Marks:
                 "incidents": sorted(self.incidents)}
 
 
+@dataclass(frozen=True)
+class Chosen:
+    """A process a call activity chose at run time, drawn in the version that was chosen."""
+
+    diagram: Diagram
+    version: int
+
+
+def chosen(engine: Engine, instance: ProcessInstance, positions: list[Position],
+           history: list[AuditEvent]) -> list[Chosen]:
+    """The processes call activities chose at run time, in the version chosen (the expression is not evaluated
+    again): the version the steps it took recorded in the audit trail, or, where it has tokens now, the one its
+    positions carry (after a migration: the version it moved to)."""
+    ran = [(e.data["processDefinitionId"], e.data["process"]) for e in history
+           if e.action == "element.completed" and (e.data or {}).get("processDefinitionId")]
+    ran += [(p.definition_id, p.process_key) for p in positions if p.definition_id != instance.definition_id]
+    found: dict[str, Chosen] = {}
+    for definition_id, process_key in dict.fromkeys(ran):
+        diagram = owner(diagrams(engine, definition_id), process_key)
+        if diagram is not None:
+            found[diagram.key] = Chosen(diagram, engine.repository.definition(definition_id).version)
+    return list(found.values())
+
+
+def drawn(engine: Engine, instance: ProcessInstance, called: list[Chosen]) -> dict[str, Diagram]:
+    """Process key → diagram, for the dossier's version and the processes chosen at run time."""
+    return {**diagrams(engine, instance.definition_id), **{c.diagram.key: c.diagram for c in called}}
+
+
 def marks(engine: Engine, instance: ProcessInstance, positions: list[Position], history: list[AuditEvent],
           incidents: list[Incident]) -> list[Marks]:
-    """Per process the dossier ran in (root first, then in call order): its tokens and the path it took."""
-    found = diagrams(engine, instance.definition_id)
+    """Per process the dossier ran in (root first, then in call order, then the processes chosen at run time):
+    its tokens and the path it took."""
+    called = chosen(engine, instance, positions, history)
+    found = drawn(engine, instance, called)
     active, done, failed = defaultdict(set), defaultdict(set), defaultdict(set)
     for position in positions:
         diagram = owner(found, position.process_key)
@@ -116,9 +154,11 @@ def marks(engine: Engine, instance: ProcessInstance, positions: list[Position], 
                    [d.key for d in found.values() if incident.element_id in d.elements]
             if keys:
                 failed[keys[0]].add(incident.element_id)
-    shown = [key for key in phase_order(found, instance.definition_key)
+    versions = {c.diagram.key: c.version for c in called}
+    order = phase_order(found, instance.definition_key)
+    shown = [key for key in order + [key for key in versions if key not in order]
              if key == instance.definition_key or active[key] or done[key]]
-    return [Marks(found[key], active[key], done[key], failed[key]) for key in shown]
+    return [Marks(found[key], active[key], done[key], failed[key], versions.get(key)) for key in shown]
 
 
 def _ran_in(found: dict[str, Diagram], history: list[AuditEvent], index: int, root: str) -> Diagram | None:

@@ -1,7 +1,8 @@
 """Each process per definition version, as Cockpit shows it: how many dossiers run on it and how many
 tokens wait at each element (on a call activity: the dossiers inside the process it calls) — counted over
 the indexed position rows (GROUP BY element), including the tokens inside a called process, whose
-positions carry the calling dossier's definition."""
+positions carry the calling dossier's definition (or, for a process a call activity chose at run time, the
+version it chose)."""
 
 from __future__ import annotations
 
@@ -77,8 +78,9 @@ def _process_keys(engine: Engine, definition: ProcessDefinition) -> list[str]:
 
 
 def _pinned(session, definitions: list[ProcessDefinition]) -> dict[int, list[int]]:
-    """Per definition version: the definitions whose dossiers run it — itself, and every caller version
-    that pinned its file at deploy (positions carry the calling dossier's definition)."""
+    """Per definition version: the definitions whose dossiers run it — itself (as their own version or as the
+    one a call activity chose at run time), and every caller version that pinned its file at deploy (positions
+    of a pinned called process carry the calling dossier's definition)."""
     everyone = list(session.execute(select(ProcessDefinition.id, ProcessDefinition.resource_ids)))
     wanted = {r for d in definitions for r in d.resource_ids}
     names = dict(session.execute(select(Resource.id, Resource.name).where(Resource.id.in_(wanted))).all())

@@ -189,7 +189,7 @@ def _fill(engine: Engine, session, rows: list[Row]) -> None:
         positions = session.scalars(select(Position).where(Position.instance_id.in_([r.instance.id for r in waiting])))
         for position in positions:
             row = by_id[position.instance_id]
-            diagram = owner(diagrams(engine, row.instance.definition_id), position.process_key)
+            diagram = owner(diagrams(engine, position.definition_id), position.process_key)
             if diagram and position.element_id not in diagram.containers:
                 row.steps.append(diagram.label(position.element_id))
 
