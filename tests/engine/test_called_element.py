@@ -13,7 +13,7 @@ from engine.errors import DeployRefused
 from engine.services import Actor, Engine
 from engine.services.integrity import verify
 from engine.services.migration import Selection
-from tests.engine.test_cli import run
+from tests.engine.gros_cli import run
 
 SECRETARIAAT = Actor.of("iemand-secretariaat", ["secretariaat"])
 HEAD = ('<?xml version="1.0" encoding="UTF-8"?>\n<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/'

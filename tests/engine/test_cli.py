@@ -3,20 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from tests.conftest import DATA
+from tests.engine.gros_cli import run
 from tests.engine.test_called_element import caller
-
-GROS = str(Path(sys.executable).with_name("gros"))
-
-
-def run(url: str, *args: str) -> subprocess.CompletedProcess:
-    env = os.environ | {"GROS_DATABASE_URL": url}
-    return subprocess.run([GROS, *args], capture_output=True, text=True, env=env, timeout=120)
 
 
 def test_json_fields_for_scripts(sqlite_url: str):

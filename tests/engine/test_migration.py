@@ -202,7 +202,7 @@ def test_selection_by_business_key_migrates_only_that_dossier(engine: Engine, cl
 
 
 def test_gros_migrate_previews_migrates_and_reports_progress(sqlite_url: str, tmp_path: Path):
-    from tests.engine.test_cli import run
+    from tests.engine.gros_cli import run
 
     run(sqlite_url, "deploy", str(MODEL))
     for key in ("A", "B"):
