@@ -18,10 +18,12 @@ from engine.store.models import ProcessInstance
 SUMMARIES, VISITS = InstanceSummary.__table__, PhaseVisit.__table__
 # The variables a summary reads (names from processen/README.md).
 TITLE, THEME, OUTCOME, AGENDERED = "titel", "thema", "uitkomst", ("agendering_resultaat", "geagendeerd")
-DOSSIER = "gros-dossier"
+# A dossier: gros-dossier, or one of the phases it calls started on its own (as tests and imports do).
+DOSSIERS = ("gros-dossier", "gros-selectie", "gros-verkenning", "gros-agendering", "gros-uitwerking",
+            "gros-escalatie", "gros-uitvoering")
 # The cases of the procedure: a dossier, and a toets with its own list and card (§ 4.2.2). A meeting cycle
 # or a parliament report is neither: it has no summary, no card and keeps the title it was started with.
-CASES = (DOSSIER, TOETS)
+CASES = (*DOSSIERS, TOETS)
 
 
 def summarize(session: Session, instance: ProcessInstance, workflow: Workflow, now: datetime) -> None:
@@ -32,7 +34,7 @@ def summarize(session: Session, instance: ProcessInstance, workflow: Workflow, n
     data = workflow.data
     if data.get(TITLE):
         instance.title = str(data[TITLE])[:500]
-    if instance.definition_key != DOSSIER:
+    if instance.definition_key not in DOSSIERS:
         return
     connection = session.connection()
     stored = connection.execute(select(SUMMARIES).where(SUMMARIES.c.instance_id == instance.id)).first()

@@ -12,9 +12,11 @@ down_revision = "0064_parliament_report"
 branch_labels = None
 depends_on = None
 
-NOT_DOSSIER = "SELECT id FROM process_instance WHERE definition_key <> 'gros-dossier'"
-NOT_A_CASE = ("SELECT id FROM process_instance "
-              "WHERE definition_key NOT IN ('gros-dossier', 'gros-grenseffectentoets')")
+# engine/gros/summary.py DOSSIERS and CASES, as they were when this migration was written
+DOSSIERS = ("'gros-dossier', 'gros-selectie', 'gros-verkenning', 'gros-agendering', 'gros-uitwerking', "
+            "'gros-escalatie', 'gros-uitvoering'")
+NOT_DOSSIER = f"SELECT id FROM process_instance WHERE definition_key NOT IN ({DOSSIERS})"
+NOT_A_CASE = f"SELECT id FROM process_instance WHERE definition_key NOT IN ({DOSSIERS}, 'gros-grenseffectentoets')"
 
 
 def upgrade() -> None:
