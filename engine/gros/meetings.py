@@ -289,8 +289,21 @@ def _ask(engine: Engine, business_key: str | None, instance_id: str, variables: 
         return False
     except InvalidData as refusal:  # e.g. no schakel formed yet: this dossier shows as not reported, the rest is asked
         log.warning("dossier %s is not asked for its progress report: %s", business_key, refusal)
+        _list_unasked(engine, variables["overleg_id"], instance_id)
         return False
     return True
+
+
+def _list_unasked(engine: Engine, meeting_id: int, instance_id: str) -> None:
+    """§ 5.3.3: every agendered dossier passes the meeting; one that could not be asked is on its agenda
+    as not reported, never left off."""
+    with engine.db.transaction() as session:
+        instance = session.get(ProcessInstance, instance_id)
+        if session.scalars(select(MeetingItem).where(MeetingItem.meeting_id == meeting_id,
+                                                     MeetingItem.instance_id == instance_id)).first() is None:
+            session.add(MeetingItem(meeting_id=meeting_id, instance_id=instance_id, kind="voortgang",
+                                    business_key=instance.business_key, title=instance.title,
+                                    status="niet-gerapporteerd", requested_at=engine.now()))
 
 
 def _close_if_complete(engine: Engine, meeting_id: int, now: datetime) -> bool:

@@ -96,9 +96,8 @@ def cycle_task(engine: Engine, meeting_id: int, element_id: str):
 
 
 def report(d: Dossier, element_id: str, text: str) -> None:
-    """The report is the schakel's task in uitvoering (§ 4.4), the departments' while the uitwerking goes on."""
-    group = d.schakel if d.task(element_id).candidate_groups == [d.schakel] else "departement-nl"
-    d.do(element_id, group, voortgang_rapport=text, voortgang_status="op-schema")
+    """The report is the schakel's task (§ 4.4), in uitwerking as in uitvoering."""
+    d.do(element_id, d.schakel, voortgang_rapport=text, voortgang_status="op-schema")
 
 
 @pytest.fixture
@@ -179,6 +178,31 @@ def test_a_whole_cycle_asks_and_judges_every_agendered_dossier_whatever_its_phas
                                           ("GROS-2027-013", "teruggemeld", "impasse", "impasse")]
     assert agenda.progress[2].proposal["impasse_rijp"] == "ja"
     assert gros.query.instance(judge.instance_id).status == "completed"
+
+
+def test_in_uitwerking_the_schakel_reports_and_a_dossier_without_one_is_not_asked(gros: Engine, clock):
+    """§ 4.4: the dossier's schakel reports its progress during the uitwerking too, as in the uitvoering; a
+    dossier whose schakel was not formed yet cannot be asked: the others are, it is shown not reported."""
+    meetings.plan(gros, "bilateraal", datetime(2027, 3, 18, 10, 0), SECRETARIAAT)
+    formed, unformed = Dossier(gros, "GROS-2027-031"), Dossier(gros, "GROS-2027-032")
+    tot_uitwerking(formed)
+    up_to_the_proposal(unformed)
+    propose(unformed, "2027-03-18")
+    akkoorden_en_agendering(unformed)
+    may = meetings.plan(gros, "bilateraal", datetime(2027, 5, 20, 10, 0), SECRETARIAAT)
+    clock.set(may.request_at)
+    assert meetings.run_calendar(gros)["requested"] == 1
+    assert formed.task("Activity_UitwerkingVoortgangRapporteren").candidate_groups == [formed.schakel]
+    assert "Activity_UitwerkingVoortgangRapporteren" not in unformed.open()
+    report(formed, "Activity_UitwerkingVoortgangRapporteren", "Concessies worden op elkaar afgestemd.")
+    clock.set(may.report_deadline)
+    TimerRunner(gros).run_due()
+    assert meetings.run_calendar(gros)["agendas_ready"] == 1
+    assert [(i.business_key, i.status) for i in meetings.agenda(gros, may.id).progress] == [
+        ("GROS-2027-031", "gerapporteerd"), ("GROS-2027-032", "niet-gerapporteerd")]
+    task = cycle_task(gros, may.id, "Activity_AmbtelijkGrensoverleg")
+    assert {r["kenmerk"]: r["rapport"] for r in gros.query.variables(task.instance_id)["voorstellen"]} == {
+        "GROS-2027-031": "Concessies worden op elkaar afgestemd.", "GROS-2027-032": "niet gerapporteerd"}
 
 
 def test_the_region_hears_back_after_selection_agendering_and_each_judgement(gros: Engine, clock, agendered):
