@@ -27,6 +27,7 @@ from engine.gros.business_calendar import DEFAULT_ZONE, shift, to_local, to_utc
 from engine.gros.models import InstanceSummary, Meeting, MeetingItem
 from engine.local_time import date_text
 from engine.services import Actor, Engine
+from engine.services.privacy import PersonalTable
 from engine.store.models import AuditEvent, ProcessInstance, Subscription
 
 log = logging.getLogger("gros.meetings")
@@ -37,6 +38,10 @@ JUDGEMENT_VARIABLE = "voortgang_oordeel"
 PROPOSED_MEETING = ("beoogd_overleg_datum", "Halfjaarlijks bilateraal overleg")  # gros-agenderingsvoorstel
 AGENDERING_RESULT = "agendering_resultaat"  # decided by gros-agendering-resultaat.dmn
 CYCLE_PROCESS = "gros-overlegcyclus"  # one instance per half-yearly meeting (§ 5.3.3)
+# The agenda keeps each dossier's title, progress report, proposal and judgement as the dossier had them.
+PERSONAL_DATA = (PersonalTable("agendapunten van overleggen", MeetingItem.__table__,
+                               {"title": "titel", "report": "rapport", "proposal": "voorstel",
+                                "judgement": "oordeel"}),)
 AGENDA_MESSAGE = "overleg-agenda-gereed"  # to the cycle: the reports are in or their deadline passed
 RESULT_MESSAGE = "overleg-oordeel"  # to each dossier: the ministers' judgement
 NOT_REPORTED = "niet gerapporteerd"
