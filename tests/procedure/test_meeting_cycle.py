@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from engine.errors import InvalidData, NotFound
-from engine.gros import meetings, notices
+from engine.gros import meetings, notices, parliament
+from engine.gros.models import Meeting
 from engine.scheduler import TimerRunner, attach
 from engine.services import Actor, Engine
 from tests.procedure.test_scenarios import (
@@ -203,6 +204,23 @@ def test_in_uitwerking_the_schakel_reports_and_a_dossier_without_one_is_not_aske
     task = cycle_task(gros, may.id, "Activity_AmbtelijkGrensoverleg")
     assert {r["kenmerk"]: r["rapport"] for r in gros.query.variables(task.instance_id)["voorstellen"]} == {
         "GROS-2027-031": "Concessies worden op elkaar afgestemd.", "GROS-2027-032": "niet gerapporteerd"}
+
+
+def test_a_calendar_run_after_a_crash_starts_no_second_cycle_or_report(gros: Engine, clock):
+    """A cycle (§ 5.3.3) or a Top's report (§ 6.2.2) is started with what records it, in one transaction: a run
+    that crashed before marking the meeting requested, run again, starts nothing new."""
+    bilateral = meetings.plan(gros, "bilateraal", datetime(2027, 6, 10, 10, 0), SECRETARIAAT)
+    top = meetings.plan(gros, "top", datetime(2027, 6, 17, 10, 0), SECRETARIAAT)
+    clock.set(datetime(2027, 5, 10, 9, 0, tzinfo=UTC))
+    meetings.run_calendar(gros)
+    with gros.db.transaction() as session:  # as a run leaves it that crashed after the starts
+        for meeting in session.scalars(select(Meeting)):
+            meeting.requested_at = None
+    meetings.run_calendar(gros)
+    started = {i.business_key: i.id for i in gros.query.instances(limit=100)}
+    assert sorted(started) == sorted([meetings.cycle_key(bilateral.id), parliament.report_key(top.id)])
+    assert meetings.agenda(gros, bilateral.id).meeting.cycle_instance_id == started[meetings.cycle_key(bilateral.id)]
+    assert parliament.of_meeting(gros, top.id).instance_id == started[parliament.report_key(top.id)]
 
 
 def test_the_region_hears_back_after_selection_agendering_and_each_judgement(gros: Engine, clock, agendered):
