@@ -9,7 +9,18 @@ import logging
 from collections.abc import Callable
 
 from engine.clock import Clock
-from engine.gros import kennisbank, meetings, notices, notifications, parliament, radar, schakel, summary, toetsen
+from engine.gros import (
+    consultatie,
+    kennisbank,
+    meetings,
+    notices,
+    notifications,
+    parliament,
+    radar,
+    schakel,
+    summary,
+    toetsen,
+)
 from engine.gros.groups import ROLES
 from engine.scheduler import Settings, attach
 from engine.services import Engine
@@ -17,6 +28,7 @@ from engine.services.cleanup import Window
 from webhooks.delivery import deliver_due
 from webhooks.inbound import process_inbox
 from webhooks.listener import on_events as webhook_bookkeeping
+from webhooks.models import PERSONAL_DATA as WEBHOOK_PERSONAL_DATA
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +50,7 @@ def with_listeners(engine: Engine) -> Engine:
     engine.on_events(notifications.on_events)
     engine.on_events(notices.on_events)
     engine.grant_groups(schakel.groups_of)
+    engine.privacy.declare(*consultatie.PERSONAL_DATA, *meetings.PERSONAL_DATA, *WEBHOOK_PERSONAL_DATA)
     meetings.track(engine)
     parliament.track(engine)
     toetsen.track(engine)

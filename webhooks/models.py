@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from engine.services.privacy import PersonalTable
 from engine.store.models import Base
 
 
@@ -111,3 +112,12 @@ class DeliveryAttempt(Base):
     http_status: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text)
     duration_ms: Mapped[int] = mapped_column(Integer)
+
+
+# What a person's erasure covers here: the bodies received (and their replies) and the events to send.
+PERSONAL_DATA = (
+    PersonalTable("ontvangen webhooks", WebhookMessage.__table__, {"body": "inhoud", "reply": "antwoord"}),
+    PersonalTable("afwijzingen van webhooks", WebhookDelivery.__table__, {"reason": "reden"}),
+    PersonalTable("uitgaande webhook-gebeurtenissen", OutboxEvent.__table__,
+                  {"body": "inhoud", "last_error": "laatste fout"}),
+)

@@ -116,7 +116,8 @@ def privacy_find(search: str, as_json: bool) -> None:
 def privacy_erase(search: str, decision: str, user, groups, as_json: bool) -> None:
     """Wis SEARCH uit elk dossier dat het bevat (waarden worden [verwijderd]), na een besluit."""
     report = open_engine().privacy.erase(search, decision, actor(user, groups))
-    emit(as_json, report.as_json(), lambda: f"verwijderd uit {len(report.dossiers)} dossiers")
+    emit(as_json, report.as_json(),
+         lambda: f"verwijderd uit {len(report.dossiers)} dossiers en {len(report.elsewhere)} andere gegevens")
 
 
 def describe(report) -> str:
@@ -129,6 +130,7 @@ def describe(report) -> str:
         lines += [f"    audit {a['at'][:16]} {a['action']} {a['element'] or ''} door {a['actor']}: "
                   f"{', '.join(a['fields']) or 'gebruiker'}" for a in d.audit]
     lines += [f"  account {a['username']} ({a['name']}, {a['email'] or '-'})" for a in report.accounts]
+    lines += [f"  {e['label']} #{e['id']}: {', '.join(e['fields'])}" for e in report.elsewhere]
     return "\n".join(lines)
 
 

@@ -27,6 +27,7 @@ from engine.gros.notifications import base_url
 from engine.local_time import moment_text
 from engine.services import Actor, Engine
 from engine.services.executor import audit
+from engine.services.privacy import PersonalTable
 from engine.store.models import ProcessInstance
 
 PHASE = "gros-uitwerking"  # consultations are opened while the solution is worked out
@@ -34,6 +35,15 @@ STAKEHOLDER = Actor("belanghebbende")  # who answers in the audit trail: no acco
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MAX_QUESTION, MAX_ANSWER, MAX_INVITEES, MAX_DOCUMENTS = 5000, 10000, 100, 20
 INVITATIONS = ConsultatieUitnodiging.__table__
+
+# Stakeholders outside government (§ 5.3.2): who was invited, by which address, and what they answered.
+PERSONAL_DATA = (
+    PersonalTable("consultatievragen", Consultatie.__table__, {"question": "vraag"}),
+    PersonalTable("genodigden en hun antwoorden", ConsultatieUitnodiging.__table__,
+                  {"email": "e-mailadres", "organisation": "organisatie", "answer": "antwoord"}),
+    PersonalTable("uitgaande e-mails", MailOutbox.__table__,
+                  {"address": "adres", "subject": "onderwerp", "body": "tekst"}),
+)
 
 
 class Gone(Conflict):

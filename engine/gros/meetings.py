@@ -27,6 +27,7 @@ from engine.gros.business_calendar import DEFAULT_ZONE, shift, to_local, to_utc
 from engine.gros.models import InstanceSummary, Meeting, MeetingItem
 from engine.local_time import date_text
 from engine.services import Actor, Engine
+from engine.services.privacy import PersonalTable
 from engine.store.models import AuditEvent, ProcessInstance, Subscription
 
 log = logging.getLogger("gros.meetings")
@@ -37,6 +38,10 @@ JUDGEMENT_VARIABLE = "voortgang_oordeel"
 PROPOSED_MEETING = ("beoogd_overleg_datum", "Halfjaarlijks bilateraal overleg")  # gros-agenderingsvoorstel
 AGENDERING_RESULT = "agendering_resultaat"  # decided by gros-agendering-resultaat.dmn
 CYCLE_PROCESS = "gros-overlegcyclus"  # one instance per half-yearly meeting (§ 5.3.3)
+# The agenda keeps each dossier's title, progress report, proposal and judgement as the dossier had them.
+PERSONAL_DATA = (PersonalTable("agendapunten van overleggen", MeetingItem.__table__,
+                               {"title": "titel", "report": "rapport", "proposal": "voorstel",
+                                "judgement": "oordeel"}),)
 AGENDA_MESSAGE = "overleg-agenda-gereed"  # to the cycle: the reports are in or their deadline passed
 RESULT_MESSAGE = "overleg-oordeel"  # to each dossier: the ministers' judgement
 NOT_REPORTED = "niet gerapporteerd"
@@ -208,11 +213,10 @@ def request_reports(engine: Engine, meeting_id: int, now: datetime) -> int:
     variables = {"overleg_id": meeting.id, "overleg_titel": meeting.title,
                  "overleg_datum": to_local(meeting.held_at, meeting.zone).date().isoformat(),
                  "rapport_deadline": meeting.report_deadline.isoformat()}
-    cycle = _start_cycle(engine, meeting, variables)
+    _start_once(engine, meeting, variables)
     asked = sum(_ask(engine, business_key, instance_id, variables) for business_key, instance_id in waiting)
-    with engine.db.transaction() as session:
-        meeting = _meeting(session, meeting_id)
-        meeting.requested_at, meeting.cycle_instance_id = now, cycle
+    with engine.db.transaction() as session:  # asking again after a crash finds the dossiers asked moved on
+        _meeting(session, meeting_id).requested_at = now
     log.info("meeting %s: %d dossiers asked for a progress report", meeting_id, asked)
     return asked
 
@@ -221,17 +225,28 @@ def cycle_key(meeting_id: int) -> str:
     return f"overleg-{meeting_id}"
 
 
-def _start_cycle(engine: Engine, meeting: Meeting, variables: dict) -> str | None:
+def _start_once(engine: Engine, meeting: Meeting, variables: dict) -> None:
     """§ 5.3.3: each half-yearly meeting runs as one instance of the meeting cycle process; a Top's
-    preparation runs its parliament report instead (§ 6.2.2), kept in its own table."""
+    preparation runs its parliament report instead (§ 6.2.2), kept in its own table. Started in the
+    meeting's locked transaction with what records it, so a run after a crash, or another scheduler
+    node, starts no second one."""
     if meeting.kind == "top":
-        parliament.start(engine, meeting, PLANNER)
-        return None
-    try:
-        return engine.runtime.start(CYCLE_PROCESS, cycle_key(meeting.id), variables, PLANNER)
-    except NotFound:
-        log.warning("meeting %s: %s is not deployed; reports asked without a cycle", meeting.id, CYCLE_PROCESS)
-        return None
+        process, key, variables = parliament.PROCESS, parliament.report_key(meeting.id), parliament.variables_for(
+            engine, meeting)
+    else:
+        process, key = CYCLE_PROCESS, cycle_key(meeting.id)
+    with engine.executor.transaction() as session:
+        locked = session.get(Meeting, meeting.id, with_for_update=True)
+        if locked.requested_at is not None or session.scalar(select(ProcessInstance.id).where(
+                ProcessInstance.definition_key == process, ProcessInstance.business_key == key).limit(1)):
+            return
+        try:
+            started = engine.runtime.start_within(session, process, key, variables, PLANNER)
+        except NotFound:
+            log.warning("meeting %s: %s is not deployed; reports asked without it", meeting.id, process)
+            return
+        if meeting.kind != "top":
+            locked.cycle_instance_id = started
 
 
 def _hand_agenda_to_cycle(engine: Engine, meeting_id: int) -> None:
@@ -289,8 +304,21 @@ def _ask(engine: Engine, business_key: str | None, instance_id: str, variables: 
         return False
     except InvalidData as refusal:  # e.g. no schakel formed yet: this dossier shows as not reported, the rest is asked
         log.warning("dossier %s is not asked for its progress report: %s", business_key, refusal)
+        _list_unasked(engine, variables["overleg_id"], instance_id)
         return False
     return True
+
+
+def _list_unasked(engine: Engine, meeting_id: int, instance_id: str) -> None:
+    """§ 5.3.3: every agendered dossier passes the meeting; one that could not be asked is on its agenda
+    as not reported, never left off."""
+    with engine.db.transaction() as session:
+        instance = session.get(ProcessInstance, instance_id)
+        if session.scalars(select(MeetingItem).where(MeetingItem.meeting_id == meeting_id,
+                                                     MeetingItem.instance_id == instance_id)).first() is None:
+            session.add(MeetingItem(meeting_id=meeting_id, instance_id=instance_id, kind="voortgang",
+                                    business_key=instance.business_key, title=instance.title,
+                                    status="niet-gerapporteerd", requested_at=engine.now()))
 
 
 def _close_if_complete(engine: Engine, meeting_id: int, now: datetime) -> bool:

@@ -7,7 +7,6 @@ again, so a later download is the report the governments signed off."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from datetime import date, timedelta
 from functools import partial
@@ -15,14 +14,12 @@ from functools import partial
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.errors import InvalidData, NotFound
+from engine.errors import InvalidData
 from engine.forms import FieldError
 from engine.gros.business_calendar import to_local
 from engine.gros.models import Meeting, ParliamentReport
-from engine.services import Actor, Engine
+from engine.services import Engine
 from engine.store.models import AuditEvent, ProcessInstance
-
-log = logging.getLogger("gros.parliament")
 
 PROCESS = "gros-parlementsrapport"
 DRAFT, SENT = "Activity_RapportOpstellen", "Activity_RapportVerzonden"
@@ -36,18 +33,14 @@ def report_key(meeting_id: int) -> str:
     return f"top-{meeting_id}"
 
 
-def start(engine: Engine, meeting: Meeting, actor: Actor) -> str | None:
-    """One report process per Top, its period from the end of the previous approved report (or two years
-    back) until today."""
+def variables_for(engine: Engine, meeting: Meeting) -> dict:
+    """What a Top's report process starts with (the calendar starts it, one per Top; its row comes with the
+    start, in its transaction: ``_open``): its period from the end of the previous approved report (or two
+    years back) until today."""
     today = to_local(engine.now(), meeting.zone).date()
-    variables = {"overleg_id": meeting.id, "overleg_titel": meeting.title,
-                 "overleg_datum": to_local(meeting.held_at, meeting.zone).date().isoformat(),
-                 "rapport_van": _period_start(engine, today).isoformat(), "rapport_tot": today.isoformat()}
-    try:  # the row comes with the start, in its transaction (_open)
-        return engine.runtime.start(PROCESS, report_key(meeting.id), variables, actor)
-    except NotFound:
-        log.warning("Top %s: %s is not deployed; no parliament report asked", meeting.id, PROCESS)
-        return None
+    return {"overleg_id": meeting.id, "overleg_titel": meeting.title,
+            "overleg_datum": to_local(meeting.held_at, meeting.zone).date().isoformat(),
+            "rapport_van": _period_start(engine, today).isoformat(), "rapport_tot": today.isoformat()}
 
 
 def _period_start(engine: Engine, today: date) -> date:

@@ -11,19 +11,31 @@ from sqlalchemy.orm import Session
 
 from engine.bpmn.runtime import Workflow
 from engine.gros.models import InstanceSummary, PhaseVisit
+from engine.gros.toetsen import PROCESS as TOETS
 from engine.services import Engine
 from engine.store.models import ProcessInstance
 
 SUMMARIES, VISITS = InstanceSummary.__table__, PhaseVisit.__table__
 # The variables a summary reads (names from processen/README.md).
 TITLE, THEME, OUTCOME, AGENDERED = "titel", "thema", "uitkomst", ("agendering_resultaat", "geagendeerd")
+# A dossier: gros-dossier, or one of the phases it calls started on its own (as tests and imports do).
+DOSSIERS = ("gros-dossier", "gros-selectie", "gros-verkenning", "gros-agendering", "gros-uitwerking",
+            "gros-escalatie", "gros-uitvoering")
+# The cases of the procedure: a dossier, and a toets with its own list and card (§ 4.2.2). A meeting cycle
+# or a parliament report is neither: it has no summary, no card and keeps the title it was started with.
+CASES = (*DOSSIERS, TOETS)
 
 
 def summarize(session: Session, instance: ProcessInstance, workflow: Workflow, now: datetime) -> None:
-    """The dossier at a glance; its phase keeps its start time while it stays in that phase."""
+    """The dossier at a glance; its phase keeps its start time while it stays in that phase. Only a
+    dossier has a summary: the monitor's dossier list is made of them."""
+    if instance.definition_key not in CASES:
+        return
     data = workflow.data
     if data.get(TITLE):
         instance.title = str(data[TITLE])[:500]
+    if instance.definition_key not in DOSSIERS:
+        return
     connection = session.connection()
     stored = connection.execute(select(SUMMARIES).where(SUMMARIES.c.instance_id == instance.id)).first()
     phase = None if workflow.completed else workflow.phase()

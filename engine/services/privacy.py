@@ -5,15 +5,20 @@ steps kept), the audit trail and the instance title; one command per dossier, au
 decision and the field names, never the value. A running dossier keeps running: only values change.
 
 Finding reads the audit trail (every value that entered a dossier came in through an audited command)
-with a text match — a full scan, fine for a rare request — and loads only the dossiers it found."""
+with a text match — a full scan, fine for a rare request — and loads only the dossiers it found.
+
+Data kept beside the dossiers (answers of stakeholders, agenda texts, webhook bodies) lives in tables the
+core does not know: the part that keeps them declares them (``PersonalTable``, ``PrivacyService.declare``)
+and the same text match finds and erases them, in one audited command."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import String, cast, or_, select, update
+from sqlalchemy import String, Table, cast, or_, select, update
 from sqlalchemy.orm import Session
 
 from engine.errors import InvalidData
@@ -42,11 +47,23 @@ class Occurrence:
     audit: list[dict] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class PersonalTable:
+    """Rows kept beside the dossiers that may hold a person's data: ``columns`` (column → its Dutch name in
+    the report) are text or JSON, a text holding JSON searched and erased value by value; ``label`` names
+    the rows to the secretariaat."""
+
+    label: str
+    table: Table
+    columns: Mapping[str, str]
+
+
 @dataclass
 class PersonReport:
     search: str
     dossiers: list[Occurrence]
     accounts: list[dict]
+    elsewhere: list[dict] = field(default_factory=list)  # {"label", "id", "fields"} per row of a PersonalTable
 
     def as_json(self) -> dict:
         return asdict(self)
@@ -55,6 +72,11 @@ class PersonReport:
 class PrivacyService:
     def __init__(self, executor: CommandExecutor) -> None:
         self.executor = executor
+        self.tables: list[PersonalTable] = []
+
+    def declare(self, *tables: PersonalTable) -> None:
+        """Search and erase these tables too (the domain and the webhooks declare theirs when wired)."""
+        self.tables.extend(table for table in tables if table not in self.tables)
 
     def find(self, search: str) -> PersonReport:
         """Every dossier, open task and audit line holding ``search`` (case-insensitive), and accounts."""
@@ -68,7 +90,10 @@ class PrivacyService:
                         for a in session.scalars(select(Account).where(or_(
                             _like(Account.username, search), _like(Account.display_name, search),
                             _like(Account.email, search))))]
-        return PersonReport(search, dossiers, accounts)
+            elsewhere = [{"label": declared.label, "id": key, "fields": sorted(_row_paths(
+                {declared.columns[name]: value for name, value in values.items()}, search))}
+                         for declared in self.tables for key, values in _matching_rows(session, declared, search)]
+        return PersonReport(search, dossiers, accounts, elsewhere)
 
     def erase(self, search: str, decision: str, actor: Actor) -> PersonReport:
         """After the recorded ``decision``: replace the person's data in every dossier found by the marker."""
@@ -79,7 +104,20 @@ class PrivacyService:
         report = self.find(search)
         for dossier in report.dossiers:
             self._erase_in(dossier.instance_id, report.search, decision, actor)
+        if report.elsewhere:
+            self._erase_elsewhere(report.search, decision, actor)
         return report
+
+    def _erase_elsewhere(self, search: str, decision: str, actor: Actor) -> None:
+        with self.executor.transaction() as session:
+            erased: dict[str, int] = {}
+            for declared in self.tables:
+                key_column = _key_column(declared.table)
+                for key, values in _matching_rows(session, declared, search):
+                    session.execute(update(declared.table).where(key_column == key).values(
+                        {name: _erased(value, search) for name, value in values.items()}))
+                    erased[declared.label] = erased.get(declared.label, 0) + 1
+            audit(session, None, self.executor.now(), actor, ERASED_ACTION, data={"besluit": decision, "rijen": erased})
 
     def _occurrence(self, session: Session, instance: ProcessInstance, search: str,
                     lines: list[AuditEvent]) -> Occurrence:
@@ -134,6 +172,45 @@ def _matching_lines(session: Session, search: str) -> list[AuditEvent]:
     candidates = session.scalars(select(AuditEvent).where(or_(
         _like(text, search), _like(text, escaped), _like(AuditEvent.actor, search))).order_by(AuditEvent.id))
     return [e for e in candidates if _paths(e.data, search) or _holds(e.actor, search)]
+
+
+def _matching_rows(session: Session, declared: PersonalTable, search: str) -> list[tuple[Any, dict]]:
+    """(primary key, {column: stored value}) of the rows holding ``search``, only the columns that hold it."""
+    escaped = json.dumps(search)[1:-1]
+    columns = [declared.table.c[name] for name in declared.columns]
+    key_column = _key_column(declared.table)
+    query = select(key_column, *columns).where(or_(*[_like(cast(column, String), spelling) for column in columns
+                                                     for spelling in {search, escaped}])).order_by(key_column)
+    rows = [(row[0], dict(zip(declared.columns, row[1:], strict=True))) for row in session.execute(query)]
+    return [(key, {name: value for name, value in values.items() if _row_paths({name: value}, search)})
+            for key, values in rows if _row_paths(values, search)]
+
+
+def _row_paths(values: dict[str, Any], search: str) -> set[str]:
+    return _paths({name: _parsed(value) for name, value in values.items()}, search)
+
+
+def _key_column(table: Table):
+    [key] = table.primary_key.columns
+    return key
+
+
+def _parsed(value: Any) -> Any:
+    """A text holding a JSON object or list (a webhook body) as its values, any other value as it is."""
+    if isinstance(value, str) and value[:1] in ("{", "["):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _erased(value: Any, search: str) -> Any:
+    """The value with the person's data replaced: a JSON text keeps its other values and stays text."""
+    parsed = _parsed(value)
+    if isinstance(value, str) and parsed is not value:
+        return json.dumps(_scrub(parsed, search))
+    return _scrub(value, search)
 
 
 def _like(column, search: str):

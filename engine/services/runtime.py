@@ -41,9 +41,15 @@ class RuntimeService:
               actor: Actor = SYSTEM) -> str:
         """Start the latest version of ``key`` at its none start event, if ``actor`` may."""
         with self.executor.transaction() as session:
-            definition = _startable(latest_definition(session, key), f"proces '{key}' is niet gedeployed")
-            self.executor.roles.may_start(session, definition, actor)
-            return self.create(session, definition, None, business_key, variables or {}, actor)
+            return self.start_within(session, key, business_key, variables or {}, actor)
+
+    def start_within(self, session: Session, key: str, business_key: BusinessKey, variables: dict,
+                     actor: Actor) -> str:
+        """``start`` inside the caller's transaction: a domain command that starts an instance and records
+        that it did (both commit or neither)."""
+        definition = _startable(latest_definition(session, key), f"proces '{key}' is niet gedeployed")
+        self.executor.roles.may_start(session, definition, actor)
+        return self.create(session, definition, None, business_key, variables, actor)
 
     def start_version(self, definition_id: int, business_key: BusinessKey = None, variables: dict | None = None,
                       actor: Actor = SYSTEM) -> str:

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,12 +15,17 @@ from sqlalchemy import select
 
 from engine.bpmn.serializer import state_json
 from engine.errors import InvalidData
+from engine.gros import consultatie, meetings
+from engine.gros.consultatie import Invitee
+from engine.gros.models import ConsultatieUitnodiging, MeetingItem
 from engine.services import Actor, Engine
 from engine.services.personal import ERASED
 from engine.services.privacy import ERASED_ACTION
+from engine.store.models import AuditEvent
 from engine.wiring import open_engine
+from tests.procedure import test_schakel as schakel_tests
 from webhooks.admin import add_subscriber
-from webhooks.models import OutboxEvent
+from webhooks.models import OutboxEvent, WebhookMessage
 
 MODELS = [Path(__file__).parent / "data" / name for name in ("melding.bpmn", "melding-registreren.form")]
 SECRETARIAAT = Actor.of("sofie", ["secretariaat"])
@@ -115,3 +121,60 @@ def test_outbound_events_carry_no_personal_field(engine: Engine):
         bodies = list(session.scalars(select(OutboxEvent.body)))
     assert {json.loads(b)["type"] for b in bodies} == {"dossier.gestart", "dossier.afgesloten"}
     assert not [b for b in bodies if "Peeters" in b]
+
+
+gros = schakel_tests.gros  # the GROS models, fast password hashing and the accounts of the schakel
+AN_PEETERS = "An Peeters"
+
+
+def test_erasure_reaches_what_the_domain_and_the_webhooks_keep_beside_the_dossiers(gros: Engine, clock):
+    """A person's name in a progress report on a meeting's agenda, in a stakeholder's invitation and answer, in
+    the mail that invited them, in the events for subscribers and in an inbound webhook body: found and erased
+    with the dossiers, the other values kept (§ 5.3.2, § 5.3.3)."""
+    add_subscriber(gros, "open-data", "https://example.org/hook", [], "beheer")
+    reported = reported_on_the_agenda(gros, clock)
+    asked = schakel_tests.in_uitwerking(gros)
+    consultatie.open_consultation(gros, asked, "Wat betekent dit voor u?", [], gros.now() + timedelta(days=14),
+                                  [Invitee("an.peeters@example.org", AN_PEETERS)], schakel_tests.person(gros, "mark"))
+    consultatie.answer(gros, schakel_tests.mailed_link(gros, "an.peeters@example.org"), "Groet, An Peeters")
+    with gros.db.transaction() as session:  # what an inbound event that found no dossier leaves
+        session.add(WebhookMessage(source="loket", webhook_id="msg-1", status="unmatched", http_status=202, reply={},
+                                   body=json.dumps({"kenmerk": "L-1", "melder": {"naam": AN_PEETERS}}),
+                                   received_at=gros.now(), updated_at=gros.now()))
+
+    found = {(e["label"], tuple(e["fields"])) for e in gros.privacy.find(AN_PEETERS).elsewhere}
+    assert {("agendapunten van overleggen", ("rapport.voortgang_rapport", "titel")),
+            ("genodigden en hun antwoorden", ("antwoord", "organisatie")),
+            ("ontvangen webhooks", ("inhoud.melder.naam",))} <= found
+    assert "uitgaande webhook-gebeurtenissen" in {label for label, _ in found}  # the title went out to subscribers
+
+    gros.privacy.erase(AN_PEETERS, "B-2027/14", SECRETARIAAT)
+    gros.privacy.erase("an.peeters@example.org", "B-2027/14", SECRETARIAAT)
+    after = gros.privacy.find("Peeters")
+    assert (after.dossiers, after.elsewhere) == ([], [])
+    with gros.db.reading() as session:
+        assert json.loads(session.scalar(select(WebhookMessage.body))) == {"kenmerk": "L-1", "melder": {"naam": ERASED}}
+        [item] = session.scalars(select(MeetingItem).where(MeetingItem.instance_id == reported))
+        assert (item.report["voortgang_rapport"], item.report["voortgang_status"]) == (ERASED, "vertraagd")
+        invited = session.scalars(select(ConsultatieUitnodiging)).one()
+        assert (invited.email, invited.organisation, invited.answer) == (ERASED, ERASED, ERASED)
+        erasures = session.scalars(select(AuditEvent).where(AuditEvent.action == ERASED_ACTION,
+                                                            AuditEvent.instance_id.is_(None))).all()
+    assert [e.data["besluit"] for e in erasures] == ["B-2027/14", "B-2027/14"]
+    assert erasures[0].data["rijen"]["genodigden en hun antwoorden"] == 1
+
+
+def reported_on_the_agenda(engine: Engine, clock) -> str:
+    """A dossier in uitvoering, titled after the person, whose schakel reports naming them at a meeting."""
+    meeting = meetings.plan(engine, "bilateraal", datetime(2027, 5, 20, 10, 0), SECRETARIAAT)
+    instance_id = engine.runtime.start("gros-uitvoering", "GROS-2027-001", {
+        "titel": f"Pensioen van {AN_PEETERS}", "thema": "zorg", "schakel": "schakel-gros-2027-001"})
+    [planning] = engine.query.tasks(instance_id=instance_id)
+    engine.tasks.complete(planning.id, Actor.of("an", ["departement-nl"]),
+                          {"uitvoeringsplan": "Plan in tien stappen", "uitvoering_streefdatum": "2027-12-01"})
+    clock.set(meeting.request_at)
+    assert meetings.run_calendar(engine)["requested"] == 1
+    [report] = engine.query.tasks(instance_id=instance_id)
+    engine.tasks.complete(report.id, Actor.of("an", ["schakel-gros-2027-001"]),
+                          {"voortgang_rapport": f"Gesprek met {AN_PEETERS} gevoerd.", "voortgang_status": "vertraagd"})
+    return instance_id

@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from engine.errors import InvalidData, NotFound
-from engine.gros import meetings, notices
+from engine.gros import meetings, notices, parliament
+from engine.gros.models import Meeting
 from engine.scheduler import TimerRunner, attach
 from engine.services import Actor, Engine
 from tests.procedure.test_scenarios import (
@@ -96,9 +97,8 @@ def cycle_task(engine: Engine, meeting_id: int, element_id: str):
 
 
 def report(d: Dossier, element_id: str, text: str) -> None:
-    """The report is the schakel's task in uitvoering (§ 4.4), the departments' while the uitwerking goes on."""
-    group = d.schakel if d.task(element_id).candidate_groups == [d.schakel] else "departement-nl"
-    d.do(element_id, group, voortgang_rapport=text, voortgang_status="op-schema")
+    """The report is the schakel's task (§ 4.4), in uitwerking as in uitvoering."""
+    d.do(element_id, d.schakel, voortgang_rapport=text, voortgang_status="op-schema")
 
 
 @pytest.fixture
@@ -179,6 +179,48 @@ def test_a_whole_cycle_asks_and_judges_every_agendered_dossier_whatever_its_phas
                                           ("GROS-2027-013", "teruggemeld", "impasse", "impasse")]
     assert agenda.progress[2].proposal["impasse_rijp"] == "ja"
     assert gros.query.instance(judge.instance_id).status == "completed"
+
+
+def test_in_uitwerking_the_schakel_reports_and_a_dossier_without_one_is_not_asked(gros: Engine, clock):
+    """§ 4.4: the dossier's schakel reports its progress during the uitwerking too, as in the uitvoering; a
+    dossier whose schakel was not formed yet cannot be asked: the others are, it is shown not reported."""
+    meetings.plan(gros, "bilateraal", datetime(2027, 3, 18, 10, 0), SECRETARIAAT)
+    formed, unformed = Dossier(gros, "GROS-2027-031"), Dossier(gros, "GROS-2027-032")
+    tot_uitwerking(formed)
+    up_to_the_proposal(unformed)
+    propose(unformed, "2027-03-18")
+    akkoorden_en_agendering(unformed)
+    may = meetings.plan(gros, "bilateraal", datetime(2027, 5, 20, 10, 0), SECRETARIAAT)
+    clock.set(may.request_at)
+    assert meetings.run_calendar(gros)["requested"] == 1
+    assert formed.task("Activity_UitwerkingVoortgangRapporteren").candidate_groups == [formed.schakel]
+    assert "Activity_UitwerkingVoortgangRapporteren" not in unformed.open()
+    report(formed, "Activity_UitwerkingVoortgangRapporteren", "Concessies worden op elkaar afgestemd.")
+    clock.set(may.report_deadline)
+    TimerRunner(gros).run_due()
+    assert meetings.run_calendar(gros)["agendas_ready"] == 1
+    assert [(i.business_key, i.status) for i in meetings.agenda(gros, may.id).progress] == [
+        ("GROS-2027-031", "gerapporteerd"), ("GROS-2027-032", "niet-gerapporteerd")]
+    task = cycle_task(gros, may.id, "Activity_AmbtelijkGrensoverleg")
+    assert {r["kenmerk"]: r["rapport"] for r in gros.query.variables(task.instance_id)["voorstellen"]} == {
+        "GROS-2027-031": "Concessies worden op elkaar afgestemd.", "GROS-2027-032": "niet gerapporteerd"}
+
+
+def test_a_calendar_run_after_a_crash_starts_no_second_cycle_or_report(gros: Engine, clock):
+    """A cycle (§ 5.3.3) or a Top's report (§ 6.2.2) is started with what records it, in one transaction: a run
+    that crashed before marking the meeting requested, run again, starts nothing new."""
+    bilateral = meetings.plan(gros, "bilateraal", datetime(2027, 6, 10, 10, 0), SECRETARIAAT)
+    top = meetings.plan(gros, "top", datetime(2027, 6, 17, 10, 0), SECRETARIAAT)
+    clock.set(datetime(2027, 5, 10, 9, 0, tzinfo=UTC))
+    meetings.run_calendar(gros)
+    with gros.db.transaction() as session:  # as a run leaves it that crashed after the starts
+        for meeting in session.scalars(select(Meeting)):
+            meeting.requested_at = None
+    meetings.run_calendar(gros)
+    started = {i.business_key: i.id for i in gros.query.instances(limit=100)}
+    assert sorted(started) == sorted([meetings.cycle_key(bilateral.id), parliament.report_key(top.id)])
+    assert meetings.agenda(gros, bilateral.id).meeting.cycle_instance_id == started[meetings.cycle_key(bilateral.id)]
+    assert parliament.of_meeting(gros, top.id).instance_id == started[parliament.report_key(top.id)]
 
 
 def test_the_region_hears_back_after_selection_agendering_and_each_judgement(gros: Engine, clock, agendered):

@@ -37,7 +37,7 @@ def test_the_demo_runs_itself_when_the_clock_moves(engine: Engine, clock):
     # § 5.3.3: every agendered demo dossier passes the meeting, in uitvoering (2025-004) and in uitwerking
     assert [i.business_key for i in meetings.agenda(engine, first.id).progress] == [
         "GROS-2025-004", "GROS-2026-002", "GROS-2026-005"]
-    assert ("Voortgang rapporteren", ["departement-nl", "departement-vl"]) in waiting_tasks(engine, "GROS-2026-002")
+    assert ("Voortgang rapporteren", ["schakel-gros-2026-002"]) in waiting_tasks(engine, "GROS-2026-002")  # § 4.4
     escalated = [groups for name, groups in waiting_tasks(engine, "GROS-2026-005") if name != "Voortgang rapporteren"]
     assert escalated == [["bewindspersoon-nl"]]  # the six weeks ran out on the way, the minister still decides
     radar.refresh(engine)

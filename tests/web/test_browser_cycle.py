@@ -11,6 +11,7 @@ import pytest
 
 from engine.accounts import create_account
 from engine.gros import meetings
+from engine.gros.schakel import group_for
 from engine.scheduler import TimerRunner, attach
 from engine.services import Actor
 from tests.procedure.test_scenarios import Dossier, tot_uitvoering, tot_uitwerking
@@ -56,7 +57,7 @@ def test_one_meeting_from_the_calendar_to_the_judgements(visit, engine, clock, a
     assert meetings.run_calendar(engine)["requested"] == 2
     [report] = [t for t in engine.query.tasks(instance_id=agendered[0])
                 if t.element_id == "Activity_UitwerkingVoortgangRapporteren"]
-    engine.tasks.complete(report.id, Actor.of("mark", ["departement-nl"]),
+    engine.tasks.complete(report.id, Actor.of("mark", [group_for("GROS-2027-021", agendered[0])]),  # § 4.4
                           {"voortgang_rapport": "Concessies worden afgestemd.", "voortgang_status": "op-schema"})
     clock.set(may.report_deadline)
     TimerRunner(engine).run_due()

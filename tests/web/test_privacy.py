@@ -8,10 +8,12 @@ import json
 from pathlib import Path
 
 from pypdf import PdfReader
+from sqlalchemy import select
 
 from engine.services import Actor, Engine
 from engine.services.personal import ERASED
 from tests.web.test_browser import Visit
+from webhooks.models import WebhookMessage
 
 MODELS = [Path(__file__).parents[1] / "engine" / "data" / name for name in ("melding.bpmn", "melding-registreren.form")]
 ENTERED = {"melder_naam": "An Peeters", "melder_contact": "an.peeters@example.org", "thema": "zorg", "uitkomst": "open"}
@@ -50,6 +52,24 @@ def test_the_secretariaat_finds_exports_and_erases_a_persons_data(app, login, en
                              follow_redirects=True)
     assert "verwijderd uit 1 dossier(s)" in done.text and "komt voor in 0 dossier(s)" in done.text
     assert engine.query.variables(instance_id)["melder_contact"] == ERASED
+
+
+def test_data_kept_beside_the_dossiers_is_shown_and_erased_too(app, login, engine):
+    """Only an inbound webhook body names the person: the page shows where, and erasing reaches it."""
+    with engine.db.transaction() as session:
+        session.add(WebhookMessage(source="loket", webhook_id="msg-1", status="unmatched", http_status=202, reply={},
+                                   body=json.dumps({"melder": {"email": "an.peeters@example.org"}}),
+                                   received_at=engine.now(), updated_at=engine.now()))
+    secretariaat = login("sec")
+    page = secretariaat.get("/privacy?zoek=an.peeters@example.org").text
+    assert "komt voor in 0 dossier(s)" in page and "Buiten de dossiers" in page
+    assert "ontvangen webhooks #1: inhoud.melder.email" in page
+    done = secretariaat.post("/privacy/wissen", {"zoek": "an.peeters@example.org", "besluit": "B-2027/14"},
+                             follow_redirects=True)
+    assert "verwijderd uit 0 dossier(s) en 1 plaats(en) daarbuiten" in done.text
+    assert "Buiten de dossiers" not in done.text
+    with engine.db.reading() as session:
+        assert json.loads(session.scalar(select(WebhookMessage.body))) == {"melder": {"email": ERASED}}
 
 
 def test_a_short_search_is_explained_and_others_are_refused(app, login, engine):

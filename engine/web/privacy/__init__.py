@@ -70,5 +70,6 @@ def erase():
     except CommandError as error:
         flash(str(error), "error")
     else:
-        flash(f"De gegevens zijn verwijderd uit {len(report.dossiers)} dossier(s).", "success")
+        elsewhere = f" en {len(report.elsewhere)} plaats(en) daarbuiten" if report.elsewhere else ""
+        flash(f"De gegevens zijn verwijderd uit {len(report.dossiers)} dossier(s){elsewhere}.", "success")
     return redirect(url_for("privacy.search", zoek=wanted))

@@ -1,0 +1,29 @@
+"""Only a dossier has a summary and only a dossier or a toets a kennisbank card: the rows the listeners wrote
+for meeting cycles and parliament reports (and the toetsen's summaries) are removed, so the monitor's dossier
+list and the kennisbank stop showing them. The kennisbank's trigger removes their FTS5 rows on SQLite.
+
+Revision ID: 0065_cases_only
+Revises: 0064_parliament_report
+"""
+from alembic import op
+
+revision = "0065_cases_only"
+down_revision = "0064_parliament_report"
+branch_labels = None
+depends_on = None
+
+# engine/gros/summary.py DOSSIERS and CASES, as they were when this migration was written
+DOSSIERS = ("'gros-dossier', 'gros-selectie', 'gros-verkenning', 'gros-agendering', 'gros-uitwerking', "
+            "'gros-escalatie', 'gros-uitvoering'")
+NOT_DOSSIER = f"SELECT id FROM process_instance WHERE definition_key NOT IN ({DOSSIERS})"
+NOT_A_CASE = f"SELECT id FROM process_instance WHERE definition_key NOT IN ({DOSSIERS}, 'gros-grenseffectentoets')"
+
+
+def upgrade() -> None:
+    for table in ("instance_summary", "phase_visit"):
+        op.execute(f"DELETE FROM {table} WHERE instance_id IN ({NOT_DOSSIER})")
+    op.execute(f"DELETE FROM kennis_entry WHERE instance_id IN ({NOT_A_CASE})")
+
+
+def downgrade() -> None:
+    """The removed rows were wrong; nothing to restore."""
