@@ -49,6 +49,8 @@ def test_a_cycle_and_a_report_are_no_dossiers(manager, login, engine, clock):
     assert keys(manager.get("/monitor/toetsen").text, "data-toets") == ["TOETS-2026-001", "TOETS-2026-002"]
     assert keys(login("dvl").get("/kennisbank/").text) == ["GROS-2027-001", "TOETS-2026-001", "TOETS-2026-002"]
     assert rows_of(engine, {cycle, report}) == {"InstanceSummary": set(), "PhaseVisit": set(), "KennisEntry": set()}
+    own_page = manager.get(f"/monitor/dossiers/{cycle}").text
+    assert "<dt>Status</dt>" in own_page and "<dt>Fase</dt>" not in own_page  # no dossier phase, not an empty one
 
 
 def test_migrating_removes_the_rows_written_for_cycles_and_reports(engine, clock):
