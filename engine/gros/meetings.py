@@ -170,8 +170,9 @@ def agenda(engine: Engine, meeting_id: int) -> Agenda:
 def of_dossier(engine: Engine, instance_id: str) -> list[tuple[Meeting, MeetingItem]]:
     """The meetings a dossier was on the agenda of (proposed for agendering or passing with its progress)."""
     with engine.db.reading() as session:
-        return list(session.execute(select(Meeting, MeetingItem).join(MeetingItem, MeetingItem.meeting_id == Meeting.id)
-                                    .where(MeetingItem.instance_id == instance_id).order_by(Meeting.held_at)).tuples())
+        rows = session.execute(select(Meeting, MeetingItem).join(MeetingItem, MeetingItem.meeting_id == Meeting.id)
+                               .where(MeetingItem.instance_id == instance_id).order_by(Meeting.held_at))
+        return [(meeting, item) for meeting, item in rows]
 
 
 def run_calendar(engine: Engine, now: datetime | None = None) -> dict[str, int]:
