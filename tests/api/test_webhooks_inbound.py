@@ -8,10 +8,12 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
+from click.testing import CliRunner
 from sqlalchemy import func, select
 
+from engine.cli.main import main
 from engine.scheduler import Settings
-from engine.store.models import ProcessInstance
+from engine.store.models import AuditEvent, ProcessInstance
 from engine.wiring import periodic_jobs
 from webhooks import inbound
 from webhooks.admin import add_secret, deliveries, retire_secret
@@ -322,6 +324,25 @@ def test_an_event_still_without_its_dossier_after_every_try_is_given_up_and_a_re
     again = site.webhook("proef", "besluit.genomen", besluit, message_id="msg_zonder_dossier")
     assert (again.status_code, again.json()) == (202, response.json()), "queued again at once"
     assert message_of(site.engine, "besluit.genomen").status == "queued"
+
+
+def test_gros_webhooks_retry_requeues_the_failed_events_under_its_author_and_applies_them(site, clock, monkeypatch):
+    monkeypatch.setattr(site.engine.runtime, "start_by_message", broken)
+    site.webhook("proef", "melding.nieuw", MELDING, message_id="msg_cli")
+    site.process_every_try(clock)
+    monkeypatch.undo()
+    monkeypatch.setenv("GROS_DATABASE_URL", site.engine.db.url)
+    monkeypatch.setenv("GROS_WEBHOOK_SOURCES", str(DATA / "bronnen"))
+    result = CliRunner().invoke(main, ["webhooks", "retry", "--by", "an.beheer", "--now", clock.now().isoformat(),
+                                       "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == {"requeued": 1, "accepted": 1}
+    assert instance_count(site.engine) == 1 and message_of(site.engine, "melding.nieuw").status == "accepted"
+    assert outcomes(site.engine)[-2:] == [("queued", 202), ("accepted", 200)]
+    assert deliveries(site.engine)[1].reason == "opnieuw in de wachtrij gezet door an.beheer"
+    with site.engine.db.reading() as session:
+        assert session.scalars(select(AuditEvent.actor).where(AuditEvent.action == "webhook.requeued")).all() == [
+            "an.beheer"]
 
 
 def test_managers_read_deliveries_and_manage_subscribers_through_the_api(site):
