@@ -196,8 +196,8 @@ class Receiver:
                       attempts)
 
     def _redelivered(self, source: str, webhook_id: str, now: datetime) -> Reply:
-        """A webhook-id seen before gets its stored reply; one still waiting for its dossier is queued again
-        at once (a sender redelivers because something changed)."""
+        """A webhook-id seen before gets its stored reply; one still waiting for its dossier, or given up on,
+        is queued again at once (a sender redelivers because something changed)."""
         message = self._message(source, webhook_id)
         if message.status not in REDELIVERABLE:
             return self._duplicate(message, now)
