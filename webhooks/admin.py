@@ -1,5 +1,6 @@
 """Managing webhooks: a source's signing secrets (rotation), subscribers (add, pause, resume, remove),
-and what managers look at (deliveries received, subscribers with their backlog, the delivery log)."""
+inbound events given up on (requeued by an administrator), and what managers look at (deliveries
+received, the inbox's health, subscribers with their backlog, the delivery log)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,16 @@ from sqlalchemy import func, select, update
 from engine.errors import Conflict, InvalidData, NotFound
 from engine.forms import FieldError
 from engine.services import Engine
+from engine.store.models import AuditEvent
 from webhooks.events import EVENT_TYPES
-from webhooks.models import DeliveryAttempt, OutboxEvent, WebhookDelivery, WebhookSecret, WebhookSubscriber
+from webhooks.models import (
+    DeliveryAttempt,
+    OutboxEvent,
+    WebhookDelivery,
+    WebhookMessage,
+    WebhookSecret,
+    WebhookSubscriber,
+)
 from webhooks.signing import new_secret, secret_key
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
@@ -50,6 +59,54 @@ def secrets_of(engine: Engine, source: str | None = None) -> list[WebhookSecret]
         query = query.where(WebhookSecret.source == source)
     with engine.db.reading() as session:
         return list(session.scalars(query))
+
+
+# --- the inbound inbox ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class InboxHealth:
+    queued: int  # waiting for the worker (or being applied)
+    unmatched: int  # waiting for their dossier; tried again later
+    failed: int  # given up after the last try: only an administrator brings them back
+
+
+def inbox_health(engine: Engine) -> InboxHealth:
+    with engine.db.reading() as session:
+        counts = dict(session.execute(select(WebhookMessage.status, func.count())
+                                      .where(WebhookMessage.status.in_(("queued", "applying", "unmatched", "failed")))
+                                      .group_by(WebhookMessage.status)).all())
+    return InboxHealth(counts.get("queued", 0) + counts.get("applying", 0), counts.get("unmatched", 0),
+                       counts.get("failed", 0))
+
+
+def failed_events(engine: Engine, limit: int = 100) -> list[WebhookMessage]:
+    """Inbound events given up on, the latest first, each with its number of tries and last error."""
+    with engine.db.reading() as session:
+        return list(session.scalars(select(WebhookMessage).where(WebhookMessage.status == "failed")
+                                    .order_by(WebhookMessage.updated_at.desc(), WebhookMessage.id.desc())
+                                    .limit(limit)))
+
+
+def requeue_failed(engine: Engine, by: str, message_id: int | None = None) -> int:
+    """Put failed inbound events (all, or the one ``message_id``) back in the queue with a fresh set of
+    tries, due now; logged per event and audited under ``by``. Returns how many."""
+    now = engine.now()
+    chosen = [WebhookMessage.status == "failed"]
+    if message_id is not None:
+        chosen.append(WebhookMessage.id == message_id)
+    with engine.db.transaction() as session:
+        requeued = session.execute(update(WebhookMessage).where(*chosen).values(
+            status="queued", attempts=0, next_retry_at=now, updated_at=now)
+            .returning(WebhookMessage.id, WebhookMessage.source, WebhookMessage.webhook_id)).all()
+        if message_id is not None and not requeued:
+            raise NotFound(f"webhookbericht {message_id} bestaat niet of is niet mislukt")
+        for row in requeued:
+            session.add(WebhookDelivery(source=row.source, webhook_id=row.webhook_id, received_at=now,
+                                        outcome="queued", http_status=202, message_id=row.id,
+                                        reason=f"opnieuw in de wachtrij gezet door {by}"))
+        if requeued:
+            session.add(AuditEvent(instance_id=None, at=now, actor=by, action="webhook.requeued",
+                                   data={"webhooks": [f"{row.source}/{row.webhook_id}" for row in requeued]}))
+    return len(requeued)
 
 
 # --- subscribers ---------------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ from engine.services import Engine
 from engine.store.db import POSTGRES_ADMIN_URL, on_scratch_postgres
 from engine.wiring import open_engine
 from webhooks.admin import add_secret
-from webhooks.inbound import PENDING, Receiver
+from webhooks.inbound import DUE, Receiver
 from webhooks.models import WebhookMessage
 from webhooks.signing import sign
 from webhooks.sources import load_sources
@@ -75,14 +75,14 @@ def run(database_url: str | None = None, seconds: float = 10.0, clients: int = 8
 
 def _drain(engine: Engine) -> dict:
     """The inbox worker, in this process, applying everything the load queued; its rate, and what is
-    still pending afterwards (0 unless events were lost or refused)."""
+    still pending or given up on afterwards (0 unless events were lost or refused)."""
     receiver = Receiver(engine, load_sources())
     began = time.perf_counter()
     accepted = receiver.process_due()
     elapsed = time.perf_counter() - began
     with engine.db.reading() as session:
         left = session.scalar(select(func.count()).select_from(WebhookMessage)
-                              .where(WebhookMessage.status.in_(PENDING)))
+                              .where(WebhookMessage.status.in_((*DUE, "failed"))))
     return {"events": accepted, "per_second": round(accepted / elapsed, 1), "pending_after": left}
 
 

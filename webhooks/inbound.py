@@ -16,6 +16,14 @@ rolls its whole command back.
 An event that finds no dossier waiting is stored as ``unmatched`` (422) and tried again later, by the
 worker or sooner after a redelivery; nothing of it is applied until it succeeds.
 
+One worker per event: a worker first claims a due event (one UPDATE from a waiting status to ``applying``,
+fenced by its try count) and applies only what it claimed; a worker on another node that read the same
+event finds the claim taken and skips it without a trace. A claim lapses after ``LEASE`` (a worker that
+died mid-way), and a lapsed claim's late outcome finds its fence moved and is dropped.
+Given up, never lost: an event whose last of ``MAX_RETRIES`` tries fails — by an error or still without a
+dossier — is marked ``failed`` with the last error kept, logged at ERROR and shown on *Koppelingen*, where
+an administrator (or ``gros webhooks retry``) puts it back in the queue with a fresh set of tries.
+
 At most one dossier per reference: an event that starts a process names the source's own reference
 (``kenmerk``) as its business key; the listener records (source, reference) under a unique key in the
 same transaction, so the same payload under a new webhook-id answers with the dossier already started.
@@ -49,8 +57,11 @@ from webhooks.sources import ENVELOPE, EventMapping, Source, load_sources, point
 log = logging.getLogger(__name__)
 RETRY_DELAYS = [timedelta(minutes=m) for m in (1, 5, 15, 60, 240, 720)]
 MAX_RETRIES = 12
+LEASE = timedelta(minutes=5)  # how long a claimed event is one worker's; longer than any one command
 UNMATCHED = (NoMatch, NotFound, Conflict)
 PENDING = ("queued", "unmatched")  # stored, not applied yet: what the inbox worker picks up when due
+DUE = (*PENDING, "applying")  # an ``applying`` event is due again once its claim has lapsed
+REDELIVERABLE = ("unmatched", "failed")  # a sender's redelivery puts these back in the queue at once
 _INSERT_MESSAGE = insert(WebhookMessage).returning(WebhookMessage.id)
 _INSERT_DELIVERY = insert(WebhookDelivery)
 _ACTIVE_SECRETS = select(WebhookSecret.secret).where(
@@ -82,6 +93,19 @@ class _Pending:
 
 
 _pending: ContextVar[_Pending | None] = ContextVar("gros_webhook_pending", default=None)
+
+
+@dataclass(frozen=True)
+class _Claim:
+    """A due event this worker claimed: no other worker applies it while the claim holds."""
+
+    id: int
+    source: str
+    webhook_id: str
+    event_type: str | None
+    body: str
+    was: str  # its waiting status before the claim: queued or unmatched
+    attempts: int  # the number of this try, and the fence that a lapsed claim's late writes fail on
 
 
 class AlreadyHandled(Exception):
@@ -134,57 +158,78 @@ class Receiver:
     def _due(self, now: datetime, limit: int) -> list[WebhookMessage]:
         with self.engine.db.reading() as session:
             return list(session.scalars(select(WebhookMessage).where(
-                WebhookMessage.status.in_(PENDING), WebhookMessage.next_retry_at <= now)
+                WebhookMessage.status.in_(DUE), WebhookMessage.next_retry_at <= now)
                 .order_by(WebhookMessage.next_retry_at, WebhookMessage.id).limit(limit)))
 
     def _process(self, message: WebhookMessage, now: datetime) -> bool:
-        source = self.sources.get(message.source)
-        payload = json.loads(message.body)
+        claim = self._claim(message, now)
+        if claim is None:  # another worker took it after we read it: theirs to apply and to log
+            return False
+        source = self.sources.get(claim.source)
+        payload = json.loads(claim.body)
         mapping = source.events.get(payload.get("type")) if source else None
         if mapping is None:
-            self._postpone(message, now, f"bron of eventtype '{message.event_type}' niet meer geconfigureerd")
+            self._postpone(claim, now, f"bron of eventtype '{claim.event_type}' niet meer geconfigureerd")
             return False
-        reason = "opnieuw geprobeerd" if message.status == "unmatched" else None
+        reason = "opnieuw geprobeerd" if claim.was == "unmatched" else None
         try:
-            reply = self._apply(source, mapping, message.webhook_id, payload, message.body, now, message, reason)
+            reply = self._apply(source, mapping, claim.webhook_id, payload, claim.body, now, claim, reason)
         except Exception as error:  # one broken event must not stop the others; it waits and comes again
-            log.exception("webhook %s van %s kon niet verwerkt worden", message.webhook_id, message.source)
-            self._postpone(message, now, f"{type(error).__name__}: {error}")
+            log.exception("webhook %s van %s kon niet verwerkt worden", claim.webhook_id, claim.source)
+            self._postpone(claim, now, f"{type(error).__name__}: {error}")
             return False
         return reply.outcome == "accepted"
 
+    def _claim(self, message: WebhookMessage, now: datetime) -> _Claim | None:
+        """Take a due event for this worker with one UPDATE that only one worker can make (the row lock on
+        PostgreSQL, the write lock on SQLite); None when another worker was first."""
+        attempts = message.attempts + 1
+        with self.engine.db.transaction() as session:
+            claimed = session.execute(update(WebhookMessage).where(
+                WebhookMessage.id == message.id, WebhookMessage.attempts == message.attempts,
+                WebhookMessage.status.in_(DUE), WebhookMessage.next_retry_at <= now).values(
+                status="applying", attempts=attempts, next_retry_at=now + LEASE, updated_at=now)).rowcount
+        if not claimed:
+            return None
+        was = message.status if message.status in PENDING else "queued"
+        return _Claim(message.id, message.source, message.webhook_id, message.event_type, message.body, was,
+                      attempts)
+
     def _redelivered(self, source: str, webhook_id: str, now: datetime) -> Reply:
-        """A webhook-id seen before gets its stored reply; one still waiting for its dossier is queued again
-        at once (a sender redelivers because something changed)."""
+        """A webhook-id seen before gets its stored reply; one still waiting for its dossier, or given up on,
+        is queued again at once (a sender redelivers because something changed)."""
         message = self._message(source, webhook_id)
-        if message.status != "unmatched":
+        if message.status not in REDELIVERABLE:
             return self._duplicate(message, now)
         reply = Reply(202, _queued(webhook_id, message.event_type), "queued")
         with self.engine.db.transaction() as session:
             requeued = session.execute(update(WebhookMessage).where(
-                WebhookMessage.id == message.id, WebhookMessage.status == "unmatched").values(
+                WebhookMessage.id == message.id, WebhookMessage.status == message.status).values(
                 status="queued", http_status=202, reply=reply.body, updated_at=now, next_retry_at=now)).rowcount
             if requeued:
                 session.add(_delivery(source, webhook_id, now, "queued", 202, "opnieuw afgeleverd", message.id))
         return reply if requeued else self._duplicate(self._message(source, webhook_id), now)
 
-    def _postpone(self, message: WebhookMessage, now: datetime, reason: str) -> None:
-        """An event the worker could not apply waits as an unmatched one would, and the failure is logged."""
-        attempts = message.attempts + 1
+    def _postpone(self, claim: _Claim, now: datetime, reason: str) -> None:
+        """An event the worker could not apply waits as an unmatched one would, and the failure is logged;
+        after its last try it is marked failed instead, keeping the error, for an administrator to requeue."""
+        exhausted = _exhausted(claim.attempts)
         with self.engine.db.transaction() as session:
-            session.execute(update(WebhookMessage).where(
-                WebhookMessage.id == message.id, WebhookMessage.status.in_(PENDING)).values(
-                attempts=attempts, updated_at=now, next_retry_at=_next_retry(now, attempts)))
-            session.add(_delivery(message.source, message.webhook_id, now, "error", 500, reason, message.id))
+            held = session.execute(update(WebhookMessage).where(*_held(claim.id, claim.attempts)).values(
+                status="failed" if exhausted else claim.was, updated_at=now, last_error=reason,
+                next_retry_at=_next_retry(now, claim.attempts))).rowcount
+            if held:
+                logged = _given_up(claim, reason) if exhausted else reason
+                session.add(_delivery(claim.source, claim.webhook_id, now, "error", 500, logged, claim.id))
 
     def _apply(self, source: Source, mapping: EventMapping, webhook_id: str, payload: dict, body: str,
-               now: datetime, existing: WebhookMessage | None, reason: str | None = None) -> Reply:
+               now: datetime, existing: _Claim | None, reason: str | None = None) -> Reply:
         reference = _reference(mapping, payload)
         started = self._started(source.name, reference)
         if started is not None:
             return self._already_started(source.name, mapping, webhook_id, body, now, existing, started)
         pending = _Pending(source.name, webhook_id, mapping.type, body, existing.id if existing else None,
-                           existing.attempts + 1 if existing else 1, now, reason, reference)
+                           existing.attempts if existing else 1, now, reason, reference)
         token = _pending.set(pending)
         try:
             self._command(source, mapping, payload)
@@ -192,7 +237,7 @@ class Receiver:
             reply = problem_body(422, "Geen passend dossier", f"{error}; bewaard om later opnieuw te proberen",
                                  instance=_path(source.name))
             return self._settle(source.name, webhook_id, payload, body.encode(), now, Reply(422, reply, "unmatched"),
-                                existing, reason)
+                                existing, reason, cause=str(error))
         except InvalidData as error:
             invalid = [Invalid(e.key, e.message) for e in error.errors]
             reply = problem_body(400, "Ongeldige payload", str(error), invalid, _path(source.name))
@@ -200,10 +245,13 @@ class Receiver:
                                 existing, reason)
         except (IntegrityError, AlreadyHandled):
             message = self._message(source.name, webhook_id)
-            started = self._started(source.name, reference) if message is None else None
-            if started is not None:  # a twin under another webhook-id started this reference's dossier first
-                return self._already_started(source.name, mapping, webhook_id, body, now, existing, started)
-            return self._duplicate(message, now)
+            if message is not None and not _still_held(message, existing):  # settled by another worker
+                return self._duplicate(message, now)
+            started = self._started(source.name, reference)
+            if started is None:
+                raise
+            # a twin under another webhook-id started this reference's dossier first
+            return self._already_started(source.name, mapping, webhook_id, body, now, existing, started)
         finally:
             _pending.reset(token)
         if pending.reply is None:
@@ -228,13 +276,13 @@ class Receiver:
                 WebhookReference.source == source, WebhookReference.reference == reference)).first()
 
     def _already_started(self, source: str, mapping: EventMapping, webhook_id: str, body: str, now: datetime,
-                         existing: WebhookMessage | None, instance_id: str) -> Reply:
+                         existing: _Claim | None, instance_id: str) -> Reply:
         """The same reference under a new webhook-id: answer with the dossier it started, start nothing."""
         reply = Reply(200, _accepted(webhook_id, mapping.type, instance_id), "duplicate")
         try:
             with self.engine.db.transaction() as session:
                 message_id = _store(session, source, webhook_id, mapping.type, body, existing.id if existing else None,
-                                    existing.attempts + 1 if existing else 1, now, "accepted", reply, instance_id)
+                                    existing.attempts if existing else 1, now, "accepted", reply, instance_id)
                 session.add(_delivery(source, webhook_id, now, "duplicate", 200,
                                       "kenmerk al ontvangen: bestaand dossier", message_id))
         except (IntegrityError, AlreadyHandled):
@@ -242,15 +290,18 @@ class Receiver:
         return reply
 
     def _settle(self, source: str, webhook_id: str, payload: Any, body: bytes, now: datetime, reply: Reply,
-                existing: WebhookMessage | None, reason: str | None = None) -> Reply:
-        """Store a refusal of an authentic delivery (400 or 422) as the reply its id gets from now on."""
+                existing: _Claim | None, reason: str | None = None, cause: str | None = None) -> Reply:
+        """Store a refusal of an authentic delivery (400 or 422) as the reply its id gets from now on; an
+        event still without a dossier after its last try is given up as failed, keeping ``cause``."""
         status = "unmatched" if reply.status == 422 else "rejected"
+        if status == "unmatched" and existing is not None and _exhausted(existing.attempts):
+            status, reason = "failed", _given_up(existing, cause or reply.body["detail"])
         event_type = payload.get("type") if isinstance(payload, dict) else None
         try:
             with self.engine.db.transaction() as session:
                 message_id = _store(session, source, webhook_id, event_type, body.decode(errors="replace"),
-                                    existing.id if existing else None, existing.attempts + 1 if existing else 1,
-                                    now, status, reply)
+                                    existing.id if existing else None, existing.attempts if existing else 1,
+                                    now, status, reply, last_error=cause if status == "failed" else None)
                 session.add(_delivery(source, webhook_id, now, reply.outcome, reply.status,
                                       reason or reply.body.get("detail"), message_id))
         except (IntegrityError, AlreadyHandled):
@@ -329,29 +380,50 @@ def record_accepted(session: Session, events: list[AuditEvent]) -> None:
 
 def _store(session: Session, source: str, webhook_id: str, event_type: str | None, body: str,
            existing_id: int | None, attempts: int, now: datetime, status: str, reply: Reply,
-           instance_id: str | None = None) -> int:
+           instance_id: str | None = None, last_error: str | None = None) -> int:
     """Write an outcome: a new message row (its unique key makes a racing twin fail), or the update of
-    a pending one (which finds nothing to update if a racing twin settled it first)."""
+    the event this worker claimed (which finds nothing to update if its claim lapsed and another took it)."""
     values: dict[str, Any] = {
         "status": status, "http_status": reply.status, "reply": reply.body, "instance_id": instance_id,
         "attempts": attempts, "updated_at": now,
-        "next_retry_at": _next_retry(now, attempts) if status == "unmatched" else None}
+        "next_retry_at": _next_retry(now, attempts) if status == "unmatched" else None,
+        "last_error": last_error}
     if existing_id is None:
         message = WebhookMessage(source=source, webhook_id=webhook_id, event_type=(event_type or "")[:200] or None,
                                  body=body.replace("\x00", ""), received_at=now, **values)
         session.add(message)
         session.flush()
         return message.id
-    updated = session.execute(update(WebhookMessage).where(
-        WebhookMessage.id == existing_id, WebhookMessage.status.in_(PENDING)).values(**values))
+    updated = session.execute(update(WebhookMessage).where(*_held(existing_id, attempts)).values(**values))
     if updated.rowcount != 1:
         raise AlreadyHandled()
     return existing_id
 
 
+def _held(message_id: int, attempts: int) -> tuple:
+    """The claim of try ``attempts`` on an event still holds: nobody settled it or claimed it again."""
+    return (WebhookMessage.id == message_id, WebhookMessage.status == "applying",
+            WebhookMessage.attempts == attempts)
+
+
+def _still_held(message: WebhookMessage, claim: _Claim | None) -> bool:
+    return claim is not None and message.status == "applying" and message.attempts == claim.attempts
+
+
+def _exhausted(attempts: int) -> bool:
+    return attempts >= MAX_RETRIES
+
+
+def _given_up(claim: _Claim, reason: str) -> str:
+    """Logged at ERROR: nothing tries this event again until an administrator requeues it."""
+    log.error("webhook %s van %s opgegeven na %d pogingen: %s", claim.webhook_id, claim.source, claim.attempts,
+              reason)
+    return f"mislukt na {claim.attempts} pogingen — {reason}"
+
+
 def _next_retry(now: datetime, attempts: int) -> datetime | None:
     """When a pending event is tried again after ``attempts`` tries; never after the last one."""
-    if attempts >= MAX_RETRIES:
+    if _exhausted(attempts):
         return None
     return now + RETRY_DELAYS[min(attempts - 1, len(RETRY_DELAYS) - 1)]
 

@@ -36,7 +36,8 @@ class WebhookMessage(Base):
     source: Mapped[str] = mapped_column(String(100))
     webhook_id: Mapped[str] = mapped_column(String(200))
     event_type: Mapped[str | None] = mapped_column(String(200))
-    status: Mapped[str] = mapped_column(String(20))  # accepted | rejected | unmatched
+    # queued | applying (claimed by one worker until next_retry_at) | accepted | rejected | unmatched | failed
+    status: Mapped[str] = mapped_column(String(20))
     http_status: Mapped[int] = mapped_column(Integer)
     reply: Mapped[dict]
     body: Mapped[str] = mapped_column(Text)
@@ -45,6 +46,7 @@ class WebhookMessage(Base):
     received_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     next_retry_at: Mapped[datetime | None] = mapped_column(index=True)
+    last_error: Mapped[str | None] = mapped_column(Text)  # why the last try failed; shown while ``failed``
     __table_args__ = (UniqueConstraint("source", "webhook_id"),)
 
 

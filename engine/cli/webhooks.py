@@ -143,14 +143,18 @@ def deliver(now: str | None, as_json: bool) -> None:
 
 
 @webhooks.command("retry")
+@click.option("--by", default="cli", help="Wie dit doet (audit).")
 @now_option
 @json_option
 @refusals
-def retry(now: str | None, as_json: bool) -> None:
-    """Verwerk de ontvangen gebeurtenissen die klaarstaan: nieuw in de wachtrij of nog zonder dossier."""
+def retry(by: str, now: str | None, as_json: bool) -> None:
+    """Zet de mislukte ontvangen gebeurtenissen terug in de wachtrij en verwerk wat klaarstaat: nieuw in de
+    wachtrij, opnieuw gezet of nog zonder dossier."""
     engine = open_engine(now)
+    requeued = admin.requeue_failed(engine, by)
     accepted = process_inbox(engine, engine.now())
-    emit(as_json, {"accepted": accepted}, lambda: f"{accepted} event(s) alsnog verwerkt")
+    emit(as_json, {"requeued": requeued, "accepted": accepted},
+         lambda: f"{requeued} mislukt(e) event(s) opnieuw in de wachtrij; {accepted} event(s) alsnog verwerkt")
 
 
 @webhooks.command("deliveries")

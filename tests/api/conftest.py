@@ -25,7 +25,7 @@ from engine.services import Engine
 from engine.web.api.tokens import create_token
 from engine.web.app import create_app
 from webhooks.admin import add_secret
-from webhooks.inbound import Receiver
+from webhooks.inbound import MAX_RETRIES, RETRY_DELAYS, Receiver
 from webhooks.models import WebhookMessage
 from webhooks.sources import load_sources
 
@@ -83,6 +83,13 @@ class Site:
         assert response.status_code == 202, response.text
         self.process_inbox()
         return self.stored_reply(source, response.json()["webhookId"])
+
+    def process_every_try(self, clock) -> None:
+        """Run the inbox worker at each of the queued events' tries, moving the clock past each wait, until
+        all MAX_RETRIES are spent."""
+        for _ in range(MAX_RETRIES):
+            self.process_inbox()
+            clock.advance(RETRY_DELAYS[-1])
 
     def stored_reply(self, source: str, webhook_id: str) -> dict:
         """The reply a later delivery of ``webhook_id`` gets (read where the receiver keeps it)."""

@@ -1,14 +1,18 @@
-"""The Koppelingen page over real HTTP: the secretariaat makes and revokes tokens and adds subscribers
-(each secret shown once); management only looks; everyone else is refused."""
+"""The Koppelingen page over real HTTP: the secretariaat makes and revokes tokens, adds subscribers
+(each secret shown once) and requeues received webhooks given up on; management only looks; everyone
+else is refused."""
 
 from __future__ import annotations
 
 import re
 
 import requests
+from sqlalchemy import select
 
+from engine.store.models import AuditEvent
 from engine.web.api.tokens import list_tokens
 from webhooks import admin
+from webhooks.inbound import MAX_RETRIES
 
 from .conftest import PASSWORD
 
@@ -80,3 +84,35 @@ def test_management_only_looks_and_others_are_refused(site):
     other = logged_in(site, "nl")
     assert other.get(site.url + PAGE).status_code == 403
     assert "Koppelingen" not in other.get(site.url + "/").text
+
+
+def broken(*args, **kwargs):
+    raise RuntimeError("schijf vol")
+
+
+def test_a_webhook_given_up_on_is_counted_shown_with_why_and_requeued_by_the_secretariaat(site, clock, monkeypatch):
+    monkeypatch.setattr(site.engine.runtime, "start_by_message", broken)
+    site.webhook("proef", "melding.nieuw", {"kenmerk": "P-9", "titel": "Mislukt", "ernst": 1}, message_id="msg_mislukt")
+    site.process_every_try(clock)
+    manager = logged_in(site, "beheer")
+    page = manager.get(site.url + PAGE).text
+    assert "<strong>1 mislukt</strong>" in page
+    assert f"mislukt na {MAX_RETRIES} pogingen — RuntimeError: schijf vol" in page
+    assert "Opnieuw proberen" not in page, "management only looks"
+    [failed] = admin.failed_events(site.engine)
+    again = f"{site.url}{PAGE}/webhooks/{failed.id}/opnieuw"
+    assert manager.post(again, data={"csrf_token": csrf(page)}).status_code == 403
+    secretaris = logged_in(site, "secretaris")
+    page = secretaris.get(site.url + PAGE).text
+    assert "Opnieuw proberen" in page
+    assert secretaris.post(again, data={}).status_code == 400, "no CSRF token, nothing requeued"
+    monkeypatch.undo()
+    requeued = secretaris.post(again, data={"csrf_token": csrf(page)})
+    assert requeued.status_code == 200 and "opnieuw in de wachtrij" in requeued.text
+    assert "0 mislukt" in requeued.text and 'aria-label="Mislukte webhooks"' not in requeued.text
+    assert secretaris.post(again, data={"csrf_token": csrf(page)}).status_code == 404, "only a failed one"
+    with site.engine.db.reading() as session:
+        [audited] = session.scalars(select(AuditEvent).where(AuditEvent.action == "webhook.requeued"))
+    assert (audited.actor, audited.data) == ("secretaris", {"webhooks": ["proef/msg_mislukt"]})
+    assert site.process_inbox() == 1, "a fresh set of tries, due at once"
+    assert site.stored_reply("proef", "msg_mislukt")["status"] == "accepted"

@@ -8,14 +8,16 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
+from click.testing import CliRunner
 from sqlalchemy import func, select
 
+from engine.cli.main import main
 from engine.scheduler import Settings
-from engine.store.models import ProcessInstance
+from engine.store.models import AuditEvent, ProcessInstance
 from engine.wiring import periodic_jobs
 from webhooks import inbound
 from webhooks.admin import add_secret, deliveries, retire_secret
-from webhooks.inbound import RETRY_DELAYS, Receiver
+from webhooks.inbound import MAX_RETRIES, RETRY_DELAYS, Receiver
 from webhooks.models import WebhookMessage
 from webhooks.signing import new_secret
 from webhooks.sources import load_sources
@@ -286,6 +288,61 @@ def test_an_unexpected_failure_in_the_worker_is_logged_and_the_event_waits_for_i
     assert site.process_inbox() == 0, "it waits before its next try"
     clock.advance(RETRY_DELAYS[0])
     assert site.process_inbox() == 2 and instance_count(site.engine) == 2
+
+
+def message_of(engine, event_type: str) -> WebhookMessage:
+    with engine.db.reading() as session:
+        return session.scalars(select(WebhookMessage).where(WebhookMessage.event_type == event_type)).one()
+
+
+def test_an_event_failing_every_try_is_given_up_as_failed_with_its_error_and_logged(
+        site, clock, monkeypatch, caplog):
+    monkeypatch.setattr(site.engine.runtime, "start_by_message", broken)
+    assert site.webhook("proef", "melding.nieuw", MELDING).status_code == 202
+    site.process_every_try(clock)
+    message = message_of(site.engine, "melding.nieuw")
+    assert (message.status, message.attempts, message.next_retry_at, message.last_error) == (
+        "failed", MAX_RETRIES, None, "RuntimeError: schijf vol")
+    assert outcomes(site.engine) == [("queued", 202)] + [("error", 500)] * MAX_RETRIES
+    assert deliveries(site.engine)[0].reason == f"mislukt na {MAX_RETRIES} pogingen — RuntimeError: schijf vol"
+    [given_up] = [r for r in caplog.records if "opgegeven" in r.getMessage()]
+    assert given_up.levelname == "ERROR" and "schijf vol" in given_up.getMessage()
+    monkeypatch.undo()
+    clock.advance(timedelta(days=30))
+    assert site.process_inbox() == 0 and len(deliveries(site.engine)) == 1 + MAX_RETRIES, "never tried again"
+
+
+def test_an_event_still_without_its_dossier_after_every_try_is_given_up_and_a_redelivery_brings_it_back(
+        site, clock):
+    besluit = {"kenmerk": "GB-2027-404", "besluit": "nee"}
+    response = site.webhook("proef", "besluit.genomen", besluit, message_id="msg_zonder_dossier")
+    site.process_every_try(clock)
+    message = message_of(site.engine, "besluit.genomen")
+    assert (message.status, message.next_retry_at) == ("failed", None)
+    assert "GB-2027-404" in message.last_error and "later" not in message.last_error, "why, not the old promise"
+    assert deliveries(site.engine)[0].reason == f"mislukt na {MAX_RETRIES} pogingen — {message.last_error}"
+    again = site.webhook("proef", "besluit.genomen", besluit, message_id="msg_zonder_dossier")
+    assert (again.status_code, again.json()) == (202, response.json()), "queued again at once"
+    assert message_of(site.engine, "besluit.genomen").status == "queued"
+
+
+def test_gros_webhooks_retry_requeues_the_failed_events_under_its_author_and_applies_them(site, clock, monkeypatch):
+    monkeypatch.setattr(site.engine.runtime, "start_by_message", broken)
+    site.webhook("proef", "melding.nieuw", MELDING, message_id="msg_cli")
+    site.process_every_try(clock)
+    monkeypatch.undo()
+    monkeypatch.setenv("GROS_DATABASE_URL", site.engine.db.url)
+    monkeypatch.setenv("GROS_WEBHOOK_SOURCES", str(DATA / "bronnen"))
+    result = CliRunner().invoke(main, ["webhooks", "retry", "--by", "an.beheer", "--now", clock.now().isoformat(),
+                                       "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == {"requeued": 1, "accepted": 1}
+    assert instance_count(site.engine) == 1 and message_of(site.engine, "melding.nieuw").status == "accepted"
+    assert outcomes(site.engine)[-2:] == [("queued", 202), ("accepted", 200)]
+    assert deliveries(site.engine)[1].reason == "opnieuw in de wachtrij gezet door an.beheer"
+    with site.engine.db.reading() as session:
+        assert session.scalars(select(AuditEvent.actor).where(AuditEvent.action == "webhook.requeued")).all() == [
+            "an.beheer"]
 
 
 def test_managers_read_deliveries_and_manage_subscribers_through_the_api(site):

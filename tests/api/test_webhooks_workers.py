@@ -1,4 +1,6 @@
-"""The same webhook delivered at once to two gunicorn worker processes: queued once, one answer, one effect."""
+"""The same webhook delivered at once to two gunicorn worker processes: queued once, one answer, one effect.
+Queued events applied by the inbox workers of two nodes (two engines on one database): each once, and
+the worker that comes second leaves no trace (no "duplicate" row for a delivery that never came twice)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -94,3 +97,53 @@ def test_one_event_racing_on_two_workers_takes_effect_once(workers):
         assert session.scalar(select(func.count()).select_from(ProcessInstance)) == 1
     logged = [d.outcome for d in deliveries(engine)]
     assert (logged.count("queued"), logged.count("duplicate"), logged.count("accepted")) == (1, 15, 1)
+
+
+@pytest.fixture
+def two_workers(site, clock) -> Iterator[tuple[Receiver, Receiver]]:
+    """The inbox workers of two nodes: the site's engine and a second Engine on the same database."""
+    other = open_engine(site.engine.db.url, clock)
+    sources = load_sources(DATA / "bronnen")
+    yield Receiver(site.engine, sources), Receiver(other, sources)
+    other.db.dispose()
+
+
+def melding(number: int) -> dict:
+    return {"kenmerk": f"RACE-{number}", "titel": "Tegelijk", "ernst": 1}
+
+
+def instance_count(engine: Engine) -> int:
+    with engine.db.reading() as session:
+        return session.scalar(select(func.count()).select_from(ProcessInstance))
+
+
+def test_a_worker_that_read_an_event_the_other_applied_meanwhile_skips_it_without_a_trace(site, two_workers):
+    first, second = two_workers
+    assert site.webhook("proef", "melding.nieuw", melding(1)).status_code == 202
+    read = second._due
+
+    def read_then_let_the_first_worker_apply(now, limit):
+        due = read(now, limit)
+        assert first.process_due(now) == 1, "the first node applies it after the second read it"
+        return due
+
+    second._due = read_then_let_the_first_worker_apply
+    assert second.process_due() == 0
+    assert instance_count(site.engine) == 1
+    assert [d.outcome for d in reversed(deliveries(site.engine))] == ["queued", "accepted"]
+
+
+def test_two_nodes_working_through_one_burst_apply_each_event_once(site, two_workers):
+    for number in range(20):
+        assert site.webhook("proef", "melding.nieuw", melding(number)).status_code == 202
+    start = threading.Barrier(2)
+
+    def work(receiver: Receiver) -> int:
+        start.wait()
+        return receiver.process_due()
+
+    with ThreadPoolExecutor(2) as pool:
+        assert sum(pool.map(work, two_workers)) == 20
+    assert instance_count(site.engine) == 20
+    logged = [d.outcome for d in deliveries(site.engine)]
+    assert (logged.count("queued"), logged.count("accepted"), len(logged)) == (20, 20, 40)

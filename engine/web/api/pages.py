@@ -1,6 +1,7 @@
-"""The "Koppelingen" page: the secretariaat makes and revokes API tokens and manages the subscribers
-of outbound events; management and the secretariaat see received webhooks with their outcome and any
-subscriber that was paused. A new token or secret is shown once, in the response, never stored."""
+"""The "Koppelingen" page: the secretariaat makes and revokes API tokens, manages the subscribers
+of outbound events and requeues received webhooks given up on; management and the secretariaat see
+received webhooks with their outcome, the inbox's health and any subscriber that was paused. A new
+token or secret is shown once, in the response, never stored."""
 
 from __future__ import annotations
 
@@ -85,12 +86,24 @@ def resume(name: str) -> ResponseReturnValue:
     return redirect(url_for("koppelingen.overview"))
 
 
+@bp.post("/webhooks/<int:message_id>/opnieuw")
+@groups_required(*MANAGERS)
+def requeue(message_id: int) -> ResponseReturnValue:
+    try:
+        admin.requeue_failed(current_engine(), g.actor.user, message_id)
+    except CommandError:
+        abort(404)
+    flash("Het event staat opnieuw in de wachtrij; de worker probeert het meteen opnieuw.", "success")
+    return redirect(url_for("koppelingen.overview"))
+
+
 def _page(errors: list[FieldError] | None = None, shown: tuple[str, str] | None = None) -> str:
     engine = current_engine()
     return render_template(
         "koppelingen/overview.html", errors=errors or [], shown=shown, tokens=list_tokens(engine),
         people=[person.username for person, _ in accounts.accounts(engine) if person.active],
         subscribers=admin.subscribers(engine), deliveries=admin.deliveries(engine, limit=50),
+        inbox=admin.inbox_health(engine), failed=admin.failed_events(engine),
         event_types=EVENT_TYPES, can_manage=bool(g.actor.groups & set(MANAGERS)))
 
 
