@@ -10,7 +10,9 @@ from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.orm import Session
 
 from engine.bpmn.runtime import Workflow
+from engine.gros.meetings import CYCLE_PROCESS
 from engine.gros.models import InstanceSummary, PhaseVisit
+from engine.gros.parliament import PROCESS as REPORT_PROCESS
 from engine.gros.toetsen import PROCESS as TOETS
 from engine.services import Engine
 from engine.store.models import ProcessInstance
@@ -18,23 +20,25 @@ from engine.store.models import ProcessInstance
 SUMMARIES, VISITS = InstanceSummary.__table__, PhaseVisit.__table__
 # The variables a summary reads (names from processen/README.md).
 TITLE, THEME, OUTCOME, AGENDERED = "titel", "thema", "uitkomst", ("agendering_resultaat", "geagendeerd")
-# A dossier: gros-dossier, or one of the phases it calls started on its own (as tests and imports do).
-DOSSIERS = ("gros-dossier", "gros-selectie", "gros-verkenning", "gros-agendering", "gros-uitwerking",
-            "gros-escalatie", "gros-uitvoering")
-# The cases of the procedure: a dossier, and a toets with its own list and card (§ 4.2.2). A meeting cycle
-# or a parliament report is neither: it has no summary, no card and keeps the title it was started with.
-CASES = (*DOSSIERS, TOETS)
+# Processes the procedure runs beside its cases (§ 5.3.3, § 6.2.2): no summary, no card, they keep the title
+# they were started with. Every other process is a case — a dossier, or one a process owner drew — except that
+# a toets (§ 4.2.2) has its own list in the monitor and so a card but no dossier summary.
+NOT_CASES = (CYCLE_PROCESS, REPORT_PROCESS)
+
+
+def is_case(instance: ProcessInstance) -> bool:
+    return instance.definition_key not in NOT_CASES
 
 
 def summarize(session: Session, instance: ProcessInstance, workflow: Workflow, now: datetime) -> None:
     """The dossier at a glance; its phase keeps its start time while it stays in that phase. Only a
     dossier has a summary: the monitor's dossier list is made of them."""
-    if instance.definition_key not in CASES:
+    if not is_case(instance):
         return
     data = workflow.data
     if data.get(TITLE):
         instance.title = str(data[TITLE])[:500]
-    if instance.definition_key not in DOSSIERS:
+    if instance.definition_key == TOETS:
         return
     connection = session.connection()
     stored = connection.execute(select(SUMMARIES).where(SUMMARIES.c.instance_id == instance.id)).first()

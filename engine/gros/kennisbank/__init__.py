@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from engine.bpmn.runtime import Workflow
 from engine.gros.kennisbank.words import stemmed
 from engine.gros.models import KennisEntry
-from engine.gros.summary import CASES
+from engine.gros.summary import NOT_CASES, is_case
 from engine.services import Engine
 from engine.store.models import ProcessInstance
 
@@ -53,7 +53,7 @@ RULE_SIDE = re.compile(r"\((NL|VL|BE)\)|\b(NL|VL|BE)-(NL|VL|BE)\b")
 
 def index(session: Session, instance: ProcessInstance, workflow: Workflow, now: datetime) -> None:
     """Keep the dossier's or toets's kennisbank row (and on SQLite its FTS5 row) in step with its variables."""
-    if instance.definition_key not in CASES:
+    if not is_case(instance):
         return
     data = workflow.data
     title = instance.title or instance.business_key or ""  # summary.summarize ran first and set it
@@ -86,7 +86,7 @@ def reindex(engine: Engine) -> int:
     Returns how many it indexed."""
     with engine.db.reading() as session:
         missing = list(session.scalars(select(ProcessInstance.id).where(
-            ProcessInstance.definition_key.in_(CASES), ProcessInstance.id.not_in(select(ENTRIES.c.instance_id)))
+            ProcessInstance.definition_key.not_in(NOT_CASES), ProcessInstance.id.not_in(select(ENTRIES.c.instance_id)))
             .order_by(ProcessInstance.started_at)))
     for instance_id in missing:
         with engine.executor.transaction() as session:

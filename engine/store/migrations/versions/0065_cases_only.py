@@ -1,6 +1,5 @@
-"""Only a dossier has a summary and only a dossier or a toets a kennisbank card: the rows the listeners wrote
-for meeting cycles and parliament reports (and the toetsen's summaries) are removed, so the monitor's dossier
-list and the kennisbank stop showing them. The kennisbank's trigger removes their FTS5 rows on SQLite.
+"""A meeting cycle or a parliament report has no summary and no kennisbank card, a toets no summary: the rows the
+listeners wrote for them are removed, so the monitor's dossier list and the kennisbank stop showing them. The kennisbank's trigger removes their FTS5 rows on SQLite.
 
 Revision ID: 0065_cases_only
 Revises: 0064_parliament_report
@@ -12,11 +11,10 @@ down_revision = "0064_parliament_report"
 branch_labels = None
 depends_on = None
 
-# engine/gros/summary.py DOSSIERS and CASES, as they were when this migration was written
-DOSSIERS = ("'gros-dossier', 'gros-selectie', 'gros-verkenning', 'gros-agendering', 'gros-uitwerking', "
-            "'gros-escalatie', 'gros-uitvoering'")
-NOT_DOSSIER = f"SELECT id FROM process_instance WHERE definition_key NOT IN ({DOSSIERS})"
-NOT_A_CASE = f"SELECT id FROM process_instance WHERE definition_key NOT IN ({DOSSIERS}, 'gros-grenseffectentoets')"
+# engine/gros/summary.py NOT_CASES and the toets, as they were when this migration was written
+NOT_CASES = "'gros-overlegcyclus', 'gros-parlementsrapport'"
+NOT_DOSSIER = f"SELECT id FROM process_instance WHERE definition_key IN ({NOT_CASES}, 'gros-grenseffectentoets')"
+NOT_A_CASE = f"SELECT id FROM process_instance WHERE definition_key IN ({NOT_CASES})"
 
 
 def upgrade() -> None:
