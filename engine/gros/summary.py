@@ -17,6 +17,12 @@ from engine.store.models import ProcessInstance
 SUMMARIES, VISITS = InstanceSummary.__table__, PhaseVisit.__table__
 # The variables a summary reads (names from processen/README.md).
 TITLE, THEME, OUTCOME, AGENDERED = "titel", "thema", "uitkomst", ("agendering_resultaat", "geagendeerd")
+READ = frozenset((TITLE, THEME, OUTCOME, AGENDERED[0]))
+
+
+def reads(name: str) -> bool:
+    """Whether ``summarize`` reads variable ``name`` (besides the phase): ``Engine.on_save``'s ``reads``."""
+    return name in READ
 
 
 def summarize(session: Session, instance: ProcessInstance, workflow: Workflow, now: datetime) -> None:
