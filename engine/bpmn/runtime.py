@@ -225,7 +225,7 @@ class Workflow:
     def _in_state(self, state: int) -> list:
         """Tasks in a state, from the flat task maps: cheaper than walking a long history's tree."""
         workflows = [self.inner, *self.inner.subprocesses.values()]
-        return [task for workflow in workflows for task in workflow.tasks.values() if task.state == state]
+        return [task for workflow in workflows for task in workflow.tasks.values() if task._state == state]
 
     def _waiting(self) -> list:
         return [t for t in self.inner.event_manager.tasks.values() if t.state == TaskState.WAITING]

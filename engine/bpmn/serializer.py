@@ -6,17 +6,16 @@ from __future__ import annotations
 
 import base64
 import json
-import weakref
+import threading
 import zlib
 from collections.abc import Callable
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.event_definition import TimerConditionalEventDefinitionConverter
 from SpiffWorkflow.bpmn.serializer.default.workflow import (
     BpmnSubWorkflowConverter,
     BpmnWorkflowConverter,
-    TaskConverter,
 )
 from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
@@ -31,9 +30,62 @@ from .timers import GrosCycle, GrosDuration, GrosTimeDate
 
 STATE_FORMAT = "gros-1"
 DEFLATED = "gros-z:"
+FINISHED, TEXT_ATTRIBUTE = TaskState.FINISHED_MASK, "_gros_state_text"
+PLACEHOLDER = f"gros-tasks-{uuid4().hex}-"  # no variable's text holds this process's random token
 
 
-class StateOnlyConverter(BpmnWorkflowConverter):
+class TaskTextCache:
+    """A task map's JSON, written task by task: a finished task never changes again, so a live workflow
+    saved after every command reuses its text instead of converting and encoding it anew — saving costs
+    what changed, not the whole history. Each workflow's map is written in place of a placeholder."""
+
+    _local = threading.local()
+
+    @classmethod
+    def placeholder(cls, tasks: dict) -> str:
+        """A string to stand for ``tasks`` in the state's dict, swapped for their JSON by ``fill``."""
+        texts = cls._local.texts
+        token = f"{PLACEHOLDER}{len(texts)}"
+        texts[json.dumps(token)] = "{" + ",".join(map(cls._text, tasks.values())) + "}"
+        return token
+
+    @classmethod
+    def dumping(cls) -> None:
+        cls._local.texts = {}
+
+    @classmethod
+    def fill(cls, text: str) -> str:
+        for token, tasks in cls._local.texts.items():
+            text = text.replace(token, tasks, 1)
+        cls._local.texts = {}
+        return text
+
+    @classmethod
+    def _text(cls, task: Task) -> str:
+        state = task._state  # the property costs a call per task of a long history
+        if not state & FINISHED:
+            return cls._encoded(task)
+        key = (state, task.last_state_change, len(task._children))
+        held = task.__dict__.get(TEXT_ATTRIBUTE)  # on the task: it lives and dies with it
+        if held is None or held[0] != key:
+            held = task.__dict__[TEXT_ATTRIBUTE] = (key, cls._encoded(task))
+        return held[1]
+
+    @staticmethod
+    def _encoded(task: Task) -> str:
+        return f'"{task.id}":' + _encode(_SERIALIZER.registry.convert(task))
+
+
+class TaskTextConverter:
+    """Mixed into the workflow converters: their task map becomes a placeholder for its cached text."""
+
+    def mapping_to_dict(self, mapping, **kwargs):
+        if mapping and isinstance(next(iter(mapping.values())), Task):
+            return TaskTextCache.placeholder(mapping)
+        return super().mapping_to_dict(mapping, **kwargs)
+
+
+class StateOnlyConverter(TaskTextConverter, BpmnWorkflowConverter):
     """Writes the task tree only; reads it back against specs the caller already holds."""
 
     def to_dict(self, workflow):
@@ -52,7 +104,7 @@ class StateOnlyConverter(BpmnWorkflowConverter):
         return workflow
 
 
-class CalledSubprocessConverter(BpmnSubWorkflowConverter):
+class CalledSubprocessConverter(TaskTextConverter, BpmnSubWorkflowConverter):
     """A process a call activity chose at run time is restored from the spec it chose, not its element's."""
 
     def from_dict(self, dct, task, top_workflow):
@@ -64,28 +116,10 @@ class CalledSubprocessConverter(BpmnSubWorkflowConverter):
         return subprocess
 
 
-class FinishedTaskConverter(TaskConverter):
-    """A finished task never changes again, so a live workflow saved after every command reuses its
-    dict instead of rebuilding it: saving costs what changed, not the whole history."""
-
-    _finished = weakref.WeakKeyDictionary()
-
-    def to_dict(self, task):
-        if not task.has_state(TaskState.FINISHED_MASK):
-            return super().to_dict(task)
-        key = (task.state, task.last_state_change, len(task._children))
-        held = self._finished.get(task)
-        if held is None or held[0] != key:
-            held = (key, super().to_dict(task))
-            self._finished[task] = held
-        return held[1]
-
-
 def _registry():
     config = dict(CAMUNDA_CONFIG)
     config[BpmnWorkflow] = StateOnlyConverter  # reads states written before FlatBpmnWorkflow
     config[FlatBpmnWorkflow] = StateOnlyConverter
-    config[Task] = FinishedTaskConverter
     config[BpmnSubWorkflow] = CalledSubprocessConverter
     config[GrosMessage] = MessageEventDefinitionConverter
     for timer in (GrosTimeDate, GrosDuration, GrosCycle):
@@ -96,14 +130,19 @@ def _registry():
 _SERIALIZER = BpmnWorkflowSerializer(_registry())
 
 
+def _encode(dct) -> str:
+    return json.dumps(dct, cls=_SERIALIZER._encoder_cls, separators=(",", ":"))
+
+
 def dump_state(workflow: BpmnWorkflow) -> str:
     _SERIALIZER.registry._encoder_mode = True
+    TaskTextCache.dumping()
     try:
         dct = _SERIALIZER.to_dict(workflow)
     finally:
         _SERIALIZER.registry._encoder_mode = False
     dct["format"] = STATE_FORMAT
-    text = json.dumps(dct, cls=_SERIALIZER._encoder_cls, separators=(",", ":"))
+    text = TaskTextCache.fill(_encode(dct))
     return DEFLATED + base64.b64encode(zlib.compress(text.encode(), 1)).decode("ascii")  # fastest level: ~4× smaller
 
 
