@@ -56,10 +56,11 @@ class Rows:
 @dataclass(frozen=True)
 class Change:
     """What a save changes against the stored rows: the variables whose value changed (added and removed
-    ones too) and whether a token moved (arrived, left, or the instance ended)."""
+    ones too) and whether the processes its tokens stand in changed (a call began or ended, the instance
+    started or ended) — what its phase follows."""
 
     variables: frozenset[str]
-    moved: bool
+    processes: bool
 
 
 def variable_rows(data: dict) -> dict[str, tuple[str, str]]:
@@ -75,7 +76,8 @@ def position_keys(workflow: Workflow) -> list[tuple[str, str]]:
 def change(rows: Rows, variables: dict[str, tuple[str, str]], positions: list[tuple[str, str]]) -> Change:
     names = {name for name in variables.keys() | rows.variables.keys()
              if variables.get(name) != rows.variables.get(name)}
-    return Change(frozenset(names), set(positions) != rows.positions.keys())
+    processes = {process for process, _ in positions} != {process for process, _ in rows.positions}
+    return Change(frozenset(names), processes or not positions)
 
 
 def _ids(column):

@@ -96,8 +96,8 @@ class Engine:
 
     def on_save(self, listener: SaveListener, reads: Callable[[str], bool] | None = None) -> None:
         """Call ``listener`` when a command saves an instance, before its derived rows are rewritten.
-        With ``reads`` (which variable names it reads) only when one of those variables or the instance's
-        position changed: a claim or a note then costs the listener nothing."""
+        With ``reads`` (which variable names it reads) only when one of those variables or the processes
+        the instance's tokens stand in changed: a claim or a note then costs the listener nothing."""
         self.executor.save_listeners.append(SaveListening(listener, reads))
 
     def grant_groups(self, source: GroupSource) -> None:

@@ -40,15 +40,15 @@ GroupSource = Callable[[Session, str], Iterable[str]]
 
 @dataclass(frozen=True)
 class SaveListening:
-    """A save listener and what it reads: the variables ``reads`` names, and the instance's position (its
-    tokens, hence its phase and its end). It runs only when one of those changed, or when what was stored
-    before is not known; without ``reads`` it runs on every save."""
+    """A save listener and what it reads: the variables ``reads`` names, and the processes the instance's
+    tokens stand in (hence its phase and its end). It runs only when one of those changed, or when what was
+    stored before is not known; without ``reads`` it runs on every save."""
 
     listener: SaveListener
     reads: Callable[[str], bool] | None = None
 
     def concerned(self, change: Change | None) -> bool:
-        if change is None or self.reads is None or change.moved:
+        if change is None or self.reads is None or change.processes:
             return True
         return any(self.reads(name) for name in change.variables)
 

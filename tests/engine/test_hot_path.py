@@ -120,18 +120,23 @@ def positions(engine: Engine, instance_id: str) -> dict:
                                     .where(Position.instance_id == instance_id)).all())
 
 
-def test_a_save_listener_runs_only_when_a_variable_it_reads_or_the_position_changed(deployed: Engine):
-    seen: list[str] = []
-    deployed.on_save(lambda session, instance, workflow, now: seen.append(workflow.waiting_at()[0]),
+def test_a_save_listener_runs_only_when_a_variable_it_reads_or_the_processes_holding_tokens_changed(
+        deployed: Engine):
+    seen: list[tuple] = []
+    deployed.on_save(lambda session, instance, workflow, now: seen.append((workflow.data.get("ernst"),
+                                                                           workflow.completed)),
                      reads=lambda name: name == "ernst")
     instance_id = deployed.runtime.start("bench")  # new: everything changed
     task = only_task(deployed, instance_id)
     deployed.tasks.claim(task.id, SECRETARIAAT)  # no variable, no move
     deployed.tasks.complete(task.id, SECRETARIAAT, {"opnieuw": True})  # a variable it does not read
-    assert seen == ["registreren"]
+    assert seen == [(None, False)]
 
     deployed.tasks.complete(only_task(deployed, instance_id).id, SECRETARIAAT, {"opnieuw": True, "ernst": 2})
     deployed.executor.forget_live()  # what was stored is read back: the same answer
-    deployed.tasks.complete(only_task(deployed, instance_id).id, SECRETARIAAT, {"opnieuw": True, "ernst": 2})
-    deployed.tasks.complete(only_task(deployed, instance_id).id, SECRETARIAAT, {"opnieuw": False})  # a move
-    assert seen == ["registreren", "registreren", "besluit_nl"]
+    deployed.tasks.complete(only_task(deployed, instance_id).id, SECRETARIAAT, {"opnieuw": False, "ernst": 2})
+    assert seen == [(None, False), (2, False)]  # a move within the same process is not a change of phase
+
+    for task in deployed.query.tasks(instance_id=instance_id):
+        deployed.tasks.complete(task.id, NL if task.element_id == "besluit_nl" else Actor.of("vera", ["grensregio-vl"]))
+    assert seen == [(None, False), (2, False), (2, True)]  # the end
