@@ -31,6 +31,7 @@ from .timers import GrosCycle, GrosDuration, GrosTimeDate
 STATE_FORMAT = "gros-1"
 DEFLATED = "gros-z:"
 FINISHED, TEXT_ATTRIBUTE, DEFLATE_ATTRIBUTE = TaskState.FINISHED_MASK, "_gros_state_text", "_gros_deflated"
+TASKS_FIRST, _DECODER = '{"tasks":{', json.JSONDecoder()
 LONG_HISTORY = 32_768  # characters of finished tasks from which a workflow keeps its compressor (~256 KB)
 PLACEHOLDER = f"gros-tasks-{uuid4().hex}-"  # no variable's text holds this process's random token
 
@@ -62,9 +63,17 @@ class TaskTextCache:
         """The state's JSON, and its beginning that only finished tasks write (for ``_deflated``)."""
         for token, tasks in cls._local.texts.items():
             text = text.replace(token, tasks, 1)
-        finished = '{"tasks":{' + cls._local.finished
+        finished = TASKS_FIRST + cls._local.finished
         cls._local.texts, cls._local.finished = {}, ""
         return text, finished if text.startswith(finished) else ""
+
+    @classmethod
+    def seed(cls, tasks: dict, texts: dict[str, str]) -> None:
+        """Keep the text each finished task of a loaded map was read from: what ``_text`` would write."""
+        for task in tasks.values():
+            written = texts.get(str(task.id)) if task._state & FINISHED else None
+            if written is not None:
+                task.__dict__[TEXT_ATTRIBUTE] = ((task._state, task.last_state_change, len(task._children)), written)
 
     @classmethod
     def _text(cls, task: Task) -> str:
@@ -147,7 +156,7 @@ def dump_state(workflow: BpmnWorkflow) -> str:
         dct = _SERIALIZER.to_dict(workflow)
     finally:
         _SERIALIZER.registry._encoder_mode = False
-    dct = {"tasks": dct.pop("tasks"), **dct, "format": STATE_FORMAT}  # the part that only grows comes first
+    dct = {"tasks": dct.pop("tasks"), **dct, "format": STATE_FORMAT}  # what only grows first: see _read_state
     text, finished = TaskTextCache.fill(_encode(dct))
     return DEFLATED + base64.b64encode(_deflated(workflow, text, finished)).decode("ascii")
 
@@ -180,7 +189,7 @@ def state_json(state: str) -> str:
 def load_state(state: str, spec, subprocess_specs: dict, called: Callable[[str], dict]) -> BpmnWorkflow:
     """The workflow of a stored state; ``called`` gives the specs of a process a call activity chose
     at run time (by the spec name it recorded)."""
-    dct = json.loads(state_json(state))
+    dct, texts = _read_state(state_json(state))
     if dct.pop("format", None) != STATE_FORMAT:
         raise ValueError("instance state was written in an unknown format")
     dct["typename"] = "FlatBpmnWorkflow"
@@ -188,7 +197,24 @@ def load_state(state: str, spec, subprocess_specs: dict, called: Callable[[str],
     for name in _called_names(dct):
         for spec_name, called_spec in called(name).items():
             specs.setdefault(spec_name, called_spec)
-    return _SERIALIZER.registry.restore(dct, spec=spec, subprocess_specs=specs)
+    workflow = _SERIALIZER.registry.restore(dct, spec=spec, subprocess_specs=specs)
+    TaskTextCache.seed(workflow.tasks, texts)
+    return workflow
+
+
+def _read_state(text: str) -> tuple[dict, dict[str, str]]:
+    """The state's dict and, when its top task map comes first (as ``dump_state`` writes it), each of those
+    tasks' text as it was written: a workflow loaded cold need not encode its finished history again."""
+    if not text.startswith(TASKS_FIRST):
+        return json.loads(text), {}
+    tasks, texts, at = {}, {}, len(TASKS_FIRST)
+    while text[at] != "}":
+        task_id, value_at = _DECODER.raw_decode(text, at)
+        tasks[task_id], end = _DECODER.raw_decode(text, value_at + 1)  # after the ':'
+        texts[task_id] = text[at:end]
+        at = end + 1 if text[end] == "," else end
+    rest = json.loads("{" + text[at + 2:]) if text[at + 1] == "," else {}
+    return {"tasks": tasks, **rest}, texts
 
 
 def _called_names(dct: dict) -> set[str]:
