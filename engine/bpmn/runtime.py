@@ -28,7 +28,7 @@ from engine.errors import InvalidData
 
 from .expressions import SafeScriptEngine
 from .flat import FlatBpmnWorkflow
-from .serializer import dump_state, load_state
+from .serializer import dump_state, forget_written, load_state
 from .specs import CalledProcesses, GrosCallActivity, GrosExternalTask
 from .timers import GrosCycle, clock_at, instant
 from .timers import now as timers_now
@@ -360,6 +360,7 @@ class Workflow:
                 changed = change(data)
                 data.clear()
                 data.update(changed)
+        forget_written(self.inner)
 
     def _run_task(self, task) -> None:
         task.run()

@@ -30,7 +30,10 @@ from .timers import GrosCycle, GrosDuration, GrosTimeDate
 
 STATE_FORMAT = "gros-1"
 DEFLATED = "gros-z:"
-FINISHED, TEXT_ATTRIBUTE, DEFLATE_ATTRIBUTE = TaskState.FINISHED_MASK, "_gros_state_text", "_gros_deflated"
+# Completed and cancelled tasks never change again (a task in ERROR may be retried with new data); their
+# text is kept while their state, children and element (a migration may change it) stay the same.
+FINISHED = TaskState.COMPLETED | TaskState.CANCELLED
+TEXT_ATTRIBUTE, DEFLATE_ATTRIBUTE = "_gros_state_text", "_gros_deflated"
 TASKS_FIRST, _DECODER = '{"tasks":{', json.JSONDecoder()
 LONG_HISTORY = 32_768  # characters of finished tasks from which a workflow keeps its compressor (~256 KB)
 PLACEHOLDER = f"gros-tasks-{uuid4().hex}-"  # no variable's text holds this process's random token
@@ -73,14 +76,14 @@ class TaskTextCache:
         for task in tasks.values():
             written = texts.get(str(task.id)) if task._state & FINISHED else None
             if written is not None:
-                task.__dict__[TEXT_ATTRIBUTE] = ((task._state, task.last_state_change, len(task._children)), written)
+                task.__dict__[TEXT_ATTRIBUTE] = (_unchanged(task), written)
 
     @classmethod
     def _text(cls, task: Task) -> str:
         state = task._state  # the property costs a call per task of a long history
         if not state & FINISHED:
             return cls._encoded(task)
-        key = (state, task.last_state_change, len(task._children))
+        key = _unchanged(task)
         held = task.__dict__.get(TEXT_ATTRIBUTE)  # on the task: it lives and dies with it
         if held is None or held[0] != key:
             held = task.__dict__[TEXT_ATTRIBUTE] = (key, cls._encoded(task))
@@ -89,6 +92,19 @@ class TaskTextCache:
     @staticmethod
     def _encoded(task: Task) -> str:
         return f'"{task.id}":' + _encode(_SERIALIZER.registry.convert(task))
+
+
+def _unchanged(task: Task) -> tuple:
+    """What says a finished task's text still holds."""
+    return task._state, task.last_state_change, len(task._children), task.task_spec.name
+
+
+def forget_written(workflow: BpmnWorkflow) -> None:
+    """Drop the text and compressor kept for a workflow whose finished tasks' data was changed in place."""
+    workflow.__dict__.pop(DEFLATE_ATTRIBUTE, None)
+    for process in [workflow, *workflow.subprocesses.values()]:
+        for task in process.tasks.values():
+            task.__dict__.pop(TEXT_ATTRIBUTE, None)
 
 
 class TaskTextConverter:
