@@ -35,6 +35,7 @@ from engine.store.models import (
 )
 
 MAX_CORRELATION_VALUE = 500
+NEW_TIMERS = "new_timers"  # session.info: when the timers a command wrote are due (the scheduler's wake-up)
 TASKS, CANDIDATES, TIMERS = HumanTask.__table__, TaskCandidate.__table__, Timer.__table__
 SUBSCRIPTIONS, VALUES, POSITIONS = Subscription.__table__, SubscriptionValue.__table__, Position.__table__
 EXTERNAL, HISTORY, VARIABLES = ExternalTask.__table__, HistoricTask.__table__, VariableInstance.__table__
@@ -162,7 +163,8 @@ def rewrite(session: Session, instance: ProcessInstance, workflow: Workflow, now
                                  for m in workflow.messages()},
                   positions=dict.fromkeys(positions, now))
     _write_tasks(connection, instance, rows.tasks, wanted.tasks, now, _completed_tasks(session))
-    _write_timers(connection, instance, workflow, rows.timers, wanted.timers)
+    written = _write_timers(connection, instance, workflow, rows.timers, wanted.timers)
+    session.info.setdefault(NEW_TIMERS, []).extend(written)
     _write_subscriptions(connection, instance, workflow, rows.subscriptions, wanted.subscriptions)
     _write_positions(connection, instance, rows.positions, wanted.positions)
     wanted.external = _write_external_tasks(connection, instance, workflow, rows.external, now)
@@ -333,8 +335,9 @@ def _priority(value) -> int:
 
 # --- timers, subscriptions, positions, external tasks ----------------------------------------------
 def _write_timers(connection: Connection, instance: ProcessInstance, workflow: Workflow,
-                  stored: dict[tuple[str, datetime], int], wanted: dict[tuple[str, datetime], int]) -> None:
-    """Keep unchanged timer rows (and their ids, which a scheduler may hold); replace the rest."""
+                  stored: dict[tuple[str, datetime], int], wanted: dict[tuple[str, datetime], int]) -> list[datetime]:
+    """Keep unchanged timer rows (and their ids, which a scheduler may hold); replace the rest. Returns
+    when the new ones are due."""
     gone = [timer_id for key, timer_id in stored.items() if key not in wanted]
     if gone:
         connection.execute(_DELETE_TIMERS, {"ids": gone})
@@ -345,6 +348,7 @@ def _write_timers(connection: Connection, instance: ProcessInstance, workflow: W
         ids = connection.execute(_INSERT_TIMERS, rows).scalars().all()
         stored = stored | {(t.task_id, t.due_at): timer_id for t, timer_id in zip(new, ids, strict=True)}
     wanted.update({key: stored[key] for key in wanted})
+    return [t.due_at for t in new]
 
 
 def _write_subscriptions(connection: Connection, instance: ProcessInstance, workflow: Workflow,
