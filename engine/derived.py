@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, insert, select, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from engine.bpmn.runtime import UserTaskView, Workflow
@@ -34,6 +35,7 @@ from engine.store.models import (
 )
 
 MAX_CORRELATION_VALUE = 500
+NEW_TIMERS = "new_timers"  # session.info: when the timers a command wrote are due (the scheduler's wake-up)
 TASKS, CANDIDATES, TIMERS = HumanTask.__table__, TaskCandidate.__table__, Timer.__table__
 SUBSCRIPTIONS, VALUES, POSITIONS = Subscription.__table__, SubscriptionValue.__table__, Position.__table__
 EXTERNAL, HISTORY, VARIABLES = ExternalTask.__table__, HistoricTask.__table__, VariableInstance.__table__
@@ -50,6 +52,34 @@ class Rows:
     positions: dict[tuple[str, str], datetime] = field(default_factory=dict)  # (process, element) → since
     external: set[str] = field(default_factory=set)
     variables: dict[str, tuple[str, str]] = field(default_factory=dict)  # name → (type, JSON text)
+
+
+@dataclass(frozen=True)
+class Change:
+    """What a save changes against the stored rows: the variables whose value changed (added and removed
+    ones too) and whether the processes its tokens stand in changed (a call began or ended, the instance
+    started or ended) — what its phase follows."""
+
+    variables: frozenset[str]
+    processes: bool
+
+
+def variable_rows(data: dict) -> dict[str, tuple[str, str]]:
+    """The variable rows ``data`` asks for: name → (Camunda type, JSON text)."""
+    return {name: (variable_type(value), variable_text(value)) for name, value in data.items() if len(name) <= 200}
+
+
+def position_keys(workflow: Workflow) -> dict[tuple[str, str], int | None]:
+    """Where the workflow's tokens stand: (process, element) pairs, each with the version a process chosen at
+    run time runs (None: the instance's own)."""
+    return {(p.process_key, p.element_id): p.definition_id for p in workflow.positions()}
+
+
+def change(rows: Rows, variables: dict[str, tuple[str, str]], positions: dict[tuple[str, str], int | None]) -> Change:
+    names = {name for name in variables.keys() | rows.variables.keys()
+             if variables.get(name) != rows.variables.get(name)}
+    processes = {process for process, _ in positions} != {process for process, _ in rows.positions}
+    return Change(frozenset(names), processes or not positions)
 
 
 def _ids(column):
@@ -87,10 +117,22 @@ _READ_VARIABLES = select(VARIABLES.c.name, VARIABLES.c.type, VARIABLES.c.value).
     VARIABLES.c.instance_id == bindparam("instance"))
 _UPDATE_HISTORY = update(HISTORY).where(HISTORY.c.id == bindparam("task_id"))
 _CLOSE_HISTORY = update(HISTORY).where(_ids(HISTORY.c.id), HISTORY.c.ended_at.is_(None))
+_UPSERTS: dict[tuple[str, str], Any] = {}
+
+
+def _upsert(connection: Connection, table, keys: tuple[str, ...], columns: tuple[str, ...], where=None):
+    """INSERT … ON CONFLICT (keys) DO UPDATE SET columns, written alike by SQLite and PostgreSQL: what
+    takes an INSERT and an UPDATE in one statement. Built once per database kind."""
+    cached = (connection.dialect.name, table.name)
+    if cached not in _UPSERTS:
+        statement = (postgresql.insert if cached[0] == "postgresql" else sqlite.insert)(table)
+        _UPSERTS[cached] = statement.on_conflict_do_update(
+            index_elements=list(keys), set_={name: statement.excluded[name] for name in columns}, where=where)
+    return _UPSERTS[cached]
+
+
 _DELETE_VARIABLES = delete(VARIABLES).where(VARIABLES.c.instance_id == bindparam("instance"),
                                             VARIABLES.c.name.in_(bindparam("names", expanding=True)))
-_UPDATE_VARIABLE = update(VARIABLES).where(VARIABLES.c.instance_id == bindparam("at_instance"),
-                                           VARIABLES.c.name == bindparam("at_name"))
 
 
 def stored(session: Session, instance_id: str) -> Rows:
@@ -110,24 +152,26 @@ def stored(session: Session, instance_id: str) -> Rows:
     return rows
 
 
-def rewrite(session: Session, instance: ProcessInstance, workflow: Workflow, now: datetime,
-            rows: Rows) -> tuple[list[HumanTask], Rows]:
-    """Bring the instance's derived rows from ``rows`` (as stored) to what ``workflow`` waits for;
-    returns its ready tasks as (unsaved) rows and the rows now stored."""
+def rewrite(session: Session, instance: ProcessInstance, workflow: Workflow, now: datetime, rows: Rows,
+            variables: dict[str, tuple[str, str]], positions: dict[tuple[str, str], int | None],
+            ) -> tuple[list[HumanTask], Rows]:
+    """Bring the instance's derived rows from ``rows`` (as stored) to what ``workflow`` waits for, with
+    its ``variable_rows`` and ``position_keys``; returns its ready tasks as (unsaved) rows and the rows
+    now stored."""
     connection = session.connection()
-    views = workflow.positions()
     wanted = Rows(tasks=_wanted_tasks(instance, workflow, rows.tasks, now),
                   timers={(t.task_id, t.due_at): 0 for t in workflow.timers()},
                   subscriptions={(m.task_id, m.message_name): (0, correlation_values(workflow.task_data(m.task_id)))
                                  for m in workflow.messages()},
-                  positions={(p.process_key, p.element_id): now for p in views})
+                  positions=dict.fromkeys(positions, now))
     _write_tasks(connection, instance, rows.tasks, wanted.tasks, now, _completed_tasks(session))
-    _write_timers(connection, instance, workflow, rows.timers, wanted.timers)
+    written = _write_timers(connection, instance, workflow, rows.timers, wanted.timers)
+    session.info.setdefault(NEW_TIMERS, []).extend(written)
     _write_subscriptions(connection, instance, workflow, rows.subscriptions, wanted.subscriptions)
     _write_positions(connection, instance, rows.positions, wanted.positions,
-                     {(p.process_key, p.element_id): p.definition_id or instance.definition_id for p in views})
+                     {key: definition_id or instance.definition_id for key, definition_id in positions.items()})
     wanted.external = _write_external_tasks(connection, instance, workflow, rows.external, now)
-    wanted.variables = _write_variables(connection, instance, workflow.data, rows.variables)
+    wanted.variables = _write_variables(connection, instance, variables, rows.variables)
     return [HumanTask(**values) for values in wanted.tasks.values()], wanted
 
 
@@ -171,10 +215,10 @@ def _write_tasks(connection: Connection, instance: ProcessInstance, stored: dict
                if task_id in stored and _differs(stored[task_id], values)]
     if gone:
         connection.execute(_DELETE_TASKS, {"ids": gone})  # their candidates go by ON DELETE CASCADE
-        _close_history(connection, gone, now, completed)
     if new:
         connection.execute(insert(TASKS), new)
-        connection.execute(insert(HISTORY), [_history_values(instance, values) for values in new])
+    if gone or new:
+        _write_history(connection, instance, [stored[task_id] for task_id in gone], new, now, completed)
     if changed:
         connection.execute(_UPDATE_TASK, [{"task_id": values["id"], **_without_id(values)} for values in changed])
         connection.execute(_UPDATE_HISTORY, [{"task_id": values["id"], **_history_fields(values)}
@@ -193,6 +237,18 @@ def _history_values(instance: ProcessInstance, values: dict) -> dict:
 
 def _history_fields(values: dict) -> dict:
     return {name: values[name] for name in HISTORY_FIELDS}
+
+
+def _write_history(connection: Connection, instance: ProcessInstance, gone: list[dict], new: list[dict],
+                   now: datetime, completed: set[str]) -> None:
+    """Close the history of the tasks that left and open it for the new ones, in one statement: a gone
+    task's row is there, so its values only end it (unless it was ended already)."""
+    rows = [_history_values(instance, values) | {"ended_at": now, "delete_reason":
+                                                 "completed" if values["id"] in completed else "deleted"}
+            for values in gone]
+    rows += [_history_values(instance, values) | {"ended_at": None, "delete_reason": None} for values in new]
+    connection.execute(_upsert(connection, HISTORY, ("id",), ("ended_at", "delete_reason"),
+                               where=HISTORY.c.ended_at.is_(None)), rows)
 
 
 def _close_history(connection: Connection, task_ids: list[str], now: datetime, completed: set[str]) -> None:
@@ -282,8 +338,9 @@ def _priority(value) -> int:
 
 # --- timers, subscriptions, positions, external tasks ----------------------------------------------
 def _write_timers(connection: Connection, instance: ProcessInstance, workflow: Workflow,
-                  stored: dict[tuple[str, datetime], int], wanted: dict[tuple[str, datetime], int]) -> None:
-    """Keep unchanged timer rows (and their ids, which a scheduler may hold); replace the rest."""
+                  stored: dict[tuple[str, datetime], int], wanted: dict[tuple[str, datetime], int]) -> list[datetime]:
+    """Keep unchanged timer rows (and their ids, which a scheduler may hold); replace the rest. Returns
+    when the new ones are due."""
     gone = [timer_id for key, timer_id in stored.items() if key not in wanted]
     if gone:
         connection.execute(_DELETE_TIMERS, {"ids": gone})
@@ -294,6 +351,7 @@ def _write_timers(connection: Connection, instance: ProcessInstance, workflow: W
         ids = connection.execute(_INSERT_TIMERS, rows).scalars().all()
         stored = stored | {(t.task_id, t.due_at): timer_id for t, timer_id in zip(new, ids, strict=True)}
     wanted.update({key: stored[key] for key in wanted})
+    return [t.due_at for t in new]
 
 
 def _write_subscriptions(connection: Connection, instance: ProcessInstance, workflow: Workflow,
@@ -364,21 +422,16 @@ def _write_external_tasks(connection: Connection, instance: ProcessInstance, wor
     return set(views)
 
 
-def _write_variables(connection: Connection, instance: ProcessInstance, data: dict,
+def _write_variables(connection: Connection, instance: ProcessInstance, wanted: dict[str, tuple[str, str]],
                      stored: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
     """Insert, update or delete only the variables whose JSON text changed."""
-    wanted = {name: (variable_type(value), variable_text(value)) for name, value in data.items() if len(name) <= 200}
     gone = [name for name in stored if name not in wanted]
     if gone:
         connection.execute(_DELETE_VARIABLES, {"instance": instance.id, "names": gone})
-    changed = [{"at_instance": instance.id, "at_name": name, "type": kind, "value": text}
-               for name, (kind, text) in wanted.items() if name in stored and stored[name] != (kind, text)]
-    if changed:
-        connection.execute(_UPDATE_VARIABLE, changed)
-    new = [{"instance_id": instance.id, "definition_id": instance.definition_id, "name": name, "type": kind,
-            "value": text} for name, (kind, text) in wanted.items() if name not in stored]
-    if new:
-        connection.execute(insert(VARIABLES), new)
+    written = [{"instance_id": instance.id, "definition_id": instance.definition_id, "name": name, "type": kind,
+                "value": text} for name, (kind, text) in wanted.items() if stored.get(name) != (kind, text)]
+    if written:  # new and changed ones in one statement
+        connection.execute(_upsert(connection, VARIABLES, ("instance_id", "name"), ("type", "value")), written)
     return wanted
 
 

@@ -29,11 +29,12 @@ from weakref import WeakKeyDictionary
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
-from sqlalchemy import event, func, or_, select, text
+from sqlalchemy import event, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from engine.derived import NEW_TIMERS
 from engine.services import Engine
 from engine.store.models import AuditEvent, SchedulerNode, Timer
 
@@ -321,13 +322,12 @@ def _announce(engine: Engine, session: Session, events: list[AuditEvent]) -> Non
 
 
 def _earliest_new_timer(session: Session, events: list[AuditEvent]) -> datetime | None:
-    instance_ids = {e.instance_id for e in events if e.instance_id}
-    where = [Timer.instance_id.in_(instance_ids)] if instance_ids else []
+    """The earliest timer this command wrote: an instance's, as its derived rows said; a deployment's
+    start timers, read."""
+    due = list(session.info.get(NEW_TIMERS, []))
     if any(e.action == "deployment.created" for e in events):
-        where.append(Timer.start_trigger_id.is_not(None))
-    if not where:
-        return None
-    return session.scalar(select(func.min(Timer.due_at)).where(or_(*where)))
+        due += [session.scalar(select(func.min(Timer.due_at)).where(Timer.start_trigger_id.is_not(None)))]
+    return min((d for d in due if d is not None), default=None)
 
 
 class NotifyListener:

@@ -44,8 +44,8 @@ def with_listeners(engine: Engine) -> Engine:
     """Attach the GROS domain's and the webhooks' listeners to ``engine`` (once per engine), and name
     the groups that oversee and administer."""
     engine.set_roles(ROLES)
-    engine.on_save(summary.summarize)
-    engine.on_save(kennisbank.index)
+    engine.on_save(summary.summarize, reads=summary.reads)
+    engine.on_save(kennisbank.index, reads=kennisbank.reads)
     engine.on_events(webhook_bookkeeping)
     engine.on_events(notifications.on_events)
     engine.on_events(notices.on_events)

@@ -6,17 +6,19 @@ from __future__ import annotations
 
 import statistics
 import time
+from dataclasses import dataclass
 from datetime import UTC
 from pathlib import Path
 
 from sqlalchemy import Table, event, func, select, text
 
-from engine.bpmn.bare import bare_completions_per_second
+from engine.bpmn.bare import bare_completions_per_second, bare_starts_per_second
 from engine.bpmn.serializer import state_json
 from engine.clock import FixedClock
 from engine.services import Actor, Engine
 from engine.store.db import POSTGRES_ADMIN_URL, on_scratch_postgres
 from engine.store.models import HumanTask, ProcessInstance, TaskCandidate
+from engine.wiring import with_listeners
 
 MODEL = Path(__file__).with_name("bench.bpmn")
 PEOPLE = {g: Actor.of(f"bench-{g}", [g]) for g in ("secretariaat", "grensregio-nl", "grensregio-vl")}
@@ -25,11 +27,20 @@ PEOPLE = {g: Actor.of(f"bench-{g}", [g]) for g in ("secretariaat", "grensregio-n
 MILLION = 1_000_000
 
 
+@dataclass(frozen=True)
+class Bare:
+    """Bare SpiffWorkflow's rates in memory, per second: the yardstick."""
+
+    completions: float
+    starts: float
+
+
 def run_all(sqlite_url: str, postgres_admin_url: str | None = POSTGRES_ADMIN_URL, instances: int = 300,
             inbox_sizes: tuple[int, ...] = (1_000, 100_000), postgres_million: bool = False) -> dict:
     """``postgres_million`` adds a million waiting instances on PostgreSQL only (minutes of filling)."""
-    bare = bare_completions_per_second(MODEL, "bench", instances)
-    figures: dict = {"bare": {"completions_per_s": round(bare)}}
+    bare = Bare(bare_completions_per_second(MODEL, "bench", instances),
+                bare_starts_per_second(MODEL, "bench", instances))
+    figures: dict = {"bare": {"completions_per_s": round(bare.completions), "starts_per_s": round(bare.starts)}}
     figures["sqlite"] = _database_figures(sqlite_url, bare, instances, inbox_sizes)
     postgres_sizes = (*inbox_sizes, MILLION) if postgres_million else inbox_sizes
     figures["postgresql"] = on_scratch_postgres(
@@ -37,11 +48,13 @@ def run_all(sqlite_url: str, postgres_admin_url: str | None = POSTGRES_ADMIN_URL
     return figures
 
 
-def _database_figures(url: str, bare: float, instances: int, inbox_sizes: tuple[int, ...]) -> dict:
+def _database_figures(url: str, bare: Bare, instances: int, inbox_sizes: tuple[int, ...]) -> dict:
     engine = Engine.open(url, clock=FixedClock())
     engine.repository.deploy([MODEL])
     rate = _persistent_completions_per_second(engine, instances)
+    starts = _starts_per_second(engine, instances)
     statements = _statements_per_completion(engine)
+    app = with_listeners(Engine(engine.db, FixedClock()))  # the app's engine: the GROS listeners attached
     fresh, long = _long_history_ms(engine)
     engine.executor.forget_live()
     cold_fresh, cold_long = _long_history_ms(engine, cold=True)
@@ -49,8 +62,12 @@ def _database_figures(url: str, bare: float, instances: int, inbox_sizes: tuple[
     at_scale = {str(n): _at_scale(engine, n) for n in inbox_sizes}
     figures = {
         "completions_per_s": round(rate),
-        "ratio_to_bare": round(rate / bare, 3),
+        "ratio_to_bare": round(rate / bare.completions, 3),
+        "starts_per_s": round(starts),
+        "start_ratio_to_bare": round(starts / bare.starts, 3),
         "statements_per_completion": statements,
+        "statements_per_completion_app": _statements_per_completion(app),
+        "statements_per_moving_completion_app": _statements_per_moving_completion(app),
         "complete_fresh_ms": round(fresh, 2),
         "complete_after_200_ms": round(long, 2),
         "long_history_ratio": round(long / fresh, 2),
@@ -76,6 +93,7 @@ def _goals(figures: dict, sqlite: bool) -> dict:
 
     goals = {
         "ratio_to_bare": (figures["ratio_to_bare"], 1 / 3 if sqlite else 1 / 5, ">="),
+        "start_ratio_to_bare": (figures["start_ratio_to_bare"], 1 / 3 if sqlite else 1 / 5, ">="),
         "statements_per_completion": (figures["statements_per_completion"], 5, "<="),
         "long_history_ratio": (figures["long_history_ratio"], 1.5, "<="),
         "cold_long_history_ratio": (figures["cold_long_history_ratio"], 1.5, "<="),
@@ -95,6 +113,17 @@ def _statements_per_completion(engine: Engine, samples: int = 20) -> float:
     for _ in range(samples):
         [task] = engine.query.tasks(instance_id=instance_id)
         complete = lambda t=task: engine.tasks.complete(t.id, PEOPLE["secretariaat"], {"opnieuw": True})  # noqa: E731
+        counts.append(len(statements_of(engine, complete)))
+    return statistics.median(counts)
+
+
+def _statements_per_moving_completion(engine: Engine, samples: int = 20) -> float:
+    """Median SQL statements of a completion that moves the token on (the first task to the two decisions):
+    with the app's listeners attached, the one kind of completion they run for."""
+    counts = []
+    for _ in range(samples):
+        [task] = engine.query.tasks(instance_id=engine.runtime.start("bench"))
+        complete = lambda t=task: engine.tasks.complete(t.id, PEOPLE["secretariaat"], {"opnieuw": False})  # noqa: E731
         counts.append(len(statements_of(engine, complete)))
     return statistics.median(counts)
 
@@ -149,6 +178,13 @@ def _persistent_completions_per_second(engine: Engine, instances: int) -> float:
                 engine.tasks.complete(task.id, PEOPLE[task.candidate_groups[0]], {"opnieuw": False})
                 completions += 1
     return completions / (time.perf_counter() - began)
+
+
+def _starts_per_second(engine: Engine, instances: int) -> float:
+    began = time.perf_counter()
+    for _ in range(instances):
+        engine.runtime.start("bench")
+    return instances / (time.perf_counter() - began)
 
 
 def _long_history_ms(engine: Engine, loops: int = 200, samples: int = 30, cold: bool = False) -> tuple[float, float]:

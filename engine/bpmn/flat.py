@@ -26,11 +26,11 @@ class FlatBpmnWorkflow(BpmnWorkflow):
             return super().get_tasks(first_task, **kwargs)
         name = kwargs.get("spec_name")
         found = [task for workflow in self._searched(state) for task in workflow.tasks.values()
-                 if task.state & state and (name is None or task.task_spec.name == name)]
+                 if task._state & state and (name is None or task.task_spec.name == name)]
         return self._in_tree_order(found)
 
     def update_waiting_tasks(self) -> None:
-        waiting = [task for task in self.tasks.values() if task.state == TaskState.WAITING]
+        waiting = [task for task in self.tasks.values() if task._state == TaskState.WAITING]
         for task in self._in_tree_order(waiting):
             task.task_spec._update(task)
 

@@ -28,7 +28,7 @@ from engine.errors import InvalidData
 
 from .expressions import SafeScriptEngine
 from .flat import FlatBpmnWorkflow
-from .serializer import dump_state, load_state
+from .serializer import dump_state, forget_written, load_state
 from .specs import CALLED, CalledProcesses, GrosCallActivity, GrosExternalTask, called_definition
 from .timers import GrosCycle, clock_at, instant
 from .timers import now as timers_now
@@ -228,7 +228,7 @@ class Workflow:
     def _in_state(self, state: int) -> list:
         """Tasks in a state, from the flat task maps: cheaper than walking a long history's tree."""
         workflows = [self.inner, *self.inner.subprocesses.values()]
-        return [task for workflow in workflows for task in workflow.tasks.values() if task.state == state]
+        return [task for workflow in workflows for task in workflow.tasks.values() if task._state == state]
 
     def _waiting(self) -> list:
         return [t for t in self.inner.event_manager.tasks.values() if t.state == TaskState.WAITING]
@@ -363,6 +363,7 @@ class Workflow:
                 changed = change(data)
                 data.clear()
                 data.update(changed)
+        forget_written(self.inner)
 
     def _run_task(self, task) -> None:
         task.run()

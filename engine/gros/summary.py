@@ -30,6 +30,14 @@ def is_case(instance: ProcessInstance) -> bool:
     return instance.definition_key not in NOT_CASES
 
 
+READ = frozenset((TITLE, THEME, OUTCOME, AGENDERED[0]))
+
+
+def reads(name: str) -> bool:
+    """Whether ``summarize`` reads variable ``name`` (besides the phase): ``Engine.on_save``'s ``reads``."""
+    return name in READ
+
+
 def summarize(session: Session, instance: ProcessInstance, workflow: Workflow, now: datetime) -> None:
     """The dossier at a glance; its phase keeps its start time while it stays in that phase. Only a
     dossier has a summary: the monitor's dossier list is made of them."""

@@ -19,12 +19,13 @@ The engine knows no domain: whoever opens it (the composition root) adds listene
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from datetime import datetime
 
 from engine.clock import Clock, SystemClock
 from engine.services.access import SYSTEM, Actor, Roles
 from engine.services.cleanup import HistoryService
-from engine.services.executor import CommandExecutor, EventListener, GroupSource, SaveListener
+from engine.services.executor import CommandExecutor, EventListener, GroupSource, SaveListener, SaveListening
 from engine.services.external_tasks import ExternalTaskService, Topic
 from engine.services.migration import MigrationService
 from engine.services.privacy import PrivacyService
@@ -93,9 +94,11 @@ class Engine:
         just before commit — an outbox written here commits or rolls back with the change."""
         self.executor.event_listeners.append(listener)
 
-    def on_save(self, listener: SaveListener) -> None:
-        """Call ``listener`` whenever a command saves an instance, before its derived rows are rewritten."""
-        self.executor.save_listeners.append(listener)
+    def on_save(self, listener: SaveListener, reads: Callable[[str], bool] | None = None) -> None:
+        """Call ``listener`` when a command saves an instance, before its derived rows are rewritten.
+        With ``reads`` (which variable names it reads) only when one of those variables or the processes
+        the instance's tokens stand in changed: a claim or a note then costs the listener nothing."""
+        self.executor.save_listeners.append(SaveListening(listener, reads))
 
     def grant_groups(self, source: GroupSource) -> None:
         """Ask ``source`` for the groups it grants a user whenever an account becomes an actor, beside

@@ -10,6 +10,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import insert, select
@@ -20,7 +21,7 @@ from engine.bpmn.definitions import Source, bundle
 from engine.bpmn.retention import removal_time
 from engine.bpmn.runtime import EngineStepError, ProcessBundle, Workflow
 from engine.clock import Clock
-from engine.derived import Rows
+from engine.derived import Change, Rows
 from engine.errors import Conflict, NotFound
 from engine.forms import FormDefinition
 from engine.services.access import SYSTEM, Actor, Roles
@@ -37,13 +38,28 @@ SaveListener = Callable[[Session, ProcessInstance, Workflow, datetime], None]
 GroupSource = Callable[[Session, str], Iterable[str]]
 
 
+@dataclass(frozen=True)
+class SaveListening:
+    """A save listener and what it reads: the variables ``reads`` names, and the processes the instance's
+    tokens stand in (hence its phase and its end). It runs only when one of those changed, or when what was
+    stored before is not known; without ``reads`` it runs on every save."""
+
+    listener: SaveListener
+    reads: Callable[[str], bool] | None = None
+
+    def concerned(self, change: Change | None) -> bool:
+        if change is None or self.reads is None or change.processes:
+            return True
+        return any(self.reads(name) for name in change.variables)
+
+
 class CommandExecutor:
     def __init__(self, db: Database, clock: Clock) -> None:
         self.db = db
         self.clock = clock
         self.roles = Roles()  # which groups oversee and administer: the composition root says
         self.event_listeners: list[EventListener] = []
-        self.save_listeners: list[SaveListener] = []
+        self.save_listeners: list[SaveListening] = []
         self.group_sources: list[GroupSource] = []
         self._bundles: dict[int, ProcessBundle] = {}
         self._definitions: dict[int, ProcessDefinition] = {}
@@ -155,25 +171,37 @@ class CommandExecutor:
         _audit_steps(session, instance.id, now, workflow)
         instance.updated_at = now
         instance.waiting_at = workflow.waiting_at()
-        for listener in self.save_listeners:
-            listener(session, instance, workflow, now)
-        ready, known = [], session.info["derived"].pop(instance.id, None)
+        known = self._known_rows(session, instance, workflow.completed)
+        variables, positions = derived.variable_rows(workflow.data), derived.position_keys(workflow)
+        change = derived.change(known, variables, positions) if known is not None else None
+        for listening in self.save_listeners:
+            if listening.concerned(change):
+                listening.listener(session, instance, workflow, now)
+        ready = []
         if workflow.completed:
             instance.ended_at = now
             instance.removal_at = removal_time(now, self.definition(session, instance.definition_id).history_ttl)
-            derived.clear(session, instance.id, Rows() if instance.revision == 0 else known, now)
+            derived.clear(session, instance.id, known, now)
             audit(session, instance.id, now, SYSTEM, "instance.completed")
             rows = Rows()
         else:
-            if known is None:  # a new instance has none yet; else they are read back
-                known = Rows() if instance.revision == 0 else derived.stored(session, instance.id)
-            ready, rows = derived.rewrite(session, instance, workflow, now, known)
+            ready, rows = derived.rewrite(session, instance, workflow, now, known, variables, positions)
         session.info["derived"][instance.id] = rows  # a second save in this command starts from these
         instance.state = workflow.dump()
         instance.revision += 1
         instance.status = status(session, instance, workflow.completed)
         session.info["saved"].append((instance.id, instance.revision, workflow, rows))
         return ready
+
+    def _known_rows(self, session, instance: ProcessInstance, completed: bool) -> Rows | None:
+        """The derived rows stored before this save: none for a new instance, those kept beside the live
+        workflow, else read back — except for an instance that ends, whose rows all go anyway (None)."""
+        known = session.info["derived"].pop(instance.id, None)
+        if instance.revision == 0:
+            return Rows()
+        if known is None and not completed:
+            return derived.stored(session, instance.id)
+        return known
 
 
 def check_active(instance: ProcessInstance) -> None:

@@ -61,12 +61,12 @@ def test_a_completion_on_a_held_instance_writes_only_what_changed(database: str,
         done = statements_of(core, lambda: core.tasks.complete(task.id, SECRETARIAAT, {"opnieuw": True}))
     finally:
         core.db.dispose()
-    # lock, old task out (and closed in Camunda's task history), new task in (and opened there), its
-    # candidates, the one new variable, the instance, the audit; the position stays
+    # lock, old task out, new task in, Camunda's task history closed for the one and opened for the other
+    # (one upsert), the new task's candidates, the one new variable, the instance, the audit; the position stays
     assert [s.split()[0] + " " + s.split()[2 if s.startswith(("INSERT", "DELETE")) else 1] for s in done] == [
-        "SELECT process_instance.id,", "DELETE human_task", "UPDATE historic_task", "INSERT human_task",
-        "INSERT historic_task", "INSERT task_candidate", "INSERT variable_instance", "UPDATE process_instance",
-        "INSERT audit_event"]
+        "SELECT process_instance.id,", "DELETE human_task", "INSERT human_task", "INSERT historic_task",
+        "INSERT task_candidate", "INSERT variable_instance", "UPDATE process_instance", "INSERT audit_event"]
+    assert "ON CONFLICT" in done[3] and "ON CONFLICT" in done[5]
 
 
 def test_a_task_completed_by_another_process_is_refused_here_and_its_change_is_read(deployed: Engine,
@@ -118,3 +118,25 @@ def positions(engine: Engine, instance_id: str) -> dict:
     with engine.db.reading() as session:
         return dict(session.execute(select(Position.element_id, Position.since)
                                     .where(Position.instance_id == instance_id)).all())
+
+
+def test_a_save_listener_runs_only_when_a_variable_it_reads_or_the_processes_holding_tokens_changed(
+        deployed: Engine):
+    seen: list[tuple] = []
+    deployed.on_save(lambda session, instance, workflow, now: seen.append((workflow.data.get("ernst"),
+                                                                           workflow.completed)),
+                     reads=lambda name: name == "ernst")
+    instance_id = deployed.runtime.start("bench")  # new: everything changed
+    task = only_task(deployed, instance_id)
+    deployed.tasks.claim(task.id, SECRETARIAAT)  # no variable, no move
+    deployed.tasks.complete(task.id, SECRETARIAAT, {"opnieuw": True})  # a variable it does not read
+    assert seen == [(None, False)]
+
+    deployed.tasks.complete(only_task(deployed, instance_id).id, SECRETARIAAT, {"opnieuw": True, "ernst": 2})
+    deployed.executor.forget_live()  # what was stored is read back: the same answer
+    deployed.tasks.complete(only_task(deployed, instance_id).id, SECRETARIAAT, {"opnieuw": False, "ernst": 2})
+    assert seen == [(None, False), (2, False)]  # a move within the same process is not a change of phase
+
+    for task in deployed.query.tasks(instance_id=instance_id):
+        deployed.tasks.complete(task.id, NL if task.element_id == "besluit_nl" else Actor.of("vera", ["grensregio-vl"]))
+    assert seen == [(None, False), (2, False), (2, True)]  # the end

@@ -48,6 +48,9 @@ REASONS = {"triage_besluit": "triage_toelichting", "oplossing_vastgesteld": "vas
            "effect_buurland": "beoordeling_buurland", "effect_federaal": "beoordeling_federaal",
            "toets_conclusie": "conclusie_toelichting"}
 SIDE_SUFFIXES = {"_nl": "NL", "_vl": "VL", "_federaal": "BE"}
+# Every variable a card reads by name; a decision or its reason may also be read by its pattern.
+READ = frozenset((*FIELDS.values(), SUMMARY_FALLBACK, "titel", "thema", "uitkomst", "oplossingsperspectief",
+                  "betrokken_regelgeving", "federaal_betrokken", *DECISIONS, *REASONS.values()))
 RULE_SIDE = re.compile(r"\((NL|VL|BE)\)|\b(NL|VL|BE)-(NL|VL|BE)\b")
 
 
@@ -78,6 +81,12 @@ def index(session: Session, instance: ProcessInstance, workflow: Workflow, now: 
         connection.execute(update(ENTRIES).where(ENTRIES.c.id == entry_id).values(values))
     if connection.dialect.name == "sqlite":
         _write_fts(connection, entry_id, values)
+
+
+def reads(name: str) -> bool:
+    """Whether ``index`` reads variable ``name`` (besides the phase and the title ``titel`` gives):
+    ``Engine.on_save``'s ``reads``."""
+    return name in READ or bool(DECISION_NAME.match(name)) or name.endswith(REASON_SUFFIXES)
 
 
 def reindex(engine: Engine) -> int:
