@@ -1,36 +1,37 @@
 """Shared fixtures: a real SQLite file and a real PostgreSQL database per test session.
 
-PostgreSQL tests skip with a visible reason where no server runs; CI (``GROS_REQUIRE_ALL=1``)
-turns every such skip into a failure.
+A test that takes ``database`` starts on the newest schema without running the migrations: they run once per
+session (per xdist worker) and each test gets a copy (tests/snapshots.py). PostgreSQL tests skip with a visible
+reason where no server runs; CI (``GROS_REQUIRE_ALL=1``) turns every such skip into a failure.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
 from engine.clock import FixedClock
 from engine.services import Engine
 from engine.store.db import POSTGRES_ADMIN_URL, scratch_postgres
 from engine.wiring import open_engine
+from tests.snapshots import Snapshots
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data"
 REQUIRE_ALL = os.environ.get("GROS_REQUIRE_ALL") == "1"
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")  # gw0, gw1, … under pytest-xdist
 
 
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
-    """A fresh PostgreSQL database for this test run, dropped afterwards."""
+    """A fresh PostgreSQL database for this test run (each xdist worker its own), dropped afterwards."""
     try:
-        with scratch_postgres("gros_test", POSTGRES_ADMIN_URL) as url:
+        with scratch_postgres(f"gros_test_{WORKER}", POSTGRES_ADMIN_URL) as url:
             yield url
     except OperationalError as error:
         pytest.skip(f"needs PostgreSQL at {POSTGRES_ADMIN_URL}: {error.orig}")
@@ -46,24 +47,24 @@ def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'gros.db'}"
 
 
+@pytest.fixture(scope="session")
+def snapshots(tmp_path_factory: pytest.TempPathFactory) -> Snapshots:
+    """The run's database states, each built once and copied for every test that starts from it."""
+    return Snapshots(tmp_path_factory.mktemp("snapshots"))
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database(request, tmp_path: Path) -> Iterator[str]:
-    """Each test that takes this runs once on a SQLite file and once on PostgreSQL (own schema)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'gros.db'}"
-        return
-    yield request.getfixturevalue("pg_url")
+def database(request, tmp_path: Path, snapshots: Snapshots) -> str:
+    """Each test that takes this runs once on a SQLite file and once on PostgreSQL (own schema), both on the
+    newest schema. A conftest that needs a richer start overrides this with a ``snapshots.copy`` of
+    its own state (tests/monitor/conftest.py)."""
+    return snapshots.copy(request, tmp_path)
 
 
 @pytest.fixture
-def pg_url(postgres_url: str) -> str:
-    """A schema of its own in the run's PostgreSQL database: cheaper than a database per test."""
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(postgres_url)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    admin.dispose()
-    return f"{postgres_url}?options=-csearch_path%3D{schema}"
+def pg_url(postgres_url: str, snapshots: Snapshots) -> str:
+    """A schema of its own in the run's PostgreSQL database (cheaper than a database per test), migrated."""
+    return snapshots.postgres(postgres_url)
 
 
 @pytest.fixture

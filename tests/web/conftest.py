@@ -53,18 +53,28 @@ def people() -> dict[str, Actor]:
     return {key: _actor(key) for key in PEOPLE}
 
 
+QUICK_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
 @pytest.fixture(autouse=True)
 def quick_password_hashing(monkeypatch) -> None:
     """Real argon2, with the cheapest parameters: production's cost would make every login in a test slow."""
-    monkeypatch.setattr(accounts, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    monkeypatch.setattr(accounts, "_HASHER", QUICK_HASHER)
 
 
 @pytest.fixture
 def app(engine: Engine) -> Flask:
+    prepare_web(engine)
+    return create_app({"GROS_ENGINE": engine, "SECRET_KEY": SECRET, "TESTING": True})
+
+
+def prepare_web(engine: Engine) -> None:
+    """The web tests' models deployed and every official's account present; on a database copied from a
+    snapshot that has them already (tests/snapshots.py) this finds everything in place and writes nothing."""
     engine.repository.deploy([WEB_DATA])
     for username, name, groups in PEOPLE.values():
-        create_account(engine, username, PASSWORD, groups, name)
-    return create_app({"GROS_ENGINE": engine, "SECRET_KEY": SECRET, "TESTING": True})
+        if accounts.account(engine, username) is None:
+            create_account(engine, username, PASSWORD, groups, name)
 
 
 @dataclass
