@@ -84,7 +84,8 @@ def test_a_new_task_mails_the_group_at_once_with_a_link_and_no_content(smtp, sta
     text = mail.get_content()
     assert mail["Subject"] == "Taak ‘Aanvraag beoordelen’ staat voor je klaar (GROS-2027-001)"
     assert f"http://localhost:5000/taken/{task.id}" in text
-    assert "GROS-2027-001 Pensioenopbouw van grensarbeiders" in text and "250" not in text
+    no_link = text.replace(task.id, "")  # a random task id may hold the digits 250 by chance
+    assert "GROS-2027-001 Pensioenopbouw van grensarbeiders" in text and "250" not in no_link
     assert inbox.to("sanne@gros.test") == [] and inbox.to("lien@gros.test") == []
     assert notifications.send_due(engine, settings) == 0  # sent once
 
