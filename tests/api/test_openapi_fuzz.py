@@ -40,7 +40,7 @@ def test_the_api_keeps_its_openapi_promises_under_generated_input(site, tmp_path
          # Valid input may rightly meet 404 or 409 (a generated task id, a task already done).
          "--exclude-checks", "positive_data_acceptance",
          "--max-examples", "20", "--seed", SEED, "--workers", "1", "--no-shrink", "--request-timeout", "30"],
-        capture_output=True, text=True, timeout=300, cwd=tmp_path, env=os.environ | {"NO_COLOR": "1"})
+        capture_output=True, text=True, timeout=900, cwd=tmp_path, env=os.environ | {"NO_COLOR": "1"})
     report = result.stdout[-6000:] + result.stderr[-2000:]
     assert result.returncode == 0, report
     assert "passed" in result.stdout and "5xx" not in result.stdout, report
