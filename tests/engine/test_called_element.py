@@ -130,9 +130,7 @@ def test_version_tag_binding_calls_the_newest_version_with_that_tag(engine: Engi
 
 def test_an_undeployed_process_named_by_the_expression_is_an_incident_that_a_retry_with_a_fix_resolves(
         engine: Engine):
-    engine.repository.deploy_sources({"ouder.bpmn": caller('calledElement="${doel}"'),
-                                      "kind-a.bpmn": callee("kind-a", "Taak A")})
-    instance_id = engine.runtime.start("ouder", variables={"doel": "kind-z"}, actor=SECRETARIAAT)
+    instance_id = start_choosing(engine, "kind-z")
     complete_only_task(engine, instance_id)
     [incident] = engine.query.incidents(instance_id, open_only=True)
     assert incident.message.strip() == ("call activity 'Doorverwijzen': proces 'kind-z' is niet gedeployed; "
@@ -194,6 +192,17 @@ def test_a_binding_without_what_it_needs_is_refused_at_deploy(engine: Engine, ca
     assert [str(p) for p in refused.value.problems] == [f"ouder.bpmn:7 [roep]: {message}"]
 
 
+def deploy_choosing(engine: Engine) -> None:
+    """A caller that calls the process its variable ``doel`` names, and one such process, kind-a."""
+    engine.repository.deploy_sources({"ouder.bpmn": caller('calledElement="${doel}"'),
+                                      "kind-a.bpmn": callee("kind-a", "Taak A")})
+
+
+def start_choosing(engine: Engine, doel: str) -> str:
+    deploy_choosing(engine)
+    return engine.runtime.start("ouder", variables={"doel": doel}, actor=SECRETARIAAT)
+
+
 def definition_id(engine: Engine, key: str, version: int) -> int:
     [found] = [d.id for d in engine.repository.definitions(key) if d.version == version]
     return found
@@ -202,9 +211,7 @@ def definition_id(engine: Engine, key: str, version: int) -> int:
 def test_a_process_chosen_at_run_time_migrates_by_its_own_plan_and_its_caller_goes_on(engine: Engine):
     """Camunda 7 migrates a called process instance as a process instance of its own: the plan is for the
     called process's definition; the dossier stays on its version and goes on when the call ends."""
-    engine.repository.deploy_sources({"ouder.bpmn": caller('calledElement="${doel}"'),
-                                      "kind-a.bpmn": callee("kind-a", "Taak A")})
-    instance_id = engine.runtime.start("ouder", variables={"doel": "kind-a"}, actor=SECRETARIAAT)
+    instance_id = start_choosing(engine, "kind-a")
     assert called_task(engine, instance_id) == ("kind-a", "Taak A")
     [waiting] = engine.query.tasks(instance_id=instance_id)
     [deployed] = [d for d in engine.repository.deploy_sources(
@@ -238,9 +245,7 @@ def test_a_process_chosen_at_run_time_migrates_by_its_own_plan_and_its_caller_go
 
 def test_a_dossier_migrates_while_a_process_chosen_at_run_time_runs_and_that_process_keeps_its_version(
         engine: Engine):
-    engine.repository.deploy_sources({"ouder.bpmn": caller('calledElement="${doel}"'),
-                                      "kind-a.bpmn": callee("kind-a", "Taak A")})
-    instance_id = engine.runtime.start("ouder", variables={"doel": "kind-a"}, actor=SECRETARIAAT)
+    instance_id = start_choosing(engine, "kind-a")
     called_task(engine, instance_id)
     engine.repository.deploy_sources({"ouder.bpmn": caller('calledElement="${doel}"').replace("Nazorg", "Opvolging")})
     v1, v2 = definition_id(engine, "ouder", 1), definition_id(engine, "ouder", 2)
@@ -257,8 +262,7 @@ def test_a_dossier_migrates_while_a_process_chosen_at_run_time_runs_and_that_pro
 
 def test_gros_migrate_moves_a_process_chosen_at_run_time_and_refuses_one_the_plan_does_not_map(
         engine: Engine, database: str, tmp_path: Path):
-    engine.repository.deploy_sources({"ouder.bpmn": caller('calledElement="${doel}"'),
-                                      "kind-a.bpmn": callee("kind-a", "Taak A")})
+    deploy_choosing(engine)
     mapped, unmapped = (engine.runtime.start("ouder", key, {"doel": "kind-a"}, SECRETARIAAT) for key in "AB")
     called_task(engine, mapped)
     called_task(engine, unmapped)
