@@ -6,15 +6,14 @@ import json
 import logging
 import socket
 import sys
-from datetime import datetime
 from pathlib import Path
 
 import click
 import waitress
 from sqlalchemy.engine import make_url
 
-from engine import accounts
-from engine.cli import data
+from engine.cli import data, users
+from engine.cli import meetings as meeting_commands
 from engine.cli.bench import SUITES, run_suites
 from engine.cli.common import (
     acting,
@@ -35,10 +34,7 @@ from engine.cli.migrate import migrate
 from engine.cli.modeltest import modeltest
 from engine.cli.tokens import token
 from engine.cli.webhooks import webhooks
-from engine.gros import demo, meetings, radar
-from engine.gros.business_calendar import ZONES
-from engine.gros.groups import GROUPS
-from engine.local_time import date_text, moment_text
+from engine.gros import demo, meetings
 from engine.scheduler import Settings, healthy, run_standalone
 from engine.web import vendor as vendored
 from engine.web.app import ConfigurationError, create_app
@@ -257,85 +253,6 @@ def announce_demo(created: list[tuple[str, str]], folder: Path) -> None:
         click.echo(f"Demo-accounts en hun wachtwoorden: {folder / demo.PASSWORDS_FILE}")
 
 
-@main.group()
-def user() -> None:
-    """Accounts: ambtenaren toevoegen, hun groepen instellen, wachtwoorden herstellen."""
-
-
-@user.command("add")
-@click.argument("username")
-@click.option("--groups", required=True, help="Groepen, gescheiden door komma's, bv. grensregio-nl.")
-@click.option("--name", "display_name", help="Volledige naam zoals de app die toont.")
-@click.option("--email", help="E-mailadres voor meldingen.")
-@click.password_option("--password", prompt="Wachtwoord", confirmation_prompt="Herhaal het wachtwoord")
-@refusals
-def user_add(username: str, groups: str, display_name: str | None, email: str | None, password: str) -> None:
-    """Voeg een account toe."""
-    names = group_list(groups)
-    accounts.create_account(open_engine(), username, password, names, display_name, email)
-    click.echo(f"gebruiker {username} aangemaakt in {', '.join(names)}")
-
-
-@user.command("groups")
-@click.argument("username")
-@click.argument("groups")
-@refusals
-def user_groups(username: str, groups: str) -> None:
-    """Vervang de groepen van een account (gescheiden door komma's)."""
-    names = group_list(groups)
-    accounts.set_groups(open_engine(), username, names)
-    click.echo(f"{username} zit nu in {', '.join(names) or 'geen groepen'}")
-
-
-@user.command("password")
-@click.argument("username")
-@click.password_option("--password", prompt="Nieuw wachtwoord", confirmation_prompt="Herhaal het wachtwoord")
-@refusals
-def user_password(username: str, password: str) -> None:
-    """Stel een nieuw wachtwoord in."""
-    accounts.set_password(open_engine(), username, password)
-    click.echo(f"wachtwoord van {username} gewijzigd")
-
-
-@user.command("deactivate")
-@click.argument("username")
-@refusals
-def user_deactivate(username: str) -> None:
-    """Laat een account niet meer inloggen (de historie blijft)."""
-    accounts.set_active(open_engine(), username, False)
-    click.echo(f"{username} kan niet meer inloggen")
-
-
-@user.command("activate")
-@click.argument("username")
-@refusals
-def user_activate(username: str) -> None:
-    """Laat een gedeactiveerd account weer inloggen."""
-    accounts.set_active(open_engine(), username, True)
-    click.echo(f"{username} kan weer inloggen")
-
-
-@user.command("list")
-@click.option("--group", help="Alleen leden van deze groep.")
-@json_option
-@refusals
-def user_list(group: str | None, as_json: bool) -> None:
-    """Toon de accounts en hun groepen."""
-    rows = accounts.accounts(open_engine(), group)
-    emit(as_json, [{"username": a.username, "name": a.display_name, "email": a.email, "active": a.active,
-                    "groups": groups} for a, groups in rows],
-         lambda: "\n".join(f"{a.username:<22} {'' if a.active else '(gedeactiveerd) '}{a.display_name:<28} "
-                           f"{', '.join(groups)}" for a, groups in rows) or "geen gebruikers")
-
-
-def group_list(text: str) -> list[str]:
-    names = [name.strip() for name in text.split(",") if name.strip()]
-    for name in names:
-        if name not in GROUPS:
-            click.echo(f"let op: '{name}' is geen groep uit de GROS-procedure ({', '.join(GROUPS)})", err=True)
-    return names
-
-
 @main.command()
 @click.option("--check", is_flag=True, help="Meld alleen kopieën die afwijken van node_modules (dan afsluiten met 1).")
 def vendor(check: bool) -> None:
@@ -379,96 +296,6 @@ main.add_command(modeltest)
 main.add_command(token)
 main.add_command(kennisbank)
 main.add_command(webhooks)
-for command in data.COMMANDS:
+main.add_command(users.user)
+for command in data.COMMANDS + meeting_commands.COMMANDS:
     main.add_command(command)
-
-
-@main.group()
-def meeting() -> None:
-    """De overlegkalender: het halfjaarlijks bilateraal overleg en de Vlaams-Nederlandse Top."""
-
-
-@meeting.command("plan")
-@click.argument("when")
-@click.option("--kind", type=click.Choice(list(meetings.KINDS)), default="bilateraal", show_default=True)
-@click.option("--title")
-@click.option("--side", type=click.Choice(list(ZONES)), default="VL", show_default=True,
-              help="In wiens lokale tijd WHEN staat (Brussel of Amsterdam).")
-@click.option("--lead-time", default=meetings.DEFAULT_LEAD_TIME, show_default=True,
-              help="ISO 8601-duur vóór het overleg waarop de rapporten gevraagd worden.")
-@click.option("--report-before", default=meetings.DEFAULT_REPORT_BEFORE, show_default=True,
-              help="ISO 8601-duur vóór het overleg waarop de rapporten binnen moeten zijn.")
-@with_user
-@json_option
-@refusals
-def meeting_plan(when, kind, title, side, lead_time, report_before, user, groups, as_json) -> None:
-    """Plan een overleg op WHEN, lokale tijd (bv. 2027-05-20T10:00)."""
-    try:
-        held = datetime.fromisoformat(when)
-    except ValueError as error:
-        raise click.BadParameter(f"'{when}' is geen datum en uur zoals 2027-05-20T10:00") from error
-    row = meetings.plan(open_engine(), kind, held, actor(user, groups), title, ZONES[side], lead_time, report_before)
-    emit(as_json, meeting_json(row), lambda: f"{row.id}  {row.title}: rapporten gevraagd vanaf "
-                                             f"{moment_text(row.request_at)}")
-
-
-@meeting.command("list")
-@click.option("--all", "include_past", is_flag=True, help="Ook voorbije overleggen.")
-@json_option
-@refusals
-def meeting_list(include_past: bool, as_json: bool) -> None:
-    """Toon de geplande overleggen."""
-    rows = meetings.calendar(open_engine(), include_past)
-    emit(as_json, [meeting_json(m) for m in rows], lambda: "\n".join(
-        f"{m.id}  {moment_text(m.held_at)}  {m.title}"
-        f"{'  agenda klaar' if m.agenda_ready_at else '  rapporten gevraagd' if m.requested_at else ''}"
-        for m in rows) or "geen overleg gepland")
-
-
-@meeting.command("agenda")
-@click.argument("meeting_id", type=int)
-@json_option
-@refusals
-def meeting_agenda(meeting_id: int, as_json: bool) -> None:
-    """Toon de agenda van een overleg: elk geagendeerd dossier met zijn rapport en oordeel."""
-    found = meetings.agenda(open_engine(), meeting_id)
-    items = [{"business_key": i.business_key, "title": i.title, "status": i.status, "report": i.report,
-              "judgement": i.judgement} for i in found.items]
-    emit(as_json, meeting_json(found.meeting) | {"items": items}, lambda: "\n".join(
-        [found.meeting.title] + [f"  {i['business_key'] or ''}  {i['status']}  {i['title'] or ''}" for i in items]))
-
-
-@meeting.command("cancel")
-@click.argument("meeting_id", type=int)
-@with_user
-@refusals
-def meeting_cancel(meeting_id: int, user, groups) -> None:
-    """Haal een overleg van de kalender (voordat de rapporten gevraagd zijn)."""
-    meetings.cancel(open_engine(), meeting_id, actor(user, groups))
-    click.echo("geschrapt")
-
-
-def meeting_json(row) -> dict:
-    return {"id": row.id, "kind": row.kind, "title": row.title, "held_at": row.held_at.isoformat(),
-            "zone": row.zone, "request_at": row.request_at.isoformat(),
-            "report_deadline": row.report_deadline.isoformat(),
-            "requested_at": row.requested_at.isoformat() if row.requested_at else None,
-            "agenda_ready_at": row.agenda_ready_at.isoformat() if row.agenda_ready_at else None}
-
-
-@main.command()
-@click.option("--refresh", is_flag=True, help="Bereken de signalen nu opnieuw, niet die van de laatste ronde.")
-@now_option
-@json_option
-@refusals
-def stalls(refresh: bool, now: str | None, as_json: bool) -> None:
-    """Dossiers die de stilstandradar signaleert: taken over termijn, of geen taak afgerond sinds GROS_STALL_AFTER."""
-    engine = open_engine(now)
-    if refresh:
-        radar.refresh(engine)
-    rows = radar.flags(engine)
-    emit(as_json, [{"instance_id": f.instance_id, "business_key": f.business_key, "reason": f.reason,
-                    "since": f.since.isoformat(), "side": f.side, "waiting_on": f.waiting_on,
-                    "task": f.task_name} for f in rows],
-         lambda: "\n".join(f"{date_text(f.since)}  {f.reason:<18} {f.business_key or f.instance_id}  "
-                           f"{f.side or '-'}  {', '.join(f.waiting_on)}" for f in rows) or "geen stilstand")
