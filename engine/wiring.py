@@ -12,6 +12,7 @@ from engine.clock import Clock
 from engine.gros import (
     consultatie,
     kennisbank,
+    meeting_records,
     meetings,
     notices,
     notifications,
@@ -51,7 +52,7 @@ def with_listeners(engine: Engine) -> Engine:
     engine.on_events(notices.on_events)
     engine.grant_groups(schakel.groups_of)
     engine.privacy.declare(*consultatie.PERSONAL_DATA, *meetings.PERSONAL_DATA, *WEBHOOK_PERSONAL_DATA)
-    meetings.track(engine)
+    meeting_records.track(engine)
     parliament.track(engine)
     toetsen.track(engine)
     attach(engine)  # a timer a command writes wakes the schedulers, in this process and others

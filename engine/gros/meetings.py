@@ -7,7 +7,7 @@ The hook into the procedure (processen/gros-uitvoering.bpmn): a dossier waiting 
 waits for the message ``voortgang-gevraagd``, correlated by business key, with ``overleg_datum`` and
 ``rapport_deadline``. Completing a task with ``voortgang_rapport`` records the report on the agenda;
 completing one with ``voortgang_oordeel`` records the meeting's judgement. Both are recorded in the
-command's own transaction, so the agenda never disagrees with the dossier.
+command's own transaction (engine/gros/meeting_records.py), so the agenda never disagrees with the dossier.
 """
 
 from __future__ import annotations
@@ -21,14 +21,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.errors import Conflict, InvalidData, NoMatch, NotFound
-from engine.forms import FieldError
 from engine.gros import parliament
 from engine.gros.business_calendar import DEFAULT_ZONE, shift, to_local, to_utc
 from engine.gros.models import InstanceSummary, Meeting, MeetingItem
 from engine.local_time import date_text
 from engine.services import Actor, Engine
 from engine.services.privacy import PersonalTable
-from engine.store.models import AuditEvent, ProcessInstance, Subscription
+from engine.store.models import ProcessInstance, Subscription
 
 log = logging.getLogger("gros.meetings")
 
@@ -129,8 +128,8 @@ def seed_calendar(engine: Engine, actor: Actor = PLANNER, months: tuple[int, ...
 def next_bilateral_day(engine: Engine) -> str | None:
     """The local date of the next half-yearly bilateral meeting on the calendar, if one is planned."""
     with engine.db.reading() as session:
-        coming = _coming_bilateral(session, engine.now())
-    return _local_day(coming[0]) if coming else None
+        coming = coming_bilateral(session, engine.now())
+    return local_day(coming[0]) if coming else None
 
 
 def _third_thursday(year: int, month: int) -> date:
@@ -254,7 +253,7 @@ def _hand_agenda_to_cycle(engine: Engine, meeting_id: int) -> None:
     """The cycle's civil-service border meeting gets every agendered dossier, reported or not."""
     with engine.db.reading() as session:
         meeting = _meeting(session, meeting_id)
-        items = _progress_items(session, meeting_id)
+        items = progress_items(session, meeting_id)
         phases = dict(session.execute(select(InstanceSummary.instance_id, InstanceSummary.phase)
                                       .where(InstanceSummary.instance_id.in_([i.instance_id for i in items]))).all())
     if meeting.cycle_instance_id is None:
@@ -289,7 +288,7 @@ def _return(engine: Engine, item: MeetingItem) -> bool:
     return delivered == "teruggemeld"
 
 
-def _progress_items(session: Session, meeting_id: int) -> list[MeetingItem]:
+def progress_items(session: Session, meeting_id: int) -> list[MeetingItem]:
     return list(session.scalars(select(MeetingItem).where(MeetingItem.meeting_id == meeting_id,
                                                           MeetingItem.kind == "voortgang")
                                 .order_by(MeetingItem.business_key, MeetingItem.id)))
@@ -345,148 +344,11 @@ def _meeting(session: Session, meeting_id: int) -> Meeting:
     return meeting
 
 
-# --- recording reports and judgements inside the commands' transactions -----------------------------
-def track(engine: Engine) -> None:
-    """Record on the agenda what the commands do to agendered dossiers (in their transaction)."""
-    engine.on_events(_record)
-
-
-def _record(session: Session, events: list[AuditEvent]) -> None:
-    for event in events:
-        data = event.data or {}
-        if event.action == "message.correlated" and data.get("message") == REQUEST_MESSAGE:
-            _add_item(session, event)
-        elif event.action == "task.completed" and "voorstellen" in data:
-            _record_cycle(session, event, data)
-        elif event.action == "task.completed" and PROPOSED_MEETING[0] in data:
-            _propose(session, event, data[PROPOSED_MEETING[0]])
-        elif event.action == "task.completed" and (REPORT_VARIABLE in data or JUDGEMENT_VARIABLE in data):
-            _update_item(session, event, data)
-        elif event.action == "element.completed" and AGENDERING_RESULT in (data.get("variables") or {}):
-            _decide_agendering(session, event, data["variables"][AGENDERING_RESULT])
-
-
-def _record_cycle(session: Session, event: AuditEvent, data: dict) -> None:
-    """What the civil-service border meeting proposed, the secretariaat found ripe and the ministers judged,
-    per dossier on the meeting's agenda (§ 5.3.3). Each step's form sends the agenda back as ``voorstellen``."""
-    meeting = session.scalars(select(Meeting).where(Meeting.cycle_instance_id == event.instance_id)).first()
-    if meeting is None or event.element_id not in CYCLE_STEPS:
-        return
-    items = {i.business_key: i for i in _progress_items(session, meeting.id)}
-    rows = _rows(items, data["voorstellen"])
-    if event.element_id == "Activity_AmbtelijkGrensoverleg":
-        _check_flagged(rows, data.get("impasses_gesignaleerd"))
-    if event.element_id == "Activity_RijpheidBeoordelen":
-        _check_ripeness(rows)
-    for item, row in rows:
-        if event.element_id == "Activity_OordelenVastleggen":
-            item.judgement = {k: row.get(k) for k in JUDGEMENT_FIELDS}
-            item.judged_at, item.status = event.at, "oordeel-vastgesteld"
-        else:
-            item.proposal = {**(item.proposal or {}), **{k: row.get(k) for k in CYCLE_STEPS[event.element_id]}}
-
-
-def _check_flagged(rows: list[tuple[MeetingItem, dict]], answer: object) -> None:
-    flagged = any(row.get("impasse") for _, row in rows)
-    if flagged != (answer == "ja"):
-        problem = ("een impasse is bij een dossier gesignaleerd" if flagged else
-                   "bij geen enkel dossier is een impasse gesignaleerd")
-        raise InvalidData(f"Impasses gesignaleerd?: {problem}",
-                          [FieldError("impasses_gesignaleerd", "Impasses gesignaleerd?", problem)])
-
-
-def _check_ripeness(rows: list[tuple[MeetingItem, dict]]) -> None:
-    """§ 5.3.3: every impasse the border meeting flagged is judged ripe or not; no other dossier is."""
-    wrong = [item.business_key for item, row in rows
-             if (row.get("impasse_rijp") in ("ja", "nee")) != bool((item.proposal or {}).get("impasse"))]
-    if wrong:
-        problem = f"beoordeel de rijpheid van precies de gesignaleerde impasses (niet klopt: {', '.join(wrong)})"
-        raise InvalidData(f"{AGENDA_LABEL}: {problem}", [FieldError("voorstellen", AGENDA_LABEL, problem)])
-
-
-def _rows(items: dict[str, MeetingItem], rows: object) -> list[tuple[MeetingItem, dict]]:
-    """Each row names a dossier of the agenda by its kenmerk, and every dossier is named exactly once."""
-    rows = rows if isinstance(rows, list) else []
-    named = [row.get("kenmerk") for row in rows]
-    unknown = sorted({str(k) for k in named if k not in items})
-    missing = sorted(set(items) - set(named))
-    if unknown or missing or len(named) != len(set(named)):
-        problem = "elk dossier van de agenda staat er precies één keer in"
-        if unknown:
-            problem += f"; niet op de agenda: {', '.join(unknown)}"
-        if missing:
-            problem += f"; ontbreekt: {', '.join(missing)}"
-        raise InvalidData(f"{AGENDA_LABEL}: {problem}", [FieldError("voorstellen", AGENDA_LABEL, problem)])
-    return [(items[row["kenmerk"]], row) for row in rows]
-
-
-def _propose(session: Session, event: AuditEvent, proposed: object) -> None:
-    """§ 5.2.5: the ministers agendate at their half-yearly meeting, so a proposal names one of the
-    calendar that is still to come; anything else refuses the whole command."""
-    meeting = _planned_on(session, proposed, event.at)
-    if meeting is None:
-        problem = _not_planned(session, proposed, event.at)
-        raise InvalidData(f"{PROPOSED_MEETING[1]}: {problem}", [FieldError(*PROPOSED_MEETING, problem)])
-    instance = session.get(ProcessInstance, event.instance_id)
-    item = session.scalars(select(MeetingItem).where(MeetingItem.meeting_id == meeting.id,
-                                                     MeetingItem.instance_id == instance.id)).first()
-    if item is None:
-        item = MeetingItem(meeting_id=meeting.id, instance_id=instance.id, kind="agendering")
-        session.add(item)
-    item.business_key, item.title, item.status, item.requested_at = (
-        instance.business_key, instance.title, "voorgesteld", event.at)
-
-
-def _planned_on(session: Session, proposed: object, now: datetime) -> Meeting | None:
-    return next((m for m in _coming_bilateral(session, now) if _local_day(m) == str(proposed)), None)
-
-
-def _not_planned(session: Session, proposed: object, now: datetime) -> str:
-    planned = ", ".join(_local_day(m) for m in _coming_bilateral(session, now)) or "geen"
-    return (f"'{proposed or ''}' is geen gepland halfjaarlijks bilateraal overleg dat nog moet plaatsvinden "
-            f"(geplande overleggen: {planned}; het secretariaat plant ze onder Overleg)")
-
-
-def _coming_bilateral(session: Session, now: datetime) -> list[Meeting]:
+def coming_bilateral(session: Session, now: datetime) -> list[Meeting]:
     return list(session.scalars(select(Meeting).where(
         Meeting.kind == "bilateraal", Meeting.cancelled_at.is_(None), Meeting.held_at > now)
         .order_by(Meeting.held_at)))
 
 
-def _local_day(meeting: Meeting) -> str:
+def local_day(meeting: Meeting) -> str:
     return to_local(meeting.held_at, meeting.zone).date().isoformat()
-
-
-def _decide_agendering(session: Session, event: AuditEvent, result: object) -> None:
-    item = session.scalars(select(MeetingItem).where(MeetingItem.instance_id == event.instance_id,
-                                                     MeetingItem.kind == "agendering")
-                           .order_by(MeetingItem.id.desc()).limit(1)).first()
-    if item is not None:
-        item.status, item.judged_at = ("geagendeerd" if result == "geagendeerd" else "niet-geagendeerd"), event.at
-
-
-def _add_item(session: Session, event: AuditEvent) -> None:
-    meeting_id = (event.data.get("variables") or {}).get("overleg_id")
-    if meeting_id is None or session.get(Meeting, meeting_id) is None:
-        return
-    instance = session.get(ProcessInstance, event.instance_id)
-    item = session.scalars(select(MeetingItem).where(MeetingItem.meeting_id == meeting_id,
-                                                     MeetingItem.instance_id == instance.id)).first()
-    if item is None:
-        item = MeetingItem(meeting_id=meeting_id, instance_id=instance.id)
-        session.add(item)
-    # one row per dossier and meeting: a dossier agendered before the round started passes it as progress
-    item.kind, item.business_key, item.title, item.status, item.requested_at = (
-        "voortgang", instance.business_key, instance.title, "gevraagd", event.at)
-
-
-def _update_item(session: Session, event: AuditEvent, data: dict) -> None:
-    item = session.scalars(select(MeetingItem).where(MeetingItem.instance_id == event.instance_id,
-                                                     MeetingItem.kind == "voortgang")
-                           .order_by(MeetingItem.id.desc()).limit(1)).first()
-    if item is None:
-        return
-    if REPORT_VARIABLE in data and item.reported_at is None:
-        item.report, item.reported_at, item.status = dict(data), event.at, "gerapporteerd"
-    if JUDGEMENT_VARIABLE in data:
-        item.judgement, item.judged_at, item.status = dict(data), event.at, "beoordeeld"
