@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from engine.web.api.access import current_engine, require_administrator, require_overseer
 from engine.web.api.resources import BOOLEAN, INTEGER, STRING, STRINGS, TIME, array, when
-from engine.web.api.spec import TEXT, Call, Param, Routes, nullable, obj
+from engine.web.api.spec import ID, TEXT, Call, Param, Routes, nullable, obj
 from engine.web.api.tasks import PAGING
 from webhooks import admin
 from webhooks.events import EVENT_TYPES
-from webhooks.models import WebhookDelivery
+from webhooks.models import WebhookDelivery, WebhookMessage
 
 routes = Routes("Webhooks", "Ontvangen webhooks en abonnees op uitgaande events (management en secretariaat).")
 OUTCOME = {"type": "string", "enum": ["queued", "accepted", "duplicate", "rejected", "unmatched", "error"]}
@@ -28,6 +28,11 @@ NEW_SUBSCRIBER = obj({
     "eventTypes": {"type": "array", "items": {"enum": EVENT_TYPES}, "uniqueItems": True},
 }, required=["name", "url"])
 NAME = {"name": {**TEXT, "maxLength": 100}}
+INBOX = obj({"queued": INTEGER, "unmatched": INTEGER, "failed": INTEGER})
+FAILED_EVENT = obj({
+    "id": INTEGER, "source": STRING, "webhookId": STRING, "eventType": nullable(STRING), "received": TIME,
+    "lastTry": TIME, "attempts": INTEGER, "lastError": nullable(STRING),
+})
 
 
 @routes.operation("GET", "/webhook-delivery", "Ontvangen webhookafleveringen met hun uitkomst, nieuwste eerst.",
@@ -40,6 +45,25 @@ def list_webhook_deliveries(call: Call) -> list[dict]:
     rows = admin.deliveries(current_engine(), q.get("source"), q.get("outcome"), q.get("maxResults", 100),
                             q.get("firstResult", 0))
     return [_delivery_json(d) for d in rows]
+
+
+@routes.operation("GET", "/webhook-inbox", "Ontvangen events die nog niet verwerkt zijn: in de wachtrij, wachtend "
+                  "op hun dossier, of opgegeven na de laatste poging (die laatste met hun fout).",
+                  ok=(200, obj({"counts": INBOX, "failed": array(FAILED_EVENT)})), errors=(403,))
+def webhook_inbox(call: Call) -> dict:
+    require_overseer(call.actor)
+    engine = current_engine()
+    health = admin.inbox_health(engine)
+    return {"counts": {"queued": health.queued, "unmatched": health.unmatched, "failed": health.failed},
+            "failed": [_failed_json(m) for m in admin.failed_events(engine)]}
+
+
+@routes.operation("POST", "/webhook-inbox/{id}/requeue", "Zet een opgegeven event opnieuw in de wachtrij, met "
+                  "een nieuwe reeks pogingen (zoals de knop op Koppelingen; geaudit).",
+                  ok=(200, obj({"requeued": INTEGER})), errors=(403, 404), path_schemas={"id": ID})
+def requeue_webhook_event(call: Call, id: int) -> dict:
+    require_administrator(call.actor)
+    return {"requeued": admin.requeue_failed(current_engine(), call.actor.user, id)}
 
 
 @routes.operation("GET", "/webhook-subscriber", "Abonnees op uitgaande events, met wat op hen wacht.",
@@ -70,6 +94,12 @@ def _delivery_json(delivery: WebhookDelivery) -> dict:
     return {"id": delivery.id, "source": delivery.source, "webhookId": delivery.webhook_id,
             "received": when(delivery.received_at), "outcome": delivery.outcome,
             "httpStatus": delivery.http_status, "reason": delivery.reason}
+
+
+def _failed_json(message: WebhookMessage) -> dict:
+    return {"id": message.id, "source": message.source, "webhookId": message.webhook_id,
+            "eventType": message.event_type, "received": when(message.received_at),
+            "lastTry": when(message.updated_at), "attempts": message.attempts, "lastError": message.last_error}
 
 
 def _subscriber_json(view: admin.SubscriberView) -> dict:

@@ -116,3 +116,22 @@ def test_a_webhook_given_up_on_is_counted_shown_with_why_and_requeued_by_the_sec
     assert (audited.actor, audited.data) == ("secretaris", {"webhooks": ["proef/msg_mislukt"]})
     assert site.process_inbox() == 1, "a fresh set of tries, due at once"
     assert site.stored_reply("proef", "msg_mislukt")["status"] == "accepted"
+
+
+def test_the_api_shows_a_webhook_given_up_on_with_its_error_and_the_secretariaat_requeues_it(site, clock, monkeypatch):
+    """What Koppelingen shows and does, for integrators that watch GROS through the API."""
+    monkeypatch.setattr(site.engine.runtime, "start_by_message", broken)
+    site.webhook("proef", "melding.nieuw", {"kenmerk": "P-9", "titel": "Mislukt", "ernst": 1}, message_id="msg_mislukt")
+    site.process_every_try(clock)
+    inbox = site.api("GET", "/webhook-inbox").json()
+    [failed] = inbox["failed"]
+    assert inbox["counts"] == {"queued": 0, "unmatched": 0, "failed": 1}
+    assert (failed["webhookId"], failed["attempts"], failed["lastError"]) == (
+        "msg_mislukt", MAX_RETRIES, "RuntimeError: schijf vol")
+    requeue = f"/webhook-inbox/{failed['id']}/requeue"
+    assert site.api("POST", requeue).status_code == 403, "management only looks"
+    monkeypatch.undo()
+    assert site.api("POST", requeue, "secretaris").json() == {"requeued": 1}
+    assert site.api("POST", requeue, "secretaris").status_code == 404, "only a failed one"
+    assert site.api("GET", "/webhook-inbox").json()["counts"] == {"queued": 1, "unmatched": 0, "failed": 0}
+    assert site.process_inbox() == 1 and site.stored_reply("proef", "msg_mislukt")["status"] == "accepted"
