@@ -20,7 +20,7 @@ from engine.forms import FormSchemaError, load_camunda_form
 from . import expressions
 from .access import ProcessAccess, process_access
 from .links import link_problems
-from .parser import GrosParser, callable_processes, is_external
+from .parser import GrosParser, callable_processes, is_external, looked_up_at_start
 from .paths import MAX_PATH, too_long_path
 from .retention import removal_time
 from .runtime import FORMS_PREFIX, ProcessBundle
@@ -94,7 +94,7 @@ class CompiledProcess:
     message_starts: list[tuple[str, str]] = field(default_factory=list)
     timer_starts: list[tuple[str, str, str]] = field(default_factory=list)
     # Processes its call activities name that are not deployed: looked up when the call starts.
-    missing_calls: list[str] = field(default_factory=list)
+    missing_calls: tuple[str, ...] = ()
 
 
 def kind_of(name: str) -> str | None:
@@ -266,11 +266,8 @@ def _check_condition(node, add) -> None:
     """A condition GROS cannot evaluate is one Camunda 7 cannot either: it deploys it, but fails the flow on
     every pass. GROS refuses it at deploy, saying why Camunda would fail."""
     text = node.text.strip()
-    try:
-        expressions.check(text)
-    except expressions.ExpressionError as error:
-        add(node.getparent(), f"de voorwaarde '{text[:200]}' {_why_no_condition(text, node.get('language'))}; "
-                              "schrijf ze als ${...} met variabelen, vergelijkingen en &&, ||, !", str(error))
+    _check_expression(node, text, add, f"de voorwaarde '{text[:200]}' {_why_no_condition(text, node.get('language'))}"
+                                       "; schrijf ze als ${...} met variabelen, vergelijkingen en &&, ||, !")
 
 
 def _why_no_condition(text: str, language: str | None) -> str:
@@ -286,13 +283,14 @@ def _why_no_condition(text: str, language: str | None) -> str:
     return "kan de engine niet uitvoeren (Java-aanroepen en methoden van execution draaien hier niet)"
 
 
-def _check_expression(node, text: str, add) -> None:
+def _check_expression(node, text: str, add, refusal: str | None = None) -> None:
+    """Refuse an expression the engine cannot evaluate, on the element that holds ``node``."""
     try:
         expressions.check(text.strip())
     except expressions.ExpressionError as error:
-        add(node.getparent(), f"de expressie '{text.strip()[:200]}' kan de engine niet uitvoeren: schrijf ze als "
-                              "${...} met variabelen, vergelijkingen en &&, ||, ! (FEEL, XPath en Java-aanroepen "
-                              "draaien hier niet)", str(error))
+        add(node.getparent(), refusal or f"de expressie '{text.strip()[:200]}' kan de engine niet uitvoeren: "
+                                         "schrijf ze als ${...} met variabelen, vergelijkingen en &&, ||, ! (FEEL, "
+                                         "XPath en Java-aanroepen draaien hier niet)", str(error))
 
 
 def _check_script(node, add) -> None:
@@ -497,10 +495,9 @@ def _describe(universe, name, process, parser, forms) -> CompiledProcess:
     )
 
 
-def _missing_calls(process, deployed: set[str]) -> list[str]:
-    called = [node.get("calledElement") or "" for node in process.iter(f"{{{BPMN}}}callActivity")
-              if node.get(BINDING) is None]
-    return sorted({key for key in called if key and "${" not in key and key not in deployed})
+def _missing_calls(process, deployed: set[str]) -> tuple[str, ...]:
+    return tuple(sorted({node.get("calledElement") for node in process.iter(f"{{{BPMN}}}callActivity")
+                         if looked_up_at_start(node, deployed)}))
 
 
 def _starts(process):

@@ -204,6 +204,14 @@ def call_binding(node, deployed: set[str]) -> CallBinding | None:
                        node.get(f"{ns}calledElementVersionTag"))
 
 
+def looked_up_at_start(node, deployed: set[str]) -> bool:
+    """A fixed ``calledElement`` without a binding whose process is not ``deployed``: ``call_binding`` looks it
+    up when the call starts, as Camunda 7 does (the deployer is warned)."""
+    called = node.get("calledElement") or ""
+    return (node.get(f"{{{CAMUNDA_MODEL_NS}}}calledElementBinding") is None and bool(called)
+            and "${" not in called and called not in deployed)
+
+
 def callable_processes(parser: BpmnParser) -> set[str]:
     """The executable processes ``parser`` holds: what a call activity can be bundled with."""
     return {pid for pid, process in parser.process_parsers.items() if process.process_executable}

@@ -13,7 +13,6 @@ class FormSchemaError(Exception):
 
     def __init__(self, filename: str, reason: str, line: int | None = None, element: str | None = None) -> None:
         super().__init__(f"{filename}: {reason}")
-        self.filename = filename
         self.reason = reason
         self.line = line
         self.element = element

@@ -117,8 +117,7 @@ class RepositoryService:
             session.flush()
             ids = {n: r.id for n, r in latest.items()}
             ids |= {n: _store_resource(session, deployment.id, sources[n]).id for n in changed}
-            result = [replace(_guarded(session, _store_definition(session, deployment.id, c, ids, now)),
-                              missing_calls=tuple(c.missing_calls)) for c in compiled]
+            result = [_guarded(session, _store_definition(session, deployment.id, c, ids, now)) for c in compiled]
             audit(session, None, now, actor, "deployment.created", data={"files": changed, "name": name})
             decisions = [d for n in changed if sources[n].kind == "dmn" for d in _decisions(sources[n])]
             return _info(deployment, result, decisions)
@@ -216,7 +215,7 @@ def latest_definition(session: Session, key: str) -> ProcessDefinition | None:
 def _store_definition(session, deployment_id, compiled, resource_ids, now: datetime) -> DeployedDefinition:
     latest = latest_definition(session, compiled.key)
     if latest is not None and latest.content_hash == compiled.content_hash:
-        return DeployedDefinition(latest.id, latest.key, latest.version, False)
+        return DeployedDefinition(latest.id, latest.key, latest.version, False, missing_calls=compiled.missing_calls)
     definition = ProcessDefinition(
         key=compiled.key, version=(latest.version + 1) if latest else 1, name=compiled.name,
         content_hash=compiled.content_hash, deployment_id=deployment_id, source=compiled.source,
@@ -228,7 +227,8 @@ def _store_definition(session, deployment_id, compiled, resource_ids, now: datet
     session.add(definition)
     session.flush()
     _replace_start_triggers(session, definition, compiled, now)
-    return DeployedDefinition(definition.id, definition.key, definition.version, True)
+    return DeployedDefinition(definition.id, definition.key, definition.version, True,
+                              missing_calls=compiled.missing_calls)
 
 
 def _guarded(session: Session, deployed: DeployedDefinition) -> DeployedDefinition:
