@@ -27,9 +27,10 @@ from engine.scheduler import Settings, attach
 from engine.services import Engine
 from engine.services.cleanup import Window
 from webhooks.delivery import deliver_due
-from webhooks.inbound import process_inbox
+from webhooks.inbound import Receiver
 from webhooks.listener import on_events as webhook_bookkeeping
 from webhooks.models import PERSONAL_DATA as WEBHOOK_PERSONAL_DATA
+from webhooks.sources import load_sources
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +52,8 @@ def with_listeners(engine: Engine) -> Engine:
     engine.on_events(notifications.on_events)
     engine.on_events(notices.on_events)
     engine.grant_groups(schakel.groups_of)
-    engine.privacy.declare(*consultatie.PERSONAL_DATA, *meetings.PERSONAL_DATA, *WEBHOOK_PERSONAL_DATA)
+    engine.privacy.declare(*consultatie.PERSONAL_DATA, *notifications.PERSONAL_DATA, *meetings.PERSONAL_DATA,
+                           *WEBHOOK_PERSONAL_DATA)
     meeting_records.track(engine)
     parliament.track(engine)
     toetsen.track(engine)
@@ -65,11 +67,12 @@ def periodic_jobs(engine: Engine, settings: Settings) -> list[Job]:
     the mail outbox (over the ``GROS_SMTP_*`` server), and the nightly history cleanup."""
     window = Window.parse(settings.cleanup_window)
     smtp = notifications.SmtpSettings.from_env()
+    inbox = Receiver(engine, load_sources())  # the sources are read once, as the web app reads them
     jobs: list[Job] = [
         ("calendar", settings.calendar_every, lambda: meetings.run_calendar(engine)),
         ("stall-radar", settings.radar_every, lambda: radar.refresh(engine)),
         ("webhook-delivery", settings.deliver_every, lambda: deliver_due(engine, engine.now())),
-        ("webhook-inbox", settings.inbox_every, lambda: process_inbox(engine, engine.now())),
+        ("webhook-inbox", settings.inbox_every, inbox.process_due),
         ("deadline-reminders", settings.reminder_every, lambda: notifications.remind_deadlines(engine)),
         ("history-cleanup", settings.cleanup_every, lambda: engine.history.clean_in_window(window)),
     ]

@@ -118,7 +118,8 @@ class DeliveryAttempt(Base):
 
 # What a person's erasure covers here: the bodies received (and their replies) and the events to send.
 PERSONAL_DATA = (
-    PersonalTable("ontvangen webhooks", WebhookMessage.__table__, {"body": "inhoud", "reply": "antwoord"}),
+    PersonalTable("ontvangen webhooks", WebhookMessage.__table__,
+                  {"body": "inhoud", "reply": "antwoord", "last_error": "laatste fout"}),
     PersonalTable("afwijzingen van webhooks", WebhookDelivery.__table__, {"reason": "reden"}),
     PersonalTable("uitgaande webhook-gebeurtenissen", OutboxEvent.__table__,
                   {"body": "inhoud", "last_error": "laatste fout"}),

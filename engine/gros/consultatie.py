@@ -41,8 +41,6 @@ PERSONAL_DATA = (
     PersonalTable("consultatievragen", Consultatie.__table__, {"question": "vraag"}),
     PersonalTable("genodigden en hun antwoorden", ConsultatieUitnodiging.__table__,
                   {"email": "e-mailadres", "organisation": "organisatie", "answer": "antwoord"}),
-    PersonalTable("uitgaande e-mails", MailOutbox.__table__,
-                  {"address": "adres", "subject": "onderwerp", "body": "tekst"}),
 )
 
 

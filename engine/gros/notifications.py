@@ -26,6 +26,7 @@ from engine.gros.models import DeadlineReminder, MailOutbox, NotificationChoice,
 from engine.gros.schakel import group_for
 from engine.local_time import ZONE, date_text
 from engine.services import Engine
+from engine.services.privacy import PersonalTable
 from engine.store.models import Account, AccountGroup, AuditEvent, HumanTask, Timer
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,9 @@ DIGEST_HOUR = time(7, 0)  # the daily digest leaves at this local time
 MAX_BACKOFF = timedelta(hours=1)
 LEASE = timedelta(minutes=5)  # a sender that dies mid-way leaves its rows to the next round after this
 BATCH = 200
+# The mails on their way or sent: to whom, and what they said.
+PERSONAL_DATA = (PersonalTable("uitgaande e-mails", MailOutbox.__table__,
+                               {"address": "adres", "subject": "onderwerp", "body": "tekst"}),)
 REMINDER_DAYS = 5  # a deadline is announced this many days ahead (GROS_REMINDER_DAYS)
 # Audit actions of commands that move tokens, and so may make tasks ready.
 MOVING = {"instance.started", "task.completed", "message.correlated", "timer.fired", "incident.retried",

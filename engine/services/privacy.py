@@ -57,6 +57,14 @@ class PersonalTable:
     table: Table
     columns: Mapping[str, str]
 
+    def __post_init__(self) -> None:
+        """A wrong declaration fails where the tables are declared, not at the first privacy search."""
+        if len(self.table.primary_key.columns) != 1:
+            raise ValueError(f"{self.table.name}: privacy needs a table with a primary key of one column")
+        unknown = sorted(set(self.columns) - set(self.table.c.keys()))
+        if unknown:
+            raise ValueError(f"{self.table.name} has no column {', '.join(unknown)}")
+
 
 @dataclass
 class PersonReport:
