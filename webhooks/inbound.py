@@ -3,7 +3,7 @@
 Accept and queue: a delivery is verified (signature, freshness) and its payload validated while the
 sender waits; a valid one is stored as a ``queued`` ``webhook_message`` in one transaction of two
 INSERTs (the message and its log row) and answered 202. The engine command runs later, in the
-scheduler's ``webhook-inbox`` job (``process_inbox``): an HTTP delivery costs a few cheap statements
+scheduler's ``webhook-inbox`` job (``Receiver.process_due``): an HTTP delivery costs a few cheap statements
 instead of a whole command, so a source's burst never waits on the engine. The price: the answer does
 not name the dossier; a later delivery of the same webhook-id gets the outcome once it is known.
 
@@ -309,10 +309,15 @@ class Receiver:
         return reply
 
     def _duplicate(self, message: WebhookMessage, now: datetime) -> Reply:
+        """A webhook-id seen before gets its stored reply; one back in the queue (an administrator requeued it)
+        gets the queue's, whatever its last try answered."""
+        waiting = message.status in ("queued", "applying")
+        status, body = (202, _queued(message.webhook_id, message.event_type)) if waiting else (
+            message.http_status, message.reply)
         with self.engine.db.transaction() as session:
-            session.add(_delivery(message.source, message.webhook_id, now, "duplicate", message.http_status,
+            session.add(_delivery(message.source, message.webhook_id, now, "duplicate", status,
                                   f"al ontvangen: {message.status}", message.id))
-        return Reply(message.http_status, message.reply, "duplicate")
+        return Reply(status, body, "duplicate")
 
     def _refuse(self, source: str, webhook_id: str | None, now: datetime, status: int, title: str,
                 detail: str) -> Reply:
@@ -484,6 +489,7 @@ def _clean(text: str | None, length: int) -> str | None:
     return text.replace("\x00", "")[:length] if text is not None else None
 
 
-def process_inbox(engine: Engine, now: datetime | None = None) -> int:
-    """For the scheduler: apply the queued events and those that found no dossier before (configured sources)."""
-    return Receiver(engine, load_sources()).process_due(now)
+def process_inbox(engine: Engine) -> int:
+    """For ``gros webhooks retry``: apply the queued events and those that found no dossier before (configured
+    sources). The scheduler's job keeps one ``Receiver`` instead."""
+    return Receiver(engine, load_sources()).process_due()

@@ -152,7 +152,7 @@ def retry(by: str, now: str | None, as_json: bool) -> None:
     wachtrij, opnieuw gezet of nog zonder dossier."""
     engine = open_engine(now)
     requeued = admin.requeue_failed(engine, by)
-    accepted = process_inbox(engine, engine.now())
+    accepted = process_inbox(engine)
     emit(as_json, {"requeued": requeued, "accepted": accepted},
          lambda: f"{requeued} mislukt(e) event(s) opnieuw in de wachtrij; {accepted} event(s) alsnog verwerkt")
 
