@@ -12,7 +12,7 @@ from tests.monitor.conftest import DATA, MANAGER
 from tests.monitor.test_monitor_browser import markers, signed_in  # noqa: F401 - signed_in is a fixture
 
 SECRETARIAAT = Actor.of("sofie", ["secretariaat"])
-CHOSEN = "Doorverwezen (versie 2, gekozen toen de call activity startte)"
+CHOSEN = "Doorverwezen (versie 2, gekozen bij de aanroep)"
 
 
 def called_version(number: int) -> str:
@@ -84,5 +84,5 @@ def test_the_chosen_version_counts_its_token_previews_its_migration_and_is_drawn
     assert report.migrated == [waiting_in_chosen]
     diagrams = {d["key"]: d for d in manager.get(f"/monitor/dossiers/{waiting_in_chosen}/diagrammen.json").json}
     assert diagrams["doorverwezen"]["active"] == ["Activity_Behandelen3"]
-    assert "Doorverwezen (versie 3, gekozen toen de call activity startte)" in \
+    assert "Doorverwezen (versie 3, gekozen bij de aanroep)" in \
            manager.get(f"/monitor/dossiers/{waiting_in_chosen}").text

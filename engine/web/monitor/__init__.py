@@ -91,8 +91,9 @@ def instance(instance_id: str):
     history = engine.query.history(instance_id)
     incidents = engine.query.incidents(instance_id)
     positions = engine.query.positions(instance_id)
-    marks = dossier.marks(engine, found, positions, history, incidents)
-    drawn = dossier.drawn(engine, found, dossier.chosen(engine, found, positions, history))
+    called = dossier.chosen(engine, found, positions, history)
+    drawn = dossier.drawn(engine, found, called)
+    marks = dossier.marks(found, positions, history, incidents, called, drawn)
     return render_template(
         "monitor/dossier.html", instance=found, summary=queries.summary(engine, instance_id),
         phases=queries.phases(engine), marks=marks, tasks=engine.query.tasks(instance_id=instance_id),
@@ -119,8 +120,10 @@ def toets_list():
 def instance_diagrams(instance_id: str):
     engine = current_engine()
     found = engine.query.instance(instance_id)
-    marks = dossier.marks(engine, found, engine.query.positions(instance_id), engine.query.history(instance_id),
-                          engine.query.incidents(instance_id, open_only=True))
+    positions, history = engine.query.positions(instance_id), engine.query.history(instance_id)
+    called = dossier.chosen(engine, found, positions, history)
+    marks = dossier.marks(found, positions, history, engine.query.incidents(instance_id, open_only=True), called,
+                          dossier.drawn(engine, found, called))
     return jsonify([m.payload() for m in marks])
 
 

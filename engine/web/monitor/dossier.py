@@ -88,7 +88,7 @@ class Marks:
     def title(self) -> str:
         if self.chosen is None:
             return self.diagram.name
-        return f"{self.diagram.name} (versie {self.chosen}, gekozen toen de call activity startte)"
+        return f"{self.diagram.name} (versie {self.chosen}, gekozen bij de aanroep)"
 
     @property
     def waiting(self) -> list[str]:
@@ -133,12 +133,10 @@ def drawn(engine: Engine, instance: ProcessInstance, called: list[Chosen]) -> di
     return {**diagrams(engine, instance.definition_id), **{c.diagram.key: c.diagram for c in called}}
 
 
-def marks(engine: Engine, instance: ProcessInstance, positions: list[Position], history: list[AuditEvent],
-          incidents: list[Incident]) -> list[Marks]:
-    """Per process the dossier ran in (root first, then in call order, then the processes chosen at run time):
-    its tokens and the path it took."""
-    called = chosen(engine, instance, positions, history)
-    found = drawn(engine, instance, called)
+def marks(instance: ProcessInstance, positions: list[Position], history: list[AuditEvent],
+          incidents: list[Incident], called: list[Chosen], found: dict[str, Diagram]) -> list[Marks]:
+    """Per process the dossier ran in (root first, then in call order, then the processes chosen at run time
+    ``called``, all ``found`` as ``drawn`` gives them): its tokens and the path it took."""
     active, done, failed = defaultdict(set), defaultdict(set), defaultdict(set)
     for position in positions:
         diagram = owner(found, position.process_key)
