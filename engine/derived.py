@@ -117,12 +117,13 @@ _READ_VARIABLES = select(VARIABLES.c.name, VARIABLES.c.type, VARIABLES.c.value).
     VARIABLES.c.instance_id == bindparam("instance"))
 _UPDATE_HISTORY = update(HISTORY).where(HISTORY.c.id == bindparam("task_id"))
 _CLOSE_HISTORY = update(HISTORY).where(_ids(HISTORY.c.id), HISTORY.c.ended_at.is_(None))
-_UPSERTS: dict[tuple[str, str], Any] = {}
+_UPSERTS: dict[tuple, Any] = {}
 
 
 def _upsert(connection: Connection, table, keys: tuple[str, ...], columns: tuple[str, ...], where=None):
     """INSERT … ON CONFLICT (keys) DO UPDATE SET columns, written alike by SQLite and PostgreSQL: what
-    takes an INSERT and an UPDATE in one statement. Built once per database kind."""
+    takes an INSERT and an UPDATE in one statement. Built once per database kind and table (each table has
+    one upsert here)."""
     cached = (connection.dialect.name, table.name)
     if cached not in _UPSERTS:
         statement = (postgresql.insert if cached[0] == "postgresql" else sqlite.insert)(table)
