@@ -60,10 +60,10 @@ class PersonalTable:
     def __post_init__(self) -> None:
         """A wrong declaration fails where the tables are declared, not at the first privacy search."""
         if len(self.table.primary_key.columns) != 1:
-            raise ValueError(f"{self.table.name}: privacy needs a table with a primary key of one column")
+            raise ValueError(f"{self.table.name}: de privacyzoektocht vraagt een primaire sleutel van één kolom")
         unknown = sorted(set(self.columns) - set(self.table.c.keys()))
         if unknown:
-            raise ValueError(f"{self.table.name} has no column {', '.join(unknown)}")
+            raise ValueError(f"{self.table.name} heeft geen kolom {', '.join(unknown)}")
 
 
 @dataclass
