@@ -158,3 +158,20 @@ def test_invalid_json_is_refused():
                 r"regel 1, kolom 2\)$")
     with pytest.raises(FormSchemaError, match=expected):
         load_camunda_form("{components: []", "kapot.form")
+
+
+GROUPED = """{"id": "adres", "components": [
+  {"id": "Field_naam", "key": "naam", "type": "textfield"},
+  {"id": "Group_adres", "type": "group", "path": "adres", "components": [
+    {"id": "Field_straat", "key": "straat", "type": "textfield"},
+    {"id": "Field_kaart", "key": "kaart",
+     "type": "raket"}
+  ]}
+]}"""
+
+
+def test_a_refusal_inside_a_group_names_the_line_where_the_component_starts():
+    with pytest.raises(FormSchemaError) as caught:
+        load_camunda_form(GROUPED, "adres.form")
+    assert (caught.value.line, caught.value.element) == (5, "Field_kaart")
+    assert str(caught.value) == "adres.form: onderdeel 2.2 ('kaart') van type 'raket': dat type wordt niet ondersteund"
