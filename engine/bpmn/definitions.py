@@ -20,7 +20,7 @@ from engine.forms import FormSchemaError, load_camunda_form
 from . import expressions
 from .access import ProcessAccess, process_access
 from .links import link_problems
-from .parser import GrosParser, callable_processes, is_external, looked_up_at_start
+from .parser import GrosParser, is_external, looked_up_at_start
 from .paths import MAX_PATH, too_long_path
 from .retention import removal_time
 from .runtime import FORMS_PREFIX, ProcessBundle
@@ -400,7 +400,7 @@ def _check_references(source: Source, process, parser, forms: dict[str, str], pr
     def add(node, message):
         problems.append(Problem(source.name, node.sourceline, node.get("id"), message))
 
-    deployed = callable_processes(parser)
+    deployed = parser.callable_processes()
     for node in process.iter(f"{{{BPMN}}}callActivity"):
         called = node.get("calledElement")
         if not called:
@@ -421,7 +421,7 @@ BINDING = f"{{{CAMUNDA}}}calledElementBinding"
 BINDINGS = ("latest", "deployment", "version", "versionTag")
 
 
-def _check_binding(node, deployed: set[str], add) -> None:
+def _check_binding(node, deployed: frozenset[str], add) -> None:
     """A binding chosen at run time needs what it names; the process itself is looked up when the call starts.
     ``deployment`` calls the version deployed with the caller, so that one must be there."""
     binding = node.get(BINDING) or "latest"
@@ -491,11 +491,11 @@ def _describe(universe, name, process, parser, forms) -> CompiledProcess:
                         if _event_kind(s) == "messageEventDefinition"],
         timer_starts=[(s.get("id"), *_timer_spec(s)) for s in _starts(process)
                       if _event_kind(s) == "timerEventDefinition"],
-        missing_calls=_missing_calls(process, callable_processes(parser)),
+        missing_calls=_missing_calls(process, parser.callable_processes()),
     )
 
 
-def _missing_calls(process, deployed: set[str]) -> tuple[str, ...]:
+def _missing_calls(process, deployed: frozenset[str]) -> tuple[str, ...]:
     return tuple(sorted({node.get("calledElement") for node in process.iter(f"{{{BPMN}}}callActivity")
                          if looked_up_at_start(node, deployed)}))
 

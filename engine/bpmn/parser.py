@@ -186,11 +186,11 @@ class GrosCallActivityParser(CallActivityParser):
         nodes = list(extension) if extension is not None else []
         task.in_mappings = [dict(n.attrib) for n in nodes if n.tag == f"{ns}in" and _is_variable_mapping(n)]
         task.out_mappings = [dict(n.attrib) for n in nodes if n.tag == f"{ns}out"]
-        task.call_binding = call_binding(self.node, callable_processes(self.process_parser.parser))
+        task.call_binding = call_binding(self.node, self.process_parser.parser.callable_processes())
         return task
 
 
-def call_binding(node, deployed: set[str]) -> CallBinding | None:
+def call_binding(node, deployed: frozenset[str]) -> CallBinding | None:
     """How a call activity chooses its process when it starts; None for a fixed ``calledElement`` without
     a binding, or with ``deployment``: those call the version deployed with the caller, bundled with it.
     A fixed ``calledElement`` without a binding whose process is not ``deployed`` (yet) is looked up as
@@ -204,17 +204,12 @@ def call_binding(node, deployed: set[str]) -> CallBinding | None:
                        node.get(f"{ns}calledElementVersionTag"))
 
 
-def looked_up_at_start(node, deployed: set[str]) -> bool:
+def looked_up_at_start(node, deployed: frozenset[str]) -> bool:
     """A fixed ``calledElement`` without a binding whose process is not ``deployed``: ``call_binding`` looks it
     up when the call starts, as Camunda 7 does (the deployer is warned)."""
     called = node.get("calledElement") or ""
     return (node.get(f"{{{CAMUNDA_MODEL_NS}}}calledElementBinding") is None and bool(called)
             and "${" not in called and called not in deployed)
-
-
-def callable_processes(parser: BpmnParser) -> set[str]:
-    """The executable processes ``parser`` holds: what a call activity can be bundled with."""
-    return {pid for pid, process in parser.process_parsers.items() if process.process_executable}
 
 
 def _is_variable_mapping(node) -> bool:
@@ -240,6 +235,18 @@ class GrosParser(CamundaParser):
         full_tag("inclusiveGateway"): (ConditionalGatewayParser, GrosInclusiveGateway),
     }
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._callable: frozenset[str] | None = None
+
+    def callable_processes(self) -> frozenset[str]:
+        """The executable processes this parser holds: what a call activity can be bundled with. Read once
+        for all the files of a deployment (each call activity and each process asks)."""
+        if self._callable is None:
+            self._callable = frozenset(pid for pid, process in self.process_parsers.items()
+                                       if process.process_executable)
+        return self._callable
+
     def get_engine(self, decision_ref, node) -> StrictDecision:
         return StrictDecision(super().get_engine(decision_ref, node).decision_table, decision_ref)
 
@@ -256,6 +263,7 @@ class GrosParser(CamundaParser):
         return used
 
     def add_bpmn_xml(self, bpmn, filename=None):
+        self._callable = None  # the file may hold more processes
         super().add_bpmn_xml(with_explicit_splits(with_links_resolved(without_ignored_data(bpmn))), filename)
 
     def _find_dependencies(self, process):
