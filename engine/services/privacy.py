@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import String, Table, cast, or_, select, update
 from sqlalchemy.orm import Session
@@ -98,9 +98,9 @@ class PrivacyService:
                         for a in session.scalars(select(Account).where(or_(
                             _like(Account.username, search), _like(Account.display_name, search),
                             _like(Account.email, search))))]
-            elsewhere = [{"label": declared.label, "id": key, "fields": sorted(_row_paths(
-                {declared.columns[name]: value for name, value in values.items()}, search))}
-                         for declared in self.tables for key, values in _matching_rows(session, declared, search)]
+            elsewhere = [{"label": declared.label, "id": key, "fields": sorted(_paths(
+                {declared.columns[name]: cell.values for name, cell in cells.items()}, search))}
+                         for declared in self.tables for key, cells in _matching_rows(session, declared, search)]
         return PersonReport(search, dossiers, accounts, elsewhere)
 
     def erase(self, search: str, decision: str, actor: Actor) -> PersonReport:
@@ -121,9 +121,9 @@ class PrivacyService:
             erased: dict[str, int] = {}
             for declared in self.tables:
                 key_column = _key_column(declared.table)
-                for key, values in _matching_rows(session, declared, search):
+                for key, cells in _matching_rows(session, declared, search):
                     session.execute(update(declared.table).where(key_column == key).values(
-                        {name: _erased(value, search) for name, value in values.items()}))
+                        {name: cell.erased(search) for name, cell in cells.items()}))
                     erased[declared.label] = erased.get(declared.label, 0) + 1
             audit(session, None, self.executor.now(), actor, ERASED_ACTION, data={"besluit": decision, "rijen": erased})
 
@@ -182,43 +182,48 @@ def _matching_lines(session: Session, search: str) -> list[AuditEvent]:
     return [e for e in candidates if _paths(e.data, search) or _holds(e.actor, search)]
 
 
-def _matching_rows(session: Session, declared: PersonalTable, search: str) -> list[tuple[Any, dict]]:
-    """(primary key, {column: stored value}) of the rows holding ``search``, only the columns that hold it."""
+class _Cell(NamedTuple):
+    """A stored value of a PersonalTable column and its values: a text holding JSON (a webhook body) parsed,
+    once per row, any other value as it is."""
+
+    stored: Any
+    values: Any
+
+    @classmethod
+    def of(cls, stored: Any) -> _Cell:
+        if isinstance(stored, str) and stored[:1] in ("{", "["):
+            try:
+                return cls(stored, json.loads(stored))
+            except ValueError:
+                pass
+        return cls(stored, stored)
+
+    def erased(self, search: str) -> Any:
+        """The value to store with the person's data replaced: a JSON text keeps its other values and stays text."""
+        if self.values is not self.stored:
+            return json.dumps(_scrub(self.values, search))
+        return _scrub(self.stored, search)
+
+
+def _matching_rows(session: Session, declared: PersonalTable, search: str) -> list[tuple[Any, dict[str, _Cell]]]:
+    """(primary key, {column: cell}) of the rows holding ``search``, only the columns that hold it."""
     escaped = json.dumps(search)[1:-1]
     columns = [declared.table.c[name] for name in declared.columns]
     key_column = _key_column(declared.table)
     query = select(key_column, *columns).where(or_(*[_like(cast(column, String), spelling) for column in columns
                                                      for spelling in {search, escaped}])).order_by(key_column)
-    rows = [(row[0], dict(zip(declared.columns, row[1:], strict=True))) for row in session.execute(query)]
-    return [(key, {name: value for name, value in values.items() if _row_paths({name: value}, search)})
-            for key, values in rows if _row_paths(values, search)]
-
-
-def _row_paths(values: dict[str, Any], search: str) -> set[str]:
-    return _paths({name: _parsed(value) for name, value in values.items()}, search)
+    found = []
+    for key, *stored in session.execute(query):
+        cells = {name: _Cell.of(value) for name, value in zip(declared.columns, stored, strict=True)}
+        holding = {name: cell for name, cell in cells.items() if _paths(cell.values, search)}
+        if holding:
+            found.append((key, holding))
+    return found
 
 
 def _key_column(table: Table):
     [key] = table.primary_key.columns
     return key
-
-
-def _parsed(value: Any) -> Any:
-    """A text holding a JSON object or list (a webhook body) as its values, any other value as it is."""
-    if isinstance(value, str) and value[:1] in ("{", "["):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    return value
-
-
-def _erased(value: Any, search: str) -> Any:
-    """The value with the person's data replaced: a JSON text keeps its other values and stays text."""
-    parsed = _parsed(value)
-    if isinstance(value, str) and parsed is not value:
-        return json.dumps(_scrub(parsed, search))
-    return _scrub(value, search)
 
 
 def _like(column, search: str):

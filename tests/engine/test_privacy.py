@@ -164,6 +164,25 @@ def test_erasure_reaches_what_the_domain_and_the_webhooks_keep_beside_the_dossie
     assert erasures[0].data["rijen"]["genodigden en hun antwoorden"] == 1
 
 
+def test_a_webhook_body_is_erased_value_by_value_when_it_is_json_and_whole_when_it_only_looks_like_it(
+        engine: Engine):
+    bodies = {"json": json.dumps({"kenmerk": "L-1", "melder": ["An Peeters", "Zoë"]}), "kapot": "{An Peeters,"}
+    with engine.db.transaction() as session:
+        for webhook_id, body in bodies.items():
+            session.add(WebhookMessage(source="loket", webhook_id=webhook_id, status="unmatched", http_status=202,
+                                       reply={"melder": "An Peeters", "ok": True}, body=body,
+                                       received_at=engine.now(), updated_at=engine.now()))
+
+    found = [(e["label"], e["fields"]) for e in engine.privacy.find(AN_PEETERS).elsewhere]
+    assert found == [("ontvangen webhooks", ["antwoord.melder", "inhoud.melder.0"]),
+                     ("ontvangen webhooks", ["antwoord.melder", "inhoud"])]
+    engine.privacy.erase(AN_PEETERS, "B-2027/15", SECRETARIAAT)
+    with engine.db.reading() as session:
+        erased = {m.webhook_id: (m.body, m.reply) for m in session.scalars(select(WebhookMessage))}
+    assert json.loads(erased["json"][0]) == {"kenmerk": "L-1", "melder": [ERASED, "Zoë"]}
+    assert erased["kapot"] == (ERASED, {"melder": ERASED, "ok": True})
+
+
 def reported_on_the_agenda(engine: Engine, clock) -> str:
     """A dossier in uitvoering, titled after the person, whose schakel reports naming them at a meeting."""
     meeting = meetings.plan(engine, "bilateraal", datetime(2027, 5, 20, 10, 0), SECRETARIAAT)
