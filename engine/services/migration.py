@@ -218,8 +218,8 @@ class MigrationService:
 
     def _moved(self, session: Session, instance: ProcessInstance, source: ProcessDefinition,
                target: ProcessDefinition, instructions: list[Instruction]) -> Workflow:
-        source_bundle, target_bundle = (self.executor.bundle(session, d) for d in (source, target))
-        if instance.definition_id == source.id:
+        target_bundle = self.executor.bundle(session, target)
+        if instance.definition_id == source.id:  # the loaded workflow brings the source version's bundle
             moved = migrate_workflow(self.executor.load(session, instance), target_bundle, instructions)
             instance.definition_id, instance.definition_key = target.id, target.key
             return moved
@@ -227,7 +227,8 @@ class MigrationService:
             raise Conflict(f"instantie {instance.id} staat niet op {source.key} v{source.version} en roept die "
                            "versie ook niet aan")
         return migrate_called(self.executor.load(session, instance), called_name(source.key, source.id),
-                              source_bundle, called_name(target.key, target.id), target_bundle, instructions)
+                              self.executor.bundle(session, source), called_name(target.key, target.id),
+                              target_bundle, instructions)
 
     def _record_failure(self, plan: MigrationPlan, instance_id: str, error: MigrationRefused, actor: Actor) -> None:
         now = self.executor.now()
