@@ -6,15 +6,12 @@ from __future__ import annotations
 import pytest
 import requests
 
-from engine.gros import demo
 from tests.api.conftest import _tokens, make_app, quick_password_hashing, serve  # noqa: F401 — fixture reused
-from tests.conftest import ROOT
 
 
 @pytest.fixture
-def site(engine):
-    engine.repository.deploy([ROOT / "processen", ROOT / "formulieren"])
-    demo.seed_dossiers(engine)
+def site(engine, dossiers):
+    """The API over the demo dossiers: a copy of them, driven once per session (tests/kennisbank/conftest.py)."""
     with serve(make_app(engine)) as url:
         yield url, _tokens(engine)
 

@@ -1,6 +1,7 @@
 """The kennisbank's index and search on SQLite and PostgreSQL: the derived row each command writes, Dutch
 stemming (an inflected word finds the other form), ranking, filters, highlighting, paging; and the
-precedent suggestions a new signal about a known obstacle gets."""
+precedent suggestions a new signal about a known obstacle gets. A test that takes ``dossiers`` starts from a copy
+of the demo dossiers, driven once per session (tests/kennisbank/conftest.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import pytest
 from sqlalchemy import delete, func, select
 
 from engine.errors import InvalidData
-from engine.gros import demo
 from engine.gros.kennisbank import reindex
 from engine.gros.kennisbank.search import Query, search, suggestions
 from engine.gros.kennisbank.words import excerpt
@@ -17,13 +17,6 @@ from engine.services import Actor
 from tests.conftest import ROOT
 
 SECRETARIAAT = Actor.of("sanne", ["secretariaat"])
-
-
-@pytest.fixture
-def demo_dossiers(engine) -> dict[str, str]:
-    engine.repository.deploy([ROOT / "processen", ROOT / "formulieren"])
-    demo.seed_dossiers(engine)
-    return {i.business_key: i.id for i in engine.query.instances(limit=100)}
 
 
 def keys(results) -> list[str]:
@@ -35,9 +28,9 @@ def signal(engine, key: str, **variables) -> str:
     return engine.runtime.start("gros-dossier", key, variables, SECRETARIAAT)
 
 
-def test_every_dossier_has_one_row_written_by_its_commands(engine, demo_dossiers):
+def test_every_dossier_has_one_row_written_by_its_commands(engine, dossiers):
     with engine.db.reading() as session:
-        assert session.scalar(select(func.count()).select_from(KennisEntry)) == len(demo_dossiers) == 8
+        assert session.scalar(select(func.count()).select_from(KennisEntry)) == len(dossiers) == 8
         closed = session.scalars(select(KennisEntry).where(KennisEntry.business_key == "GROS-2025-007")).one()
     assert (closed.theme, closed.outcome, closed.phase) == ("zorg", "opgelost", None)
     assert closed.card["lessons"] and closed.card["outcome_reason"]
@@ -48,7 +41,7 @@ def test_every_dossier_has_one_row_written_by_its_commands(engine, demo_dossiers
     assert closed.sides == "|NL|VL|BE|"
 
 
-def test_an_inflected_dutch_word_finds_the_other_form(engine, demo_dossiers):
+def test_an_inflected_dutch_word_finds_the_other_form(engine, dossiers):
     assert keys(search(engine, Query("grensarbeider"))) == ["GROS-2026-006"]  # the dossier says "grensarbeiders"
     assert "GROS-2026-005" in keys(search(engine, Query("belasting")))  # it says "Belastingen", "belastingheffing" not
     signal(engine, "GROS-T-1", titel="Pensioenopbouw",
@@ -63,7 +56,7 @@ def test_the_title_weighs_more_than_the_text(engine, clock):
     assert keys(search(engine, Query("opvang"))) == ["GROS-T-2", "GROS-T-1"]
 
 
-def test_filters_narrow_and_pages_split_the_results(engine, demo_dossiers):
+def test_filters_narrow_and_pages_split_the_results(engine, dossiers):
     assert keys(search(engine, Query(theme="zorg"))) == ["GROS-2025-007", "GROS-2026-006"] or set(
         keys(search(engine, Query(theme="zorg")))) == {"GROS-2025-007", "GROS-2026-006"}
     assert keys(search(engine, Query(outcome="afgewezen-vl"))) == ["GROS-2026-008"]
@@ -88,7 +81,7 @@ def test_a_bad_query_names_the_field():
     assert {e.key for e in refused.value.errors} == {"jaar", "zijde", "q"}
 
 
-def test_a_new_signal_about_a_known_obstacle_gets_the_earlier_dossier_as_suggestion(engine, demo_dossiers):
+def test_a_new_signal_about_a_known_obstacle_gets_the_earlier_dossier_as_suggestion(engine, dossiers):
     new = signal(engine, "GROS-2027-001", titel="Thuiswerkende grenswerkers en hun sociale zekerheid",
                  omschrijving="Wie over de grens woont en thuiswerkt, ziet zijn belastingheffing verschuiven.",
                  thema="sociale-zekerheid", betrokken_regelgeving="Verordening (EG) 883/2004")
@@ -98,7 +91,7 @@ def test_a_new_signal_about_a_known_obstacle_gets_the_earlier_dossier_as_suggest
     assert "GROS-2027-001" not in [s.entry.business_key for s in found] and len(found) <= 5
 
 
-def test_dossiers_from_before_the_kennisbank_are_taken_in_once(engine, demo_dossiers):
+def test_dossiers_from_before_the_kennisbank_are_taken_in_once(engine, dossiers):
     with engine.db.transaction() as session:
         session.execute(delete(KennisEntry))
     assert search(engine, Query("grensarbeider")).total == 0
