@@ -5,6 +5,7 @@ the element (its id)."""
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 
 from lxml import etree
@@ -32,13 +33,24 @@ class SchemaViolation:
     detail: str  # libxml2's own text
 
 
+_VALIDATORS = threading.local()
+
+
 def schema_violation(tree, file_name: str) -> SchemaViolation | None:
     """None when ``tree`` is valid BPMN 2.0 by the XSD, else what is wrong, where."""
     try:
-        BpmnValidator().validate(tree, file_name)  # its error log is its own: one per check
+        _validator().validate(tree, file_name)
     except ValidationException as error:
         return _explained(tree, str(error).strip(), error.line_number or None)
     return None
+
+
+def _validator() -> BpmnValidator:
+    """The XSD compiled once per thread (~5 ms each time): a validator's error log, which each check starts
+    anew, is not for two threads at once."""
+    if not hasattr(_VALIDATORS, "validator"):
+        _VALIDATORS.validator = BpmnValidator()
+    return _VALIDATORS.validator
 
 
 def _explained(tree, text: str, line: int | None) -> SchemaViolation:
