@@ -198,6 +198,7 @@ class CommandExecutor:
         queue_audit(session, batch)
         batch.send()  # the derived rows, the state and the audit so far: on PostgreSQL one round trip
         session.info["saved"].append((instance.id, instance.revision, workflow, rows))
+        session.info.setdefault(READY, {})[instance.id] = ready
         return ready
 
     def _known_rows(self, session, instance: ProcessInstance, completed: bool) -> Rows | None:
@@ -209,6 +210,15 @@ class CommandExecutor:
         if known is None and not completed:
             return derived.stored(session, instance.id)
         return known
+
+
+READY = "ready"  # session.info: each saved instance's ready tasks, as its last save in the command left them
+
+
+def ready_tasks(session: Session) -> list[HumanTask]:
+    """The user tasks waiting in the instances this command saved (an event listener's question: it need not
+    read back the rows the command just wrote)."""
+    return [task for tasks in session.info.get(READY, {}).values() for task in tasks]
 
 
 def check_active(instance: ProcessInstance) -> None:
