@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from engine.bpmn.runtime import UserTaskView, Workflow
 from engine.bpmn.timers import deadline
 from engine.errors import InvalidData
+from engine.store.db import Batch
 from engine.store.models import (
     ExternalTask,
     HistoricTask,
@@ -86,7 +87,10 @@ def _ids(column):
     return column.in_(bindparam("ids", expanding=True))
 
 
-# Built once: the hot path only binds values.
+# Built once: the hot path only binds values. Inserts are ``inline``: nothing is read back (no implicit
+# RETURNING of a generated key), so they can go in a pipeline.
+_INSERT_TASKS, _INSERT_CANDIDATES, _INSERT_POSITIONS, _INSERT_EXTERNAL, _INSERT_VALUES = (
+    insert(table).inline() for table in (TASKS, CANDIDATES, POSITIONS, EXTERNAL, VALUES))
 _DELETE_TASKS = delete(TASKS).where(_ids(TASKS.c.id))
 _DELETE_CANDIDATES = delete(CANDIDATES).where(_ids(CANDIDATES.c.task_id))
 _UPDATE_TASK = update(TASKS).where(TASKS.c.id == bindparam("task_id"))
@@ -120,13 +124,13 @@ _CLOSE_HISTORY = update(HISTORY).where(_ids(HISTORY.c.id), HISTORY.c.ended_at.is
 _UPSERTS: dict[tuple, Any] = {}
 
 
-def _upsert(connection: Connection, table, keys: tuple[str, ...], columns: tuple[str, ...], where=None):
+def _upsert(batch: Batch, table, keys: tuple[str, ...], columns: tuple[str, ...], where=None):
     """INSERT … ON CONFLICT (keys) DO UPDATE SET columns, written alike by SQLite and PostgreSQL: what
     takes an INSERT and an UPDATE in one statement. Built once per database kind and table (each table has
     one upsert here)."""
-    cached = (connection.dialect.name, table.name)
+    cached = (batch.dialect.name, table.name)
     if cached not in _UPSERTS:
-        statement = (postgresql.insert if cached[0] == "postgresql" else sqlite.insert)(table)
+        statement = (postgresql.insert if cached[0] == "postgresql" else sqlite.insert)(table).inline()
         _UPSERTS[cached] = statement.on_conflict_do_update(
             index_elements=list(keys), set_={name: statement.excluded[name] for name in columns}, where=where)
     return _UPSERTS[cached]
@@ -153,41 +157,41 @@ def stored(session: Session, instance_id: str) -> Rows:
     return rows
 
 
-def rewrite(session: Session, instance: ProcessInstance, workflow: Workflow, now: datetime, rows: Rows,
-            variables: dict[str, tuple[str, str]], positions: dict[tuple[str, str], int | None],
+def rewrite(session: Session, batch: Batch, instance: ProcessInstance, workflow: Workflow, now: datetime,
+            rows: Rows, variables: dict[str, tuple[str, str]], positions: dict[tuple[str, str], int | None],
             ) -> tuple[list[HumanTask], Rows]:
     """Bring the instance's derived rows from ``rows`` (as stored) to what ``workflow`` waits for, with
     its ``variable_rows`` and ``position_keys``; returns its ready tasks as (unsaved) rows and the rows
-    now stored."""
+    now stored. Timers and subscriptions are written at once (the database gives their ids); everything
+    else is queued in ``batch``, for the caller to send with its own writes."""
     connection = session.connection()
     wanted = Rows(tasks=_wanted_tasks(instance, workflow, rows.tasks, now),
                   timers={(t.task_id, t.due_at): 0 for t in workflow.timers()},
                   subscriptions={(m.task_id, m.message_name): (0, correlation_values(workflow.task_data(m.task_id)))
                                  for m in workflow.messages()},
                   positions=dict.fromkeys(positions, now))
-    _write_tasks(connection, instance, rows.tasks, wanted.tasks, now, _completed_tasks(session))
     written = _write_timers(connection, instance, workflow, rows.timers, wanted.timers)
     session.info.setdefault(NEW_TIMERS, []).extend(written)
     _write_subscriptions(connection, instance, workflow, rows.subscriptions, wanted.subscriptions)
-    _write_positions(connection, instance, rows.positions, wanted.positions,
+    _write_tasks(batch, instance, rows.tasks, wanted.tasks, now, _completed_tasks(session))
+    _write_positions(batch, instance, rows.positions, wanted.positions,
                      {key: definition_id or instance.definition_id for key, definition_id in positions.items()})
-    wanted.external = _write_external_tasks(connection, instance, workflow, rows.external, now)
-    wanted.variables = _write_variables(connection, instance, variables, rows.variables)
+    wanted.external = _write_external_tasks(batch, instance, workflow, rows.external, now)
+    wanted.variables = _write_variables(batch, instance, variables, rows.variables)
     return [HumanTask(**values) for values in wanted.tasks.values()], wanted
 
 
-def clear(session: Session, instance_id: str, rows: Rows | None, now: datetime) -> None:
-    """Remove an ended instance's derived rows (all tables when what is stored is not known); it keeps
-    only its history, where open tasks end with it."""
-    connection = session.connection()
-    waiting = list(rows.tasks) if rows is not None else list(
-        connection.execute(select(TASKS.c.id).where(TASKS.c.instance_id == instance_id)).scalars())
-    _close_history(connection, waiting, now, _completed_tasks(session))
+def clear(session: Session, batch: Batch, instance_id: str, rows: Rows | None, now: datetime) -> None:
+    """Remove an ended instance's derived rows (all tables when what is stored is not known), queued in
+    ``batch``; it keeps only its history, where open tasks end with it."""
+    waiting = list(rows.tasks) if rows is not None else list(session.connection().execute(
+        select(TASKS.c.id).where(TASKS.c.instance_id == instance_id)).scalars())
+    _close_history(batch, waiting, now, _completed_tasks(session))
     known = {TASKS: rows.tasks, TIMERS: rows.timers, SUBSCRIPTIONS: rows.subscriptions,
              POSITIONS: rows.positions, EXTERNAL: rows.external, VARIABLES: rows.variables} if rows is not None else {}
     for table in (TASKS, TIMERS, SUBSCRIPTIONS, POSITIONS, EXTERNAL, VARIABLES):
         if rows is None or known[table]:
-            connection.execute(delete(table).where(table.c.instance_id == instance_id))
+            batch.execute(delete(table).where(table.c.instance_id == instance_id))
 
 
 # --- human tasks ---------------------------------------------------------------------------------
@@ -208,26 +212,26 @@ def _completed_tasks(session: Session) -> set[str]:
     return {e.task_id for e in session.info.get("audit", []) if e.action == "task.completed"}
 
 
-def _write_tasks(connection: Connection, instance: ProcessInstance, stored: dict[str, dict],
+def _write_tasks(batch: Batch, instance: ProcessInstance, stored: dict[str, dict],
                  wanted: dict[str, dict], now: datetime, completed: set[str]) -> None:
     gone = [task_id for task_id in stored if task_id not in wanted]
     new = [values for task_id, values in wanted.items() if task_id not in stored]
     changed = [values for task_id, values in wanted.items()
                if task_id in stored and _differs(stored[task_id], values)]
     if gone:
-        connection.execute(_DELETE_TASKS, {"ids": gone})  # their candidates go by ON DELETE CASCADE
+        batch.execute(_DELETE_TASKS, {"ids": gone})  # their candidates go by ON DELETE CASCADE
     if new:
-        connection.execute(insert(TASKS), new)
+        batch.execute(_INSERT_TASKS, new)
     if gone or new:
-        _write_history(connection, instance, [stored[task_id] for task_id in gone], new, now, completed)
+        _write_history(batch, instance, [stored[task_id] for task_id in gone], new, now, completed)
     if changed:
-        connection.execute(_UPDATE_TASK, [{"task_id": values["id"], **_without_id(values)} for values in changed])
-        connection.execute(_UPDATE_HISTORY, [{"task_id": values["id"], **_history_fields(values)}
+        batch.execute(_UPDATE_TASK, [{"task_id": values["id"], **_without_id(values)} for values in changed])
+        batch.execute(_UPDATE_HISTORY, [{"task_id": values["id"], **_history_fields(values)}
                                              for values in changed])
-        connection.execute(_DELETE_CANDIDATES, {"ids": [values["id"] for values in changed]})
+        batch.execute(_DELETE_CANDIDATES, {"ids": [values["id"] for values in changed]})
     candidates = [row for values in new + changed for row in _candidates(values)]
     if candidates:
-        connection.execute(insert(CANDIDATES), candidates)
+        batch.execute(_INSERT_CANDIDATES, candidates)
 
 
 def _history_values(instance: ProcessInstance, values: dict) -> dict:
@@ -240,7 +244,7 @@ def _history_fields(values: dict) -> dict:
     return {name: values[name] for name in HISTORY_FIELDS}
 
 
-def _write_history(connection: Connection, instance: ProcessInstance, gone: list[dict], new: list[dict],
+def _write_history(batch: Batch, instance: ProcessInstance, gone: list[dict], new: list[dict],
                    now: datetime, completed: set[str]) -> None:
     """Close the history of the tasks that left and open it for the new ones, in one statement: a gone
     task's row is there, so its values only end it (unless it was ended already)."""
@@ -248,15 +252,15 @@ def _write_history(connection: Connection, instance: ProcessInstance, gone: list
                                                  "completed" if values["id"] in completed else "deleted"}
             for values in gone]
     rows += [_history_values(instance, values) | {"ended_at": None, "delete_reason": None} for values in new]
-    connection.execute(_upsert(connection, HISTORY, ("id",), ("ended_at", "delete_reason"),
+    batch.execute(_upsert(batch, HISTORY, ("id",), ("ended_at", "delete_reason"),
                                where=HISTORY.c.ended_at.is_(None)), rows)
 
 
-def _close_history(connection: Connection, task_ids: list[str], now: datetime, completed: set[str]) -> None:
+def _close_history(batch: Batch, task_ids: list[str], now: datetime, completed: set[str]) -> None:
     for reason, ids in (("completed", [i for i in task_ids if i in completed]),
                         ("deleted", [i for i in task_ids if i not in completed])):
         if ids:
-            connection.execute(_CLOSE_HISTORY, {"ids": ids, "ended_at": now, "delete_reason": reason})
+            batch.execute(_CLOSE_HISTORY, {"ids": ids, "ended_at": now, "delete_reason": reason})
 
 
 def _without_id(values: dict) -> dict:
@@ -378,10 +382,10 @@ def _write_subscriptions(connection: Connection, instance: ProcessInstance, work
     if outdated:
         connection.execute(_DELETE_VALUES, {"ids": outdated})
     if values_rows:
-        connection.execute(insert(VALUES), values_rows)
+        connection.execute(_INSERT_VALUES, values_rows)
 
 
-def _write_positions(connection: Connection, instance: ProcessInstance, stored: dict[tuple[str, str], datetime],
+def _write_positions(batch: Batch, instance: ProcessInstance, stored: dict[tuple[str, str], datetime],
                      wanted: dict[tuple[str, str], datetime], definitions: dict[tuple[str, str], int]) -> None:
     """Tokens that stay keep their arrival time; new ones arrive now. A token that left one element of a
     process while another arrived in it is one moved row. Each row carries the version its process runs:
@@ -397,42 +401,42 @@ def _write_positions(connection: Connection, instance: ProcessInstance, stored: 
             moves.append({"at_instance": instance.id, "at_process": key[0], "from_element": origin[1],
                           "to_element": key[1], "to_definition": definitions[key], "to_since": wanted[key]})
     if left:
-        connection.execute(_DELETE_POSITIONS, {"instance": instance.id, "keys": left})
+        batch.execute(_DELETE_POSITIONS, {"instance": instance.id, "keys": left})
     if moves:
-        connection.execute(_MOVE_POSITION, moves)
+        batch.execute(_MOVE_POSITION, moves)
     if arrived:
-        connection.execute(insert(POSITIONS), [
+        batch.execute(_INSERT_POSITIONS, [
             {"instance_id": instance.id, "process_key": process_key, "element_id": element_id,
              "definition_id": definitions[(process_key, element_id)], "since": wanted[(process_key, element_id)]}
             for process_key, element_id in arrived])
     wanted.update({key: since for key, since in stored.items() if key in wanted})
 
 
-def _write_external_tasks(connection: Connection, instance: ProcessInstance, workflow: Workflow, stored: set[str],
+def _write_external_tasks(batch: Batch, instance: ProcessInstance, workflow: Workflow, stored: set[str],
                           now: datetime) -> set[str]:
     """Add new external tasks, drop finished ones; a waiting task's row (its lock, retries) stays as it is."""
     views = {view.id: view for view in workflow.external_tasks()}
     if stored - set(views):
-        connection.execute(_DELETE_EXTERNAL, {"ids": list(stored - set(views))})
+        batch.execute(_DELETE_EXTERNAL, {"ids": list(stored - set(views))})
     rows = [{"id": v.id, "instance_id": instance.id, "definition_id": instance.definition_id,
              "definition_key": instance.definition_key, "process_key": v.process_key, "element_id": v.element_id,
              "name": v.name, "topic": v.topic, "priority": v.priority, "business_key": instance.business_key,
              "created_at": now} for task_id, v in views.items() if task_id not in stored]
     if rows:
-        connection.execute(insert(EXTERNAL), rows)
+        batch.execute(_INSERT_EXTERNAL, rows)
     return set(views)
 
 
-def _write_variables(connection: Connection, instance: ProcessInstance, wanted: dict[str, tuple[str, str]],
+def _write_variables(batch: Batch, instance: ProcessInstance, wanted: dict[str, tuple[str, str]],
                      stored: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
     """Insert, update or delete only the variables whose JSON text changed."""
     gone = [name for name in stored if name not in wanted]
     if gone:
-        connection.execute(_DELETE_VARIABLES, {"instance": instance.id, "names": gone})
+        batch.execute(_DELETE_VARIABLES, {"instance": instance.id, "names": gone})
     written = [{"instance_id": instance.id, "definition_id": instance.definition_id, "name": name, "type": kind,
                 "value": text} for name, (kind, text) in wanted.items() if stored.get(name) != (kind, text)]
     if written:  # new and changed ones in one statement
-        connection.execute(_upsert(connection, VARIABLES, ("instance_id", "name"), ("type", "value")), written)
+        batch.execute(_upsert(batch, VARIABLES, ("instance_id", "name"), ("type", "value")), written)
     return wanted
 
 

@@ -16,7 +16,7 @@ from engine.bpmn.bare import bare_completions_per_second, bare_starts_per_second
 from engine.bpmn.serializer import state_json
 from engine.clock import FixedClock
 from engine.services import Actor, Engine
-from engine.store.db import POSTGRES_ADMIN_URL, on_scratch_postgres
+from engine.store.db import PIPELINE, POSTGRES_ADMIN_URL, on_scratch_postgres
 from engine.store.models import HumanTask, ProcessInstance, TaskCandidate
 from engine.wiring import with_listeners
 
@@ -66,6 +66,7 @@ def _database_figures(url: str, bare: Bare, instances: int, inbox_sizes: tuple[i
         "starts_per_s": round(starts),
         "start_ratio_to_bare": round(starts / bare.starts, 3),
         "statements_per_completion": statements,
+        "statements_per_start": len(statements_of(engine, lambda: engine.runtime.start("bench"))),
         "statements_per_completion_app": _statements_per_completion(app),
         "statements_per_moving_completion_app": _statements_per_moving_completion(app),
         "complete_fresh_ms": round(fresh, 2),
@@ -80,6 +81,10 @@ def _database_figures(url: str, bare: Bare, instances: int, inbox_sizes: tuple[i
         "complete_ms_beside_waiting": {n: f["complete_ms"] for n, f in at_scale.items()},
         "inbox_query_ms": {n: f["inbox_ms"] for n, f in at_scale.items()},
     }
+    if not engine.db.is_sqlite:  # SQLite runs in this process: a statement there is no round trip
+        figures["round_trips_per_completion"] = _statements_per_completion(engine, count=round_trips_of)
+        figures["round_trips_per_completion_app"] = _statements_per_completion(app, count=round_trips_of)
+        figures["round_trips_per_start"] = round_trips_of(engine, lambda: engine.runtime.start("bench"))
     figures["goals"] = _goals(figures, sqlite=engine.db.is_sqlite)
     engine.db.dispose()
     return figures
@@ -106,14 +111,16 @@ def _goals(figures: dict, sqlite: bool) -> dict:
             for name, (value, goal, sign) in goals.items()}
 
 
-def _statements_per_completion(engine: Engine, samples: int = 20) -> float:
-    """Median SQL statements of one completion (transaction control not counted), lock and audit included."""
+def _statements_per_completion(engine: Engine, samples: int = 20, count=None) -> float:
+    """Median SQL statements of one completion (transaction control not counted), lock and audit included;
+    or what else ``count(engine, command)`` counts of it."""
+    count = count or (lambda engine, command: len(statements_of(engine, command)))
     instance_id = engine.runtime.start("bench")
     counts = []
     for _ in range(samples):
         [task] = engine.query.tasks(instance_id=instance_id)
         complete = lambda t=task: engine.tasks.complete(t.id, PEOPLE["secretariaat"], {"opnieuw": True})  # noqa: E731
-        counts.append(len(statements_of(engine, complete)))
+        counts.append(count(engine, complete))
     return statistics.median(counts)
 
 
@@ -130,11 +137,22 @@ def _statements_per_moving_completion(engine: Engine, samples: int = 20) -> floa
 
 def statements_of(engine: Engine, command) -> list[str]:
     """The SQL statements ``command`` sends to the database, BEGIN and COMMIT left out."""
-    seen: list[str] = []
+    return [statement for statement, _ in _sent(engine, command)]
 
-    def count(_conn, _cursor, statement, *_):
+
+def round_trips_of(engine: Engine, command) -> int:
+    """How often ``command`` waits for the database: each statement sent alone, each pipeline of
+    statements sent together (PostgreSQL), and the commit."""
+    sent = _sent(engine, command)
+    return sum(pipeline is None for _, pipeline in sent) + len({id(p) for _, p in sent if p is not None}) + 1
+
+
+def _sent(engine: Engine, command) -> list[tuple[str, object | None]]:
+    seen: list[tuple[str, object | None]] = []
+
+    def count(connection, _cursor, statement, *_):
         if not statement.startswith(("BEGIN", "COMMIT")):
-            seen.append(statement)
+            seen.append((statement, connection.info.get(PIPELINE)))
 
     event.listen(engine.db.engine, "before_cursor_execute", count)
     try:

@@ -19,13 +19,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from email.message import EmailMessage
 
-from sqlalchemy import delete, exists, select
+from sqlalchemy import delete, exists, literal, select
 from sqlalchemy.orm import Session
 
 from engine.gros.models import DeadlineReminder, MailOutbox, NotificationChoice, SchakelLid
 from engine.gros.schakel import group_for
 from engine.local_time import ZONE, date_text
 from engine.services import Engine
+from engine.services.executor import ready_tasks
 from engine.services.privacy import PersonalTable
 from engine.store.models import Account, AccountGroup, AuditEvent, HumanTask, Timer
 
@@ -106,8 +107,8 @@ def on_events(session: Session, events: list[AuditEvent]) -> None:
     now, actors = events[0].at, {e.actor for e in events}
     news = []
     for task in _new_tasks(session, events, now):
-        offered = _offered_to(session, task)
-        news += [(task, offered, "taak"), (task, _schakel_of(session, task) - offered, "schakel")]
+        offered, schakel = _audience(session, task)
+        news += [(task, offered, "taak"), (task, schakel - offered, "schakel")]
     for event in events:
         if event.action == "task.assigned" and (event.data or {}).get("assignee"):
             task = session.get(HumanTask, event.task_id)
@@ -123,29 +124,30 @@ def tell_overdue(session: Session, task: HumanTask, now: datetime) -> None:
 
 
 def _new_tasks(session: Session, events: list[AuditEvent], now: datetime) -> list[HumanTask]:
-    """The tasks the command made ready: their rows were written at the command's moment. A claim or a
+    """The tasks the command made ready (at the command's moment), as it saved them. A claim or a
     hand-over moves no token, so its command is not asked (its moment may equal the task's own)."""
     instance_ids = {e.instance_id for e in events if e.instance_id and e.action in MOVING}
-    if not instance_ids:
-        return []
-    return list(session.scalars(select(HumanTask).where(HumanTask.instance_id.in_(instance_ids),
-                                                        HumanTask.created_at == now)))
+    return [task for task in ready_tasks(session) if task.instance_id in instance_ids and task.created_at == now]
 
 
 def _offered_to(session: Session, task: HumanTask) -> set[str]:
+    return _audience(session, task)[0]
+
+
+def _audience(session: Session, task: HumanTask) -> tuple[set[str], set[str]]:
+    """Who the task is offered to, and the present members of the dossier's bestuurlijke schakel — they hear
+    of every step (seed § 4.4) — in one query."""
+    members = select(Account.username, literal(False)).join(AccountGroup, AccountGroup.account_id == Account.id) \
+        .where(AccountGroup.group_name.in_(task.candidate_groups or [""]))
+    present = select(SchakelLid.username, literal(True)).where(SchakelLid.instance_id == task.instance_id,
+                                                               SchakelLid.removed_at.is_(None))
+    rows = session.execute(members.union_all(present)).all()
+    schakel = {username for username, of_schakel in rows if of_schakel}
     if task.assignee:
-        return {task.assignee}
-    members = session.scalars(select(Account.username).join(AccountGroup, AccountGroup.account_id == Account.id)
-                              .where(AccountGroup.group_name.in_(task.candidate_groups or [""])))
-    schakel_members = _schakel_of(session, task) if group_for(task.business_key, task.instance_id) in (
-        task.candidate_groups or []) else set()
-    return set(members) | schakel_members | set(task.candidate_users or [])
-
-
-def _schakel_of(session: Session, task: HumanTask) -> set[str]:
-    """The present members of the dossier's bestuurlijke schakel: they hear of every step (seed § 4.4)."""
-    return set(session.scalars(select(SchakelLid.username).where(SchakelLid.instance_id == task.instance_id,
-                                                                  SchakelLid.removed_at.is_(None))))
+        return {task.assignee}, schakel
+    for_schakel = group_for(task.business_key, task.instance_id) in (task.candidate_groups or [])
+    group = {username for username, of_schakel in rows if not of_schakel}
+    return group | set(task.candidate_users or []) | (schakel if for_schakel else set()), schakel
 
 
 def _write(session: Session, task: HumanTask, usernames: set[str], kind: str, now: datetime,

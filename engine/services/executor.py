@@ -13,8 +13,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, inspect, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from engine import derived
 from engine.bpmn.definitions import Source, bundle
@@ -26,7 +27,7 @@ from engine.errors import Conflict, NotFound
 from engine.forms import FormDefinition
 from engine.services.access import SYSTEM, Actor, Roles
 from engine.services.called import DeployedCalls
-from engine.store.db import Database
+from engine.store.db import Batch, Database
 from engine.store.models import AuditEvent, HumanTask, Incident, ProcessDefinition, ProcessInstance, Resource
 
 EventListener = Callable[[Session, list[AuditEvent]], None]
@@ -85,11 +86,14 @@ class CommandExecutor:
         workflows it saved stay in memory only once the commit succeeded."""
         with self.db.transaction() as session:
             session.info["audit"], session.info["saved"], session.info["derived"] = [], [], {}
+            session.info[AUDIT_WRITTEN] = 0
             yield session
             events = session.info["audit"]
             if events:
                 session.flush()
-                _insert_audit(session, events)
+                batch = Batch(session.connection())
+                queue_audit(session, batch)
+                batch.send()
                 for listener in self.event_listeners:
                     listener(session, events)
         for instance_id, revision, workflow, rows in session.info["saved"]:
@@ -177,20 +181,24 @@ class CommandExecutor:
         for listening in self.save_listeners:
             if listening.concerned(change):
                 listening.listener(session, instance, workflow, now)
-        ready = []
+        ready, batch = [], Batch(session.connection())
         if workflow.completed:
             instance.ended_at = now
             instance.removal_at = removal_time(now, self.definition(session, instance.definition_id).history_ttl)
-            derived.clear(session, instance.id, known, now)
+            derived.clear(session, batch, instance.id, known, now)
             audit(session, instance.id, now, SYSTEM, "instance.completed")
             rows = Rows()
         else:
-            ready, rows = derived.rewrite(session, instance, workflow, now, known, variables, positions)
+            ready, rows = derived.rewrite(session, batch, instance, workflow, now, known, variables, positions)
         session.info["derived"][instance.id] = rows  # a second save in this command starts from these
         instance.state = workflow.dump()
         instance.revision += 1
         instance.status = status(session, instance, workflow.completed)
+        _queue_changes(batch, instance)
+        queue_audit(session, batch)
+        batch.send()  # the derived rows, the state and the audit so far: on PostgreSQL one round trip
         session.info["saved"].append((instance.id, instance.revision, workflow, rows))
+        session.info.setdefault(READY, {})[instance.id] = ready
         return ready
 
     def _known_rows(self, session, instance: ProcessInstance, completed: bool) -> Rows | None:
@@ -202,6 +210,15 @@ class CommandExecutor:
         if known is None and not completed:
             return derived.stored(session, instance.id)
         return known
+
+
+READY = "ready"  # session.info: each saved instance's ready tasks, as its last save in the command left them
+
+
+def ready_tasks(session: Session) -> list[HumanTask]:
+    """The user tasks waiting in the instances this command saved (an event listener's question: it need not
+    read back the rows the command just wrote)."""
+    return [task for tasks in session.info.get(READY, {}).values() for task in tasks]
 
 
 def check_active(instance: ProcessInstance) -> None:
@@ -232,11 +249,27 @@ def audit(session, instance_id, at, actor: Actor, action, element_id=None, eleme
 
 
 AUDIT_COLUMNS = ("instance_id", "at", "actor", "action", "element_id", "element_name", "task_id", "data")
+AUDIT_WRITTEN = "audit_written"  # session.info: how many of the queued audit events are written already
+_INSERT_AUDIT = insert(AuditEvent.__table__).inline()
 
 
-def _insert_audit(session: Session, events: list[AuditEvent]) -> None:
-    rows = [{name: getattr(event, name) for name in AUDIT_COLUMNS} for event in events]
-    session.connection().execute(insert(AuditEvent.__table__), rows)
+def queue_audit(session: Session, batch: Batch) -> None:
+    """Queue in ``batch`` the audit events not written yet (all are kept for the event listeners)."""
+    events = session.info["audit"][session.info[AUDIT_WRITTEN]:]
+    if events:
+        batch.execute(_INSERT_AUDIT, [{name: getattr(event, name) for name in AUDIT_COLUMNS} for event in events])
+        session.info[AUDIT_WRITTEN] += len(events)
+
+
+def _queue_changes(batch: Batch, instance: ProcessInstance) -> None:
+    """Queue the UPDATE of the (stored) instance's changed columns in ``batch`` instead of leaving it to
+    the session's flush, and tell the session they are stored: a flush would send it alone."""
+    changed = {attribute.key: attribute.value for attribute in inspect(instance).attrs
+               if attribute.history.has_changes()}
+    if changed:
+        batch.execute(update(ProcessInstance).where(ProcessInstance.id == instance.id).values(changed))
+        for name, value in changed.items():
+            set_committed_value(instance, name, value)
 
 
 def _audit_steps(session, instance_id: str, now: datetime, workflow: Workflow) -> None:

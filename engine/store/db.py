@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, event, inspect, text
+from sqlalchemy import Connection, Executable, create_engine, event, inspect, text
 from sqlalchemy.engine import Engine as SAEngine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -34,7 +36,7 @@ class Database:
             self.engine = _sqlite_engine(url, immediate=True)
             self.read_engine = _sqlite_engine(url, immediate=False)
         else:
-            self.engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+            self.engine = _postgres_engine(url)
             self.read_engine = self.engine
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._read_sessions = sessionmaker(self.read_engine, expire_on_commit=False)
@@ -92,6 +94,68 @@ def _sqlite_engine(url: str, immediate: bool) -> SAEngine:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
+
+
+PING_AFTER_IDLE = 1.0  # seconds
+
+
+def _postgres_engine(url: str) -> SAEngine:
+    """A pooled PostgreSQL engine that pings a connection only when it sat idle for ``PING_AFTER_IDLE``: a
+    busy server pays no round trip per checkout, and a connection left over from before a database restart
+    is still found dead and replaced before a command uses it (HikariCP's way, not SQLAlchemy's ping on
+    every checkout)."""
+    engine = create_engine(url, pool_size=10, max_overflow=20)
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection, record):
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection, record, _proxy):
+        idle_since = record.info.pop("idle_since", None)  # None: a connection just opened
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            raise DisconnectionError(str(error)) from error  # the pool opens a new connection and checks again
+
+    return engine
+
+
+PIPELINE = "gros.pipeline"  # Connection.info: the pipeline being sent, if any
+
+
+class Batch:
+    """Statements whose answer nobody reads, queued by a command and sent together by ``send``: on
+    PostgreSQL in psycopg's pipeline mode, so all of them cost one round trip instead of one each; on
+    SQLite, where a statement costs no round trip, one after the other. A failing statement raises, as
+    SQLAlchemy's error, from ``send``. Inserts in a batch must be ``inline()`` (nothing read back)."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.dialect = connection.dialect
+        self._queued: list[tuple[Executable, Any]] = []
+
+    def execute(self, statement: Executable, parameters: Any = None) -> None:
+        self._queued.append((statement, parameters))
+
+    def send(self) -> None:
+        queued, self._queued = self._queued, []
+        if self.dialect.name != "postgresql" or len(queued) < 2:
+            for statement, parameters in queued:
+                self.connection.execute(statement, parameters)
+            return
+        dbapi = self.dialect.loaded_dbapi
+        self.connection.info[PIPELINE] = object()  # which pipeline a statement went in: a benchmark counts them
+        try:
+            with self.connection.connection.driver_connection.pipeline():
+                for statement, parameters in queued:
+                    self.connection.execute(statement, parameters)
+        except dbapi.Error as error:
+            raise DBAPIError.instance(None, None, error, dbapi.Error) from error
+        finally:
+            self.connection.info[PIPELINE] = None
 
 
 POSTGRES_ADMIN_URL = os.environ.get("GROS_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

@@ -8,14 +8,17 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, text, update
+from sqlalchemy.exc import IntegrityError
 
 from engine import derived
-from engine.bench.engine import statements_of
+from engine.bench.engine import round_trips_of, statements_of
 from engine.bpmn.serializer import state_json
 from engine.errors import Conflict, NotFound
 from engine.services import Actor, Engine
-from engine.store.models import Position, ProcessInstance
+from engine.store import db as store
+from engine.store.db import Batch, Database
+from engine.store.models import Counter, Position, ProcessInstance
 
 MODEL = Path(__file__).parents[2] / "engine" / "bench" / "bench.bpmn"
 SECRETARIAAT = Actor.of("sam", ["secretariaat"])
@@ -67,6 +70,49 @@ def test_a_completion_on_a_held_instance_writes_only_what_changed(database: str,
         "SELECT process_instance.id,", "DELETE human_task", "INSERT human_task", "INSERT historic_task",
         "INSERT task_candidate", "INSERT variable_instance", "UPDATE process_instance", "INSERT audit_event"]
     assert "ON CONFLICT" in done[3] and "ON CONFLICT" in done[5]
+
+
+def test_on_postgresql_a_completion_waits_for_the_database_three_times(pg_url: str, clock):
+    core = Engine.open(pg_url, clock=clock)
+    try:
+        core.repository.deploy([MODEL])
+        instance_id = core.runtime.start("bench")
+        task = only_task(core, instance_id)
+        # the lock, then every write in one pipeline, then the commit — no ping of a busy connection
+        trips = round_trips_of(core, lambda: core.tasks.complete(task.id, SECRETARIAAT, {"opnieuw": True}))
+        assert trips == 3
+        assert only_task(core, instance_id).id != task.id
+        assert stored_rows(core, instance_id).tasks.keys() == {only_task(core, instance_id).id}
+    finally:
+        core.db.dispose()
+
+
+def test_a_failing_statement_in_a_batch_raises_sqlalchemys_error_and_nothing_of_the_batch_stays(database: str):
+    db = Database(database)
+    try:
+        with pytest.raises(IntegrityError), db.transaction() as session:
+            batch = Batch(session.connection())
+            batch.execute(insert(Counter).inline(), {"name": "teller", "value": 1})
+            batch.execute(insert(Counter).inline(), {"name": "teller", "value": 2})
+            batch.send()
+        with db.reading() as session:
+            assert session.scalars(select(Counter.name)).all() == []
+    finally:
+        db.dispose()
+
+
+def test_a_pooled_connection_that_died_while_idle_is_replaced_before_a_command_uses_it(pg_url: str, monkeypatch):
+    db = Database(pg_url)
+    try:
+        with db.transaction() as session:
+            backend = session.execute(text("SELECT pg_backend_pid()")).scalar()
+        with Database(pg_url).engine.connect() as other:  # as a database restart would
+            other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
+        monkeypatch.setattr(store, "PING_AFTER_IDLE", 0.0)
+        with db.transaction() as session:
+            assert session.execute(text("SELECT pg_backend_pid()")).scalar() != backend
+    finally:
+        db.dispose()
 
 
 def test_a_task_completed_by_another_process_is_refused_here_and_its_change_is_read(deployed: Engine,
