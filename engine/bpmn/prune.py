@@ -1,0 +1,143 @@
+"""Cut a workflow's finished past out of its SpiffWorkflow task tree.
+
+Each pass through a loop adds its tasks below the previous pass, so an instance that reworked 200 times
+holds ~600 tasks that every cold load deserializes and every tree walk passes. Who did what and when is
+kept in GROS's own tables (historic tasks, audit events, variables, positions); SpiffWorkflow needs a
+finished task only while something can still reach back to it. In SpiffWorkflow 3.2 that is:
+
+- the parent of an unfinished task: a task copies its parent's data when it becomes ready, a join when it
+  fires, and a boundary event is found beside its activity under their common parent;
+- ``last_task``: the latest variables (``Workflow.data``) and, in a subprocess, what it hands back;
+- a waiting parallel or inclusive gateway: it counts the other arrivals (its finished instances that are
+  not its ancestors) by their parents, and merges their data when it fires;
+- the hidden join of an activity with boundary events (or of several start events): it looks up its split
+  among its ancestors;
+- a call activity or embedded subprocess: its workflow is kept in ``subprocesses`` under its task id.
+
+All of those lie below the lowest common ancestor of the unfinished tasks and what they reach. The cut
+keeps that ancestor's subtree and the tree's root (SpiffWorkflow's ``Start``), hangs the ancestor under
+the root, and drops everything else, with the workflows of the subprocesses dropped. It runs in the top
+workflow and in each running subprocess.
+"""
+
+from __future__ import annotations
+
+from itertools import pairwise
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.mixins.unstructured_join import UnstructuredJoin
+from SpiffWorkflow.specs.Join import Join
+from SpiffWorkflow.util.task import TaskState
+
+from .serializer import FINISHED, TEXT_ATTRIBUTE
+
+
+def prune(top: BpmnWorkflow) -> int:
+    """Cut the finished past of ``top`` and of its running subprocesses; the number of tasks dropped."""
+    dropped = _cut(top, top)
+    for subprocess in list(top.subprocesses.values()):
+        if not subprocess.completed and subprocess.parent_task_id in top.subprocesses:  # not dropped with its caller
+            dropped += _cut(top, subprocess)
+    return dropped
+
+
+def _cut(top, workflow) -> int:
+    root = workflow.task_tree
+    lowest = _lowest_common_ancestor(_reached(workflow))
+    if lowest is None or lowest is root:
+        return 0
+    chain = [*reversed(_walked_through(workflow, lowest)), lowest]
+    kept = {task.id for task in _subtree(lowest)} | {task.id for task in chain} | {root.id}
+    gone = [task_id for task_id in workflow.tasks if task_id not in kept]
+    if not gone:
+        return 0
+    for task_id in gone:
+        del workflow.tasks[task_id]
+    _drop_subprocesses(top, gone)
+    for parent, child in pairwise([root, *chain]):
+        parent._children, child._parent = [child.id], parent.id
+    for task in (root, *chain):  # their written text names the old parent and children
+        task.__dict__.pop(TEXT_ATTRIBUTE, None)
+    return len(gone)
+
+
+def _walked_through(workflow, lowest) -> list:
+    """The ancestors of ``lowest`` a parallel or inclusive gateway may still find: walking up from a later
+    instance of itself, it takes the nearest task of each of its inputs as that input's arrival (so a gateway
+    that both starts and repeats a loop sees the start event). The nearest task of each such input is kept,
+    nearest first."""
+    inputs = {spec for join in workflow.spec.task_specs.values() if isinstance(join, UnstructuredJoin)
+              for spec in join.inputs}
+    found = []
+    for task in _ancestor_chain(lowest)[:-1]:  # the root stays anyway
+        if task.task_spec in inputs:
+            inputs.discard(task.task_spec)
+            found.append(task)
+    return found
+
+
+def _reached(workflow) -> list:
+    """The unfinished tasks and the finished ones they may still read."""
+    tasks = workflow.tasks.values()
+    unfinished = [task for task in tasks if not task._state & FINISHED]
+    reached = [*unfinished, *(task.parent for task in unfinished if task.parent is not None)]
+    for task in unfinished:
+        spec = task.task_spec
+        if isinstance(spec, Join) and spec.split_task:
+            reached.append(_ancestor(task, spec.split_task))
+    for waiting in (task for task in unfinished if task._state == TaskState.WAITING
+                    and isinstance(task.task_spec, UnstructuredJoin)):
+        ancestors = _ancestors(waiting)
+        arrived = [task for task in tasks if task.task_spec is waiting.task_spec and task._state & FINISHED
+                   and task.id not in ancestors]
+        reached += [*arrived, *(task.parent for task in arrived)]
+    if workflow.last_task is not None:
+        reached.append(workflow.last_task)
+    return [task for task in reached if task is not None]
+
+
+def _lowest_common_ancestor(tasks: list):
+    if not tasks:
+        return None
+    path = [tasks[0], *(_ancestor_chain(tasks[0]))]
+    path.reverse()  # root first
+    depth = {task.id: n for n, task in enumerate(path)}
+    lowest = len(path) - 1
+    for task in tasks[1:]:
+        while task.id not in depth:
+            task = task.parent
+        lowest = min(lowest, depth[task.id])
+    return path[lowest]
+
+
+def _ancestor_chain(task) -> list:
+    """The ancestors of ``task``, its parent first (no recursion: an old tree may be deeper than the stack)."""
+    chain = []
+    while (task := task.parent) is not None:
+        chain.append(task)
+    return chain
+
+
+def _ancestors(task) -> set:
+    return {ancestor.id for ancestor in _ancestor_chain(task)}
+
+
+def _ancestor(task, spec_name: str):
+    return next((ancestor for ancestor in _ancestor_chain(task) if ancestor.task_spec.name == spec_name), None)
+
+
+def _subtree(task) -> list:
+    found, pending = [], [task]
+    while pending:
+        task = pending.pop()
+        found.append(task)
+        pending.extend(task.children)
+    return found
+
+
+def _drop_subprocesses(top, task_ids: list) -> None:
+    """The workflows the dropped tasks ran, and those their own tasks ran in turn."""
+    pending = [task_id for task_id in task_ids if task_id in top.subprocesses]
+    while pending:
+        subprocess = top.subprocesses.pop(pending.pop())
+        pending += [task_id for task_id in subprocess.tasks if task_id in top.subprocesses]
