@@ -22,6 +22,7 @@ workflow and in each running subprocess.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from itertools import pairwise
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -69,8 +70,8 @@ def _walked_through(workflow, lowest) -> list:
     inputs = {spec for join in workflow.spec.task_specs.values() if isinstance(join, UnstructuredJoin)
               for spec in join.inputs}
     found = []
-    for task in _ancestor_chain(lowest)[:-1]:  # the root stays anyway
-        if task.task_spec in inputs:
+    for task in _ancestors(lowest):
+        if task.task_spec in inputs and task.parent is not None:  # the root stays anyway
             inputs.discard(task.task_spec)
             found.append(task)
     return found
@@ -87,7 +88,7 @@ def _reached(workflow) -> list:
             reached.append(_ancestor(task, spec.split_task))
     for waiting in (task for task in unfinished if task._state == TaskState.WAITING
                     and isinstance(task.task_spec, UnstructuredJoin)):
-        ancestors = _ancestors(waiting)
+        ancestors = {task.id for task in _ancestors(waiting)}
         arrived = [task for task in tasks if task.task_spec is waiting.task_spec and task._state & FINISHED
                    and task.id not in ancestors]
         reached += [*arrived, *(task.parent for task in arrived)]
@@ -99,7 +100,7 @@ def _reached(workflow) -> list:
 def _lowest_common_ancestor(tasks: list):
     if not tasks:
         return None
-    path = [tasks[0], *(_ancestor_chain(tasks[0]))]
+    path = [tasks[0], *_ancestors(tasks[0])]
     path.reverse()  # root first
     depth = {task.id: n for n, task in enumerate(path)}
     lowest = len(path) - 1
@@ -110,20 +111,14 @@ def _lowest_common_ancestor(tasks: list):
     return path[lowest]
 
 
-def _ancestor_chain(task) -> list:
+def _ancestors(task) -> Iterator:
     """The ancestors of ``task``, its parent first (no recursion: an old tree may be deeper than the stack)."""
-    chain = []
     while (task := task.parent) is not None:
-        chain.append(task)
-    return chain
-
-
-def _ancestors(task) -> set:
-    return {ancestor.id for ancestor in _ancestor_chain(task)}
+        yield task
 
 
 def _ancestor(task, spec_name: str):
-    return next((ancestor for ancestor in _ancestor_chain(task) if ancestor.task_spec.name == spec_name), None)
+    return next((ancestor for ancestor in _ancestors(task) if ancestor.task_spec.name == spec_name), None)
 
 
 def _subtree(task) -> list:
