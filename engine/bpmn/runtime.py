@@ -28,6 +28,7 @@ from engine.errors import InvalidData
 
 from .expressions import SafeScriptEngine
 from .flat import FlatBpmnWorkflow
+from .prune import prune
 from .serializer import dump_state, forget_written, load_state
 from .specs import CALLED, CalledProcesses, GrosCallActivity, GrosExternalTask, called_definition
 from .timers import GrosCycle, clock_at, instant
@@ -174,6 +175,7 @@ class Workflow:
         return cls(bundle, inner)
 
     def dump(self) -> str:
+        prune(self.inner)
         return dump_state(self.inner)
 
     # --- what it waits for -------------------------------------------------------------------

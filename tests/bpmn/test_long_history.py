@@ -1,7 +1,9 @@
 """An instance that loops for a long time (issue 18): SpiffWorkflow's tree walk stops at depth 1000, so
 after ~500 rework loops it no longer saw the ready gateway and the instance stood still. The engine asks
 the flat task map instead, which sees every task at any depth, in the order the walk gives. (Past that
-depth SpiffWorkflow's own recursion in a parallel gateway still fails: ``Task.is_descendant_of``.)"""
+depth SpiffWorkflow's own recursion in a parallel gateway still fails: ``Task.is_descendant_of``.) Saving
+cuts the finished past out of the tree (``engine/bpmn/prune.py``), so a saved instance never gets deep; a
+tree that does (an old state, or many loops within one command) still runs."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine.bpmn.definitions import Source, bundle
 from engine.bpmn.runtime import Workflow
-from engine.bpmn.serializer import TEXT_ATTRIBUTE, state_json
+from engine.bpmn.serializer import TEXT_ATTRIBUTE, dump_state, state_json
 
 MODEL = Path(__file__).parents[2] / "engine" / "bench" / "bench.bpmn"
 NOW = datetime(2027, 1, 4, 9, tzinfo=UTC)
@@ -35,12 +37,16 @@ def test_after_six_hundred_loops_the_instance_still_moves_on_and_survives_saving
     workflow = bench_workflow()
     for _ in range(600):
         rework(workflow, again=True)
-    workflow = Workflow.load(workflow.bundle, workflow.dump())
+    workflow = Workflow.load(workflow.bundle, dump_state(workflow.inner))  # written whole, as before the cut
     rework(workflow, again=True)
     [task] = workflow.user_tasks()
     assert task.element_id == "registreren"
     done = [t for t in workflow.inner.tasks.values() if t.state == TaskState.COMPLETED]
     assert sum(t.task_spec.bpmn_id == "registreren" for t in done) == 601
+    workflow = Workflow.load(workflow.bundle, workflow.dump())  # its next save cuts the past
+    assert len(workflow.inner.tasks) < 12
+    rework(workflow, again=True)
+    assert [t.element_id for t in workflow.user_tasks()] == ["registreren"]
 
 
 def test_ready_tasks_come_in_the_order_of_the_task_tree():
@@ -53,18 +59,19 @@ def test_ready_tasks_come_in_the_order_of_the_task_tree():
 
 
 def test_a_long_history_saved_after_every_step_writes_what_a_fresh_save_writes():
-    """Saving reuses the text of finished tasks and the compressor state after a long history's beginning;
-    what it writes is still exactly what a workflow loaded afresh (no cache) writes, last change included."""
+    """Saving reuses the text of finished tasks and the compressor state after a long history's beginning
+    (a history the cut cannot shorten, written here without it); what it writes is still exactly what a
+    workflow loaded afresh (no cache) writes, last change included."""
     workflow = bench_workflow()
     for n in range(300):
         [task] = workflow.user_tasks()
         workflow.complete_user_task(task.id, {"opnieuw": True, "ronde": n}, NOW)
         workflow.run(NOW)
-        state = workflow.dump()
+        state = dump_state(workflow.inner)
     assert len(state_json(state)) > 100_000
     again = Workflow.load(workflow.bundle, state)  # cold: the finished tasks keep the text they were read from
-    assert json.loads(state_json(again.dump())) == json.loads(state_json(state))
+    assert json.loads(state_json(dump_state(again.inner))) == json.loads(state_json(state))
     assert again.data["ronde"] == 299
     for task in again.inner.tasks.values():
         assert task.__dict__.pop(TEXT_ATTRIBUTE, None) is not None or task.state != TaskState.COMPLETED
-    assert state_json(again.dump()) == state_json(state)  # each task encoded anew: the same text
+    assert state_json(dump_state(again.inner)) == state_json(state)  # each task encoded anew: the same text
