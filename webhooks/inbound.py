@@ -358,8 +358,8 @@ def source_actor(source: Source) -> Actor:
 def _connection(db: Database) -> Iterator[Connection]:
     """Where a delivery's secrets are read and its event stored. SQLite: one write transaction (BEGIN
     IMMEDIATE, so it never has to upgrade a read). PostgreSQL: one connection in autocommit, each statement
-    its own transaction, so a delivery costs three round trips (the pool's ping, the read, the store)
-    instead of six (ping, BEGIN, read, two INSERTs, COMMIT)."""
+    its own transaction, so a delivery costs two round trips (the read, the store) instead of six (the pool's
+    ping, BEGIN, read, two INSERTs, COMMIT)."""
     if db.is_sqlite:
         with db.engine.begin() as connection:
             yield connection

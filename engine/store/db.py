@@ -15,7 +15,7 @@ from alembic.config import Config
 from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.engine import Engine as SAEngine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -37,7 +37,8 @@ class Database:
             self.engine = _sqlite_engine(url, immediate=True)
             self.read_engine = _sqlite_engine(url, immediate=False)
         else:
-            self.engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+            self.engine = create_engine(url, pool_size=10, max_overflow=20)
+            _ping_when_idle(self.engine)
             self.read_engine = self.engine
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._read_sessions = sessionmaker(self.read_engine, expire_on_commit=False)
@@ -125,6 +126,31 @@ def _begin_immediate(connection: Connection) -> None:
     finally:
         raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+# A pooled PostgreSQL connection used this recently is taken to be alive without a ping.
+IDLE_BEFORE_PING = 10.0
+
+
+def _ping_when_idle(engine: SAEngine) -> None:
+    """Ping a pooled connection before use only when it has been idle for ``IDLE_BEFORE_PING`` s (pool_pre_ping
+    pinged every checkout: one round trip in three of a webhook delivery). One that fails the ping is replaced
+    at once; should the server go away within those seconds, the statement fails as a lost connection, the
+    pool drops every connection it had, and the next checkout connects anew."""
+
+    @event.listens_for(engine, "checkin")
+    def _used(_dbapi_connection, record):
+        record.info["used_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping(dbapi_connection, record, _proxy):
+        used_at = record.info.get("used_at")  # none yet: connected just now (the info goes with the connection)
+        if used_at is None or time.monotonic() - used_at < IDLE_BEFORE_PING:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            raise DisconnectionError("de verbinding met de database antwoordt niet meer") from error
 
 
 POSTGRES_ADMIN_URL = os.environ.get("GROS_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
