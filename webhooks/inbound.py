@@ -2,10 +2,11 @@
 
 Accept and queue: a delivery is verified (signature, freshness) and its payload validated while the
 sender waits; a valid one is stored as a ``queued`` ``webhook_message`` in one transaction of two
-INSERTs (the message and its log row) and answered 202. The engine command runs later, in the
-scheduler's ``webhook-inbox`` job (``Receiver.process_due``): an HTTP delivery costs a few cheap statements
-instead of a whole command, so a source's burst never waits on the engine. The price: the answer does
-not name the dossier; a later delivery of the same webhook-id gets the outcome once it is known.
+INSERTs (the message and its log row; on PostgreSQL one statement) and answered 202 after the commit.
+The engine command runs later, in the scheduler's ``webhook-inbox`` job (``Receiver.process_due``): an
+HTTP delivery costs a few cheap statements instead of a whole command, so a source's burst never waits on
+the engine. The price: the answer does not name the dossier; a later delivery of the same webhook-id gets
+the outcome once it is known.
 
 Exactly once: a delivery's ``webhook_message`` row is written under a unique (source, webhook-id) when
 it is queued; a second delivery of the same id — even one racing the first on another web worker —
