@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sqlite3
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -13,7 +12,6 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, event, inspect, text
-from sqlalchemy.engine import Connection
 from sqlalchemy.engine import Engine as SAEngine
 from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -88,44 +86,14 @@ def _sqlite_engine(url: str, immediate: bool) -> SAEngine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")  # survives app crashes, not power loss (README: FULL ~5 ms)
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        if immediate:
-            _begin_immediate(connection)
-        else:
-            connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
-
-
-# How long a writer waits, between tries, for the write lock another connection holds. Accepting a webhook
-# holds it a fraction of a millisecond, while SQLite's own busy handler sleeps 1, 2, 5, 10, … ms between tries:
-# four web workers taking webhooks slept about once per delivery (strace), longer than the work they waited
-# for. ~50 ms of these short pauses, then SQLite's own handler for the rest of the busy timeout, as before.
-LOCK_PAUSES = (0.0001, 0.0002, 0.0004, 0.0008) + (0.001,) * 45
-BUSY_TIMEOUT_MS = 30_000
-
-
-def _begin_immediate(connection: Connection) -> None:
-    """BEGIN IMMEDIATE, retried after short pauses while another connection writes (SQLITE_BUSY); only this
-    statement waits this way, every other keeps the busy timeout."""
-    raw = connection.connection.driver_connection
-    raw.execute("PRAGMA busy_timeout=0")
-    try:
-        for pause in LOCK_PAUSES:
-            try:
-                raw.execute("BEGIN IMMEDIATE")
-                return
-            except sqlite3.OperationalError as error:
-                if error.sqlite_errorcode != sqlite3.SQLITE_BUSY:
-                    raise
-            time.sleep(pause)
-    finally:
-        raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 # A pooled PostgreSQL connection used this recently is taken to be alive without a ping.
