@@ -9,7 +9,11 @@ so the load generator does not share their interpreter.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import http.client
+import itertools
 import json
 import os
 import shutil
@@ -34,7 +38,7 @@ from engine.wiring import open_engine
 from webhooks.admin import add_secret
 from webhooks.inbound import DUE, Receiver
 from webhooks.models import WebhookMessage
-from webhooks.signing import sign
+from webhooks.signing import secret_key
 from webhooks.sources import load_sources
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,8 +63,8 @@ def run(database_url: str | None = None, seconds: float = 10.0, clients: int = 8
         layer = _in_process_ms(engine, secret)
         with _server(url, server_workers) as port:
             trivial = _load(port, seconds, clients, lambda: ("GET", "/api/v1/health", None, {}))
-            webhooks = _load(port, seconds, clients, lambda: _signed(secret, f"msg_{uuid.uuid4().hex}"))
-            repeated = _signed(secret, "msg_bench_repeated")
+            webhooks = _load(port, seconds, clients, _Deliveries(secret))
+            repeated = _Deliveries(secret)("msg_bench_repeated")
             duplicates = _load(port, seconds / 2, clients, lambda: repeated)
         worker = _drain(engine)
         engine.db.dispose()
@@ -89,10 +93,10 @@ def _drain(engine: Engine) -> dict:
 def _in_process_ms(engine: Engine, secret: str, count: int = 100) -> dict:
     """One thread, no HTTP: the engine command alone against accepting a webhook (verify, validate,
     queue), interleaved so both meet the same machine load; medians."""
-    receiver = Receiver(engine, load_sources())
+    receiver, deliveries = Receiver(engine, load_sources()), _Deliveries(secret)
     command, webhook = [], []
     for i in range(count):
-        _, _, body, headers = _signed(secret, f"msg_{uuid.uuid4().hex}")
+        _, _, body, headers = deliveries()
         began = time.perf_counter()
         engine.runtime.start_by_message("signaal-ontvangen", {"titel": f"Direct {i}"}, f"DIRECT-{i}")
         command.append(time.perf_counter() - began)
@@ -103,16 +107,31 @@ def _in_process_ms(engine: Engine, secret: str, count: int = 100) -> dict:
     return {"engine_command_p50": round(command_ms, 2), "webhook_accept_p50": round(webhook_ms, 2)}
 
 
-def _signed(secret: str, message_id: str) -> tuple[str, str, bytes, dict]:
-    key = "BENCH-" + uuid.uuid4().hex[:12].upper()
-    data = {"kenmerk": key, "titel": f"Benchmarkmelding {key}", "melder": "overig", "thema": "mobiliteit",
-            "omschrijving": "Een gemeten melding om de doorvoer van webhooks te bepalen."}
-    body = json.dumps({"type": "grensbelemmering.gesignaleerd", "timestamp": datetime.now(UTC).isoformat(),
-                       "data": data}).encode()
-    stamp = int(time.time())
-    headers = {"webhook-id": message_id, "webhook-timestamp": str(stamp),
-               "webhook-signature": sign(secret, message_id, stamp, body), "Content-Type": "application/json"}
-    return "POST", f"/webhooks/{SOURCE}", body, headers
+class _Deliveries:
+    """Signed deliveries for the load generator, which shares the server's two cores: each has its own
+    webhook-id and kenmerk, a timestamp of its second and its own HMAC, as a real sender's would; what is the
+    same for all (the decoded key, the body around kenmerk and timestamp) is prepared once."""
+
+    def __init__(self, secret: str) -> None:
+        self.key = hmac.new(secret_key(secret), digestmod=hashlib.sha256)
+        self.run = uuid.uuid4().hex[:12].upper()
+        self.numbers = itertools.count()  # next() is atomic under the GIL: the client threads share it
+        self.body = json.dumps({"type": "grensbelemmering.gesignaleerd", "timestamp": "@at", "data": {
+            "kenmerk": "@key", "titel": "Benchmarkmelding @key", "melder": "overig", "thema": "mobiliteit",
+            "omschrijving": "Een gemeten melding om de doorvoer van webhooks te bepalen."}})
+
+    def __call__(self, message_id: str | None = None) -> tuple[str, str, bytes, dict]:
+        number = next(self.numbers)
+        message_id = message_id or f"msg_{self.run}_{number}"
+        stamp = int(time.time())
+        key = f"BENCH-{self.run}-{number}"
+        body = self.body.replace("@key", key).replace("@at", datetime.fromtimestamp(stamp, UTC).isoformat()).encode()
+        mac = self.key.copy()
+        mac.update(f"{message_id}.{stamp}.".encode() + body)
+        headers = {"webhook-id": message_id, "webhook-timestamp": str(stamp),
+                   "webhook-signature": "v1," + base64.b64encode(mac.digest()).decode(),
+                   "Content-Type": "application/json"}
+        return "POST", f"/webhooks/{SOURCE}", body, headers
 
 
 def _load(port: int, seconds: float, clients: int, request: Callable[[], tuple]) -> dict:

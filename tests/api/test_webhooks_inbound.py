@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from click.testing import CliRunner
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from engine.cli.main import main
 from engine.scheduler import Settings
@@ -62,6 +62,25 @@ def test_the_scheduler_job_runs_the_inbox(site, monkeypatch):
     assert site.webhook("proef", "melding.nieuw", MELDING).status_code == 202
     assert jobs["webhook-inbox"]() == 1
     assert instance_count(site.engine) == 1
+
+
+def test_a_delivery_costs_one_read_and_one_store_statement_on_postgresql(site):
+    """Issue 18: the source's secrets are read, then the message and its log row stored in one transaction:
+    one statement (one round trip, in autocommit) on PostgreSQL, two INSERTs in SQLite's write transaction."""
+    statements: list[str] = []
+
+    def seen(_connection, _cursor, statement, *_rest) -> None:
+        if "webhook_" in statement:
+            statements.append(statement.split()[0])
+
+    event.listen(site.engine.db.engine, "before_cursor_execute", seen)
+    try:
+        assert site.webhook("proef", "melding.nieuw", MELDING).status_code == 202
+    finally:
+        event.remove(site.engine.db.engine, "before_cursor_execute", seen)
+    assert statements == (["SELECT", "INSERT", "INSERT"] if site.engine.db.is_sqlite else ["SELECT", "WITH"])
+    assert outcomes(site.engine) == [("queued", 202)]
+    assert site.process_inbox() == 1 and instance_count(site.engine) == 1
 
 
 def test_a_wrong_signature_is_refused_and_logged(site):

@@ -8,7 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from engine import derived
@@ -16,7 +16,6 @@ from engine.bench.engine import round_trips_of, statements_of
 from engine.bpmn.serializer import state_json
 from engine.errors import Conflict, NotFound
 from engine.services import Actor, Engine
-from engine.store import db as store
 from engine.store.db import Batch, Database
 from engine.store.models import Counter, Position, ProcessInstance
 
@@ -97,20 +96,6 @@ def test_a_failing_statement_in_a_batch_raises_sqlalchemys_error_and_nothing_of_
             batch.send()
         with db.reading() as session:
             assert session.scalars(select(Counter.name)).all() == []
-    finally:
-        db.dispose()
-
-
-def test_a_pooled_connection_that_died_while_idle_is_replaced_before_a_command_uses_it(pg_url: str, monkeypatch):
-    db = Database(pg_url)
-    try:
-        with db.transaction() as session:
-            backend = session.execute(text("SELECT pg_backend_pid()")).scalar()
-        with Database(pg_url).engine.connect() as other:  # as a database restart would
-            other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
-        monkeypatch.setattr(store, "PING_AFTER_IDLE", 0.0)
-        with db.transaction() as session:
-            assert session.execute(text("SELECT pg_backend_pid()")).scalar() != backend
     finally:
         db.dispose()
 
