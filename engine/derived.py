@@ -162,8 +162,8 @@ def rewrite(session: Session, batch: Batch, instance: ProcessInstance, workflow:
             ) -> tuple[list[HumanTask], Rows]:
     """Bring the instance's derived rows from ``rows`` (as stored) to what ``workflow`` waits for, with
     its ``variable_rows`` and ``position_keys``; returns its ready tasks as (unsaved) rows and the rows
-    now stored. Timers and subscriptions are written at once (the database gives their ids); everything
-    else is queued in ``batch``, for the caller to send with its own writes."""
+    stored once ``batch`` is sent. Timers and subscriptions are written at once (the database gives their
+    ids); everything else is queued in ``batch``, for the caller to send with its own writes."""
     connection = session.connection()
     wanted = Rows(tasks=_wanted_tasks(instance, workflow, rows.tasks, now),
                   timers={(t.task_id, t.due_at): 0 for t in workflow.timers()},

@@ -82,8 +82,8 @@ class CommandExecutor:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """A command's transaction: audit events are written in one batch before commit, and the
-        workflows it saved stay in memory only once the commit succeeded."""
+        """A command's transaction: audit events are written with each save's batch and, those queued after
+        it, before commit; the workflows it saved stay in memory only once the commit succeeded."""
         with self.db.transaction() as session:
             session.info["audit"], session.info["saved"], session.info["derived"] = [], [], {}
             session.info[AUDIT_WRITTEN] = 0
@@ -92,7 +92,7 @@ class CommandExecutor:
             if events:
                 session.flush()
                 batch = Batch(session.connection())
-                queue_audit(session, batch)
+                _queue_audit(session, batch)
                 batch.send()
                 for listener in self.event_listeners:
                     listener(session, events)
@@ -195,10 +195,9 @@ class CommandExecutor:
         instance.revision += 1
         instance.status = status(session, instance, workflow.completed)
         _queue_changes(batch, instance)
-        queue_audit(session, batch)
+        _queue_audit(session, batch)
         batch.send()  # the derived rows, the state and the audit so far: on PostgreSQL one round trip
         session.info["saved"].append((instance.id, instance.revision, workflow, rows))
-        session.info.setdefault(READY, {})[instance.id] = ready
         return ready
 
     def _known_rows(self, session, instance: ProcessInstance, completed: bool) -> Rows | None:
@@ -212,13 +211,11 @@ class CommandExecutor:
         return known
 
 
-READY = "ready"  # session.info: each saved instance's ready tasks, as its last save in the command left them
-
-
 def ready_tasks(session: Session) -> list[HumanTask]:
-    """The user tasks waiting in the instances this command saved (an event listener's question: it need not
-    read back the rows the command just wrote)."""
-    return [task for tasks in session.info.get(READY, {}).values() for task in tasks]
+    """The user tasks waiting in the instances this command saved, as each one's last save left them (an
+    event listener's question: it need not read back the rows the command just wrote)."""
+    last = {instance_id: rows for instance_id, _, _, rows in session.info["saved"]}
+    return [HumanTask(**values) for rows in last.values() for values in rows.tasks.values()]
 
 
 def check_active(instance: ProcessInstance) -> None:
@@ -242,7 +239,7 @@ def status(session: Session, instance: ProcessInstance, completed: bool) -> str:
 
 def audit(session, instance_id, at, actor: Actor, action, element_id=None, element_name=None, task_id=None,
           data=None) -> None:
-    """Queue an audit event; the command's transaction writes the queue in one batch before commit."""
+    """Queue an audit event; the instance's next save or the command's commit writes it."""
     event = AuditEvent(instance_id=instance_id, at=at, actor=actor.user, action=action,
                        element_id=element_id, element_name=element_name, task_id=task_id, data=data)
     session.info.setdefault("audit", []).append(event)
@@ -253,7 +250,7 @@ AUDIT_WRITTEN = "audit_written"  # session.info: how many of the queued audit ev
 _INSERT_AUDIT = insert(AuditEvent.__table__).inline()
 
 
-def queue_audit(session: Session, batch: Batch) -> None:
+def _queue_audit(session: Session, batch: Batch) -> None:
     """Queue in ``batch`` the audit events not written yet (all are kept for the event listeners)."""
     events = session.info["audit"][session.info[AUDIT_WRITTEN]:]
     if events:
