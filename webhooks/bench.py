@@ -9,9 +9,6 @@ so the load generator does not share their interpreter.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import http.client
 import itertools
 import json
@@ -38,7 +35,7 @@ from engine.wiring import open_engine
 from webhooks.admin import add_secret
 from webhooks.inbound import DUE, Receiver
 from webhooks.models import WebhookMessage
-from webhooks.signing import secret_key
+from webhooks.signing import Signer
 from webhooks.sources import load_sources
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -113,7 +110,7 @@ class _Deliveries:
     same for all (the decoded key, the body around kenmerk and timestamp) is prepared once."""
 
     def __init__(self, secret: str) -> None:
-        self.key = hmac.new(secret_key(secret), digestmod=hashlib.sha256)
+        self.sign = Signer(secret)
         self.run = uuid.uuid4().hex[:12].upper()
         self.numbers = itertools.count()  # next() is atomic under the GIL: the client threads share it
         self.body = json.dumps({"type": "grensbelemmering.gesignaleerd", "timestamp": "@at", "data": {
@@ -126,11 +123,8 @@ class _Deliveries:
         stamp = int(time.time())
         key = f"BENCH-{self.run}-{number}"
         body = self.body.replace("@key", key).replace("@at", datetime.fromtimestamp(stamp, UTC).isoformat()).encode()
-        mac = self.key.copy()
-        mac.update(f"{message_id}.{stamp}.".encode() + body)
         headers = {"webhook-id": message_id, "webhook-timestamp": str(stamp),
-                   "webhook-signature": "v1," + base64.b64encode(mac.digest()).decode(),
-                   "Content-Type": "application/json"}
+                   "webhook-signature": self.sign(message_id, stamp, body), "Content-Type": "application/json"}
         return "POST", f"/webhooks/{SOURCE}", body, headers
 
 
