@@ -214,24 +214,47 @@ def _completed_tasks(session: Session) -> set[str]:
 
 def _write_tasks(batch: Batch, instance: ProcessInstance, stored: dict[str, dict],
                  wanted: dict[str, dict], now: datetime, completed: set[str]) -> None:
+    """Bring the task rows from ``stored`` to ``wanted``. A task that left and one that arrived share a row:
+    when both are offered to the same candidates, it is rewritten in place for the newcomer (one UPDATE where
+    a DELETE and two INSERTs would be needed), its candidate rows following it by ON UPDATE CASCADE."""
     gone = [task_id for task_id in stored if task_id not in wanted]
     new = [values for task_id, values in wanted.items() if task_id not in stored]
-    changed = [values for task_id, values in wanted.items()
-               if task_id in stored and _differs(stored[task_id], values)]
-    if gone:
-        batch.execute(_DELETE_TASKS, {"ids": gone})  # their candidates go by ON DELETE CASCADE
-    if new:
-        batch.execute(_INSERT_TASKS, new)
+    reused = _pairs(stored, gone, new)
+    rewritten = [(task_id, values) for task_id, values in wanted.items()
+                 if task_id in stored and _differs(stored[task_id], values)]
+    rewritten += [(old_id, values) for old_id, values in reused.items()]
+    taken_over = {values["id"] for values in reused.values()}
+    inserted = [values for values in new if values["id"] not in taken_over]
+    removed = [task_id for task_id in gone if task_id not in reused]
+    if removed:
+        batch.execute(_DELETE_TASKS, {"ids": removed})  # their candidates go by ON DELETE CASCADE
+    if inserted:
+        batch.execute(_INSERT_TASKS, inserted)
     if gone or new:
         _write_history(batch, instance, [stored[task_id] for task_id in gone], new, now, completed)
-    if changed:
-        batch.execute(_UPDATE_TASK, [{"task_id": values["id"], **_without_id(values)} for values in changed])
-        batch.execute(_UPDATE_HISTORY, [{"task_id": values["id"], **_history_fields(values)}
-                                             for values in changed])
-        batch.execute(_DELETE_CANDIDATES, {"ids": [values["id"] for values in changed]})
-    candidates = [row for values in new + changed for row in _candidates(values)]
+    if rewritten:
+        batch.execute(_UPDATE_TASK, [{"task_id": task_id, **values} for task_id, values in rewritten])
+        kept = [values for task_id, values in rewritten if task_id not in reused]
+        if kept:
+            batch.execute(_UPDATE_HISTORY, [{"task_id": values["id"], **_history_fields(values)} for values in kept])
+    recandidated = [values for task_id, values in rewritten if _offers(stored[task_id]) != _offers(values)]
+    if recandidated:
+        batch.execute(_DELETE_CANDIDATES, {"ids": [values["id"] for values in recandidated]})
+    candidates = [row for values in inserted + recandidated for row in _candidates(values)]
     if candidates:
         batch.execute(_INSERT_CANDIDATES, candidates)
+
+
+def _pairs(stored: dict[str, dict], gone: list[str], new: list[dict]) -> dict[str, dict]:
+    """Which left task's row each arriving task takes over: one offered to the same candidates, whose
+    candidate rows can stay (with other candidates a DELETE and an INSERT are as cheap)."""
+    free, pairs = list(gone), {}
+    for values in new:
+        same = next((task_id for task_id in free if _offers(stored[task_id]) == _offers(values)), None)
+        if same is not None:
+            free.remove(same)
+            pairs[same] = values
+    return pairs
 
 
 def _history_values(instance: ProcessInstance, values: dict) -> dict:
@@ -261,10 +284,6 @@ def _close_history(batch: Batch, task_ids: list[str], now: datetime, completed: 
                         ("deleted", [i for i in task_ids if i not in completed])):
         if ids:
             batch.execute(_CLOSE_HISTORY, {"ids": ids, "ended_at": now, "delete_reason": reason})
-
-
-def _without_id(values: dict) -> dict:
-    return {name: value for name, value in values.items() if name != "id"}
 
 
 def _differs(stored: dict, values: dict) -> bool:
@@ -304,15 +323,17 @@ def _claimed_at(view: UserTaskView, row: dict | None, now: datetime) -> datetime
     return row["claimed_at"] if row is not None and row["assignee"] == view.assignee else now
 
 
-def _candidates(values: dict) -> list[dict]:
+def _offers(values: dict) -> list[tuple[str, str]]:
+    """To whom a task row is offered: (kind, name) of its candidate rows."""
     rows = [("group", name) for name in values["candidate_groups"]]
     rows += [("user", name) for name in values["candidate_users"]]
     if values["assignee"]:
         rows.append(("user", values["assignee"]))
-    return [
-        {"task_id": values["id"], "kind": kind, "name": name, "created_at": values["created_at"]}
-        for kind, name in dict.fromkeys(rows)
-    ]
+    return list(dict.fromkeys(rows))
+
+
+def _candidates(values: dict) -> list[dict]:
+    return [{"task_id": values["id"], "kind": kind, "name": name} for kind, name in _offers(values)]
 
 
 def _names(value) -> list[str]:

@@ -263,7 +263,7 @@ def _fill_waiting(engine: Engine, waiting: int) -> None:
     copies = [
         (ProcessInstance, "id", template_id, {"id": "'bench-i-' || n", "business_key": "'BENCH-' || n"}),
         (HumanTask, "id", task.id, {"id": "'bench-t-' || n", "instance_id": "'bench-i-' || n", "created_at": created}),
-        (TaskCandidate, "task_id", task.id, {"task_id": "'bench-t-' || n", "created_at": created}),
+        (TaskCandidate, "task_id", task.id, {"task_id": "'bench-t-' || n"}),
     ]
     start = engine.now().astimezone(UTC)
     numbers = {"first": have, "last": waiting - 2,  # the template waits for the group too

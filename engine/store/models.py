@@ -175,11 +175,11 @@ class TaskCandidate(Base):
     """One row per (task, group or user) so "tasks of group G" is an index lookup."""
 
     __tablename__ = "task_candidate"
-    task_id: Mapped[str] = mapped_column(ForeignKey("human_task.id", ondelete="CASCADE"), primary_key=True)
+    task_id: Mapped[str] = mapped_column(
+        ForeignKey("human_task.id", ondelete="CASCADE", onupdate="CASCADE"), primary_key=True)
     kind: Mapped[str] = mapped_column(String(5), primary_key=True)  # group | user
     name: Mapped[str] = mapped_column(String(100), primary_key=True)
-    created_at: Mapped[datetime]
-    __table_args__ = (Index("ix_task_candidate_lookup", "kind", "name", "created_at"),)
+    __table_args__ = (Index("ix_task_candidate_lookup", "kind", "name", "task_id"),)
 
 
 class Timer(Base):

@@ -17,7 +17,7 @@ from engine.bpmn.serializer import state_json
 from engine.errors import Conflict, NotFound
 from engine.services import Actor, Engine
 from engine.store.db import Batch, Database
-from engine.store.models import Counter, Position, ProcessInstance
+from engine.store.models import Counter, HistoricTask, HumanTask, Position, ProcessInstance, TaskCandidate
 
 MODEL = Path(__file__).parents[2] / "engine" / "bench" / "bench.bpmn"
 SECRETARIAAT = Actor.of("sam", ["secretariaat"])
@@ -50,6 +50,9 @@ def test_rows_written_from_the_live_copy_equal_what_the_tables_hold(deployed: En
     live = deployed.executor._live.take(instance_id, deployed.query.instance(instance_id).revision)
     assert live is not None
     assert live[1] == stored_rows(deployed, instance_id)
+    assert stored_candidates(deployed, instance_id) == {
+        (task_id, kind, name) for task_id, values in live[1].tasks.items()
+        for kind, name in [("group", *values["candidate_groups"])]}
     assert {t.element_id for t in deployed.query.tasks(instance_id=instance_id)} == {"besluit_nl", "besluit_vl"}
     assert {p.element_id for p in deployed.query.positions(instance_id)} == {"besluit_nl", "besluit_vl"}
 
@@ -61,14 +64,29 @@ def test_a_completion_on_a_held_instance_writes_only_what_changed(database: str,
         instance_id = core.runtime.start("bench")
         task = only_task(core, instance_id)
         done = statements_of(core, lambda: core.tasks.complete(task.id, SECRETARIAAT, {"opnieuw": True}))
+        again = only_task(core, instance_id)
+        with core.db.reading() as session:
+            history = dict(session.execute(select(HistoricTask.id, HistoricTask.ended_at)
+                                           .where(HistoricTask.instance_id == instance_id)).all())
+        candidates = stored_candidates(core, instance_id)
     finally:
         core.db.dispose()
-    # lock, old task out, new task in, Camunda's task history closed for the one and opened for the other
-    # (one upsert), the new task's candidates, the one new variable, the instance, the audit; the position stays
+    # lock, Camunda's task history closed for the old task and opened for the new one (one upsert), the old
+    # task's row rewritten for the new one (same candidates: theirs follow by ON UPDATE CASCADE), the one new
+    # variable, the instance, the audit; the position stays
     assert [s.split()[0] + " " + s.split()[2 if s.startswith(("INSERT", "DELETE")) else 1] for s in done] == [
-        "SELECT process_instance.id,", "DELETE human_task", "INSERT human_task", "INSERT historic_task",
-        "INSERT task_candidate", "INSERT variable_instance", "UPDATE process_instance", "INSERT audit_event"]
-    assert "ON CONFLICT" in done[3] and "ON CONFLICT" in done[5]
+        "SELECT process_instance.id,", "INSERT historic_task", "UPDATE human_task", "INSERT variable_instance",
+        "UPDATE process_instance", "INSERT audit_event"]
+    assert "ON CONFLICT" in done[1] and "ON CONFLICT" in done[3]
+    assert again.id != task.id and again.created_at == clock.now()
+    assert history == {task.id: clock.now(), again.id: None}
+    assert candidates == {(again.id, "group", "secretariaat")}
+
+
+def stored_candidates(engine: Engine, instance_id: str) -> set[tuple[str, str, str]]:
+    with engine.db.reading() as session:
+        return set(session.execute(select(TaskCandidate.task_id, TaskCandidate.kind, TaskCandidate.name).join(
+            HumanTask, HumanTask.id == TaskCandidate.task_id).where(HumanTask.instance_id == instance_id)).all())
 
 
 def test_on_postgresql_a_completion_waits_for_the_database_three_times(pg_url: str, clock):

@@ -100,7 +100,7 @@ def _fill(engine: Engine, template_id: str, copies: int) -> None:
             instances.append(instance_row | {"id": instance_id, "business_key": f"KOPIE-{number:06d}"})
             tasks.append(task_row | {"id": task_id, "instance_id": instance_id, "created_at": created,
                                      "business_key": f"KOPIE-{number:06d}"})
-            candidates.append({"task_id": task_id, "kind": "group", "name": GROUP, "created_at": created})
+            candidates.append({"task_id": task_id, "kind": "group", "name": GROUP})
         with engine.db.transaction() as session:
             session.execute(insert(ProcessInstance), instances)
             session.execute(insert(HumanTask), tasks)
