@@ -96,10 +96,9 @@ class RuntimeService:
         instance = ProcessInstance(
             id=str(uuid.uuid4()), definition_id=definition.id, definition_key=definition.key,
             business_key=business_key, title=business_key, status="running", suspended=False, waiting_at=[],
-            state="", revision=0, started_at=now, started_by=actor.user, updated_at=now,
-        )
-        session.add(instance)
-        session.flush()
+            state="", revision=0, started_at=now, started_by=actor.user, updated_at=now, ended_at=None,
+            removal_at=None, cleaned_at=None,
+        )  # stored by its first save (CommandExecutor.save), with the state the engine steps leave
         audit(session, instance.id, now, actor, "instance.started",
               data={"variables": variables, "version": definition.version, **(how or {})})
         self.executor.advance(session, instance, workflow, actor, now)

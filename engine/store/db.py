@@ -137,8 +137,9 @@ class Batch:
         self.dialect = connection.dialect
         self._queued: list[tuple[Executable, Any]] = []
 
-    def execute(self, statement: Executable, parameters: Any = None) -> None:
-        self._queued.append((statement, parameters))
+    def execute(self, statement: Executable, parameters: Any = None, first: bool = False) -> None:
+        """Queue ``statement``; ``first`` puts it before those queued already (a row the others refer to)."""
+        self._queued.insert(0 if first else len(self._queued), (statement, parameters))
 
     def send(self) -> None:
         queued, self._queued = self._queued, []
