@@ -19,6 +19,7 @@ from engine.forms import FormDefinition, load_camunda_form
 from engine.services.access import SYSTEM, Actor
 from engine.services.executor import CommandExecutor, audit
 from engine.services.guard import stranded
+from engine.store.db import execute
 from engine.store.models import Deployment, ProcessDefinition, Resource, StartTrigger, Timer
 
 
@@ -220,7 +221,7 @@ _LATEST_ID = (select(_DEFINITIONS.c.id).where(_DEFINITIONS.c.key == bindparam("k
 def latest_definition_id(session: Session, key: str) -> int | None:
     """The newest version's id: a version never changes once stored, so a start reads only this and takes
     the rest from ``CommandExecutor.definition`` (the row's XML source and all, read once per process)."""
-    return session.connection().scalar(_LATEST_ID, {"key": key})
+    return execute(session.connection(), _LATEST_ID, {"key": key}).scalar()
 
 
 def _store_definition(session, deployment_id, compiled, resource_ids, now: datetime) -> DeployedDefinition:
