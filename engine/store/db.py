@@ -200,12 +200,13 @@ def _prepared(dialect: Dialect, statement: Executable, names: tuple[str, ...]) -
     if forms is None:  # seen first: a statement built for one execution is never compiled here
         _PREPARED[statement] = {}
         return None
-    if (dialect, names) not in forms:
+    kind = (type(dialect), dialect.server_version_info, names)  # not the dialect: each engine has its own
+    if kind not in forms:
         compiled = statement.compile(dialect=dialect, column_keys=list(names))
         plain = not (compiled.insert_prefetch or compiled.update_prefetch or compiled.post_compile_params
                      or compiled.literal_execute_params or compiled.effective_returning)
-        forms[dialect, names] = Prepared(compiled, compiled.string) if plain else None
-    return forms[dialect, names]
+        forms[kind] = Prepared(compiled, compiled.string) if plain else None
+    return forms[kind]
 
 
 POSTGRES_ADMIN_URL = os.environ.get("GROS_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
