@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import insert, inspect, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from engine import derived
@@ -178,9 +178,11 @@ class CommandExecutor:
         known = self._known_rows(session, instance, workflow.completed)
         variables, positions = derived.variable_rows(workflow.data), derived.position_keys(workflow)
         change = derived.change(known, variables, positions) if known is not None else None
-        for listening in self.save_listeners:
-            if listening.concerned(change):
-                listening.listener(session, instance, workflow, now)
+        listeners = [listening.listener for listening in self.save_listeners if listening.concerned(change)]
+        if inspect(instance).transient and (listeners or session.new or workflow.timers() or workflow.messages()):
+            _store_new(session, instance)  # they write rows that refer to it before the batch is sent
+        for listener in listeners:
+            listener(session, instance, workflow, now)
         ready, batch = [], Batch(session.connection())
         if workflow.completed:
             instance.ended_at = now
@@ -194,9 +196,15 @@ class CommandExecutor:
         instance.state = workflow.dump()
         instance.revision += 1
         instance.status = status(session, instance, workflow.completed)
-        _queue_changes(batch, instance)
+        new = inspect(instance).transient
+        if new:  # the instance's INSERT, with its final values, goes before the rows that refer to it
+            batch.execute(_INSERT_INSTANCE, _values(instance), first=True)
+        else:
+            _queue_changes(batch, instance)
         _queue_audit(session, batch)
         batch.send()  # the derived rows, the state and the audit so far: on PostgreSQL one round trip
+        if new:
+            _attach(session, instance)
         session.info["saved"].append((instance.id, instance.revision, workflow, rows))
         return ready
 
@@ -256,6 +264,26 @@ def _queue_audit(session: Session, batch: Batch) -> None:
     if events:
         batch.execute(_INSERT_AUDIT, [{name: getattr(event, name) for name in AUDIT_COLUMNS} for event in events])
         session.info[AUDIT_WRITTEN] += len(events)
+
+
+_INSERT_INSTANCE = insert(ProcessInstance.__table__).inline()
+_INSTANCE_COLUMNS = tuple(column.key for column in ProcessInstance.__mapper__.column_attrs)
+
+
+def _values(instance: ProcessInstance) -> dict:
+    return {name: getattr(instance, name) for name in _INSTANCE_COLUMNS}
+
+
+def _store_new(session: Session, instance: ProcessInstance) -> None:
+    """INSERT a new instance as it is now (its first save will UPDATE it), for rows that refer to it."""
+    session.connection().execute(_INSERT_INSTANCE, _values(instance))
+    _attach(session, instance)
+
+
+def _attach(session: Session, instance: ProcessInstance) -> None:
+    """Put a new instance, stored by a statement of our own, in the session as if it had been read."""
+    make_transient_to_detached(instance)
+    session.add(instance)
 
 
 def _queue_changes(batch: Batch, instance: ProcessInstance) -> None:

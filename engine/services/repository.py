@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 from lxml import etree
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from engine.bpmn.definitions import DeployError, Source, bundle, compile_sources, kind_of
@@ -19,6 +19,7 @@ from engine.forms import FormDefinition, load_camunda_form
 from engine.services.access import SYSTEM, Actor
 from engine.services.executor import CommandExecutor, audit
 from engine.services.guard import stranded
+from engine.store.db import execute
 from engine.store.models import Deployment, ProcessDefinition, Resource, StartTrigger, Timer
 
 
@@ -210,6 +211,17 @@ def read_sources(paths: Iterable[str | Path]) -> dict[str, str]:
 def latest_definition(session: Session, key: str) -> ProcessDefinition | None:
     return session.scalars(select(ProcessDefinition).where(ProcessDefinition.key == key)
                            .order_by(ProcessDefinition.version.desc()).limit(1)).first()
+
+
+_DEFINITIONS = ProcessDefinition.__table__
+_LATEST_ID = (select(_DEFINITIONS.c.id).where(_DEFINITIONS.c.key == bindparam("key"))
+              .order_by(_DEFINITIONS.c.version.desc()).limit(1))
+
+
+def latest_definition_id(session: Session, key: str) -> int | None:
+    """The newest version's id: a version never changes once stored, so a start reads only this and takes
+    the rest from ``CommandExecutor.definition`` (the row's XML source and all, read once per process)."""
+    return execute(session.connection(), _LATEST_ID, {"key": key}).scalar()
 
 
 def _store_definition(session, deployment_id, compiled, resource_ids, now: datetime) -> DeployedDefinition:

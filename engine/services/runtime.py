@@ -17,7 +17,7 @@ from engine.services.access import SYSTEM, Actor
 from engine.services.executor import CommandExecutor, audit, status
 from engine.services.external_tasks import restore_retries
 from engine.services.inputs import check_text, check_variables
-from engine.services.repository import latest_definition
+from engine.services.repository import latest_definition_id
 from engine.store.models import (
     Incident,
     ProcessDefinition,
@@ -47,7 +47,9 @@ class RuntimeService:
                      actor: Actor) -> str:
         """``start`` inside the caller's transaction: a domain command that starts an instance and records
         that it did (both commit or neither)."""
-        definition = _startable(latest_definition(session, key), f"proces '{key}' is niet gedeployed")
+        definition_id = latest_definition_id(session, key)
+        definition = None if definition_id is None else self.executor.definition(session, definition_id)
+        definition = _startable(definition, f"proces '{key}' is niet gedeployed")
         self.executor.roles.may_start(session, definition, actor)
         return self.create(session, definition, None, business_key, variables, actor)
 
@@ -94,10 +96,9 @@ class RuntimeService:
         instance = ProcessInstance(
             id=str(uuid.uuid4()), definition_id=definition.id, definition_key=definition.key,
             business_key=business_key, title=business_key, status="running", suspended=False, waiting_at=[],
-            state="", revision=0, started_at=now, started_by=actor.user, updated_at=now,
-        )
-        session.add(instance)
-        session.flush()
+            state="", revision=0, started_at=now, started_by=actor.user, updated_at=now, ended_at=None,
+            removal_at=None, cleaned_at=None,
+        )  # stored by its first save (CommandExecutor.save), with the state the engine steps leave
         audit(session, instance.id, now, actor, "instance.started",
               data={"variables": variables, "version": definition.version, **(how or {})})
         self.executor.advance(session, instance, workflow, actor, now)

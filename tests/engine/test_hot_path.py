@@ -8,7 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from engine import derived
@@ -16,8 +16,17 @@ from engine.bench.engine import round_trips_of, statements_of
 from engine.bpmn.serializer import state_json
 from engine.errors import Conflict, NotFound
 from engine.services import Actor, Engine
-from engine.store.db import Batch, Database
-from engine.store.models import Counter, HistoricTask, HumanTask, Position, ProcessInstance, TaskCandidate
+from engine.store.db import Batch, Database, execute
+from engine.store.models import (
+    AuditEvent,
+    Counter,
+    HistoricTask,
+    HumanTask,
+    Incident,
+    Position,
+    ProcessInstance,
+    TaskCandidate,
+)
 
 MODEL = Path(__file__).parents[2] / "engine" / "bench" / "bench.bpmn"
 SECRETARIAAT = Actor.of("sam", ["secretariaat"])
@@ -189,3 +198,75 @@ def test_a_save_listener_runs_only_when_a_variable_it_reads_or_the_processes_hol
     for task in deployed.query.tasks(instance_id=instance_id):
         deployed.tasks.complete(task.id, NL if task.element_id == "besluit_nl" else Actor.of("vera", ["grensregio-vl"]))
     assert seen == [(None, False), (2, False), (2, True)]  # the end
+
+
+def _kinds(statements: list[str]) -> list[str]:
+    return [s.split()[0] + " " + s.split()[2 if s.startswith(("INSERT", "DELETE")) else 1] for s in statements]
+
+
+def test_a_start_writes_its_instance_once_with_the_state_its_engine_steps_leave(database: str, clock):
+    core = Engine.open(database, clock=clock)
+    try:
+        core.repository.deploy([MODEL])
+        core.runtime.start("bench")  # the definition is read and kept; the statements are prepared
+        instance_ids: list[str] = []
+        sent = statements_of(core, lambda: instance_ids.append(core.runtime.start("bench")))
+        stored = core.query.instance(instance_ids[0])
+        core.executor.forget_live()  # the stored state is what the next command loads
+        core.tasks.complete(only_task(core, instance_ids[0]).id, SECRETARIAAT, {"opnieuw": False})
+        waiting = {t.element_id for t in core.query.tasks(instance_id=instance_ids[0])}
+    finally:
+        core.db.dispose()
+    assert _kinds(sent) == ["SELECT process_definition.id", "INSERT process_instance", "INSERT human_task",
+                            "INSERT historic_task", "INSERT task_candidate", "INSERT position", "INSERT audit_event"]
+    assert (stored.revision, stored.status, stored.waiting_at) == (1, "running", ["registreren"])
+    assert waiting == {"besluit_nl", "besluit_vl"}
+
+
+def test_a_save_listener_writing_a_row_that_refers_to_a_new_instance_finds_it_stored(database: str, clock):
+    def refer(session, instance, workflow, now) -> None:
+        session.execute(insert(Incident).values(instance_id=instance.id, message="ref", created_at=now))
+
+    core = Engine.open(database, clock=clock)
+    core.on_save(refer)
+    try:
+        core.repository.deploy([MODEL])
+        instance_ids: list[str] = []
+        sent = statements_of(core, lambda: instance_ids.append(core.runtime.start("bench")))
+        instance = core.query.instance(instance_ids[0])
+    finally:
+        core.db.dispose()
+    # stored at once for the listener, as it is then; the save brings it up to date
+    kinds = _kinds(sent)
+    assert kinds.index("INSERT process_instance") < kinds.index("INSERT incident") < kinds.index(
+        "UPDATE process_instance")
+    assert (instance.revision, instance.waiting_at) == (1, ["registreren"])
+
+
+def test_on_postgresql_a_start_waits_for_the_database_three_times(pg_url: str, clock):
+    core = Engine.open(pg_url, clock=clock)
+    try:
+        core.repository.deploy([MODEL])
+        core.runtime.start("bench")
+        # the newest version's id, then the instance and every row in one pipeline, then the commit
+        assert round_trips_of(core, lambda: core.runtime.start("bench")) == 3
+    finally:
+        core.db.dispose()
+
+
+def test_a_statement_sent_prepared_stores_what_sqlalchemys_own_path_stores(database: str, clock):
+    db = Database(database)
+    statement = insert(AuditEvent.__table__).inline()
+    row = {"instance_id": None, "at": clock.now(), "actor": "sam", "action": "x", "data": {"a": [1, "é"]}}
+    try:
+        with db.transaction() as session:
+            for actor in ("first", "second"):  # the first goes SQLAlchemy's way, the second prepared
+                execute(session.connection(), statement, [row | {"actor": actor}])
+            execute(session.connection(), delete(AuditEvent).where(  # expanding IN: never prepared
+                AuditEvent.actor.in_(bindparam("names", expanding=True))), {"names": ["nobody"]})
+        with db.reading() as session:
+            stored = session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+    finally:
+        db.dispose()
+    assert [(e.actor, e.at, e.data, e.element_id) for e in stored] == [
+        ("first", row["at"], row["data"], None), ("second", row["at"], row["data"], None)]
