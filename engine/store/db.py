@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 from weakref import WeakKeyDictionary
 
 from alembic import command
@@ -16,9 +16,10 @@ from alembic.config import Config
 from sqlalchemy import Connection, Executable, create_engine, event, inspect, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.engine import Engine as SAEngine
-from sqlalchemy.engine.interfaces import Compiled
 from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+
+from engine.store.prepared import Prepared
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 DEFAULT_SQLITE = "sqlite:///instance/gros.db"
@@ -162,20 +163,6 @@ class Batch:
             self.connection.info[PIPELINE] = None
 
 
-class Prepared(NamedTuple):
-    """A statement as one dialect writes it for one set of parameter names, with what converts them."""
-
-    compiled: Compiled
-    sql: str
-
-    def convert(self, parameters: dict) -> tuple | dict:
-        values = self.compiled.construct_params(parameters)
-        for name, process in self.compiled._bind_processors.items():
-            values[name] = process(values[name])
-        positions = self.compiled.positiontup
-        return tuple(values[name] for name in positions) if positions is not None else values
-
-
 # Statements their callers keep (module constants), compiled from their second execution on, once per dialect
 # and parameter names; the weak keys let a statement built for one execution go.
 _PREPARED: WeakKeyDictionary[Executable, dict[tuple, Prepared | None]] = WeakKeyDictionary()
@@ -191,7 +178,7 @@ def execute(connection: Connection, statement: Executable, parameters: dict | li
     prepared = _prepared(connection.dialect, statement, tuple(rows[0])) if rows else None
     if prepared is None:
         return connection.execute(statement, parameters)
-    converted = [prepared.convert(row) for row in rows]
+    converted = [prepared.parameters(row) for row in rows]
     return connection.exec_driver_sql(prepared.sql, converted if isinstance(parameters, list) else converted[0])
 
 
@@ -202,10 +189,8 @@ def _prepared(dialect: Dialect, statement: Executable, names: tuple[str, ...]) -
         return None
     kind = (type(dialect), dialect.server_version_info, names)  # not the dialect: each engine has its own
     if kind not in forms:
-        compiled = statement.compile(dialect=dialect, column_keys=list(names))
-        plain = not (compiled.insert_prefetch or compiled.update_prefetch or compiled.post_compile_params
-                     or compiled.literal_execute_params or compiled.effective_returning)
-        forms[kind] = Prepared(compiled, compiled.string) if plain else None
+        prepared = Prepared(statement, dialect, names)
+        forms[kind] = prepared if prepared.plain else None
     return forms[kind]
 
 
