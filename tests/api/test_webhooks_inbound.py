@@ -5,9 +5,12 @@ dossier yet."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import timedelta
 
+import psycopg
 from click.testing import CliRunner
 from sqlalchemy import event, func, select
 
@@ -64,21 +67,45 @@ def test_the_scheduler_job_runs_the_inbox(site, monkeypatch):
     assert instance_count(site.engine) == 1
 
 
+@contextmanager
+def sent_to_the_driver(engine) -> Iterator[list[str]]:
+    """The first word of every statement the database driver runs on a pooled connection meanwhile: what
+    SQLite executes (its trace callback) or what psycopg sends (its cursors), past SQLAlchemy."""
+    statements: list[str] = []
+
+    class Recording(psycopg.Cursor):
+        def execute(self, query, *args, **kwargs):
+            statements.append(str(query).split()[0])
+            return super().execute(query, *args, **kwargs)
+
+    def watch(dbapi_connection, *_rest) -> None:
+        if engine.db.is_sqlite:
+            dbapi_connection.set_trace_callback(lambda statement: statements.append(statement.split()[0]))
+        else:
+            dbapi_connection.cursor_factory = Recording
+
+    def unwatch(dbapi_connection, *_rest) -> None:
+        if engine.db.is_sqlite:
+            dbapi_connection.set_trace_callback(None)
+        else:
+            dbapi_connection.cursor_factory = psycopg.Cursor
+
+    event.listen(engine.db.engine, "checkout", watch)
+    event.listen(engine.db.engine, "checkin", unwatch)
+    try:
+        yield statements
+    finally:
+        event.remove(engine.db.engine, "checkout", watch)
+        event.remove(engine.db.engine, "checkin", unwatch)
+
+
 def test_a_delivery_costs_one_read_and_one_store_statement_on_postgresql(site):
     """Issue 18: the source's secrets are read, then the message and its log row stored in one transaction:
     one statement (one round trip, in autocommit) on PostgreSQL, two INSERTs in SQLite's write transaction."""
-    statements: list[str] = []
-
-    def seen(_connection, _cursor, statement, *_rest) -> None:
-        if "webhook_" in statement:
-            statements.append(statement.split()[0])
-
-    event.listen(site.engine.db.engine, "before_cursor_execute", seen)
-    try:
+    with sent_to_the_driver(site.engine) as statements:
         assert site.webhook("proef", "melding.nieuw", MELDING).status_code == 202
-    finally:
-        event.remove(site.engine.db.engine, "before_cursor_execute", seen)
-    assert statements == (["SELECT", "INSERT", "INSERT"] if site.engine.db.is_sqlite else ["SELECT", "WITH"])
+    assert statements == (["BEGIN", "SELECT", "INSERT", "INSERT", "COMMIT"] if site.engine.db.is_sqlite
+                          else ["SELECT", "WITH"])
     assert outcomes(site.engine) == [("queued", 202)]
     assert site.process_inbox() == 1 and instance_count(site.engine) == 1
 
