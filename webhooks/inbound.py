@@ -433,14 +433,14 @@ def _validated(source: Source, body: bytes) -> tuple[Any, EventMapping | None, l
         payload = jsontext.loads(body)
     except ValueError as error:
         return None, None, [Invalid("/", f"geen geldige JSON: {error}")]
-    problems = schema_errors(list(ENVELOPE.iter_errors(payload)))
+    problems = schema_errors(ENVELOPE.errors(payload))
     if problems:
         return payload, None, problems
     mapping = source.events.get(payload["type"])
     if mapping is None:
         known = ", ".join(sorted(source.events))
         return payload, None, [Invalid("/type", f"onbekend eventtype; deze bron kent {known}")]
-    problems = schema_errors(list(mapping.validator.iter_errors(payload["data"])), "/data")
+    problems = schema_errors(mapping.schema.errors(payload["data"]), "/data")
     problems += [Invalid(pointer, f"tekst {reason}") for pointer, reason in text_problems(payload)]
     return payload, mapping, problems
 
