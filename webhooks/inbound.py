@@ -52,7 +52,7 @@ from engine.web.api.problems import Invalid, problem_body, schema_errors
 from engine.web.inputs import text_problems
 from webhooks.ingest import Duplicate, Ingest, Store
 from webhooks.models import WebhookDelivery, WebhookMessage, WebhookReference
-from webhooks.signing import SignatureError, verify
+from webhooks.signing import NO_ACTIVE_SECRET, SignatureError, verify
 from webhooks.sources import ENVELOPE, EventMapping, Source, load_sources, pointed
 
 log = logging.getLogger(__name__)
@@ -113,6 +113,7 @@ class Receiver:
         self.engine = engine
         self.sources = sources
         self.ingest = Ingest(engine.db)
+        self.known: dict[str, list[str]] = {}  # each source's secrets as last read: which to try first
 
     def receive(self, source_name: str, headers: dict[str, str], body: bytes | None) -> Reply:
         """Handle one HTTP delivery; ``body`` None means it was larger than the source allows."""
@@ -127,11 +128,17 @@ class Receiver:
             return self._refuse(source_name, claimed_id, now, 413, "Te groot",
                                 f"deze bron aanvaardt hoogstens {source.max_bytes} bytes")
         payload, mapping, problems = _validated(source, body)  # acted upon only once the delivery is authentic
+        if not problems and (queued := self._queue_known(source, headers, body, mapping.type, now)):
+            return queued
         try:
             with self.ingest.store() as store:
-                webhook_id = verify(store.secrets(source.name, now), headers, body, now, source.tolerance)
+                secrets = self.known[source.name] = store.secrets(source.name, now)
+                webhook_id, secret = verify(secrets, headers, body, now, source.tolerance)
                 if not problems:
-                    return _enqueue(store, source.name, webhook_id, mapping.type, body.decode(), now)
+                    queued = _enqueue(store, source.name, webhook_id, secret, mapping.type, body.decode(), now)
+                    if queued is None:  # retired since the read (on PostgreSQL the read is its own transaction)
+                        raise SignatureError(NO_ACTIVE_SECRET)
+                    return queued
         except SignatureError as error:
             return self._refuse(source_name, claimed_id, now, 401, "Niet authentiek", str(error))
         except Duplicate:  # this webhook-id was stored before
@@ -139,6 +146,22 @@ class Receiver:
         reply = problem_body(400, "Ongeldige payload", f"{len(problems)} fout(en) in de payload", problems,
                              _path(source.name))
         return self._settle(source.name, webhook_id, payload, body, now, Reply(400, reply, "rejected"), None)
+
+    def _queue_known(self, source: Source, headers: dict[str, str], body: bytes, event_type: str,
+                     now: datetime) -> Reply | None:
+        """The common case in one statement: a valid event signed with a secret this process read before,
+        stored if that secret is still active — the INSERT itself checks, so one retired since is refused as
+        surely as by a fresh read. None for anything else (a secret new to this process, a retired one, no
+        valid signature): ``receive`` then reads the secrets and decides."""
+        try:
+            webhook_id, secret = verify(self.known.get(source.name, ()), headers, body, now, source.tolerance)
+        except SignatureError:
+            return None
+        try:
+            with self.ingest.store() as store:
+                return _enqueue(store, source.name, webhook_id, secret, event_type, body.decode(), now)
+        except Duplicate:  # this webhook-id was stored before
+            return self._redelivered(source.name, webhook_id, now)
 
     def process_due(self, now: datetime | None = None, batch: int = 100) -> int:
         """The inbox worker: apply the stored events that are due — queued ones, and unmatched ones whose
@@ -339,15 +362,18 @@ def source_actor(source: Source) -> Actor:
     return Actor(f"webhook:{source.name}", messages=frozenset(m.message for m in source.events.values()))
 
 
-def _enqueue(store: Store, source: str, webhook_id: str, event_type: str, body: str, now: datetime) -> Reply:
-    """Store a verified, valid event for the worker: the message and its log row in one transaction, no read.
-    A webhook-id stored before fails on the unique key (Duplicate) and is answered as a redelivery."""
+def _enqueue(store: Store, source: str, webhook_id: str, secret: str, event_type: str, body: str,
+             now: datetime) -> Reply | None:
+    """Store a verified, valid event for the worker: the message and its log row in one transaction, if the
+    secret it was signed with is still active (None if not, and nothing stored). A webhook-id stored before
+    fails on the unique key (Duplicate) and is answered as a redelivery."""
     reply = Reply(202, _queued(webhook_id, event_type), "queued")
-    store.enqueue({
-        "source": source, "webhook_id": webhook_id, "event_type": event_type[:200], "status": "queued",
-        "http_status": 202, "reply": reply.body, "body": body.replace("\x00", ""), "attempts": 0,
-        "received_at": now, "updated_at": now, "next_retry_at": now})
-    return reply
+    if store.enqueue({
+            "source": source, "webhook_id": webhook_id, "event_type": event_type[:200], "status": "queued",
+            "http_status": 202, "reply": reply.body, "body": body.replace("\x00", ""), "attempts": 0,
+            "received_at": now, "updated_at": now, "next_retry_at": now}, secret, now):
+        return reply
+    return None
 
 
 def _message(session: Session, source: str, webhook_id: str) -> WebhookMessage | None:
