@@ -78,7 +78,7 @@ class Ingest:
 
     def __init__(self, db: Database) -> None:
         dialect = db.engine.dialect
-        self.db = db
+        self.db, self.dialect = db, dialect
         self.integrity_error = dialect.loaded_dbapi.IntegrityError
         self.secrets_query = _Compiled(_SECRETS, dialect)
         self.inserts = [_Compiled(statement, dialect) for statement in (
@@ -97,6 +97,10 @@ class Ingest:
             else:
                 with _autocommit(driver):
                     yield Store(self, driver)
+        except self.dialect.loaded_dbapi.Error as error:
+            if self.dialect.is_disconnect(error, driver, None):
+                pooled.invalidate(error)  # lost (the server restarted): the pool connects anew, as SQLAlchemy would
+            raise
         finally:
             pooled.close()  # back to the pool
 
@@ -146,5 +150,5 @@ def _autocommit(driver: Any) -> Iterator[None]:
     try:
         yield
     finally:
-        if not driver.closed:  # a connection lost mid-way is dropped by the pool, not reused
+        if not driver.closed:  # one lost mid-way is invalidated, never reused
             driver.autocommit = False
