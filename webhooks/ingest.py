@@ -106,6 +106,8 @@ class Ingest:
 
 
 class Store:
+    """One delivery's statements on the driver connection ``Ingest.store`` lent it."""
+
     def __init__(self, ingest: Ingest, driver: Any) -> None:
         self.ingest, self.driver = ingest, driver
 
