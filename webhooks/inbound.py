@@ -35,27 +35,24 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, insert, literal, select, update
-from sqlalchemy.engine import Connection
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.errors import Conflict, InvalidData, NoMatch, NotFound
 from engine.services import Actor, Engine
-from engine.store.db import Database
 from engine.store.models import AuditEvent
 from engine.web.api import jsontext
 from engine.web.api.problems import Invalid, problem_body, schema_errors
 from engine.web.inputs import text_problems
-from webhooks.models import WebhookDelivery, WebhookMessage, WebhookReference, WebhookSecret
-from webhooks.signing import SignatureError, verify
+from webhooks.ingest import Duplicate, Ingest, Store
+from webhooks.models import WebhookDelivery, WebhookMessage, WebhookReference
+from webhooks.signing import NO_ACTIVE_SECRET, SignatureError, verify
 from webhooks.sources import ENVELOPE, EventMapping, Source, load_sources, pointed
 
 log = logging.getLogger(__name__)
@@ -66,20 +63,6 @@ UNMATCHED = (NoMatch, NotFound, Conflict)
 PENDING = ("queued", "unmatched")  # stored, not applied yet: what the inbox worker picks up when due
 DUE = (*PENDING, "applying")  # an ``applying`` event is due again once its claim has lapsed
 REDELIVERABLE = ("unmatched", "failed")  # a sender's redelivery puts these back in the queue at once
-_INSERT_MESSAGE = insert(WebhookMessage).returning(WebhookMessage.id)
-_INSERT_DELIVERY = insert(WebhookDelivery)
-# PostgreSQL: the same two INSERTs as one statement, so a delivery's whole transaction is one round trip.
-_QUEUED = insert(WebhookMessage).values({name: bindparam(name) for name in (
-    "source", "webhook_id", "event_type", "status", "http_status", "reply", "body", "attempts", "received_at",
-    "updated_at", "next_retry_at")}).returning(
-    WebhookMessage.id, WebhookMessage.source, WebhookMessage.webhook_id, WebhookMessage.received_at).cte("queued")
-_ENQUEUE_AT_ONCE = insert(WebhookDelivery).from_select(
-    ["source", "webhook_id", "received_at", "outcome", "http_status", "message_id"],
-    select(_QUEUED.c.source, _QUEUED.c.webhook_id, _QUEUED.c.received_at, literal("queued"), literal(202),
-           _QUEUED.c.id))
-_ACTIVE_SECRETS = select(WebhookSecret.secret).where(
-    WebhookSecret.source == bindparam("source"),
-    WebhookSecret.retired_at.is_(None) | (WebhookSecret.retired_at > bindparam("now")))
 
 
 @dataclass(frozen=True)
@@ -129,6 +112,8 @@ class Receiver:
     def __init__(self, engine: Engine, sources: dict[str, Source]) -> None:
         self.engine = engine
         self.sources = sources
+        self.ingest = Ingest(engine.db)
+        self.known: dict[str, list[str]] = {}  # each source's secrets as last read: which to try first
 
     def receive(self, source_name: str, headers: dict[str, str], body: bytes | None) -> Reply:
         """Handle one HTTP delivery; ``body`` None means it was larger than the source allows."""
@@ -143,18 +128,40 @@ class Receiver:
             return self._refuse(source_name, claimed_id, now, 413, "Te groot",
                                 f"deze bron aanvaardt hoogstens {source.max_bytes} bytes")
         payload, mapping, problems = _validated(source, body)  # acted upon only once the delivery is authentic
+        if not problems and (queued := self._queue_known(source, headers, body, mapping.type, now)):
+            return queued
         try:
-            with _connection(self.engine.db) as connection:
-                webhook_id = verify(_secrets(connection, source.name, now), headers, body, now, source.tolerance)
+            with self.ingest.store() as store:
+                secrets = self.known[source.name] = store.secrets(source.name, now)
+                webhook_id, secret = verify(secrets, headers, body, now, source.tolerance)
                 if not problems:
-                    return _enqueue(connection, source.name, webhook_id, mapping.type, body.decode(), now)
+                    queued = _enqueue(store, source.name, webhook_id, secret, mapping.type, body.decode(), now)
+                    if queued is None:  # retired since the read (on PostgreSQL the read is its own transaction)
+                        raise SignatureError(NO_ACTIVE_SECRET)
+                    return queued
         except SignatureError as error:
             return self._refuse(source_name, claimed_id, now, 401, "Niet authentiek", str(error))
-        except IntegrityError:  # this webhook-id was stored before
+        except Duplicate:  # this webhook-id was stored before
             return self._redelivered(source.name, webhook_id, now)
         reply = problem_body(400, "Ongeldige payload", f"{len(problems)} fout(en) in de payload", problems,
                              _path(source.name))
         return self._settle(source.name, webhook_id, payload, body, now, Reply(400, reply, "rejected"), None)
+
+    def _queue_known(self, source: Source, headers: dict[str, str], body: bytes, event_type: str,
+                     now: datetime) -> Reply | None:
+        """The common case in one statement: a valid event signed with a secret this process read before,
+        stored if that secret is still active — the INSERT itself checks, so one retired since is refused as
+        surely as by a fresh read. None for anything else (a secret new to this process, a retired one, no
+        valid signature): ``receive`` then reads the secrets and decides."""
+        try:
+            webhook_id, secret = verify(self.known.get(source.name, ()), headers, body, now, source.tolerance)
+        except SignatureError:
+            return None
+        try:
+            with self.ingest.store() as store:
+                return _enqueue(store, source.name, webhook_id, secret, event_type, body.decode(), now)
+        except Duplicate:  # this webhook-id was stored before
+            return self._redelivered(source.name, webhook_id, now)
 
     def process_due(self, now: datetime | None = None, batch: int = 100) -> int:
         """The inbox worker: apply the stored events that are due — queued ones, and unmatched ones whose
@@ -355,42 +362,18 @@ def source_actor(source: Source) -> Actor:
     return Actor(f"webhook:{source.name}", messages=frozenset(m.message for m in source.events.values()))
 
 
-@contextmanager
-def _connection(db: Database) -> Iterator[Connection]:
-    """Where a delivery's secrets are read and its event stored. SQLite: one write transaction (BEGIN
-    IMMEDIATE, so it never has to upgrade a read). PostgreSQL: one connection in autocommit, each statement
-    its own transaction, so a delivery costs two round trips (the read, the store) instead of six (the pool's
-    ping, BEGIN, read, two INSERTs, COMMIT)."""
-    if db.is_sqlite:
-        with db.engine.begin() as connection:
-            yield connection
-    else:
-        with db.engine.connect() as connection:
-            yield connection.execution_options(isolation_level="AUTOCOMMIT")
-
-
-def _secrets(connection: Connection, source: str, now: datetime) -> list[str]:
-    return list(connection.scalars(_ACTIVE_SECRETS, {"source": source, "now": now}))
-
-
-def _enqueue(connection: Connection, source: str, webhook_id: str, event_type: str, body: str,
-             now: datetime) -> Reply:
-    """Store a verified, valid event for the worker: the message and its log row in one transaction, no read
-    (one statement on PostgreSQL, two prepared INSERTs in SQLite's write transaction). A webhook-id stored
-    before fails on the unique key (IntegrityError) and is answered as a redelivery."""
+def _enqueue(store: Store, source: str, webhook_id: str, secret: str, event_type: str, body: str,
+             now: datetime) -> Reply | None:
+    """Store a verified, valid event for the worker: the message and its log row in one transaction, if the
+    secret it was signed with is still active (None if not, and nothing stored). A webhook-id stored before
+    fails on the unique key (Duplicate) and is answered as a redelivery."""
     reply = Reply(202, _queued(webhook_id, event_type), "queued")
-    message = {
-        "source": source, "webhook_id": webhook_id, "event_type": event_type[:200], "status": "queued",
-        "http_status": 202, "reply": reply.body, "body": body.replace("\x00", ""), "attempts": 0,
-        "received_at": now, "updated_at": now, "next_retry_at": now}
-    if connection.dialect.name == "postgresql":
-        connection.execute(_ENQUEUE_AT_ONCE, message)
+    if store.enqueue({
+            "source": source, "webhook_id": webhook_id, "event_type": event_type[:200], "status": "queued",
+            "http_status": 202, "reply": reply.body, "body": body.replace("\x00", ""), "attempts": 0,
+            "received_at": now, "updated_at": now, "next_retry_at": now}, secret, now):
         return reply
-    message_id = connection.execute(_INSERT_MESSAGE, message).scalar_one()
-    connection.execute(_INSERT_DELIVERY, {
-        "source": source, "webhook_id": webhook_id, "received_at": now, "outcome": "queued", "http_status": 202,
-        "reason": None, "message_id": message_id})
-    return reply
+    return None
 
 
 def _message(session: Session, source: str, webhook_id: str) -> WebhookMessage | None:
@@ -476,14 +459,14 @@ def _validated(source: Source, body: bytes) -> tuple[Any, EventMapping | None, l
         payload = jsontext.loads(body)
     except ValueError as error:
         return None, None, [Invalid("/", f"geen geldige JSON: {error}")]
-    problems = schema_errors(list(ENVELOPE.iter_errors(payload)))
+    problems = schema_errors(ENVELOPE.errors(payload))
     if problems:
         return payload, None, problems
     mapping = source.events.get(payload["type"])
     if mapping is None:
         known = ", ".join(sorted(source.events))
         return payload, None, [Invalid("/type", f"onbekend eventtype; deze bron kent {known}")]
-    problems = schema_errors(list(mapping.validator.iter_errors(payload["data"])), "/data")
+    problems = schema_errors(mapping.schema.errors(payload["data"]), "/data")
     problems += [Invalid(pointer, f"tekst {reason}") for pointer, reason in text_problems(payload)]
     return payload, mapping, problems
 

@@ -12,10 +12,12 @@ import hmac
 import secrets
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 SECRET_PREFIX = "whsec_"
 MAX_SIGNATURES = 10
 MAX_ID = 200
+NO_ACTIVE_SECRET = "geen geldige handtekening voor een actief geheim van deze bron"
 
 
 class SignatureError(Exception):
@@ -37,7 +39,7 @@ def secret_key(secret: str) -> bytes:
 
 
 def sign(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
-    return Signer(secret)(message_id, timestamp, body)
+    return _signer(secret)(message_id, timestamp, body)
 
 
 class Signer:
@@ -52,6 +54,12 @@ class Signer:
         return "v1," + base64.b64encode(mac.digest()).decode()
 
 
+@lru_cache(maxsize=256)
+def _signer(secret: str) -> Signer:
+    """A secret's key is decoded once per process, not once per delivery."""
+    return Signer(secret)
+
+
 def signed_headers(secrets_: Iterable[str], message_id: str, at: datetime, body: bytes) -> dict[str, str]:
     timestamp = int(at.timestamp())
     return {"webhook-id": message_id, "webhook-timestamp": str(timestamp),
@@ -59,8 +67,9 @@ def signed_headers(secrets_: Iterable[str], message_id: str, at: datetime, body:
 
 
 def verify(secrets_: Iterable[str], headers: Mapping[str, str], body: bytes, now: datetime,
-           tolerance: timedelta) -> str:
-    """The ``webhook-id`` of an authentic, fresh delivery; SignatureError otherwise."""
+           tolerance: timedelta) -> tuple[str, str]:
+    """The ``webhook-id`` of an authentic, fresh delivery and the secret it was signed with; SignatureError
+    otherwise."""
     message_id, stamp, signatures = (headers.get(h, "").strip() for h in
                                      ("webhook-id", "webhook-timestamp", "webhook-signature"))
     if not (message_id and stamp and signatures):
@@ -77,8 +86,8 @@ def verify(secrets_: Iterable[str], headers: Mapping[str, str], body: bytes, now
     for secret in secrets_:
         expected = _decoded(sign(secret, message_id, int(stamp), body))
         if any(hmac.compare_digest(expected, candidate) for candidate in offered):
-            return message_id
-    raise SignatureError("geen geldige handtekening voor een actief geheim van deze bron")
+            return message_id, secret
+    raise SignatureError(NO_ACTIVE_SECRET)
 
 
 def _decoded(entry: str) -> bytes | None:

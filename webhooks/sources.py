@@ -17,6 +17,8 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
+from webhooks.schemas import Schema
+
 DEFAULT_FOLDER = Path(__file__).parent / "bronnen"
 NAME = "^[a-z0-9][a-z0-9-]{0,59}$"
 POINTER = {"type": "string", "pattern": "^(/[^/]*)+$"}
@@ -46,7 +48,7 @@ CONFIG_SCHEMA = {
         }},
     },
 }
-ENVELOPE = Draft202012Validator({
+ENVELOPE = Schema({
     "type": "object",
     "required": ["type", "timestamp", "data"],
     "properties": {"type": {"type": "string", "maxLength": 200}, "timestamp": {"type": "string"},
@@ -66,7 +68,7 @@ class EventMapping:
     business_key: str | None
     correlation: dict[str, str]
     variables: dict[str, str]
-    validator: Draft202012Validator
+    schema: Schema
 
 
 @dataclass(frozen=True)
@@ -116,7 +118,7 @@ def _mapping(name: str, spec: dict, filename: str) -> EventMapping:
     if spec["action"] == "start" and spec.get("correlation"):
         raise ConfigError(f"{filename}: {name} start een proces en correleert dus niet")
     return EventMapping(name, spec["action"], spec["message"], spec.get("businessKey"), spec.get("correlation", {}),
-                        spec.get("variables", {}), Draft202012Validator(spec["schema"]))
+                        spec.get("variables", {}), Schema(spec["schema"]))
 
 
 def pointed(document: Any, pointer: str) -> tuple[bool, Any]:

@@ -5,9 +5,12 @@ dossier yet."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import timedelta
 
+import psycopg
 from click.testing import CliRunner
 from sqlalchemy import event, func, select
 
@@ -16,7 +19,7 @@ from engine.scheduler import Settings
 from engine.store.models import AuditEvent, ProcessInstance
 from engine.wiring import periodic_jobs
 from webhooks import inbound
-from webhooks.admin import add_secret, deliveries, retire_secret
+from webhooks.admin import add_secret, deliveries, retire_secret, secrets_of
 from webhooks.inbound import MAX_RETRIES, RETRY_DELAYS, Receiver
 from webhooks.models import WebhookMessage
 from webhooks.signing import new_secret
@@ -64,23 +67,72 @@ def test_the_scheduler_job_runs_the_inbox(site, monkeypatch):
     assert instance_count(site.engine) == 1
 
 
-def test_a_delivery_costs_one_read_and_one_store_statement_on_postgresql(site):
-    """Issue 18: the source's secrets are read, then the message and its log row stored in one transaction:
-    one statement (one round trip, in autocommit) on PostgreSQL, two INSERTs in SQLite's write transaction."""
+@contextmanager
+def sent_to_the_driver(engine) -> Iterator[list[str]]:
+    """The first word of every statement the database driver runs on a pooled connection meanwhile: what
+    SQLite executes (its trace callback) or what psycopg sends (its cursors), past SQLAlchemy."""
     statements: list[str] = []
 
-    def seen(_connection, _cursor, statement, *_rest) -> None:
-        if "webhook_" in statement:
-            statements.append(statement.split()[0])
+    class Recording(psycopg.Cursor):
+        def execute(self, query, *args, **kwargs):
+            statements.append(str(query).split()[0])
+            return super().execute(query, *args, **kwargs)
 
-    event.listen(site.engine.db.engine, "before_cursor_execute", seen)
+    def watch(dbapi_connection, *_rest) -> None:
+        if engine.db.is_sqlite:
+            dbapi_connection.set_trace_callback(lambda statement: statements.append(statement.split()[0]))
+        else:
+            dbapi_connection.cursor_factory = Recording
+
+    def unwatch(dbapi_connection, *_rest) -> None:
+        if engine.db.is_sqlite:
+            dbapi_connection.set_trace_callback(None)
+        else:
+            dbapi_connection.cursor_factory = psycopg.Cursor
+
+    event.listen(engine.db.engine, "checkout", watch)
+    event.listen(engine.db.engine, "checkin", unwatch)
     try:
-        assert site.webhook("proef", "melding.nieuw", MELDING).status_code == 202
+        yield statements
     finally:
-        event.remove(site.engine.db.engine, "before_cursor_execute", seen)
-    assert statements == (["SELECT", "INSERT", "INSERT"] if site.engine.db.is_sqlite else ["SELECT", "WITH"])
-    assert outcomes(site.engine) == [("queued", 202)]
-    assert site.process_inbox() == 1 and instance_count(site.engine) == 1
+        event.remove(engine.db.engine, "checkout", watch)
+        event.remove(engine.db.engine, "checkin", unwatch)
+
+
+def test_a_delivery_costs_one_statement_on_postgresql_once_its_secret_was_read(site):
+    """Issue 18: the first delivery reads the source's secrets; from then on, one signed with a secret read before
+    is stored by one statement (one round trip, in autocommit) on PostgreSQL that also checks the secret is still
+    active; two INSERTs in SQLite's write transaction."""
+    with sent_to_the_driver(site.engine) as first:
+        assert site.webhook("proef", "melding.nieuw", MELDING).status_code == 202
+    with sent_to_the_driver(site.engine) as second:
+        assert site.webhook("proef", "melding.nieuw", {**MELDING, "kenmerk": "GB-2027-002"}).status_code == 202
+    if site.engine.db.is_sqlite:
+        assert (first, second) == (["BEGIN", "SELECT", "INSERT", "INSERT", "COMMIT"], ["BEGIN", "INSERT", "INSERT",
+                                                                                       "COMMIT"])
+    else:
+        assert (first, second) == (["SELECT", "WITH"], ["WITH"])
+    assert outcomes(site.engine) == [("queued", 202), ("queued", 202)]
+    assert site.process_inbox() == 2 and instance_count(site.engine) == 2
+
+
+def test_a_secret_added_or_retired_since_it_was_read_counts_at_the_next_delivery(site):
+    """The web worker remembers which secrets it read, but a retired one it remembers stores nothing: the INSERT
+    checks the secret is active; and a secret new to it is read when a delivery is signed with it."""
+    first = site.webhook("proef", "melding.nieuw", MELDING, message_id="msg_oud")
+    assert first.status_code == 202
+    _, new = add_secret(site.engine, "proef", "test")
+    signed_new = site.webhook("proef", "melding.nieuw", {**MELDING, "kenmerk": "NIEUW-1"}, secret=new)
+    assert signed_new.status_code == 202, "read at once, not waiting for a cache to expire"
+    [old_row] = [s for s in secrets_of(site.engine, "proef") if s.secret == site.secret]
+    retire_secret(site.engine, old_row.id)
+    refused = site.webhook("proef", "melding.nieuw", {**MELDING, "kenmerk": "OUD-2"}, message_id="msg_oud_2")
+    assert refused.status_code == 401 and "actief geheim" in refused.json()["detail"]
+    with site.engine.db.reading() as session:
+        stored = session.scalars(select(WebhookMessage.webhook_id)).all()
+    assert set(stored) == {"msg_oud", signed_new.json()["webhookId"]}, "nothing stored under the retired secret"
+    assert outcomes(site.engine) == [("queued", 202), ("queued", 202), ("rejected", 401)]
+    assert site.process_inbox() == 2
 
 
 def test_a_wrong_signature_is_refused_and_logged(site):

@@ -61,7 +61,7 @@ def test_events_are_signed_and_retried_until_the_receiver_recovers(site, clock):
     ids = {headers["webhook-id"] for headers, _ in receiver.received}
     assert ids == {event.message_id}, "a retry keeps its webhook-id, so the receiver can de-duplicate"
     headers, body = receiver.received[-1]
-    assert verify([secret], headers, body, sent_at, timedelta(minutes=5)) == event.message_id
+    assert verify([secret], headers, body, sent_at, timedelta(minutes=5)) == (event.message_id, secret)
     assert headers["webhook-timestamp"] == str(int(sent_at.timestamp()))
     assert Webhook(secret).sign(event.message_id, sent_at, body.decode()) == headers["webhook-signature"], \
         "the reference library computes the same signature"
