@@ -16,16 +16,15 @@ needed, one more). Either way the event is committed when the ``store`` block en
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, exists, insert, literal, select
-from sqlalchemy.engine import Dialect
-from sqlalchemy.sql import Executable
 
 from engine.store.db import Database
+from engine.store.prepared import Prepared
 from webhooks.models import WebhookDelivery, WebhookMessage, WebhookSecret
 
 _MESSAGE = ("source", "webhook_id", "event_type", "status", "http_status", "reply", "body", "attempts",
@@ -53,26 +52,6 @@ class Duplicate(Exception):
     """This (source, webhook-id) was stored before: the unique key refused the message."""
 
 
-class _Compiled:
-    """A statement compiled once for one dialect, its parameters converted as SQLAlchemy would (the column
-    types' bind processors: UTC datetimes, JSON) and handed to the driver in its own paramstyle."""
-
-    def __init__(self, statement: Executable, dialect: Dialect) -> None:
-        compiled = statement.compile(dialect=dialect)
-        self.sql = compiled.string
-        self.defaults = compiled.params  # the literals' values; a bindparam's is None until given
-        self.order = compiled.positiontup  # positional drivers (SQLite): the names in the order of the ?s
-        self.processors: dict[str, Callable[[Any], Any]] = {
-            name: process for name, bind in compiled.binds.items()
-            if (process := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None}
-
-    def parameters(self, values: dict[str, Any]) -> tuple | dict[str, Any]:
-        given = self.defaults | values
-        for name, process in self.processors.items():
-            given[name] = process(given[name])
-        return given if self.order is None else tuple(given[name] for name in self.order)
-
-
 class Ingest:
     """The secrets read and the store of arriving deliveries, for one database."""
 
@@ -80,8 +59,8 @@ class Ingest:
         dialect = db.engine.dialect
         self.db, self.dialect = db, dialect
         self.integrity_error = dialect.loaded_dbapi.IntegrityError
-        self.secrets_query = _Compiled(_SECRETS, dialect)
-        self.inserts = [_Compiled(statement, dialect) for statement in (
+        self.secrets_query = Prepared(_SECRETS, dialect)
+        self.inserts = [Prepared(statement, dialect) for statement in (
             (_INSERT_MESSAGE, _INSERT_DELIVERY) if db.is_sqlite else (_INSERT_BOTH,))]
 
     @contextmanager
@@ -131,7 +110,7 @@ class Store:
         except self.ingest.integrity_error as error:
             raise Duplicate() from error
 
-    def _execute(self, statement: _Compiled, values: dict[str, Any]) -> Any:
+    def _execute(self, statement: Prepared, values: dict[str, Any]) -> Any:
         return self.driver.execute(statement.sql, statement.parameters(values))
 
 
