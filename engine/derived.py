@@ -120,7 +120,8 @@ _READ_EXTERNAL = select(EXTERNAL.c.id).where(EXTERNAL.c.instance_id == bindparam
 _READ_VARIABLES = select(VARIABLES.c.name, VARIABLES.c.type, VARIABLES.c.value).where(
     VARIABLES.c.instance_id == bindparam("instance"))
 _UPDATE_HISTORY = update(HISTORY).where(HISTORY.c.id == bindparam("task_id"))
-_CLOSE_HISTORY = update(HISTORY).where(_ids(HISTORY.c.id), HISTORY.c.ended_at.is_(None))
+_STILL_OPEN = HISTORY.c.ended_at.is_(None)
+_CLOSE_HISTORY = update(HISTORY).where(_ids(HISTORY.c.id), _STILL_OPEN)
 _UPSERTS: dict[tuple, Any] = {}
 
 
@@ -276,7 +277,7 @@ def _write_history(batch: Batch, instance: ProcessInstance, gone: list[dict], ne
             for values in gone]
     rows += [_history_values(instance, values) | {"ended_at": None, "delete_reason": None} for values in new]
     batch.execute(_upsert(batch, HISTORY, ("id",), ("ended_at", "delete_reason"),
-                               where=HISTORY.c.ended_at.is_(None)), rows)
+                               where=_STILL_OPEN), rows)
 
 
 def _close_history(batch: Batch, task_ids: list[str], now: datetime, completed: set[str]) -> None:
