@@ -126,6 +126,31 @@ def test_a_call_activity_in_the_loop_leaves_no_called_workflows_behind(engine: E
     assert completed_tasks(engine, instance_id) == ["a_registreren", "k_beslissen"] * (LOOPS + 1)
 
 
+def test_an_inclusive_gateway_in_the_loop_waits_for_the_branches_each_round_chose(engine: Engine):
+    """Rounds alternate between both advices and the NL advice alone: the join waits for exactly the branches
+    its round's split took, never for one an earlier round left behind."""
+    engine.repository.deploy([HERWERK])
+    instance_id = engine.runtime.start("herwerk_inclusief")
+    sizes = {}
+    for loop in range(1, LOOPS + 1):
+        both = loop % 2 == 1
+        complete(engine, instance_id, "i_registreren", {"nl": True, "vl": both, "opnieuw": True, "ronde": loop})
+        assert waiting(engine, instance_id) == (["i_advies_nl", "i_advies_vl"] if both else ["i_advies_nl"])
+        if both:
+            complete(engine, instance_id, "i_advies_vl")
+            assert waiting(engine, instance_id) == ["i_advies_nl"]
+        complete(engine, instance_id, "i_advies_nl")
+        assert waiting(engine, instance_id) == ["i_registreren"]
+        if loop in (10, LOOPS):
+            sizes[loop] = footprint(engine, instance_id)
+    assert_flat(sizes)
+    complete(engine, instance_id, "i_registreren", {"nl": False, "vl": True, "opnieuw": False})
+    assert waiting(engine, instance_id) == ["i_advies_vl"]
+    complete(engine, instance_id, "i_advies_vl")
+    assert engine.query.instance(instance_id).status == "completed"
+    assert len(completed_tasks(engine, instance_id)) == 2 * LOOPS + LOOPS // 2 + 2
+
+
 @pytest.mark.parametrize("process", ["herwerk_parallel", "herwerk_aanroep"])
 def test_a_pruned_instance_migrates_and_runs_on_in_the_new_version(engine: Engine, tmp_path: Path, process: str):
     [source] = [d.id for d in engine.repository.deploy([HERWERK]) if d.key == process]
