@@ -60,8 +60,8 @@ class Ingest:
         self.db, self.dialect = db, dialect
         self.integrity_error = dialect.loaded_dbapi.IntegrityError
         self.secrets_query = Prepared(_SECRETS, dialect)
-        self.inserts = [Prepared(statement, dialect) for statement in (
-            (_INSERT_MESSAGE, _INSERT_DELIVERY) if db.is_sqlite else (_INSERT_BOTH,))]
+        self.message, self.delivery = Prepared(_INSERT_MESSAGE, dialect), Prepared(_INSERT_DELIVERY, dialect)
+        self.both = None if db.is_sqlite else Prepared(_INSERT_BOTH, dialect)  # SQLite: the two one by one
 
     @contextmanager
     def store(self) -> Iterator[Store]:
@@ -101,11 +101,11 @@ class Store:
         at ``now``; whether it was. Duplicate when its (source, webhook-id) was stored before."""
         values = {**message, "secret": secret, "now": now}
         try:
-            if len(self.ingest.inserts) == 1:
-                return self._execute(self.ingest.inserts[0], values).rowcount == 1
-            stored = self._execute(self.ingest.inserts[0], values).fetchall()
+            if self.ingest.both is not None:
+                return self._execute(self.ingest.both, values).rowcount == 1
+            stored = self._execute(self.ingest.message, values).fetchall()
             if stored:
-                self._execute(self.ingest.inserts[1], {**values, "outcome": "queued", "message_id": stored[0][0]})
+                self._execute(self.ingest.delivery, {**values, "outcome": "queued", "message_id": stored[0][0]})
             return bool(stored)
         except self.ingest.integrity_error as error:
             raise Duplicate() from error

@@ -13,7 +13,11 @@ branch_labels = None
 depends_on = None
 
 _FOREIGN_KEY = "FOREIGN KEY (task_id) REFERENCES human_task (id) ON DELETE CASCADE"
-_TASK_CREATED = "(SELECT t.created_at FROM human_task t WHERE t.id = task_candidate.task_id)"
+
+
+def _task_created(candidates: str) -> str:
+    """The created_at of the task a row of the ``candidates`` table belongs to."""
+    return f"(SELECT t.created_at FROM human_task t WHERE t.id = {candidates}.task_id)"
 
 
 def upgrade() -> None:
@@ -31,7 +35,7 @@ def downgrade() -> None:
     if _postgresql():
         _replace_foreign_key(_FOREIGN_KEY)
         op.execute("ALTER TABLE task_candidate ADD COLUMN created_at TIMESTAMP WITH TIME ZONE")
-        op.execute(f"UPDATE task_candidate SET created_at = {_TASK_CREATED}")
+        op.execute(f"UPDATE task_candidate SET created_at = {_task_created('task_candidate')}")
         op.execute("ALTER TABLE task_candidate ALTER COLUMN created_at SET NOT NULL")
     else:
         _copy_table(_FOREIGN_KEY, created_at=True)
@@ -54,7 +58,6 @@ def _copy_table(foreign_key: str, created_at: bool) -> None:
     op.execute(f"CREATE TABLE task_candidate (task_id VARCHAR(36) NOT NULL, kind VARCHAR(5) NOT NULL, "
                f"name VARCHAR(100) NOT NULL{created}, PRIMARY KEY (task_id, kind, name), {foreign_key})")
     columns = "task_id, kind, name" + (", created_at" if created_at else "")
-    chosen = "task_id, kind, name" + (f", {_TASK_CREATED.replace('task_candidate.', 'task_candidate_old.')}"
-                                      if created_at else "")
+    chosen = "task_id, kind, name" + (f", {_task_created('task_candidate_old')}" if created_at else "")
     op.execute(f"INSERT INTO task_candidate ({columns}) SELECT {chosen} FROM task_candidate_old")
     op.execute("DROP TABLE task_candidate_old")
