@@ -73,9 +73,8 @@ class Ingest:
             if self.db.is_sqlite:
                 with _write_transaction(driver):
                     yield Store(self, driver)
-            else:
-                with _autocommit(driver):
-                    yield Store(self, driver)
+            else:  # the pool's PostgreSQL connections run in autocommit (engine.store.db): each statement commits
+                yield Store(self, driver)
         except self.dialect.loaded_dbapi.Error as error:
             if self.dialect.is_disconnect(error, driver, None):
                 pooled.invalidate(error)  # lost (the server restarted): the pool connects anew, as SQLAlchemy would
@@ -123,13 +122,3 @@ def _write_transaction(driver: Any) -> Iterator[None]:
         driver.execute("ROLLBACK")
         raise
     driver.execute("COMMIT")
-
-
-@contextmanager
-def _autocommit(driver: Any) -> Iterator[None]:
-    driver.autocommit = True
-    try:
-        yield
-    finally:
-        if not driver.closed:  # one lost mid-way is invalidated, never reused
-            driver.autocommit = False

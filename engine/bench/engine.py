@@ -5,18 +5,21 @@ many waiting instances. Measured in one run for the goals of issue 18; not a tes
 from __future__ import annotations
 
 import statistics
+import tempfile
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC
 from pathlib import Path
 
+from psycopg.pq import Trace
 from sqlalchemy import Table, event, func, select, text
 
 from engine.bpmn.bare import bare_completions_per_second, bare_starts_per_second
 from engine.bpmn.serializer import state_json
 from engine.clock import FixedClock
 from engine.services import Actor, Engine
-from engine.store.db import PIPELINE, POSTGRES_ADMIN_URL, on_scratch_postgres
+from engine.store.db import POSTGRES_ADMIN_URL, on_scratch_postgres
 from engine.store.models import HumanTask, ProcessInstance, TaskCandidate
 from engine.wiring import with_listeners
 
@@ -137,22 +140,11 @@ def _statements_per_moving_completion(engine: Engine, samples: int = 20) -> floa
 
 def statements_of(engine: Engine, command) -> list[str]:
     """The SQL statements ``command`` sends to the database, BEGIN and COMMIT left out."""
-    return [statement for statement, _ in _sent(engine, command)]
+    seen: list[str] = []
 
-
-def round_trips_of(engine: Engine, command) -> int:
-    """How often ``command`` waits for the database: each statement sent alone, each pipeline of
-    statements sent together (PostgreSQL), and the commit."""
-    sent = _sent(engine, command)
-    return sum(pipeline is None for _, pipeline in sent) + len({id(p) for _, p in sent if p is not None}) + 1
-
-
-def _sent(engine: Engine, command) -> list[tuple[str, object | None]]:
-    seen: list[tuple[str, object | None]] = []
-
-    def count(connection, _cursor, statement, *_):
+    def count(_connection, _cursor, statement, *_):
         if not statement.startswith(("BEGIN", "COMMIT")):
-            seen.append((statement, connection.info.get(PIPELINE)))
+            seen.append(statement)
 
     event.listen(engine.db.engine, "before_cursor_execute", count)
     try:
@@ -160,6 +152,37 @@ def _sent(engine: Engine, command) -> list[tuple[str, object | None]]:
     finally:
         event.remove(engine.db.engine, "before_cursor_execute", count)
     return seen
+
+
+def round_trips_of(engine: Engine, command) -> int:
+    """How often ``command`` waits for PostgreSQL, counted on the wire: libpq traces each connection it uses,
+    and every turn from messages the client sent to messages the server answered is one round trip — a
+    BEGIN the driver sends alone, a pipeline and a commit included."""
+    with ExitStack() as files:
+        traces = []
+
+        def trace(dbapi_connection, *_):
+            traces.append(files.enter_context(tempfile.TemporaryFile()))
+            dbapi_connection.pgconn.trace(traces[-1].fileno())
+            dbapi_connection.pgconn.set_trace_flags(Trace.SUPPRESS_TIMESTAMPS)
+
+        def untrace(dbapi_connection, *_):
+            dbapi_connection.pgconn.untrace()  # flushes what it wrote
+
+        event.listen(engine.db.engine, "checkout", trace)
+        event.listen(engine.db.engine, "checkin", untrace)
+        try:
+            command()
+        finally:
+            event.remove(engine.db.engine, "checkout", trace)
+            event.remove(engine.db.engine, "checkin", untrace)
+        return sum(_turns(file) for file in traces)
+
+
+def _turns(trace) -> int:
+    trace.seek(0)
+    senders = [line[:1] for line in trace.read().split(b"\n") if line[:2] in (b"F\t", b"B\t")]
+    return sum((sent, answered) == (b"F", b"B") for sent, answered in zip(senders, senders[1:], strict=False))
 
 
 def _bytes_stored(engine: Engine, loops: int = 200) -> tuple[int, float]:

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from weakref import WeakKeyDictionary
+from weakref import WeakKeyDictionary, WeakSet
 
 from alembic import command
 from alembic.config import Config
@@ -42,6 +42,7 @@ class Database:
         else:
             self.engine = create_engine(url, pool_size=10, max_overflow=20)
             _ping_when_idle(self.engine)
+            _begin_with_first_statement(self.engine)
             self.read_engine = self.engine
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._read_sessions = sessionmaker(self.read_engine, expire_on_commit=False)
@@ -125,6 +126,44 @@ def _ping_when_idle(engine: SAEngine) -> None:
             engine.dialect.do_ping(dbapi_connection)
         except engine.dialect.loaded_dbapi.Error as error:
             raise DisconnectionError("de verbinding met de database antwoordt niet meer") from error
+
+
+def _begin_with_first_statement(engine: SAEngine) -> None:
+    """Send a transaction's BEGIN with its first statement: one round trip where psycopg takes two (it sends its
+    BEGIN alone and waits for the answer, in pipeline mode too). The driver's connections stay in autocommit,
+    so psycopg begins nothing itself; when SQLAlchemy begins a transaction, its first statement — however it is
+    executed — goes in a pipeline behind a BEGIN of ours. psycopg's commit and rollback act on the server's
+    transaction state, not on the autocommit flag, so SQLAlchemy's own commit and rollback end it."""
+    pending: WeakSet = WeakSet()  # driver connections whose transaction began but sent nothing yet
+
+    @event.listens_for(engine, "connect")
+    def _autocommit(dbapi_connection, _record):
+        dbapi_connection.autocommit = True
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection):
+        pending.add(connection.connection.driver_connection)
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _end(connection):
+        pending.discard(connection.connection.driver_connection)
+
+    def behind_begin(run: Callable) -> Callable:
+        def first(cursor, *arguments) -> bool:
+            driver = cursor.connection
+            if driver not in pending:
+                return False
+            pending.discard(driver)
+            with driver.pipeline():
+                driver.execute("BEGIN")
+                run(cursor, *arguments[:-1])  # the last argument is SQLAlchemy's execution context
+            return True
+        return first
+
+    event.listen(engine, "do_execute", behind_begin(lambda cursor, sql, values: cursor.execute(sql, values)))
+    event.listen(engine, "do_executemany", behind_begin(lambda cursor, sql, rows: cursor.executemany(sql, rows)))
+    event.listen(engine, "do_execute_no_params", behind_begin(lambda cursor, sql: cursor.execute(sql)))
 
 
 PIPELINE = "gros.pipeline"  # Connection.info: the pipeline being sent, if any

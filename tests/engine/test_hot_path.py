@@ -104,13 +104,32 @@ def test_on_postgresql_a_completion_waits_for_the_database_three_times(pg_url: s
         core.repository.deploy([MODEL])
         instance_id = core.runtime.start("bench")
         task = only_task(core, instance_id)
-        # the lock, then every write in one pipeline, then the commit — no ping of a busy connection
+        # BEGIN with the lock, then every write in one pipeline, then the commit — no ping of a busy connection
         trips = round_trips_of(core, lambda: core.tasks.complete(task.id, SECRETARIAAT, {"opnieuw": True}))
         assert trips == 3
         assert only_task(core, instance_id).id != task.id
         assert stored_rows(core, instance_id).tasks.keys() == {only_task(core, instance_id).id}
     finally:
         core.db.dispose()
+
+
+def test_on_postgresql_begin_rides_with_the_first_statement_and_the_transaction_still_holds(pg_url: str):
+    """The driver runs in autocommit and BEGIN goes out with a transaction's first statement: what the
+    transaction wrote is still undone when it fails, whether its first statement is one row or many."""
+    db = Database(pg_url)
+    try:
+        with pytest.raises(RuntimeError), db.transaction() as session:
+            session.execute(insert(Counter), {"name": "eerste", "value": 1})
+            session.execute(insert(Counter), {"name": "tweede", "value": 1})
+            raise RuntimeError("de opdracht faalt na twee rijen")
+        with pytest.raises(IntegrityError), db.transaction() as session:
+            session.execute(insert(Counter), [{"name": "dubbel", "value": 1}, {"name": "dubbel", "value": 2}])
+        with db.transaction() as session:
+            session.execute(insert(Counter), {"name": "blijft", "value": 1})
+        with db.reading() as session:
+            assert session.scalars(select(Counter.name)).all() == ["blijft"]
+    finally:
+        db.dispose()
 
 
 def test_a_failing_statement_in_a_batch_raises_sqlalchemys_error_and_nothing_of_the_batch_stays(database: str):
@@ -248,7 +267,7 @@ def test_on_postgresql_a_start_waits_for_the_database_three_times(pg_url: str, c
     try:
         core.repository.deploy([MODEL])
         core.runtime.start("bench")
-        # the newest version's id, then the instance and every row in one pipeline, then the commit
+        # BEGIN with the newest version's id, then the instance and every row in one pipeline, then the commit
         assert round_trips_of(core, lambda: core.runtime.start("bench")) == 3
     finally:
         core.db.dispose()
