@@ -23,14 +23,15 @@ class Prepared:
         compiled = statement.compile(dialect=dialect, column_keys=list(names) if names is not None else None)
         self.compiled, self.sql = compiled, compiled.string
         given = set(names) if names is not None else {bind.key for bind in compiled.bind_names if bind.required}
-        fixed = compiled.construct_params(dict.fromkeys(given))  # what a row does not give: as SQLAlchemy takes it
+        # what a row does not give, as SQLAlchemy takes it
+        fixed = compiled.construct_params(dict.fromkeys(given), escape_names=False)
         slots: dict[str, tuple[str, str | None, Callable[[Any], Any] | None, Any]] = {}
         for bind, name in compiled.bind_names.items():
-            sent_as = compiled.escaped_bind_names.get(name, name)
             key = bind.key if bind.key in given else name if name in given else None
             process = bind.type.dialect_impl(dialect).bind_processor(dialect)
-            value = None if key is not None else process(fixed[sent_as]) if process else fixed[sent_as]
-            slots[sent_as] = (sent_as, key, process, value)
+            value = None if key is not None else process(fixed[name]) if process else fixed[name]
+            # a driver taking names gets a name with characters its paramstyle cannot hold escaped
+            slots[name] = (compiled.escaped_bind_names.get(name, name), key, process, value)
         # a positional driver (SQLite) takes them in the order of the ?s, any other by name
         self.positional = compiled.positiontup is not None
         self._slots = [slots[name] for name in compiled.positiontup] if self.positional else list(slots.values())
