@@ -208,7 +208,7 @@ def _send(connection: Connection, sql: str, parameters: Any, many: bool) -> Driv
             after(connection, cursor, sql, parameters, None, many)
         # an INSERT/UPDATE/DELETE answers no rows; in a PostgreSQL pipeline nothing is read before the sync
         return DriverRows(cursor.fetchall() if cursor.description is not None else ())
-    except BaseException as error:
+    except BaseException as error:  # SQLAlchemy's own handler, as its cursor path without a context calls it
         connection._handle_dbapi_exception(error, sql, parameters, cursor, None)
 
 
