@@ -13,7 +13,7 @@ from weakref import WeakKeyDictionary, WeakSet
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Executable, create_engine, event, inspect, text
+from sqlalchemy import Connection, CursorResult, Executable, create_engine, event, inspect, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.engine import Engine as SAEngine
 from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
@@ -207,18 +207,48 @@ class Batch:
 _PREPARED: WeakKeyDictionary[Executable, dict[tuple, Prepared | None]] = WeakKeyDictionary()
 
 
-def execute(connection: Connection, statement: Executable, parameters: dict | list[dict] | None = None) -> Any:
-    """``connection.execute``, sent as the statement's SQL text with its parameters converted by the column
-    types' own bind processors once the statement was compiled for these names: SQLAlchemy's own path builds
-    a full execution context and result per statement (~20 µs, several times SQLite's own cost of a small
-    INSERT). Statements it cannot send so (defaults computed in Python, expanding IN, RETURNING) go the usual
-    way. The result is the driver's rows, unconverted."""
+def execute(connection: Connection, statement: Executable,
+            parameters: dict | list[dict] | None = None) -> CursorResult | DriverRows:
+    """``connection.execute``, sent as the statement's SQL text on a cursor of the driver with its parameters
+    converted by the column types' own bind processors once the statement was compiled for these names:
+    SQLAlchemy's own path builds an execution context, a cursor wrapper and a result per statement (~30 µs,
+    several times SQLite's own cost of a small INSERT). What SQLAlchemy does around the driver's call stays:
+    the cursor listeners see the statement, an error raises as SQLAlchemy's (a lost connection invalidated
+    as SQLAlchemy would). Statements it cannot send so (defaults computed in Python, expanding IN, RETURNING),
+    and any outside a transaction, go the usual way."""
     rows = parameters if isinstance(parameters, list) else [parameters] if parameters else []
-    prepared = _prepared(connection.dialect, statement, tuple(rows[0])) if rows else None
+    prepared = (_prepared(connection.dialect, statement, tuple(rows[0]))
+                if rows and connection.in_transaction() else None)
     if prepared is None:
         return connection.execute(statement, parameters)
     converted = [prepared.parameters(row) for row in rows]
-    return connection.exec_driver_sql(prepared.sql, converted if isinstance(parameters, list) else converted[0])
+    return _send(connection, prepared.sql, converted if len(converted) > 1 else converted[0], len(converted) > 1)
+
+
+class DriverRows(list):
+    """The rows a statement sent on the driver answered, unconverted; ``scalar`` as SQLAlchemy's result."""
+
+    def scalar(self) -> Any:
+        return self[0][0] if self else None
+
+
+def _send(connection: Connection, sql: str, parameters: Any, many: bool) -> DriverRows:
+    cursor = connection.connection.cursor()
+    before, after = connection.dispatch.before_cursor_execute, connection.dispatch.after_cursor_execute
+    try:
+        if before:  # iterating no listeners costs more than asking whether there are any
+            for listener in before:
+                sql, parameters = listener(connection, cursor, sql, parameters, None, many)
+        if many:
+            cursor.executemany(sql, parameters)
+        else:
+            cursor.execute(sql, parameters)
+        if after:
+            after(connection, cursor, sql, parameters, None, many)
+        # an INSERT/UPDATE/DELETE answers no rows; in a PostgreSQL pipeline nothing is read before the sync
+        return DriverRows(cursor.fetchall() if cursor.description is not None else ())
+    except BaseException as error:  # SQLAlchemy's own handler, as its cursor path without a context calls it
+        connection._handle_dbapi_exception(error, sql, parameters, cursor, None)
 
 
 def _prepared(dialect: Dialect, statement: Executable, names: tuple[str, ...]) -> Prepared | None:

@@ -4,19 +4,19 @@ read of the database gives, and a second process's commands still seen."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import timedelta, timezone
 from pathlib import Path
 
 import pytest
 from sqlalchemy import bindparam, delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from engine import derived
 from engine.bench.engine import round_trips_of, statements_of
 from engine.bpmn.serializer import state_json
 from engine.errors import Conflict, NotFound
 from engine.services import Actor, Engine
-from engine.store.db import Batch, Database, execute
+from engine.store.db import Batch, Database, DriverRows, execute
 from engine.store.models import (
     AuditEvent,
     Counter,
@@ -273,19 +273,102 @@ def test_on_postgresql_a_start_waits_for_the_database_three_times(pg_url: str, c
         core.db.dispose()
 
 
+_AUDIT = AuditEvent.__table__
+_INSERT_AUDIT = insert(_AUDIT).inline()
+# a WHERE with a literal (bound, not given by the row) beside a value the row gives, by a name that
+# PostgreSQL's paramstyle cannot hold (sent escaped)
+_RESTAMP = update(_AUDIT).where(_AUDIT.c.action == "x", _AUDIT.c.actor == bindparam("actor (was)"))
+
+
+def _writes(send, insert_audit, restamp, who: str, now) -> list:
+    """Inserts one row, two at once and one that no UPDATE may touch (action "y"), then updates them:
+    NULLs, JSON null, JSON with non-ASCII text, a datetime in another zone; what each ``send`` answered."""
+    row = {"instance_id": None, "at": now, "actor": f"{who}1", "action": "x", "data": {"a": [1, "é", None]}}
+    summer = now.astimezone(timezone(timedelta(hours=2)))
+    return [send(insert_audit(), row),
+            send(insert_audit(), [row | {"actor": f"{who}{n}", "data": None, "instance_id": "i"} for n in (2, 3)]),
+            send(insert_audit(), row | {"actor": f"{who}4", "action": "y"}),
+            *(send(restamp(), {"actor (was)": f"{who}{n}", "at": summer, "data": data, "element_id": None})
+              for n, data in ((1, {"ü": "ß"}), (2, None), (4, {"touched": True})))]
+
+
 def test_a_statement_sent_prepared_stores_what_sqlalchemys_own_path_stores(database: str, clock):
     db = Database(database)
-    statement = insert(AuditEvent.__table__).inline()
-    row = {"instance_id": None, "at": clock.now(), "actor": "sam", "action": "x", "data": {"a": [1, "é"]}}
     try:
         with db.transaction() as session:
-            for actor in ("first", "second"):  # the first goes SQLAlchemy's way, the second prepared
-                execute(session.connection(), statement, [row | {"actor": actor}])
-            execute(session.connection(), delete(AuditEvent).where(  # expanding IN: never prepared
-                AuditEvent.actor.in_(bindparam("names", expanding=True))), {"names": ["nobody"]})
+            connection = session.connection()
+            # SQLAlchemy's own path, with statements built anew each time
+            _writes(connection.execute, lambda: insert(_AUDIT).inline(), lambda: update(_AUDIT).where(
+                _AUDIT.c.action == "x", _AUDIT.c.actor == bindparam("actor (was)")), "own", clock.now())
+            # the same statements kept: the first execution goes SQLAlchemy's way, the next ones prepared
+            _writes(lambda *sent: execute(connection, *sent), lambda: _INSERT_AUDIT, lambda: _RESTAMP, "warm",
+                    clock.now())
+            answers = _writes(lambda *sent: execute(connection, *sent), lambda: _INSERT_AUDIT, lambda: _RESTAMP,
+                              "prepared", clock.now())
+            execute(connection, delete(AuditEvent).where(  # expanding IN: never prepared
+                AuditEvent.actor.in_(bindparam("names", expanding=True))), {"names": ["warm1", "warm2", "warm3"]})
+            stored = connection.exec_driver_sql(
+                "SELECT actor, action, at, data, data IS NULL, instance_id, element_id FROM audit_event"
+                " WHERE actor NOT IN ('warm1', 'warm2', 'warm3', 'warm4') ORDER BY id").all()
         with db.reading() as session:
-            stored = session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+            read = session.execute(select(AuditEvent.actor, AuditEvent.at, AuditEvent.data)
+                                   .where(AuditEvent.actor.like("prepared%")).order_by(AuditEvent.id)).all()
     finally:
         db.dispose()
-    assert [(e.actor, e.at, e.data, e.element_id) for e in stored] == [
-        ("first", row["at"], row["data"], None), ("second", row["at"], row["data"], None)]
+    assert all(isinstance(answer, DriverRows) for answer in answers)  # sent on the driver, every one
+    # what the driver holds: each prepared row as its twin SQLAlchemy sent, JSON null and SQL NULL kept apart
+    own, prepared = stored[:4], stored[4:]
+    assert [r[0] for r in own] == ["own1", "own2", "own3", "own4"]
+    assert [r[1:] for r in prepared] == [r[1:] for r in own]
+    assert read == [("prepared1", clock.now(), {"ü": "ß"}), ("prepared2", clock.now(), None),
+                    ("prepared3", clock.now(), None), ("prepared4", clock.now(), {"a": [1, "é", None]})]
+
+
+def test_a_query_sent_prepared_answers_the_drivers_rows(database: str):
+    db = Database(database)
+    statement = select(Counter.value).where(Counter.name == bindparam("name"))
+    try:
+        with db.transaction() as session:
+            connection = session.connection()
+            execute(connection, insert(Counter), [{"name": "a", "value": 1}, {"name": "b", "value": 2}])
+            answers = [execute(connection, statement, {"name": name}) for name in ("a", "b", "b", "none")]
+            assert [answer.scalar() for answer in answers] == [1, 2, 2, None]  # the first SQLAlchemy's result
+    finally:
+        db.dispose()
+    assert answers[2] == [(2,)] and answers[3] == []
+
+
+def test_a_failing_statement_sent_prepared_raises_sqlalchemys_error(database: str):
+    db = Database(database)
+    statement = insert(Counter.__table__).inline()
+    try:
+        with db.transaction() as session:
+            execute(session.connection(), statement, {"name": "first", "value": 1})  # SQLAlchemy's way
+        with pytest.raises(IntegrityError), db.transaction() as session:
+            execute(session.connection(), statement, {"name": "second", "value": 1})  # prepared
+            execute(session.connection(), statement, {"name": "second", "value": 2})
+        with db.reading() as session:
+            assert session.scalars(select(Counter.name)).all() == ["first"]
+    finally:
+        db.dispose()
+
+
+def test_a_connection_lost_under_a_prepared_statement_fails_once_and_is_replaced(pg_url: str):
+    db = Database(pg_url)
+    statement = insert(Counter.__table__).inline()
+    try:
+        with db.transaction() as session:
+            execute(session.connection(), statement, {"name": "first", "value": 1})
+        with pytest.raises(OperationalError) as lost, db.transaction() as session:
+            connection = session.connection()
+            pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+            with db.engine.connect() as other:
+                other.exec_driver_sql(f"SELECT pg_terminate_backend({pid})")
+            execute(connection, statement, {"name": "second", "value": 1})
+        assert lost.value.connection_invalidated  # as SQLAlchemy's own path: the pool connects anew
+        with db.transaction() as session:
+            execute(session.connection(), statement, {"name": "third", "value": 1})
+        with db.reading() as session:
+            assert session.scalars(select(Counter.name).order_by(Counter.name)).all() == ["first", "third"]
+    finally:
+        db.dispose()
