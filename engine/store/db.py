@@ -128,13 +128,17 @@ def _ping_when_idle(engine: SAEngine) -> None:
             raise DisconnectionError("de verbinding met de database antwoordt niet meer") from error
 
 
+# PostgreSQL driver connections whose transaction SQLAlchemy began but that sent nothing yet
+_BEGIN_PENDING: WeakSet = WeakSet()
+
+
 def _begin_with_first_statement(engine: SAEngine) -> None:
     """Send a transaction's BEGIN with its first statement: one round trip where psycopg takes two (it sends its
     BEGIN alone and waits for the answer, in pipeline mode too). The driver's connections stay in autocommit,
     so psycopg begins nothing itself; when SQLAlchemy begins a transaction, its first statement — however it is
-    executed — goes in a pipeline behind a BEGIN of ours. psycopg's commit and rollback act on the server's
-    transaction state, not on the autocommit flag, so SQLAlchemy's own commit and rollback end it."""
-    pending: WeakSet = WeakSet()  # driver connections whose transaction began but sent nothing yet
+    executed, SQLAlchemy's way or ``execute``'s on the driver — goes behind a BEGIN of ours. psycopg's commit
+    and rollback act on the server's transaction state, not on the autocommit flag, so SQLAlchemy's own commit
+    and rollback end it."""
 
     @event.listens_for(engine, "connect")
     def _autocommit(dbapi_connection, _record):
@@ -142,31 +146,32 @@ def _begin_with_first_statement(engine: SAEngine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(connection):
-        pending.add(connection.connection.driver_connection)
+        _BEGIN_PENDING.add(connection.connection.driver_connection)
 
     @event.listens_for(engine, "commit")
     @event.listens_for(engine, "rollback")
     def _end(connection):
-        pending.discard(connection.connection.driver_connection)
+        if not connection.invalidated:  # a lost connection is dropped, and its entry with it
+            _BEGIN_PENDING.discard(connection.connection.driver_connection)
 
-    def behind_begin(run: Callable) -> Callable:
-        def first(cursor, *arguments) -> bool:
-            driver = cursor.connection
-            if driver not in pending:
-                return False
-            pending.discard(driver)
-            with driver.pipeline():
-                driver.execute("BEGIN")
-                run(cursor, *arguments[:-1])  # the last argument is SQLAlchemy's execution context
-            return True
-        return first
-
-    event.listen(engine, "do_execute", behind_begin(lambda cursor, sql, values: cursor.execute(sql, values)))
-    event.listen(engine, "do_executemany", behind_begin(lambda cursor, sql, rows: cursor.executemany(sql, rows)))
-    event.listen(engine, "do_execute_no_params", behind_begin(lambda cursor, sql: cursor.execute(sql)))
+    event.listen(engine, "do_execute", lambda cursor, sql, values, _context: _behind_begin(
+        cursor.connection, lambda: cursor.execute(sql, values)))
+    event.listen(engine, "do_executemany", lambda cursor, sql, rows, _context: _behind_begin(
+        cursor.connection, lambda: cursor.executemany(sql, rows)))
+    event.listen(engine, "do_execute_no_params", lambda cursor, sql, _context: _behind_begin(
+        cursor.connection, lambda: cursor.execute(sql)))
 
 
-PIPELINE = "gros.pipeline"  # Connection.info: the pipeline being sent, if any
+def _behind_begin(driver: Any, run: Callable[[], Any]) -> bool:
+    """``run`` in one pipeline behind the BEGIN of ``driver``'s transaction, if it has sent nothing yet;
+    whether it did (else the caller runs it)."""
+    if driver not in _BEGIN_PENDING:
+        return False
+    _BEGIN_PENDING.discard(driver)
+    with driver.pipeline():
+        driver.execute("BEGIN")
+        run()
+    return True
 
 
 class Batch:
@@ -191,15 +196,12 @@ class Batch:
                 execute(self.connection, statement, parameters)
             return
         dbapi = self.dialect.loaded_dbapi
-        self.connection.info[PIPELINE] = object()  # which pipeline a statement went in: a benchmark counts them
         try:
             with self.connection.connection.driver_connection.pipeline():
                 for statement, parameters in queued:
                     execute(self.connection, statement, parameters)
         except dbapi.Error as error:
             raise DBAPIError.instance(None, None, error, dbapi.Error) from error
-        finally:
-            self.connection.info[PIPELINE] = None
 
 
 # Statements their callers keep (module constants), compiled from their second execution on, once per dialect
@@ -239,10 +241,9 @@ def _send(connection: Connection, sql: str, parameters: Any, many: bool) -> Driv
         if before:  # iterating no listeners costs more than asking whether there are any
             for listener in before:
                 sql, parameters = listener(connection, cursor, sql, parameters, None, many)
-        if many:
-            cursor.executemany(sql, parameters)
-        else:
-            cursor.execute(sql, parameters)
+        run = (lambda: cursor.executemany(sql, parameters)) if many else (lambda: cursor.execute(sql, parameters))
+        if not _behind_begin(cursor.connection, run):
+            run()
         if after:
             after(connection, cursor, sql, parameters, None, many)
         # an INSERT/UPDATE/DELETE answers no rows; in a PostgreSQL pipeline nothing is read before the sync

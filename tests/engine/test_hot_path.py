@@ -132,6 +132,23 @@ def test_on_postgresql_begin_rides_with_the_first_statement_and_the_transaction_
         db.dispose()
 
 
+def test_on_postgresql_a_prepared_first_statement_is_inside_its_transaction(pg_url: str):
+    """A statement ``execute`` sends on the driver may be a transaction's first: its BEGIN goes with it too."""
+    db = Database(pg_url)
+    statement = insert(Counter.__table__).inline()
+    try:
+        for name in ("een", "twee"):  # compiled from its second execution on
+            with db.transaction() as session:
+                execute(session.connection(), statement, {"name": name, "value": 1})
+        with pytest.raises(RuntimeError), db.transaction() as session:
+            execute(session.connection(), statement, {"name": "weg", "value": 1})
+            raise RuntimeError("de opdracht faalt na haar eerste rij")
+        with db.reading() as session:
+            assert sorted(session.scalars(select(Counter.name))) == ["een", "twee"]
+    finally:
+        db.dispose()
+
+
 def test_a_failing_statement_in_a_batch_raises_sqlalchemys_error_and_nothing_of_the_batch_stays(database: str):
     db = Database(database)
     try:
