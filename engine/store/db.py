@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import sqlite3
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
-from weakref import WeakKeyDictionary
+from weakref import WeakKeyDictionary, WeakSet, finalize
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Executable, create_engine, event, inspect, text
+from sqlalchemy import Connection, Executable, create_engine, event, inspect, make_url, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.engine import Engine as SAEngine
 from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
@@ -35,9 +38,15 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
+        self._checkpointer: Checkpointer | None = None
         if self.is_sqlite:
             _ensure_folder(url)
-            self.engine = _sqlite_engine(url, immediate=True)
+            path = make_url(url).database
+            if path and path != ":memory:":
+                self._checkpointer = Checkpointer(path)
+                finalize(self, self._checkpointer.stop)  # a Database dropped undisposed takes its thread along
+            committed = self._checkpointer.committed if self._checkpointer else None
+            self.engine = _sqlite_engine(url, immediate=True, committed=committed)
             self.read_engine = _sqlite_engine(url, immediate=False)
         else:
             self.engine = create_engine(url, pool_size=10, max_overflow=20)
@@ -70,6 +79,9 @@ class Database:
         return inspect(self.engine).has_table("process_instance")
 
     def dispose(self) -> None:
+        """Close every connection; for a SQLite file the last one to close leaves the file alone the state."""
+        if self._checkpointer:
+            self._checkpointer.stop()
         self.engine.dispose()
         self.read_engine.dispose()
 
@@ -80,8 +92,9 @@ def _ensure_folder(url: str) -> None:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
 
 
-def _sqlite_engine(url: str, immediate: bool) -> SAEngine:
-    """WAL so readers never wait; writers BEGIN IMMEDIATE so a command holds the lock from its start."""
+def _sqlite_engine(url: str, immediate: bool, committed: Callable[[], None] | None = None) -> SAEngine:
+    """WAL so readers never wait; writers BEGIN IMMEDIATE so a command holds the lock from its start.
+    ``committed`` is told of each commit, just before it is sent (the checkpointer)."""
     engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
@@ -92,13 +105,80 @@ def _sqlite_engine(url: str, immediate: bool) -> SAEngine:
         cursor.execute("PRAGMA synchronous=NORMAL")  # survives app crashes, not power loss (README: FULL ~5 ms)
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_SAFETY_NET}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
+    if committed:
+        event.listen(engine, "commit", lambda _connection: committed())
     return engine
+
+
+# A writer checkpoints the WAL itself only once it holds this many pages (~40 MB; SQLite's default is 1000):
+# should the checkpointer fall behind, or a process end before its checkpointer caught up, the WAL stays bounded.
+WAL_SAFETY_NET = 10_000
+CHECKPOINT_PACE = 0.01  # s from a commit's notice to the checkpoint: it lands meanwhile, and the next ones join it
+
+_CHECKPOINTERS: WeakSet[Checkpointer] = WeakSet()
+
+
+class Checkpointer:
+    """Folds a SQLite file's WAL back into the database on a thread of its own, over a connection of its own,
+    so that no command's commit pays for it: SQLite's automatic checkpoint runs inside whichever commit
+    crosses its threshold (a start's commit: median 150 µs, p99 5.8 ms). The sqlite3 module lets go of the
+    GIL while it checkpoints, so this runs on another core. PASSIVE never waits for readers or writers; the
+    checkpointers of several processes on one file take turns."""
+
+    def __init__(self, path: str) -> None:
+        self.path = Path(path).absolute()
+        self._pending = False  # a commit since the last checkpoint
+        self._committed = threading.Event()
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"sqlite-checkpoint {path}", daemon=True)
+        self._thread.start()
+        _CHECKPOINTERS.add(self)
+
+    def committed(self) -> None:
+        self._pending = True
+        self._committed.set()
+
+    def stop(self) -> None:
+        """Checkpoint what is left and end the thread (its connection closes)."""
+        self._stopping.set()
+        self._committed.set()
+        if threading.current_thread() is not self._thread:
+            self._thread.join()
+
+    def _run(self) -> None:
+        connection = None
+        try:
+            while not self._stopping.is_set():
+                self._committed.wait()
+                self._stopping.wait(CHECKPOINT_PACE)
+                self._committed.clear()
+                if self._pending:
+                    self._pending = False
+                    connection = self._checkpoint(connection)
+        finally:
+            if connection:
+                connection.close()
+
+    def _checkpoint(self, connection: sqlite3.Connection | None) -> sqlite3.Connection | None:
+        with suppress(sqlite3.Error):  # the file gone or unreadable for now: the safety net holds meanwhile
+            uri = self.path.as_uri() + "?mode=rw"  # never creates a file that went away
+            connection = connection or sqlite3.connect(uri, uri=True, timeout=30, isolation_level=None)
+            connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        return connection
+
+
+@atexit.register
+def _stop_checkpointers() -> None:
+    """A process that ends without disposing its databases (a CLI command) leaves their WAL checkpointed."""
+    for checkpointer in list(_CHECKPOINTERS):
+        checkpointer.stop()
 
 
 # A pooled PostgreSQL connection used this recently is taken to be alive without a ping (HikariCP skips
