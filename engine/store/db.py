@@ -94,8 +94,11 @@ def _ensure_folder(url: str) -> None:
 
 def _sqlite_engine(url: str, immediate: bool, committed: Callable[[], None] | None = None) -> SAEngine:
     """WAL so readers never wait; writers BEGIN IMMEDIATE so a command holds the lock from its start.
-    ``committed`` is told of each commit, just before it is sent (the checkpointer)."""
-    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+    ``committed`` is told after each commit (the checkpointer)."""
+    connect_args: dict[str, Any] = {"timeout": 30, "check_same_thread": False}
+    if committed:
+        connect_args["factory"] = _telling(committed)
+    engine = create_engine(url, connect_args=connect_args)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
@@ -112,15 +115,25 @@ def _sqlite_engine(url: str, immediate: bool, committed: Callable[[], None] | No
     def _on_begin(connection):
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
-    if committed:
-        event.listen(engine, "commit", lambda _connection: committed())
     return engine
+
+
+def _telling(committed: Callable[[], None]) -> type[sqlite3.Connection]:
+    """A sqlite3 connection that tells ``committed`` once a commit landed (SQLAlchemy's commit event comes
+    before: a checkpoint it woke could miss the commit and nothing would wake it again)."""
+
+    class Telling(sqlite3.Connection):
+        def commit(self) -> None:
+            super().commit()
+            committed()
+
+    return Telling
 
 
 # A writer checkpoints the WAL itself only once it holds this many pages (~40 MB; SQLite's default is 1000):
 # should the checkpointer fall behind, or a process end before its checkpointer caught up, the WAL stays bounded.
 WAL_SAFETY_NET = 10_000
-CHECKPOINT_PACE = 0.01  # s from a commit's notice to the checkpoint: it lands meanwhile, and the next ones join it
+CHECKPOINT_PACE = 0.01  # s from a commit to the checkpoint: the commits that come meanwhile share it
 
 _CHECKPOINTERS: WeakSet[Checkpointer] = WeakSet()
 
