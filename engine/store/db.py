@@ -143,9 +143,9 @@ _CHECKPOINTERS: WeakSet[Checkpointer] = WeakSet()
 class Checkpointer:
     """Folds a SQLite file's WAL back into the database on a thread of its own, over a connection of its own,
     so that no command's commit pays for it: SQLite's automatic checkpoint runs inside whichever commit
-    crosses its threshold (a start's commit: median 150 µs, p99 5.8 ms). The sqlite3 module lets go of the
-    GIL while it checkpoints, so this runs on another core. PASSIVE never waits for readers or writers; the
-    checkpointers of several processes on one file take turns."""
+    crosses its threshold (with it a start's commit took 150 µs median, 5.8 ms p99). The sqlite3 module lets
+    go of the GIL while it checkpoints, so this runs on another core. PASSIVE never waits for readers or
+    writers; the checkpointers of several processes on one file take turns."""
 
     def __init__(self, path: str) -> None:
         self.path = Path(path).absolute()
@@ -161,7 +161,7 @@ class Checkpointer:
         self._committed.set()
 
     def stop(self) -> None:
-        """Checkpoint what is left and end the thread (its connection closes)."""
+        """Checkpoint what a commit left and end the thread (its connection closes)."""
         self._stopping.set()
         self._committed.set()
         if threading.current_thread() is not self._thread:

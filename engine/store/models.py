@@ -39,7 +39,7 @@ class UTCDateTime(TypeDecorator):
 
 
 def _present(name: str, column: str) -> Index:
-    """An index of the rows that have a value in ``column``: most have none, and no query looks for those
+    """An index of the rows that have a value in ``column``: most rows have none, and no query looks for those
     (migration 0067), so a row written without one costs no index page."""
     where = text(f"{column} IS NOT NULL")
     return Index(name, column, sqlite_where=where, postgresql_where=where)
@@ -152,7 +152,7 @@ class HumanTask(Base):
     title: Mapped[str | None] = mapped_column(String(500))
     candidate_groups: Mapped[list]
     candidate_users: Mapped[list]
-    assignee: Mapped[str | None] = mapped_column(String(100))  # led by it: ix_human_task_assigned_waiting
+    assignee: Mapped[str | None] = mapped_column(String(100))  # searched by ix_human_task_assigned_waiting
     claimed_at: Mapped[datetime | None]  # since when the assignee has it
     due_at: Mapped[datetime | None]
     follow_up_at: Mapped[datetime | None]
