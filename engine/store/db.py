@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import atexit
+import logging
 import os
+import sqlite3
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from weakref import WeakKeyDictionary, WeakSet
+from weakref import WeakKeyDictionary, WeakSet, finalize
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, CursorResult, Executable, create_engine, event, inspect, text
+from sqlalchemy import Connection, CursorResult, Executable, create_engine, event, inspect, make_url, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.engine import Engine as SAEngine
 from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
@@ -21,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.store.prepared import Prepared
 
+log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
 DEFAULT_SQLITE = "sqlite:///instance/gros.db"
 
@@ -35,9 +40,15 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
+        self._checkpointer: Checkpointer | None = None
         if self.is_sqlite:
             _ensure_folder(url)
-            self.engine = _sqlite_engine(url, immediate=True)
+            path = make_url(url).database
+            if path and path != ":memory:":
+                self._checkpointer = Checkpointer(path)
+                finalize(self, self._checkpointer.stop)  # a Database dropped undisposed takes its thread along
+            committed = self._checkpointer.committed if self._checkpointer else None
+            self.engine = _sqlite_engine(url, immediate=True, committed=committed)
             self.read_engine = _sqlite_engine(url, immediate=False)
         else:
             self.engine = create_engine(url, pool_size=10, max_overflow=20)
@@ -71,6 +82,9 @@ class Database:
         return inspect(self.engine).has_table("process_instance")
 
     def dispose(self) -> None:
+        """Close every connection; for a SQLite file the last one to close leaves the file alone the state."""
+        if self._checkpointer:
+            self._checkpointer.stop()
         self.engine.dispose()
         self.read_engine.dispose()
 
@@ -81,9 +95,13 @@ def _ensure_folder(url: str) -> None:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
 
 
-def _sqlite_engine(url: str, immediate: bool) -> SAEngine:
-    """WAL so readers never wait; writers BEGIN IMMEDIATE so a command holds the lock from its start."""
-    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+def _sqlite_engine(url: str, immediate: bool, committed: Callable[[], None] | None = None) -> SAEngine:
+    """WAL so readers never wait; writers BEGIN IMMEDIATE so a command holds the lock from its start.
+    ``committed`` is told after each commit (the checkpointer)."""
+    connect_args: dict[str, Any] = {"timeout": 30, "check_same_thread": False}
+    if committed:
+        connect_args["factory"] = _telling(committed)
+    engine = create_engine(url, connect_args=connect_args)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
@@ -93,13 +111,99 @@ def _sqlite_engine(url: str, immediate: bool) -> SAEngine:
         cursor.execute("PRAGMA synchronous=NORMAL")  # survives app crashes, not power loss (README: FULL ~5 ms)
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_SAFETY_NET}")
         cursor.close()
+
+    begin = "BEGIN IMMEDIATE" if immediate else "BEGIN"
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        try:  # on the driver: SQLAlchemy's execution path costs ten times SQLite's BEGIN
+            connection.connection.driver_connection.execute(begin)
+        except sqlite3.Error as error:  # e.g. still locked after busy_timeout: raised as SQLAlchemy would
+            raise DBAPIError.instance(begin, None, error, sqlite3.Error) from error
 
     return engine
+
+
+def _telling(committed: Callable[[], None]) -> type[sqlite3.Connection]:
+    """A sqlite3 connection that tells ``committed`` once a commit landed (SQLAlchemy's commit event comes
+    before: a checkpoint it woke could miss the commit and nothing would wake it again)."""
+
+    class Telling(sqlite3.Connection):
+        def commit(self) -> None:
+            super().commit()
+            committed()
+
+    return Telling
+
+
+# A writer checkpoints the WAL itself only once it holds this many pages (~40 MB; SQLite's default is 1000):
+# should the checkpointer fall behind, or a process end before its checkpointer caught up, the WAL stays bounded.
+WAL_SAFETY_NET = 10_000
+# Seconds from a commit to the checkpoint: the commits that come meanwhile share it, and a page they all wrote is
+# copied once (at 0.01 s the checkpointer took ~200 µs of CPU per start, at 0.05 s ~80).
+CHECKPOINT_PACE = 0.05
+
+_CHECKPOINTERS: WeakSet[Checkpointer] = WeakSet()
+
+
+class Checkpointer:
+    """Folds a SQLite file's WAL back into the database on a thread of its own, over a connection of its own,
+    so that no command's commit pays for it: SQLite's automatic checkpoint runs inside whichever commit
+    crosses its threshold (with it a start's commit took 150 µs median, 5.8 ms p99). The sqlite3 module lets
+    go of the GIL while it checkpoints, so this runs on another core. PASSIVE never waits for readers or
+    writers; the checkpointers of several processes on one file take turns."""
+
+    def __init__(self, path: str) -> None:
+        self.path = Path(path).absolute()
+        self._pending = False  # a commit since the last checkpoint
+        self._committed = threading.Event()
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"sqlite-checkpoint {path}", daemon=True)
+        self._thread.start()
+        _CHECKPOINTERS.add(self)
+
+    def committed(self) -> None:
+        self._pending = True
+        self._committed.set()
+
+    def stop(self) -> None:
+        """Checkpoint what a commit left and end the thread (its connection closes)."""
+        self._stopping.set()
+        self._committed.set()
+        if threading.current_thread() is not self._thread:
+            self._thread.join()
+
+    def _run(self) -> None:
+        connection = None
+        try:
+            while not self._stopping.is_set():
+                self._committed.wait()
+                self._stopping.wait(CHECKPOINT_PACE)
+                self._committed.clear()
+                if self._pending:
+                    self._pending = False
+                    connection = self._checkpoint(connection)
+        finally:
+            if connection:
+                connection.close()
+
+    def _checkpoint(self, connection: sqlite3.Connection | None) -> sqlite3.Connection | None:
+        try:
+            uri = self.path.as_uri() + "?mode=rw"  # never creates a file that went away
+            connection = connection or sqlite3.connect(uri, uri=True, timeout=30, isolation_level=None)
+            connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        except sqlite3.Error as error:  # the file gone or unreadable for now: the safety net holds meanwhile
+            log.warning("checkpoint van %s mislukt: %s", self.path, error)
+        return connection
+
+
+@atexit.register
+def _stop_checkpointers() -> None:
+    """A process that ends without disposing its databases (a CLI command) leaves their WAL checkpointed."""
+    for checkpointer in list(_CHECKPOINTERS):
+        checkpointer.stop()
 
 
 # A pooled PostgreSQL connection used this recently is taken to be alive without a ping (HikariCP skips

@@ -38,6 +38,13 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(UTC) if value is not None else None
 
 
+def _present(name: str, column: str) -> Index:
+    """An index of the rows that have a value in ``column``: most rows have none, and no query looks for those
+    (migration 0067), so a row written without one costs no index page."""
+    where = text(f"{column} IS NOT NULL")
+    return Index(name, column, sqlite_where=where, postgresql_where=where)
+
+
 class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime, dict: JSON, list: JSON}
 
@@ -125,8 +132,9 @@ class ProcessInstance(Base):
     updated_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
     # History cleanup as Camunda 7: ended_at + the definition's historyTimeToLive, cleared once cleaned.
-    removal_at: Mapped[datetime | None] = mapped_column(index=True)
+    removal_at: Mapped[datetime | None]
     cleaned_at: Mapped[datetime | None]
+    __table_args__ = (_present("ix_process_instance_removal_at", "removal_at"),)
 
 
 class HumanTask(Base):
@@ -144,9 +152,9 @@ class HumanTask(Base):
     title: Mapped[str | None] = mapped_column(String(500))
     candidate_groups: Mapped[list]
     candidate_users: Mapped[list]
-    assignee: Mapped[str | None] = mapped_column(String(100), index=True)
+    assignee: Mapped[str | None] = mapped_column(String(100))  # searched by ix_human_task_assigned_waiting
     claimed_at: Mapped[datetime | None]  # since when the assignee has it
-    due_at: Mapped[datetime | None] = mapped_column(index=True)
+    due_at: Mapped[datetime | None]
     follow_up_at: Mapped[datetime | None]
     priority: Mapped[int] = mapped_column(Integer, default=50)
     form_ref: Mapped[str | None] = mapped_column(String(200))
@@ -157,6 +165,7 @@ class HumanTask(Base):
     # The inbox's sort orders (migrations 0010_inbox, 0011_inbox_sqlite): on PostgreSQL partial indexes of
     # the unclaimed tasks, on SQLite indexes led by the assignee.
     __table_args__ = (
+        _present("ix_human_task_due_at", "due_at"),
         Index("ix_human_task_assigned_waiting", "assignee", "created_at", "id"),
         Index("ix_human_task_open_waiting", "created_at", "id",
               postgresql_where=text("assignee IS NULL")).ddl_if(dialect="postgresql"),
@@ -302,7 +311,7 @@ class AuditEvent(Base):
 
     __tablename__ = "audit_event"
     id: Mapped[int] = mapped_column(primary_key=True)
-    instance_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    instance_id: Mapped[str | None] = mapped_column(String(36))
     at: Mapped[datetime]
     actor: Mapped[str | None] = mapped_column(String(100))
     action: Mapped[str] = mapped_column(String(50))
@@ -310,6 +319,7 @@ class AuditEvent(Base):
     element_name: Mapped[str | None] = mapped_column(String(300))
     task_id: Mapped[str | None] = mapped_column(String(36))
     data: Mapped[dict | None]
+    __table_args__ = (Index("ix_audit_event_progress", "instance_id", "action", "at"),)
 
 
 class Incident(Base):
