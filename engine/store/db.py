@@ -234,6 +234,8 @@ def _ping_when_idle(engine: SAEngine) -> None:
 
 # PostgreSQL driver connections whose transaction SQLAlchemy began but that sent nothing yet
 _BEGIN_PENDING: WeakSet = WeakSet()
+# PostgreSQL driver connections' Batch statements held back to go with the next statement or the COMMIT
+_HELD: WeakKeyDictionary[Any, list[tuple[Connection, str, Any, bool]]] = WeakKeyDictionary()
 
 
 def _begin_with_first_statement(engine: SAEngine) -> None:
@@ -253,27 +255,43 @@ def _begin_with_first_statement(engine: SAEngine) -> None:
         _BEGIN_PENDING.add(connection.connection.driver_connection)
 
     @event.listens_for(engine, "commit")
-    @event.listens_for(engine, "rollback")
-    def _end(connection):
-        if not connection.invalidated:  # a lost connection is dropped, and its entry with it
-            _BEGIN_PENDING.discard(connection.connection.driver_connection)
+    def _commit(connection):
+        driver = connection.connection.driver_connection
+        if driver not in _HELD:  # SQLAlchemy's COMMIT; none at all for a transaction that sent nothing
+            _BEGIN_PENDING.discard(driver)
+            return
+        try:  # what is held goes with the COMMIT, and SQLAlchemy's then finds no transaction left to end
+            _after_owed(driver, lambda: driver.execute("COMMIT"))  # as a statement: commit() would sync once more
+        except BaseException as error:  # raised as SQLAlchemy raises a failed commit
+            connection._handle_dbapi_exception(error, None, None, None, None)
 
-    event.listen(engine, "do_execute", lambda cursor, sql, values, _context: _behind_begin(
+    @event.listens_for(engine, "rollback")
+    def _rollback(connection):
+        if not connection.invalidated:  # a lost connection is dropped, and its entries with it
+            driver = connection.connection.driver_connection
+            _BEGIN_PENDING.discard(driver)
+            _HELD.pop(driver, None)  # never sent: nothing to undo
+
+    event.listen(engine, "do_execute", lambda cursor, sql, values, _context: _after_owed(
         cursor.connection, lambda: cursor.execute(sql, values)))
-    event.listen(engine, "do_executemany", lambda cursor, sql, rows, _context: _behind_begin(
+    event.listen(engine, "do_executemany", lambda cursor, sql, rows, _context: _after_owed(
         cursor.connection, lambda: cursor.executemany(sql, rows)))
-    event.listen(engine, "do_execute_no_params", lambda cursor, sql, _context: _behind_begin(
+    event.listen(engine, "do_execute_no_params", lambda cursor, sql, _context: _after_owed(
         cursor.connection, lambda: cursor.execute(sql)))
 
 
-def _behind_begin(driver: Any, run: Callable[[], Any]) -> bool:
-    """``run`` in one pipeline behind the BEGIN of ``driver``'s transaction, if it has sent nothing yet;
-    whether it did (else the caller runs it)."""
-    if driver not in _BEGIN_PENDING:
+def _after_owed(driver: Any, run: Callable[[], Any]) -> bool:
+    """``run`` in one pipeline behind what ``driver``'s transaction still owes the server — its BEGIN, the
+    statements a Batch held back — if it owes anything; whether it did (else the caller runs ``run``)."""
+    begin, held = driver in _BEGIN_PENDING, _HELD.pop(driver, ())
+    if not begin and not held:
         return False
     _BEGIN_PENDING.discard(driver)
     with driver.pipeline():
-        driver.execute("BEGIN")
+        if begin:
+            driver.execute("BEGIN")
+        for connection, sql, parameters, many in held:
+            _send(connection, sql, parameters, many)
         run()
     return True
 
@@ -295,9 +313,14 @@ class Batch:
 
     def send(self) -> None:
         queued, self._queued = self._queued, []
-        if self.dialect.name != "postgresql" or len(queued) < 2:
+        if self.dialect.name != "postgresql":
             for statement, parameters in queued:
                 execute(self.connection, statement, parameters)
+            return
+        forms = [_driver_form(self.connection, statement, parameters) for statement, parameters in queued]
+        if all(forms):  # each ready for the driver: they go with the next statement or the COMMIT
+            driver = self.connection.connection.driver_connection
+            _HELD.setdefault(driver, []).extend((self.connection, *form) for form in forms)
             return
         dbapi = self.dialect.loaded_dbapi
         try:
@@ -322,13 +345,21 @@ def execute(connection: Connection, statement: Executable,
     the cursor listeners see the statement, an error raises as SQLAlchemy's (a lost connection invalidated
     as SQLAlchemy would). Statements it cannot send so (defaults computed in Python, expanding IN, RETURNING),
     and any outside a transaction, go the usual way."""
+    form = _driver_form(connection, statement, parameters)
+    return connection.execute(statement, parameters) if form is None else _send(connection, *form)
+
+
+def _driver_form(connection: Connection, statement: Executable,
+                 parameters: dict | list[dict] | None) -> tuple[str, Any, bool] | None:
+    """The SQL, converted parameters and whether they are many rows, as the driver takes ``statement`` —
+    when it can be sent so."""
     rows = parameters if isinstance(parameters, list) else [parameters] if parameters else []
     prepared = (_prepared(connection.dialect, statement, tuple(rows[0]))
                 if rows and connection.in_transaction() else None)
     if prepared is None:
-        return connection.execute(statement, parameters)
+        return None
     converted = [prepared.parameters(row) for row in rows]
-    return _send(connection, prepared.sql, converted if len(converted) > 1 else converted[0], len(converted) > 1)
+    return prepared.sql, converted if len(converted) > 1 else converted[0], len(converted) > 1
 
 
 class DriverRows(list):
@@ -346,7 +377,7 @@ def _send(connection: Connection, sql: str, parameters: Any, many: bool) -> Driv
             for listener in before:
                 sql, parameters = listener(connection, cursor, sql, parameters, None, many)
         run = (lambda: cursor.executemany(sql, parameters)) if many else (lambda: cursor.execute(sql, parameters))
-        if not _behind_begin(cursor.connection, run):
+        if not _after_owed(cursor.connection, run):
             run()
         if after:
             after(connection, cursor, sql, parameters, None, many)
