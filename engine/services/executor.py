@@ -97,6 +97,7 @@ class CommandExecutor:
                 for listener in self.event_listeners:
                     listener(session, events)
         for instance_id, revision, workflow, rows in session.info["saved"]:
+            workflow.release_calls()
             self._live.keep(instance_id, revision, workflow, rows)
 
     # --- the shared steps of every command -------------------------------------------------------
