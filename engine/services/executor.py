@@ -30,7 +30,23 @@ from engine.services.called import DeployedCalls
 from engine.store.db import Batch, Database
 from engine.store.models import AuditEvent, HumanTask, Incident, ProcessDefinition, ProcessInstance, Resource
 
-EventListener = Callable[[Session, list[AuditEvent]], None]
+
+@dataclass(slots=True)
+class AuditRecord:
+    """An audit event a command queued: what the event listeners read, and what its audit_event row holds.
+    Not an ORM object: it is written by the command's own INSERT, never through the session."""
+
+    instance_id: str | None
+    at: datetime
+    actor: str | None
+    action: str
+    element_id: str | None = None
+    element_name: str | None = None
+    task_id: str | None = None
+    data: dict | None = None
+
+
+EventListener = Callable[[Session, list[AuditRecord]], None]
 # Called while an instance is saved, before its derived rows are rewritten: the place for a domain to
 # keep its own rows (a summary, a title) in step with the workflow, in the command's transaction.
 SaveListener = Callable[[Session, ProcessInstance, Workflow, datetime], None]
@@ -249,12 +265,11 @@ def status(session: Session, instance: ProcessInstance, completed: bool) -> str:
 def audit(session, instance_id, at, actor: Actor, action, element_id=None, element_name=None, task_id=None,
           data=None) -> None:
     """Queue an audit event; the instance's next save or the command's commit writes it."""
-    event = AuditEvent(instance_id=instance_id, at=at, actor=actor.user, action=action,
-                       element_id=element_id, element_name=element_name, task_id=task_id, data=data)
+    event = AuditRecord(instance_id, at, actor.user, action, element_id, element_name, task_id, data)
     session.info.setdefault("audit", []).append(event)
 
 
-AUDIT_COLUMNS = ("instance_id", "at", "actor", "action", "element_id", "element_name", "task_id", "data")
+AUDIT_COLUMNS = AuditRecord.__slots__
 AUDIT_WRITTEN = "audit_written"  # session.info: how many of the queued audit events are written already
 _INSERT_AUDIT = insert(AuditEvent.__table__).inline()
 
