@@ -146,7 +146,7 @@ class CommandExecutor:
         """A locked instance's task row as this process wrote it, when its copy is current: the row
         without reading it back. None when the copy is not current or the task no longer waits."""
         values = self._live.task_values(instance.id, instance.revision, task_id)
-        return HumanTask(**values) if values is not None else None
+        return derived.unsaved(HumanTask, values) if values is not None else None
 
     def load_state(self, session: Session, instance: ProcessInstance) -> Workflow:
         definition = self.definition(session, instance.definition_id)
@@ -240,7 +240,7 @@ def ready_tasks(session: Session) -> list[HumanTask]:
     """The user tasks waiting in the instances this command saved, as each one's last save left them (an
     event listener's question: it need not read back the rows the command just wrote)."""
     last = {instance_id: rows for instance_id, _, _, rows in session.info["saved"]}
-    return [HumanTask(**values) for rows in last.values() for values in rows.tasks.values()]
+    return [derived.unsaved(HumanTask, values) for rows in last.values() for values in rows.tasks.values()]
 
 
 def check_active(instance: ProcessInstance) -> None:
