@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, inspect, select, update
+from sqlalchemy import bindparam, insert, inspect, select, update
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -284,6 +284,7 @@ def _queue_audit(session: Session, batch: Batch) -> None:
 
 _INSERT_INSTANCE = insert(ProcessInstance.__table__).inline()
 _INSTANCE_COLUMNS = tuple(column.key for column in ProcessInstance.__mapper__.column_attrs)
+_UPDATE_INSTANCE = update(ProcessInstance.__table__).where(ProcessInstance.__table__.c.id == bindparam("instance_key"))
 
 
 def _values(instance: ProcessInstance) -> dict:
@@ -307,8 +308,8 @@ def _queue_changes(batch: Batch, instance: ProcessInstance) -> None:
     the session's flush, and tell the session they are stored: a flush would send it alone."""
     changed = {attribute.key: attribute.value for attribute in inspect(instance).attrs
                if attribute.history.has_changes()}
-    if changed:
-        batch.execute(update(ProcessInstance).where(ProcessInstance.id == instance.id).values(changed))
+    if changed:  # one statement for every save: compiled once per set of changed columns (engine.store.db)
+        batch.execute(_UPDATE_INSTANCE, {**changed, "instance_key": instance.id})
         for name, value in changed.items():
             set_committed_value(instance, name, value)
 
