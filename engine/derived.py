@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, bindparam, delete, insert, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -23,6 +23,7 @@ from engine.bpmn.timers import deadline
 from engine.errors import InvalidData
 from engine.store.db import Batch
 from engine.store.models import (
+    Base,
     ExternalTask,
     HistoricTask,
     HumanTask,
@@ -179,7 +180,19 @@ def rewrite(session: Session, batch: Batch, instance: ProcessInstance, workflow:
                      {key: definition_id or instance.definition_id for key, definition_id in positions.items()})
     wanted.external = _write_external_tasks(batch, instance, workflow, rows.external, now)
     wanted.variables = _write_variables(batch, instance, variables, rows.variables)
-    return [HumanTask(**values) for values in wanted.tasks.values()], wanted
+    return [unsaved(HumanTask, values) for values in wanted.tasks.values()], wanted
+
+
+Model = TypeVar("Model", bound=Base)
+
+
+def unsaved(model: type[Model], values: dict) -> Model:
+    """A ``model`` object holding ``values``, made as the ORM makes one it read: the values go straight
+    into its dict, without the change events its constructor records attribute by attribute — for an
+    object the session never flushes as new (a row our own statement writes, a view of one)."""
+    instance = model.__mapper__.class_manager.new_instance()
+    instance.__dict__.update(values)
+    return instance
 
 
 def clear(session: Session, batch: Batch, instance_id: str, rows: Rows | None, now: datetime) -> None:

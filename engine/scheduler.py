@@ -36,7 +36,8 @@ from sqlalchemy.orm import Session
 
 from engine.derived import NEW_TIMERS
 from engine.services import Engine
-from engine.store.models import AuditEvent, SchedulerNode, Timer
+from engine.services.executor import AuditRecord
+from engine.store.models import SchedulerNode, Timer
 
 log = logging.getLogger("gros.scheduler")
 
@@ -309,7 +310,7 @@ def attach(engine: Engine, wake: Callable[[datetime], None] | None = None) -> No
         _wakers[engine].append(wake)
 
 
-def _announce(engine: Engine, session: Session, events: list[AuditEvent]) -> None:
+def _announce(engine: Engine, session: Session, events: list[AuditRecord]) -> None:
     if _in_round.get():  # a round ends by reading the next due timer anyway; no query per fire
         return
     due = _earliest_new_timer(session, events)
@@ -321,7 +322,7 @@ def _announce(engine: Engine, session: Session, events: list[AuditEvent]) -> Non
         event.listen(session, "after_commit", lambda _session, wake=wake: wake(due), once=True)
 
 
-def _earliest_new_timer(session: Session, events: list[AuditEvent]) -> datetime | None:
+def _earliest_new_timer(session: Session, events: list[AuditRecord]) -> datetime | None:
     """The earliest timer this command wrote: an instance's, as its derived rows said; a deployment's
     start timers, read."""
     due = list(session.info.get(NEW_TIMERS, []))

@@ -33,7 +33,8 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.store.models import AuditEvent, ProcessInstance
+from engine.services.executor import AuditRecord
+from engine.store.models import ProcessInstance
 from webhooks.models import OutboxEvent, WebhookSubscriber
 
 ACTION_EVENTS = {
@@ -58,7 +59,7 @@ ELEMENT_ACTIONS = ("element.completed", "task.completed")
 EVENT_TYPES = sorted(set(ACTION_EVENTS.values()) | set(ELEMENT_EVENTS.values()))
 
 
-def event_type(event: AuditEvent) -> str | None:
+def event_type(event: AuditRecord) -> str | None:
     if event.instance_id is None:
         return None
     if event.action in ELEMENT_ACTIONS:
@@ -66,7 +67,7 @@ def event_type(event: AuditEvent) -> str | None:
     return ACTION_EVENTS.get(event.action)
 
 
-def write_outbox(session: Session, events: list[AuditEvent]) -> None:
+def write_outbox(session: Session, events: list[AuditRecord]) -> None:
     """Engine listener: one outbox row per domain event and interested subscriber, paused ones too
     (they receive it once resumed)."""
     mapped = [(kind, event) for event in events if (kind := event_type(event))]
@@ -84,7 +85,7 @@ def write_outbox(session: Session, events: list[AuditEvent]) -> None:
                                     attempts=0, next_attempt_at=event.at) for s in wanted)
 
 
-def _payload(session: Session, kind: str, event: AuditEvent) -> dict:
+def _payload(session: Session, kind: str, event: AuditRecord) -> dict:
     instance = session.get(ProcessInstance, event.instance_id)
     return {"type": kind, "timestamp": event.at.isoformat(), "data": {
         "processInstanceId": event.instance_id,

@@ -46,7 +46,7 @@ from sqlalchemy.orm import Session
 
 from engine.errors import Conflict, InvalidData, NoMatch, NotFound
 from engine.services import Actor, Engine
-from engine.store.models import AuditEvent
+from engine.services.executor import AuditRecord
 from engine.web.api import jsontext
 from engine.web.api.problems import Invalid, problem_body, schema_errors
 from engine.web.inputs import text_problems
@@ -381,7 +381,7 @@ def _message(session: Session, source: str, webhook_id: str) -> WebhookMessage |
         WebhookMessage.source == source, WebhookMessage.webhook_id == webhook_id)).first()
 
 
-def record_accepted(session: Session, events: list[AuditEvent]) -> None:
+def record_accepted(session: Session, events: list[AuditRecord]) -> None:
     """Engine listener: store the event being applied, in the transaction of its command."""
     pending = _pending.get()
     if pending is None or pending.reply is not None:

@@ -178,6 +178,11 @@ class Workflow:
         prune(self.inner)
         return dump_state(self.inner)
 
+    def release_calls(self) -> None:
+        """Forget the deployed processes its command could call: they read in that command's session, which
+        a workflow kept for the next command would otherwise keep alive (with all the session holds)."""
+        self.inner.called_processes = NOTHING_CALLED
+
     # --- what it waits for -------------------------------------------------------------------
     @property
     def completed(self) -> bool:

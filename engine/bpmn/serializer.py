@@ -159,10 +159,9 @@ def _registry():
 
 
 _SERIALIZER = BpmnWorkflowSerializer(_registry())
-
-
-def _encode(dct) -> str:
-    return json.dumps(dct, cls=_SERIALIZER._encoder_cls, separators=(",", ":"))
+# One encoder for every task and state: json.dumps(cls=...) would build a new one per call. Encoding keeps
+# no state between calls, so threads may share it.
+_encode = _SERIALIZER._encoder_cls(separators=(",", ":")).encode
 
 
 def dump_state(workflow: BpmnWorkflow) -> str:

@@ -28,7 +28,8 @@ from engine.gros.meetings import (
 )
 from engine.gros.models import Meeting, MeetingItem
 from engine.services import Engine
-from engine.store.models import AuditEvent, ProcessInstance
+from engine.services.executor import AuditRecord
+from engine.store.models import ProcessInstance
 
 
 def track(engine: Engine) -> None:
@@ -36,7 +37,7 @@ def track(engine: Engine) -> None:
     engine.on_events(_record)
 
 
-def _record(session: Session, events: list[AuditEvent]) -> None:
+def _record(session: Session, events: list[AuditRecord]) -> None:
     for event in events:
         data = event.data or {}
         if event.action == "message.correlated" and data.get("message") == REQUEST_MESSAGE:
@@ -51,7 +52,7 @@ def _record(session: Session, events: list[AuditEvent]) -> None:
             _decide_agendering(session, event, data["variables"][AGENDERING_RESULT])
 
 
-def _record_cycle(session: Session, event: AuditEvent, data: dict) -> None:
+def _record_cycle(session: Session, event: AuditRecord, data: dict) -> None:
     """What the civil-service border meeting proposed, the secretariaat found ripe and the ministers judged,
     per dossier on the meeting's agenda (§ 5.3.3). Each step's form sends the agenda back as ``voorstellen``."""
     meeting = session.scalars(select(Meeting).where(Meeting.cycle_instance_id == event.instance_id)).first()
@@ -105,7 +106,7 @@ def _rows(items: dict[str, MeetingItem], rows: object) -> list[tuple[MeetingItem
     return [(items[row["kenmerk"]], row) for row in rows]
 
 
-def _propose(session: Session, event: AuditEvent, proposed: object) -> None:
+def _propose(session: Session, event: AuditRecord, proposed: object) -> None:
     """§ 5.2.5: the ministers agendate at their half-yearly meeting, so a proposal names one of the
     calendar that is still to come; anything else refuses the whole command."""
     meeting = _planned_on(session, proposed, event.at)
@@ -132,7 +133,7 @@ def _not_planned(session: Session, proposed: object, now: datetime) -> str:
             f"(geplande overleggen: {planned}; het secretariaat plant ze onder Overleg)")
 
 
-def _decide_agendering(session: Session, event: AuditEvent, result: object) -> None:
+def _decide_agendering(session: Session, event: AuditRecord, result: object) -> None:
     item = session.scalars(select(MeetingItem).where(MeetingItem.instance_id == event.instance_id,
                                                      MeetingItem.kind == "agendering")
                            .order_by(MeetingItem.id.desc()).limit(1)).first()
@@ -140,7 +141,7 @@ def _decide_agendering(session: Session, event: AuditEvent, result: object) -> N
         item.status, item.judged_at = ("geagendeerd" if result == "geagendeerd" else "niet-geagendeerd"), event.at
 
 
-def _add_item(session: Session, event: AuditEvent) -> None:
+def _add_item(session: Session, event: AuditRecord) -> None:
     meeting_id = (event.data.get("variables") or {}).get("overleg_id")
     if meeting_id is None or session.get(Meeting, meeting_id) is None:
         return
@@ -155,7 +156,7 @@ def _add_item(session: Session, event: AuditEvent) -> None:
         "voortgang", instance.business_key, instance.title, "gevraagd", event.at)
 
 
-def _update_item(session: Session, event: AuditEvent, data: dict) -> None:
+def _update_item(session: Session, event: AuditRecord, data: dict) -> None:
     item = session.scalars(select(MeetingItem).where(MeetingItem.instance_id == event.instance_id,
                                                      MeetingItem.kind == "voortgang")
                            .order_by(MeetingItem.id.desc()).limit(1)).first()

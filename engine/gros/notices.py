@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from engine.errors import NotFound
 from engine.gros.models import Notice, NoticeDismissal
 from engine.services import Actor, Engine
+from engine.services.executor import AuditRecord
 from engine.store.models import AuditEvent, ProcessInstance
 
 # The reporting regional network and the border regions of both sides.
@@ -24,14 +25,14 @@ JUDGEMENT_MESSAGE = "overleg-oordeel"
 LIMIT = 50
 
 
-def on_events(session: Session, events: list[AuditEvent]) -> None:
+def on_events(session: Session, events: list[AuditRecord]) -> None:
     for event in events:
         text = _news(session, event)
         if text is not None:
             _inform(session, event, *text)
 
 
-def _news(session: Session, event: AuditEvent) -> tuple[str, str] | None:
+def _news(session: Session, event: AuditRecord) -> tuple[str, str] | None:
     data = event.data or {}
     if event.action == "element.completed" and event.element_id == "Activity_Selectie":
         return "selectie", f"Besluit over de selectie: {_selection(session, event.instance_id)}."
@@ -59,7 +60,7 @@ def _selection(session: Session, instance_id: str) -> str:
     return ", ".join(answers)
 
 
-def _inform(session: Session, event: AuditEvent, kind: str, text: str) -> None:
+def _inform(session: Session, event: AuditRecord, kind: str, text: str) -> None:
     instance = session.get(ProcessInstance, event.instance_id)
     session.add_all(Notice(group=group, instance_id=instance.id, business_key=instance.business_key,
                            title=instance.title, kind=kind, text=text[:1000], created_at=event.at)

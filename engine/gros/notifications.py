@@ -26,9 +26,9 @@ from engine.gros.models import DeadlineReminder, MailOutbox, NotificationChoice,
 from engine.gros.schakel import group_for
 from engine.local_time import ZONE, date_text
 from engine.services import Engine
-from engine.services.executor import ready_tasks
+from engine.services.executor import AuditRecord, ready_tasks
 from engine.services.privacy import PersonalTable
-from engine.store.models import Account, AccountGroup, AuditEvent, HumanTask, Timer
+from engine.store.models import Account, AccountGroup, HumanTask, Timer
 
 log = logging.getLogger(__name__)
 KINDS = {"taak": "Een taak komt klaar te staan voor je groep of voor jou",
@@ -100,7 +100,7 @@ def choose(engine: Engine, username: str, modes: dict[str, str]) -> None:
 
 # --- writing the outbox (inside the command) -------------------------------------------------------------
 
-def on_events(session: Session, events: list[AuditEvent]) -> None:
+def on_events(session: Session, events: list[AuditRecord]) -> None:
     """The mails a command's events call for: its new tasks, and the tasks it handed over."""
     if not events:
         return
@@ -123,7 +123,7 @@ def tell_overdue(session: Session, task: HumanTask, now: datetime) -> None:
     _write(session, task, _offered_to(session, task), "taak", now, OVERDUE)
 
 
-def _new_tasks(session: Session, events: list[AuditEvent], now: datetime) -> list[HumanTask]:
+def _new_tasks(session: Session, events: list[AuditRecord], now: datetime) -> list[HumanTask]:
     """The tasks the command made ready (at the command's moment), as it saved them. A claim or a
     hand-over moves no token, so its command is not asked (its moment may equal the task's own)."""
     instance_ids = {e.instance_id for e in events if e.instance_id and e.action in MOVING}

@@ -19,7 +19,8 @@ from engine.forms import FieldError
 from engine.gros.business_calendar import to_local
 from engine.gros.models import Meeting, ParliamentReport
 from engine.services import Engine
-from engine.store.models import AuditEvent, ProcessInstance
+from engine.services.executor import AuditRecord
+from engine.store.models import ProcessInstance
 
 PROCESS = "gros-parlementsrapport"
 DRAFT, SENT = "Activity_RapportOpstellen", "Activity_RapportVerzonden"
@@ -96,7 +97,7 @@ def stored_pdf(engine: Engine, meeting_id: int, render: Renderer) -> bytes | Non
         return report.pdf
 
 
-def _record(session: Session, events: list[AuditEvent]) -> None:
+def _record(session: Session, events: list[AuditRecord]) -> None:
     for event in events:
         if event.action == "instance.started":
             _open(session, event)
@@ -104,18 +105,18 @@ def _record(session: Session, events: list[AuditEvent]) -> None:
             _keep(session, event)
 
 
-def _open(session: Session, event: AuditEvent) -> None:
+def _open(session: Session, event: AuditRecord) -> None:
     meeting_id = ((event.data or {}).get("variables") or {}).get("overleg_id")
     if _of_process(session, event) and isinstance(meeting_id, int) and session.get(Meeting, meeting_id) is not None:
         session.add(ParliamentReport(meeting_id=meeting_id, instance_id=event.instance_id))
 
 
-def _of_process(session: Session, event: AuditEvent) -> bool:
+def _of_process(session: Session, event: AuditRecord) -> bool:
     instance = session.get(ProcessInstance, event.instance_id)
     return instance is not None and instance.definition_key == PROCESS
 
 
-def _keep(session: Session, event: AuditEvent) -> None:
+def _keep(session: Session, event: AuditRecord) -> None:
     data = event.data or {}
     period = _period(data) if event.element_id == DRAFT else None
     side = APPROVALS.get(event.element_id)
@@ -136,18 +137,18 @@ def _keep(session: Session, event: AuditEvent) -> None:
             report.approved_at = event.at
 
 
-def _render_approved(render: Renderer, session: Session, events: list[AuditEvent]) -> None:
+def _render_approved(render: Renderer, session: Session, events: list[AuditRecord]) -> None:
     for event in filter(_is_step, events):
         report = _report(session, event)
         if report is not None and report.approved_at is not None and report.pdf is None:
             report.pdf = render(report.period_start, report.period_end)
 
 
-def _is_step(event: AuditEvent) -> bool:
+def _is_step(event: AuditRecord) -> bool:
     return event.action == "task.completed" and event.element_id in (DRAFT, SENT, *APPROVALS)
 
 
-def _report(session: Session, event: AuditEvent) -> ParliamentReport | None:
+def _report(session: Session, event: AuditRecord) -> ParliamentReport | None:
     return session.scalars(select(ParliamentReport).where(ParliamentReport.instance_id == event.instance_id)).first()
 
 

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, inspect, select, update
+from sqlalchemy import bindparam, insert, inspect, select, update
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -30,7 +30,23 @@ from engine.services.called import DeployedCalls
 from engine.store.db import Batch, Database
 from engine.store.models import AuditEvent, HumanTask, Incident, ProcessDefinition, ProcessInstance, Resource
 
-EventListener = Callable[[Session, list[AuditEvent]], None]
+
+@dataclass(slots=True)
+class AuditRecord:
+    """An audit event a command queued: what the event listeners read, and what its audit_event row holds.
+    Not an ORM object: it is written by the command's own INSERT, never through the session."""
+
+    instance_id: str | None
+    at: datetime
+    actor: str | None
+    action: str
+    element_id: str | None = None
+    element_name: str | None = None
+    task_id: str | None = None
+    data: dict | None = None
+
+
+EventListener = Callable[[Session, list[AuditRecord]], None]
 # Called while an instance is saved, before its derived rows are rewritten: the place for a domain to
 # keep its own rows (a summary, a title) in step with the workflow, in the command's transaction.
 SaveListener = Callable[[Session, ProcessInstance, Workflow, datetime], None]
@@ -97,6 +113,7 @@ class CommandExecutor:
                 for listener in self.event_listeners:
                     listener(session, events)
         for instance_id, revision, workflow, rows in session.info["saved"]:
+            workflow.release_calls()
             self._live.keep(instance_id, revision, workflow, rows)
 
     # --- the shared steps of every command -------------------------------------------------------
@@ -129,7 +146,7 @@ class CommandExecutor:
         """A locked instance's task row as this process wrote it, when its copy is current: the row
         without reading it back. None when the copy is not current or the task no longer waits."""
         values = self._live.task_values(instance.id, instance.revision, task_id)
-        return HumanTask(**values) if values is not None else None
+        return derived.unsaved(HumanTask, values) if values is not None else None
 
     def load_state(self, session: Session, instance: ProcessInstance) -> Workflow:
         definition = self.definition(session, instance.definition_id)
@@ -223,7 +240,7 @@ def ready_tasks(session: Session) -> list[HumanTask]:
     """The user tasks waiting in the instances this command saved, as each one's last save left them (an
     event listener's question: it need not read back the rows the command just wrote)."""
     last = {instance_id: rows for instance_id, _, _, rows in session.info["saved"]}
-    return [HumanTask(**values) for rows in last.values() for values in rows.tasks.values()]
+    return [derived.unsaved(HumanTask, values) for rows in last.values() for values in rows.tasks.values()]
 
 
 def check_active(instance: ProcessInstance) -> None:
@@ -248,12 +265,11 @@ def status(session: Session, instance: ProcessInstance, completed: bool) -> str:
 def audit(session, instance_id, at, actor: Actor, action, element_id=None, element_name=None, task_id=None,
           data=None) -> None:
     """Queue an audit event; the instance's next save or the command's commit writes it."""
-    event = AuditEvent(instance_id=instance_id, at=at, actor=actor.user, action=action,
-                       element_id=element_id, element_name=element_name, task_id=task_id, data=data)
+    event = AuditRecord(instance_id, at, actor.user, action, element_id, element_name, task_id, data)
     session.info.setdefault("audit", []).append(event)
 
 
-AUDIT_COLUMNS = ("instance_id", "at", "actor", "action", "element_id", "element_name", "task_id", "data")
+AUDIT_COLUMNS = AuditRecord.__slots__
 AUDIT_WRITTEN = "audit_written"  # session.info: how many of the queued audit events are written already
 _INSERT_AUDIT = insert(AuditEvent.__table__).inline()
 
@@ -268,6 +284,7 @@ def _queue_audit(session: Session, batch: Batch) -> None:
 
 _INSERT_INSTANCE = insert(ProcessInstance.__table__).inline()
 _INSTANCE_COLUMNS = tuple(column.key for column in ProcessInstance.__mapper__.column_attrs)
+_UPDATE_INSTANCE = update(ProcessInstance.__table__).where(ProcessInstance.__table__.c.id == bindparam("instance_key"))
 
 
 def _values(instance: ProcessInstance) -> dict:
@@ -291,8 +308,8 @@ def _queue_changes(batch: Batch, instance: ProcessInstance) -> None:
     the session's flush, and tell the session they are stored: a flush would send it alone."""
     changed = {attribute.key: attribute.value for attribute in inspect(instance).attrs
                if attribute.history.has_changes()}
-    if changed:
-        batch.execute(update(ProcessInstance).where(ProcessInstance.id == instance.id).values(changed))
+    if changed:  # one statement for every save: compiled once per set of changed columns (engine.store.db)
+        batch.execute(_UPDATE_INSTANCE, {**changed, "instance_key": instance.id})
         for name, value in changed.items():
             set_committed_value(instance, name, value)
 

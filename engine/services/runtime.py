@@ -12,6 +12,7 @@ from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import Session
 
 from engine.bpmn.runtime import EngineStepError, Workflow
+from engine.derived import unsaved
 from engine.errors import Conflict, NoMatch, NotFound
 from engine.services.access import SYSTEM, Actor
 from engine.services.executor import CommandExecutor, audit, status
@@ -93,12 +94,12 @@ class RuntimeService:
         check_text(business_key, "de businessKey", 200)
         workflow = Workflow.create(self.executor.bundle(session, definition), variables, start_element, now,
                                        self.executor.calls(session))
-        instance = ProcessInstance(
+        instance = unsaved(ProcessInstance, dict(
             id=str(uuid.uuid4()), definition_id=definition.id, definition_key=definition.key,
             business_key=business_key, title=business_key, status="running", suspended=False, waiting_at=[],
             state="", revision=0, started_at=now, started_by=actor.user, updated_at=now, ended_at=None,
             removal_at=None, cleaned_at=None,
-        )  # stored by its first save (CommandExecutor.save), with the state the engine steps leave
+        ))  # stored by its first save (CommandExecutor.save), with the state the engine steps leave
         audit(session, instance.id, now, actor, "instance.started",
               data={"variables": variables, "version": definition.version, **(how or {})})
         self.executor.advance(session, instance, workflow, actor, now)
