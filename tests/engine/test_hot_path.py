@@ -98,15 +98,17 @@ def stored_candidates(engine: Engine, instance_id: str) -> set[tuple[str, str, s
             HumanTask, HumanTask.id == TaskCandidate.task_id).where(HumanTask.instance_id == instance_id)).all())
 
 
-def test_on_postgresql_a_completion_waits_for_the_database_three_times(pg_url: str, clock):
+def test_on_postgresql_a_completion_waits_for_the_database_twice(pg_url: str, clock):
     core = Engine.open(pg_url, clock=clock)
     try:
         core.repository.deploy([MODEL])
         instance_id = core.runtime.start("bench")
+        for _ in range(2):  # the statements are compiled from their second execution on
+            core.tasks.complete(only_task(core, instance_id).id, SECRETARIAAT, {"opnieuw": True})
         task = only_task(core, instance_id)
-        # BEGIN with the lock, then every write in one pipeline, then the commit — no ping of a busy connection
+        # BEGIN with the lock, then every write with the COMMIT — no ping of a busy connection
         trips = round_trips_of(core, lambda: core.tasks.complete(task.id, SECRETARIAAT, {"opnieuw": True}))
-        assert trips == 3
+        assert trips == 2
         assert only_task(core, instance_id).id != task.id
         assert stored_rows(core, instance_id).tasks.keys() == {only_task(core, instance_id).id}
     finally:
