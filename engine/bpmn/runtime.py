@@ -178,6 +178,14 @@ class Workflow:
         prune(self.inner)
         return dump_state(self.inner)
 
+    def take_apart(self) -> None:
+        """Break the task map's reference cycles (workflow ↔ task) of a workflow nobody will use again, so
+        reference counting frees it at once: left whole, each dropped workflow waits for a full collection
+        (a start's share of those was ~100 µs with 256 workflows kept)."""
+        inner = self.inner
+        for workflow in [*inner.subprocesses.values(), inner]:  # tasks, event manager, top workflow: all go
+            vars(workflow).clear()
+
     def release_calls(self) -> None:
         """Forget the deployed processes its command could call: they read in that command's session, which
         a workflow kept for the next command would otherwise keep alive (with all the session holds)."""

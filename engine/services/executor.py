@@ -340,11 +340,14 @@ class LiveWorkflows:
 
     def keep(self, instance_id: str, revision: int, workflow: Workflow, rows: Rows) -> None:
         with self._lock:
-            self._forget(instance_id)
+            dropped = [self._forget(instance_id)]
             self._items[instance_id] = (revision, workflow, rows)
             self._task_instances.update(dict.fromkeys(rows.tasks, instance_id))
             while len(self._items) > self.size:
-                self._forget(next(iter(self._items)))
+                dropped.append(self._forget(next(iter(self._items))))
+        for held in dropped:  # no command holds a kept workflow: one taking it removes it first
+            if held is not None and held[1] is not workflow:
+                held[1].take_apart()
 
     def take(self, instance_id: str, revision: int) -> tuple[Workflow, Rows] | None:
         with self._lock:

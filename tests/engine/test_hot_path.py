@@ -4,6 +4,8 @@ read of the database gives, and a second process's commands still seen."""
 
 from __future__ import annotations
 
+import gc
+import weakref
 from datetime import timedelta, timezone
 from pathlib import Path
 
@@ -425,3 +427,28 @@ def test_a_connection_lost_under_a_prepared_statement_fails_once_and_is_replaced
             assert session.scalars(select(Counter.name).order_by(Counter.name)).all() == ["first", "third"]
     finally:
         db.dispose()
+
+
+def test_a_workflow_dropped_from_memory_is_freed_at_once_and_the_kept_ones_still_work(sqlite_url: str, clock):
+    """A kept workflow pushed out by newer ones is taken apart, so reference counting frees it without a
+    full garbage collection; the workflows still kept go on as before."""
+    core = Engine.open(sqlite_url, clock=clock)
+    core.executor.forget_live()
+    core.executor._live.size = 2
+    try:
+        core.repository.deploy([MODEL])
+        first = core.runtime.start("bench")
+        [(_, workflow, _)] = core.executor._live._items.values()
+        dropped = weakref.ref(workflow.inner)
+        del workflow
+        gc.disable()  # only reference counting may free it
+        try:
+            kept = [core.runtime.start("bench") for _ in range(2)]
+            assert dropped() is None
+        finally:
+            gc.enable()
+        for instance_id in (first, *kept):  # the dropped one loads from the database, the others from memory
+            core.tasks.complete(only_task(core, instance_id).id, SECRETARIAAT, {"opnieuw": False})
+            assert {t.element_id for t in core.query.tasks(instance_id=instance_id)} == {"besluit_nl", "besluit_vl"}
+    finally:
+        core.db.dispose()
