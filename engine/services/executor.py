@@ -219,7 +219,7 @@ class CommandExecutor:
         else:
             _queue_changes(batch, instance)
         _queue_audit(session, batch)
-        batch.send()  # the derived rows, the state and the audit so far: on PostgreSQL one round trip
+        batch.send()  # the derived rows, the state and the audit so far (PostgreSQL: with the next round trip)
         if new:
             _attach(session, instance)
         session.info["saved"].append((instance.id, instance.revision, workflow, rows))

@@ -325,8 +325,8 @@ class Batch:
         dbapi = self.dialect.loaded_dbapi
         try:
             with self.connection.connection.driver_connection.pipeline():
-                for statement, parameters in queued:
-                    execute(self.connection, statement, parameters)
+                for (statement, parameters), form in zip(queued, forms, strict=True):
+                    _execute_as(self.connection, statement, parameters, form)
         except dbapi.Error as error:
             raise DBAPIError.instance(None, None, error, dbapi.Error) from error
 
@@ -345,7 +345,12 @@ def execute(connection: Connection, statement: Executable,
     the cursor listeners see the statement, an error raises as SQLAlchemy's (a lost connection invalidated
     as SQLAlchemy would). Statements it cannot send so (defaults computed in Python, expanding IN, RETURNING),
     and any outside a transaction, go the usual way."""
-    form = _driver_form(connection, statement, parameters)
+    return _execute_as(connection, statement, parameters, _driver_form(connection, statement, parameters))
+
+
+def _execute_as(connection: Connection, statement: Executable, parameters: dict | list[dict] | None,
+                form: tuple[str, Any, bool] | None) -> CursorResult | DriverRows:
+    """``statement`` sent in its driver ``form`` when it has one, else SQLAlchemy's way."""
     return connection.execute(statement, parameters) if form is None else _send(connection, *form)
 
 

@@ -21,7 +21,7 @@ class Prepared:
 
     def __init__(self, statement: Executable, dialect: Dialect, names: Iterable[str] | None = None) -> None:
         compiled = statement.compile(dialect=dialect, column_keys=list(names) if names is not None else None)
-        self.compiled, self.sql = compiled, compiled.string
+        self.sql = compiled.string
         given = set(names) if names is not None else {bind.key for bind in compiled.bind_names if bind.required}
         # what a row does not give, as SQLAlchemy takes it
         fixed = compiled.construct_params(dict.fromkeys(given), escape_names=False)
