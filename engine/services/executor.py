@@ -220,8 +220,8 @@ class CommandExecutor:
             _queue_changes(batch, instance)
         _queue_audit(session, batch)
         batch.send()  # the derived rows, the state and the audit so far (PostgreSQL: with the next round trip)
-        if new:
-            _attach(session, instance)
+        # A new instance stored by the batch stays out of the session: its command holds only its id, and a later
+        # query in the same transaction reads the row (attaching it cost ~20 µs a start).
         session.info["saved"].append((instance.id, instance.revision, workflow, rows))
         return ready
 
@@ -294,12 +294,7 @@ def _values(instance: ProcessInstance) -> dict:
 def _store_new(session: Session, instance: ProcessInstance) -> None:
     """INSERT a new instance as it is now (its first save will UPDATE it), for rows that refer to it."""
     session.connection().execute(_INSERT_INSTANCE, _values(instance))
-    _attach(session, instance)
-
-
-def _attach(session: Session, instance: ProcessInstance) -> None:
-    """Put a new instance, stored by a statement of our own, in the session as if it had been read."""
-    make_transient_to_detached(instance)
+    make_transient_to_detached(instance)  # in the session as if it had been read: its save UPDATEs it
     session.add(instance)
 
 
