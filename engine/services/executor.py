@@ -81,6 +81,7 @@ class CommandExecutor:
         self._bundles: dict[int, ProcessBundle] = {}
         self._definitions: dict[int, ProcessDefinition] = {}
         self.forms: dict[int, FormDefinition] = {}  # parsed Camunda Forms by resource id
+        self.newest_versions: dict[str, int] = {}  # the newest version's id by key, as last read (RuntimeService.start)
         self._live = LiveWorkflows()
 
     def with_clock(self, clock: Clock) -> CommandExecutor:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from lxml import etree
 from sqlalchemy import bindparam, func, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from engine.bpmn.definitions import DeployError, Source, bundle, compile_sources, kind_of
@@ -19,7 +20,7 @@ from engine.forms import FormDefinition, load_camunda_form
 from engine.services.access import SYSTEM, Actor
 from engine.services.executor import CommandExecutor, audit
 from engine.services.guard import stranded
-from engine.store.db import execute
+from engine.store.db import Batch, execute
 from engine.store.models import Deployment, ProcessDefinition, Resource, StartTrigger, Timer
 
 
@@ -102,6 +103,7 @@ class RepositoryService:
                                  for n in unknown])
         self.executor.roles.require_deployer(actor)
         now = self.executor.now()
+        self.executor.newest_versions.clear()  # a start confirms what it takes anyway; this spares it a retry
         with self.executor.transaction() as session:
             latest = _latest_resources(session)
             changed = [n for n, s in sources.items() if n not in latest or latest[n].content_hash != s.content_hash]
@@ -222,6 +224,23 @@ def latest_definition_id(session: Session, key: str) -> int | None:
     """The newest version's id: a version never changes once stored, so a start reads only this and takes
     the rest from ``CommandExecutor.definition`` (the row's XML source and all, read once per process)."""
     return execute(session.connection(), _LATEST_ID, {"key": key}).scalar()
+
+
+# SQLSTATE of gros_confirm_newest (migration 0068, PostgreSQL): the version a start took is not the newest
+NEWER_VERSION = "GR001"
+_CONFIRM_NEWEST = select(func.gros_confirm_newest(bindparam("key"), bindparam("definition_id")))
+
+
+def confirm_newest(session: Session, key: str, definition_id: int) -> None:
+    """Queue the check that ``definition_id`` is still ``key``'s newest version: it goes with the command's
+    next statement or its COMMIT, and fails the transaction (``newer_version_deployed``) if it is not."""
+    batch = Batch(session.connection())
+    batch.execute(_CONFIRM_NEWEST, {"key": key, "definition_id": definition_id})
+    batch.send()
+
+
+def newer_version_deployed(error: DBAPIError) -> bool:
+    return getattr(error.orig, "sqlstate", None) == NEWER_VERSION
 
 
 def _store_definition(session, deployment_id, compiled, resource_ids, now: datetime) -> DeployedDefinition:

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import and_, exists, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from engine.bpmn.runtime import EngineStepError, Workflow
@@ -18,7 +19,7 @@ from engine.services.access import SYSTEM, Actor
 from engine.services.executor import CommandExecutor, audit, status
 from engine.services.external_tasks import restore_retries
 from engine.services.inputs import check_text, check_variables
-from engine.services.repository import latest_definition_id
+from engine.services.repository import confirm_newest, latest_definition_id, newer_version_deployed
 from engine.store.models import (
     Incident,
     ProcessDefinition,
@@ -40,15 +41,38 @@ class RuntimeService:
 
     def start(self, key: str, business_key: BusinessKey = None, variables: dict | None = None,
               actor: Actor = SYSTEM) -> str:
-        """Start the latest version of ``key`` at its none start event, if ``actor`` may."""
+        """Start the latest version of ``key`` at its none start event, if ``actor`` may. On PostgreSQL the
+        newest version this process read last is taken without asking and confirmed with the command's other
+        statements: the start waits for the database once, not twice. Should another process have deployed a
+        newer version meanwhile, the confirmation fails the command and the start runs again, asking."""
+        try:
+            return self._start_newest(key, business_key, variables or {}, actor, known=True)
+        except DBAPIError as error:
+            if not newer_version_deployed(error):
+                raise
+        return self._start_newest(key, business_key, variables or {}, actor, known=False)
+
+    def _start_newest(self, key: str, business_key: BusinessKey, variables: dict, actor: Actor, known: bool) -> str:
+        newest = self.executor.newest_versions
         with self.executor.transaction() as session:
-            return self.start_within(session, key, business_key, variables or {}, actor)
+            definition_id = newest.get(key) if known and not self.executor.db.is_sqlite else None
+            if definition_id is not None:
+                instance_id = self._start_at(session, key, definition_id, business_key, variables, actor)
+                confirm_newest(session, key, definition_id)
+                return instance_id
+            definition_id = latest_definition_id(session, key)
+            if definition_id is not None:
+                newest[key] = definition_id
+            return self._start_at(session, key, definition_id, business_key, variables, actor)
 
     def start_within(self, session: Session, key: str, business_key: BusinessKey, variables: dict,
                      actor: Actor) -> str:
         """``start`` inside the caller's transaction: a domain command that starts an instance and records
         that it did (both commit or neither)."""
-        definition_id = latest_definition_id(session, key)
+        return self._start_at(session, key, latest_definition_id(session, key), business_key, variables, actor)
+
+    def _start_at(self, session: Session, key: str, definition_id: int | None, business_key: BusinessKey,
+                  variables: dict, actor: Actor) -> str:
         definition = None if definition_id is None else self.executor.definition(session, definition_id)
         definition = _startable(definition, f"proces '{key}' is niet gedeployed")
         self.executor.roles.may_start(session, definition, actor)

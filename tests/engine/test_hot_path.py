@@ -290,8 +290,13 @@ def test_a_start_writes_its_instance_once_with_the_state_its_engine_steps_leave(
         waiting = {t.element_id for t in core.query.tasks(instance_id=instance_ids[0])}
     finally:
         core.db.dispose()
-    assert _kinds(sent) == ["SELECT process_definition.id", "INSERT process_instance", "INSERT human_task",
-                            "INSERT historic_task", "INSERT task_candidate", "INSERT position", "INSERT audit_event"]
+    rows = ["INSERT process_instance", "INSERT human_task", "INSERT historic_task", "INSERT task_candidate",
+            "INSERT position", "INSERT audit_event"]
+    if core.db.is_sqlite:  # the newest version asked first; PostgreSQL confirms the one it knew with the rows
+        assert _kinds(sent) == ["SELECT process_definition.id", *rows]
+    else:
+        confirming = [s for s in sent if s.startswith("SELECT gros_confirm_newest(")]
+        assert len(confirming) == 1 and _kinds([s for s in sent if s not in confirming]) == rows
     assert (stored.revision, stored.status, stored.waiting_at) == (1, "running", ["registreren"])
     assert waiting == {"besluit_nl", "besluit_vl"}
 
@@ -314,18 +319,6 @@ def test_a_save_listener_writing_a_row_that_refers_to_a_new_instance_finds_it_st
     assert kinds.index("INSERT process_instance") < kinds.index("INSERT incident") < kinds.index(
         "UPDATE process_instance")
     assert (instance.revision, instance.waiting_at) == (1, ["registreren"])
-
-
-def test_on_postgresql_a_start_waits_for_the_database_twice(pg_url: str, clock):
-    core = Engine.open(pg_url, clock=clock)
-    try:
-        core.repository.deploy([MODEL])
-        for _ in range(2):  # the statements are compiled from their second execution on
-            core.runtime.start("bench")
-        # BEGIN with the newest version's id, then the instance and every row with the COMMIT
-        assert round_trips_of(core, lambda: core.runtime.start("bench")) == 2
-    finally:
-        core.db.dispose()
 
 
 _AUDIT = AuditEvent.__table__
