@@ -122,6 +122,15 @@ def test_deleted_and_changed_variables_are_saved_as_spiffworkflow_writes_them():
     assert_saved_as_stock(workflow)
 
 
+def test_variables_set_on_a_saved_workflow_are_in_its_next_save():
+    """The latest data is a finished task's, whose text a save keeps: setting variables changes it in place."""
+    workflow = started(BENCH, {"a": 1})
+    workflow = Workflow.load(workflow.bundle, workflow.dump())  # with the texts it was read from
+    workflow.set_variables({"a": 2, "b": KINDS["genest"]})
+    assert_saved_as_stock(workflow)
+    assert Workflow.load(workflow.bundle, workflow.dump()).data == {"a": 2, "b": KINDS["genest"]}
+
+
 @pytest.mark.parametrize("answer", ["impasse", "onhaalbaar", "klaar"])
 def test_an_embedded_subprocess_with_its_boundary_events_is_saved_as_spiffworkflow_writes_it(answer: str):
     answers = iter([{"uitkomst": answer, "datum": KINDS["datum"]}, {"verder": "ü"}, {"x": 1}, {"y": 2}])
