@@ -48,12 +48,14 @@ def prune(top: BpmnWorkflow) -> None:
 
 def _cut(top, workflow) -> None:
     root = workflow.task_tree
+    if _all_under_last_task(workflow):  # as after a start: nothing to cut, and no ancestor to look for
+        return
     lowest = _lowest_common_ancestor(_reached(workflow))
     if lowest is None or lowest is root:
         return
     chain = [*reversed(_walked_through(workflow, lowest)), lowest]
-    kept = {task.id for task in _subtree(lowest)} | {task.id for task in chain} | {root.id}
-    gone = [task_id for task_id in workflow.tasks if task_id not in kept]
+    kept = {*_subtree(lowest), *chain, root}  # the tasks themselves: their UUIDs hash in Python
+    gone = [task_id for task_id, task in workflow.tasks.items() if task not in kept]
     if not gone:
         return
     for task_id in gone:
@@ -63,6 +65,13 @@ def _cut(top, workflow) -> None:
         parent._children, child._parent = [child.id], parent.id
     for task in (root, *chain):  # their written text names the old parent and children
         task.__dict__.pop(TEXT_ATTRIBUTE, None)
+
+
+def _all_under_last_task(workflow) -> bool:
+    """Whether ``last_task`` is the root or its only child: every other task lies below it, and the lowest
+    common ancestor (``last_task`` or above) keeps them all."""
+    last, root = workflow.last_task, workflow.task_tree
+    return last is root or (last is not None and root._children == [last.id])
 
 
 def _walked_through(workflow, lowest) -> list:
@@ -82,16 +91,16 @@ def _reached(workflow) -> list:
     """The unfinished tasks and the finished ones they may still read."""
     tasks = workflow.tasks.values()
     unfinished = [task for task in tasks if not task._state & FINISHED]
-    reached = [*unfinished, *(task.parent for task in unfinished if task.parent is not None)]
+    reached = [*unfinished, *(task.parent for task in unfinished)]  # no parent: left out below
     for task in unfinished:
         spec = task.task_spec
         if isinstance(spec, Join) and spec.split_task:
             reached.append(_ancestor(task, spec.split_task))
     for waiting in (task for task in unfinished if task._state == TaskState.WAITING
                     and isinstance(task.task_spec, UnstructuredJoin)):
-        ancestors = {task.id for task in _ancestors(waiting)}
+        ancestors = set(_ancestors(waiting))
         arrived = [task for task in tasks if task.task_spec is waiting.task_spec and task._state & FINISHED
-                   and task.id not in ancestors]
+                   and task not in ancestors]
         reached += [*arrived, *(task.parent for task in arrived)]
     if workflow.last_task is not None:
         reached.append(workflow.last_task)
@@ -103,12 +112,15 @@ def _lowest_common_ancestor(tasks: list):
         return None
     path = [tasks[0], *_ancestors(tasks[0])]
     path.reverse()  # root first
-    depth = {task.id: n for n, task in enumerate(path)}
+    depth = {task: n for n, task in enumerate(path)}  # by the task itself: its UUID hashes in Python
     lowest = len(path) - 1
     for task in tasks[1:]:
-        while task.id not in depth:
+        climbed = []
+        while task not in depth:
+            climbed.append(task)
             task = task.parent
-        lowest = min(lowest, depth[task.id])
+        depth.update(dict.fromkeys(climbed, depth[task]))  # they meet the path there: a later climb stops at them
+        lowest = min(lowest, depth[task])
     return path[lowest]
 
 
@@ -133,7 +145,7 @@ def _subtree(task) -> list:
 
 def _drop_subprocesses(top, task_ids: list) -> None:
     """The workflows the dropped tasks ran, and those their own tasks ran in turn."""
-    pending = [task_id for task_id in task_ids if task_id in top.subprocesses]
+    pending = [task_id for task_id in task_ids if task_id in top.subprocesses] if top.subprocesses else []
     while pending:
         subprocess = top.subprocesses.pop(pending.pop())
         pending += [task_id for task_id in subprocess.tasks if task_id in top.subprocesses]

@@ -369,6 +369,7 @@ class Workflow:
                    for task in self._in_state(state)]
         for data in [self._latest_data(), *(task.data for task in holding)]:
             data.update(variables)
+        forget_written(self.inner)  # the latest data is a finished task's: the text kept for it no longer holds
 
     def rewrite_data(self, change: Callable[[dict], dict]) -> None:
         """Replace every copy of the variables — each task's and each (sub)workflow's — by ``change(copy)``:

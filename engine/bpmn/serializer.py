@@ -9,6 +9,7 @@ import json
 import threading
 import zlib
 from collections.abc import Callable
+from json.encoder import c_make_encoder, encode_basestring, encode_basestring_ascii
 from uuid import UUID, uuid4
 
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
@@ -49,7 +50,8 @@ class TaskTextCache:
     @classmethod
     def placeholder(cls, tasks: dict) -> str:
         """A string to stand for ``tasks`` in the state's dict, swapped for their JSON by ``fill``."""
-        texts, fragments = cls._local.texts, [cls._text(task) for task in tasks.values()]
+        names: dict[int, str] = {}  # a task id's text, by the identity of its UUID (the map keeps them all alive)
+        texts, fragments = cls._local.texts, [cls._text(task, names) for task in tasks.values()]
         if not texts:  # the top workflow's map, written first: its leading finished tasks never change
             lead = next((n for n, task in enumerate(tasks.values()) if not task._state & FINISHED), len(fragments))
             cls._local.finished = ",".join(fragments[:lead]) + ("," if 0 < lead < len(fragments) else "")
@@ -79,19 +81,47 @@ class TaskTextCache:
                 task.__dict__[TEXT_ATTRIBUTE] = (_unchanged(task), written)
 
     @classmethod
-    def _text(cls, task: Task) -> str:
+    def _text(cls, task: Task, names: dict[int, str]) -> str:
         state = task._state  # the property costs a call per task of a long history
         if not state & FINISHED:
-            return cls._encoded(task)
+            return cls._encoded(task, names)
         key = _unchanged(task)
         held = task.__dict__.get(TEXT_ATTRIBUTE)  # on the task: it lives and dies with it
         if held is None or held[0] != key:
-            held = task.__dict__[TEXT_ATTRIBUTE] = (key, cls._encoded(task))
+            held = task.__dict__[TEXT_ATTRIBUTE] = (key, cls._encoded(task, names))
         return held[1]
 
     @staticmethod
-    def _encoded(task: Task) -> str:
-        return f'"{task.id}":' + _encode(_SERIALIZER.registry.convert(task))
+    def _encoded(task: Task, names: dict[int, str]) -> str:
+        dct = _task_dict(task, names)
+        return f'"{dct["id"]}":' + _encode(dct)
+
+
+def _task_dict(task: Task, names: dict[int, str]) -> dict:
+    """What SpiffWorkflow's ``registry.convert(task)`` gives the encoder (its ``TaskConverter``, typename
+    added), key for key: the parent looked up once, not four times (each look-up hashes its UUID in Python),
+    and no dispatch through the registry. Each id is written once a map, as its parent's child, and read back
+    from ``names`` (``str(UUID)`` is Python). Task data goes to the encoder as it is; its ``default`` converts."""
+    parent, data, own = task.workflow.tasks.get(task._parent), task.data, task.id
+    if parent is None:
+        delta = {}
+    else:
+        above = parent.data
+        delta = {"updates": {key: data[key] for key in data if key not in above or data[key] != above[key]},
+                 "deletions": [key for key in above if key not in data]}
+    return {
+        "id": names.get(id(own)) or str(own),
+        "parent": (names.get(id(task._parent)) or str(task._parent)) if parent is not None else None,
+        "children": [names.get(id(child)) or names.setdefault(id(child), str(child)) for child in task._children],
+        "last_state_change": task.last_state_change,
+        "state": task._state,
+        "task_spec": task.task_spec.name,
+        "triggered": task.triggered,
+        "internal_data": _SERIALIZER.registry.clean(task.internal_data),  # a dict: convert only cleans it
+        "data": data if parent is None else {},
+        "delta": delta,
+        "typename": "Task",
+    }
 
 
 def _unchanged(task: Task) -> tuple:
@@ -159,9 +189,33 @@ def _registry():
 
 
 _SERIALIZER = BpmnWorkflowSerializer(_registry())
-# One encoder for every task and state: json.dumps(cls=...) would build a new one per call. Encoding keeps
-# no state between calls, so threads may share it.
-_encode = _SERIALIZER._encoder_cls(separators=(",", ":")).encode
+_SETTINGS = _SERIALIZER._encoder_cls(separators=(",", ":"))
+
+
+class _Encoder(threading.local):
+    """The C encoder ``_SETTINGS.encode`` would build anew at each call, built once per thread: the state is
+    encoded task by task. Its memo of the containers it is inside (circular references) is its own thread's;
+    a failure leaves them in it, held, so it is emptied then."""
+
+    def __init__(self) -> None:
+        self.inside: dict = {}
+        strings = encode_basestring_ascii if _SETTINGS.ensure_ascii else encode_basestring
+        self.chunks = c_make_encoder(self.inside, _SETTINGS.default, strings, _SETTINGS.indent,
+                                     _SETTINGS.key_separator, _SETTINGS.item_separator, _SETTINGS.sort_keys,
+                                     _SETTINGS.skipkeys, _SETTINGS.allow_nan)
+
+
+_ENCODER = _Encoder()
+
+
+def _encode(value) -> str:
+    """``value`` as ``_SETTINGS.encode`` writes it."""
+    encoder = _ENCODER
+    try:
+        return "".join(encoder.chunks(value, 0))
+    except BaseException:
+        encoder.inside.clear()
+        raise
 
 
 def dump_state(workflow: BpmnWorkflow) -> str:
