@@ -18,7 +18,7 @@ from sqlalchemy import Connection, bindparam, delete, insert, select, tuple_, up
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from engine.bpmn.runtime import UserTaskView, Workflow
+from engine.bpmn.runtime import MessageView, TimerView, UserTaskView, Workflow
 from engine.bpmn.timers import deadline
 from engine.errors import InvalidData
 from engine.store.db import Batch
@@ -166,21 +166,35 @@ def rewrite(session: Session, batch: Batch, instance: ProcessInstance, workflow:
     its ``variable_rows`` and ``position_keys``; returns its ready tasks as (unsaved) rows and the rows
     stored once ``batch`` is sent. Timers and subscriptions are written at once (the database gives their
     ids); everything else is queued in ``batch``, for the caller to send with its own writes."""
-    connection = session.connection()
-    wanted = Rows(tasks=_wanted_tasks(instance, workflow, rows.tasks, now),
-                  timers={(t.task_id, t.due_at): 0 for t in workflow.timers()},
+    connection, owner = batch.connection, _Owner(instance)  # the batch's connection is the session's
+    timers, messages = workflow.timers(), workflow.messages()
+    wanted = Rows(tasks=_wanted_tasks(owner, workflow, rows.tasks, now),
+                  timers={(t.task_id, t.due_at): 0 for t in timers},
                   subscriptions={(m.task_id, m.message_name): (0, correlation_values(workflow.task_data(m.task_id)))
-                                 for m in workflow.messages()},
+                                 for m in messages},
                   positions=dict.fromkeys(positions, now))
-    written = _write_timers(connection, instance, workflow, rows.timers, wanted.timers)
-    session.info.setdefault(NEW_TIMERS, []).extend(written)
-    _write_subscriptions(connection, instance, workflow, rows.subscriptions, wanted.subscriptions)
-    _write_tasks(batch, instance, rows.tasks, wanted.tasks, now, _completed_tasks(session))
-    _write_positions(batch, instance, rows.positions, wanted.positions,
-                     {key: definition_id or instance.definition_id for key, definition_id in positions.items()})
-    wanted.external = _write_external_tasks(batch, instance, workflow, rows.external, now)
-    wanted.variables = _write_variables(batch, instance, variables, rows.variables)
+    if rows.timers or timers:
+        written = _write_timers(connection, owner, timers, rows.timers, wanted.timers)
+        session.info.setdefault(NEW_TIMERS, []).extend(written)
+    if rows.subscriptions or messages:
+        _write_subscriptions(connection, owner, messages, rows.subscriptions, wanted.subscriptions)
+    if rows.tasks or wanted.tasks:
+        _write_tasks(batch, owner, rows.tasks, wanted.tasks, now, _completed_tasks(session))
+    _write_positions(batch, owner, rows.positions, wanted.positions,
+                     {key: definition_id or owner.definition_id for key, definition_id in positions.items()})
+    wanted.external = _write_external_tasks(batch, owner, workflow, rows.external, now)
+    wanted.variables = _write_variables(batch, owner, variables, rows.variables)
     return [unsaved(HumanTask, values) for values in wanted.tasks.values()], wanted
+
+
+class _Owner:
+    """The instance's fields its derived rows repeat, read once: each read of an ORM attribute costs."""
+
+    __slots__ = ("id", "definition_id", "definition_key", "business_key", "title")
+
+    def __init__(self, instance: ProcessInstance) -> None:
+        self.id, self.definition_id, self.definition_key = instance.id, instance.definition_id, instance.definition_key
+        self.business_key, self.title = instance.business_key, instance.title
 
 
 Model = TypeVar("Model", bound=Base)
@@ -209,12 +223,11 @@ def clear(session: Session, batch: Batch, instance_id: str, rows: Rows | None, n
 
 
 # --- human tasks ---------------------------------------------------------------------------------
-def _wanted_tasks(instance: ProcessInstance, workflow: Workflow, stored: dict[str, dict],
-                  now: datetime) -> dict[str, dict]:
+def _wanted_tasks(owner: _Owner, workflow: Workflow, stored: dict[str, dict], now: datetime) -> dict[str, dict]:
     wanted = {}
     for view in workflow.user_tasks():
         row = stored.get(view.id)
-        values = _task_values(instance, view, row["created_at"] if row else now)
+        values = _task_values(owner, view, row["created_at"] if row else now)
         values["claimed_at"] = _claimed_at(view, row, now)
         wanted[view.id] = values
     return wanted
@@ -226,31 +239,30 @@ def _completed_tasks(session: Session) -> set[str]:
     return {e.task_id for e in session.info.get("audit", []) if e.action == "task.completed"}
 
 
-def _write_tasks(batch: Batch, instance: ProcessInstance, stored: dict[str, dict],
-                 wanted: dict[str, dict], now: datetime, completed: set[str]) -> None:
+def _write_tasks(batch: Batch, owner: _Owner, stored: dict[str, dict], wanted: dict[str, dict], now: datetime,
+                 completed: set[str]) -> None:
     """Bring the task rows from ``stored`` to ``wanted``. A task that left and one that arrived share a row:
     when both are offered to the same candidates, it is rewritten in place for the newcomer (one UPDATE where
     a DELETE and two INSERTs would be needed), its candidate rows following it by ON UPDATE CASCADE."""
     gone = [task_id for task_id in stored if task_id not in wanted]
     new = [values for task_id, values in wanted.items() if task_id not in stored]
-    reused = _pairs(stored, gone, new)
-    rewritten = [(task_id, values) for task_id, values in wanted.items()
-                 if task_id in stored and _differs(stored[task_id], values)]
-    rewritten += [(old_id, values) for old_id, values in reused.items()]
+    kept = [(task_id, values) for task_id, values in wanted.items()
+            if task_id in stored and _differs(stored[task_id], values)] if stored else []
+    reused = _pairs(stored, gone, new) if gone and new else {}
+    rewritten = kept + list(reused.items()) if reused else kept
     taken_over = {values["id"] for values in reused.values()}
-    inserted = [values for values in new if values["id"] not in taken_over]
-    removed = [task_id for task_id in gone if task_id not in reused]
+    inserted = [values for values in new if values["id"] not in taken_over] if reused else new
+    removed = [task_id for task_id in gone if task_id not in reused] if reused else gone
     if removed:
         batch.execute(_DELETE_TASKS, {"ids": removed})  # their candidates go by ON DELETE CASCADE
     if inserted:
         batch.execute(_INSERT_TASKS, inserted)
     if gone or new:
-        _write_history(batch, instance, [stored[task_id] for task_id in gone], new, now, completed)
+        _write_history(batch, owner, [stored[task_id] for task_id in gone], new, now, completed)
     if rewritten:
         batch.execute(_UPDATE_TASK, [{"task_id": task_id, **values} for task_id, values in rewritten])
-        kept = [values for task_id, values in rewritten if task_id not in reused]
         if kept:
-            batch.execute(_UPDATE_HISTORY, [{"task_id": values["id"], **_history_fields(values)} for values in kept])
+            batch.execute(_UPDATE_HISTORY, [{"task_id": values["id"], **_history_fields(values)} for _, values in kept])
     recandidated = [values for task_id, values in rewritten if _offers(stored[task_id]) != _offers(values)]
     if recandidated:
         batch.execute(_DELETE_CANDIDATES, {"ids": [values["id"] for values in recandidated]})
@@ -271,24 +283,25 @@ def _pairs(stored: dict[str, dict], gone: list[str], new: list[dict]) -> dict[st
     return pairs
 
 
-def _history_values(instance: ProcessInstance, values: dict) -> dict:
-    return {"id": values["id"], "instance_id": instance.id, "definition_id": instance.definition_id,
-            "definition_key": instance.definition_key, "element_id": values["element_id"],
-            "started_at": values["created_at"], **_history_fields(values)}
+def _history_row(owner: _Owner, values: dict, ended_at: datetime | None, reason: str | None) -> dict:
+    return {"id": values["id"], "instance_id": owner.id, "definition_id": owner.definition_id,
+            "definition_key": owner.definition_key, "element_id": values["element_id"],
+            "started_at": values["created_at"], "assignee": values["assignee"], "priority": values["priority"],
+            "due_at": values["due_at"], "follow_up_at": values["follow_up_at"], "name": values["name"],
+            "ended_at": ended_at, "delete_reason": reason}
 
 
 def _history_fields(values: dict) -> dict:
     return {name: values[name] for name in HISTORY_FIELDS}
 
 
-def _write_history(batch: Batch, instance: ProcessInstance, gone: list[dict], new: list[dict],
-                   now: datetime, completed: set[str]) -> None:
+def _write_history(batch: Batch, owner: _Owner, gone: list[dict], new: list[dict], now: datetime,
+                   completed: set[str]) -> None:
     """Close the history of the tasks that left and open it for the new ones, in one statement: a gone
     task's row is there, so its values only end it (unless it was ended already)."""
-    rows = [_history_values(instance, values) | {"ended_at": now, "delete_reason":
-                                                 "completed" if values["id"] in completed else "deleted"}
+    rows = [_history_row(owner, values, now, "completed" if values["id"] in completed else "deleted")
             for values in gone]
-    rows += [_history_values(instance, values) | {"ended_at": None, "delete_reason": None} for values in new]
+    rows += [_history_row(owner, values, None, None) for values in new]
     batch.execute(_upsert(batch, HISTORY, ("id",), ("ended_at", "delete_reason"),
                                where=_STILL_OPEN), rows)
 
@@ -304,18 +317,18 @@ def _differs(stored: dict, values: dict) -> bool:
     return any(stored.get(name) != value for name, value in values.items() if name != "created_at")
 
 
-def _task_values(instance: ProcessInstance, view: UserTaskView, created_at: datetime) -> dict:
+def _task_values(owner: _Owner, view: UserTaskView, created_at: datetime) -> dict:
     attrs = view.attributes
     return {
         "id": view.id,
-        "instance_id": instance.id,
-        "definition_key": instance.definition_key,
+        "instance_id": owner.id,
+        "definition_key": owner.definition_key,
         "process_key": view.process_key,
         "element_id": view.element_id,
         "name": view.name,
         "lane": view.lane,
-        "business_key": instance.business_key,
-        "title": instance.title,
+        "business_key": owner.business_key,
+        "title": owner.title,
         "candidate_groups": _names(attrs.get("candidateGroups")),
         "candidate_users": _names(attrs.get("candidateUsers")),
         "assignee": view.assignee,
@@ -370,6 +383,8 @@ def _instant(value, attribute: str, view: UserTaskView) -> datetime | None:
 
 
 def _priority(value) -> int:
+    if value is None:  # most tasks set none: spare the TypeError
+        return 50
     try:
         return int(value)
     except (TypeError, ValueError):
@@ -377,16 +392,16 @@ def _priority(value) -> int:
 
 
 # --- timers, subscriptions, positions, external tasks ----------------------------------------------
-def _write_timers(connection: Connection, instance: ProcessInstance, workflow: Workflow,
+def _write_timers(connection: Connection, owner: _Owner, timers: list[TimerView],
                   stored: dict[tuple[str, datetime], int], wanted: dict[tuple[str, datetime], int]) -> list[datetime]:
     """Keep unchanged timer rows (and their ids, which a scheduler may hold); replace the rest. Returns
     when the new ones are due."""
     gone = [timer_id for key, timer_id in stored.items() if key not in wanted]
     if gone:
         connection.execute(_DELETE_TIMERS, {"ids": gone})
-    new = [t for t in workflow.timers() if (t.task_id, t.due_at) not in stored]
+    new = [t for t in timers if (t.task_id, t.due_at) not in stored]
     if new:
-        rows = [{"instance_id": instance.id, "task_id": t.task_id, "element_id": t.element_id, "name": t.name,
+        rows = [{"instance_id": owner.id, "task_id": t.task_id, "element_id": t.element_id, "name": t.name,
                  "due_at": t.due_at, "attached_task_id": t.attached_to} for t in new]
         ids = connection.execute(_INSERT_TIMERS, rows).scalars().all()
         stored = stored | {(t.task_id, t.due_at): timer_id for t, timer_id in zip(new, ids, strict=True)}
@@ -394,17 +409,17 @@ def _write_timers(connection: Connection, instance: ProcessInstance, workflow: W
     return [t.due_at for t in new]
 
 
-def _write_subscriptions(connection: Connection, instance: ProcessInstance, workflow: Workflow,
+def _write_subscriptions(connection: Connection, owner: _Owner, messages: list[MessageView],
                          stored: dict[tuple[str, str], tuple[int, dict]],
                          wanted: dict[tuple[str, str], tuple[int, dict]]) -> None:
     """Subscriptions stay while their task waits; their correlation values are rewritten when they changed."""
     gone = [sid for key, (sid, _) in stored.items() if key not in wanted]
     if gone:
         connection.execute(_DELETE_SUBSCRIPTIONS, {"ids": gone})  # their values go by ON DELETE CASCADE
-    new = [m for m in workflow.messages() if (m.task_id, m.message_name) not in stored]
+    new = [m for m in messages if (m.task_id, m.message_name) not in stored]
     if new:
-        rows = [{"instance_id": instance.id, "task_id": m.task_id, "element_id": m.element_id,
-                 "message_name": m.message_name, "business_key": instance.business_key} for m in new]
+        rows = [{"instance_id": owner.id, "task_id": m.task_id, "element_id": m.element_id,
+                 "message_name": m.message_name, "business_key": owner.business_key} for m in new]
         ids = connection.execute(_INSERT_SUBSCRIPTIONS, rows).scalars().all()
         stored = stored | {(m.task_id, m.message_name): (sid, {}) for m, sid in zip(new, ids, strict=True)}
     outdated, values_rows = [], []
@@ -420,7 +435,7 @@ def _write_subscriptions(connection: Connection, instance: ProcessInstance, work
         connection.execute(_INSERT_VALUES, values_rows)
 
 
-def _write_positions(batch: Batch, instance: ProcessInstance, stored: dict[tuple[str, str], datetime],
+def _write_positions(batch: Batch, owner: _Owner, stored: dict[tuple[str, str], datetime],
                      wanted: dict[tuple[str, str], datetime], definitions: dict[tuple[str, str], int]) -> None:
     """Tokens that stay keep their arrival time; new ones arrive now. A token that left one element of a
     process while another arrived in it is one moved row. Each row carries the version its process runs:
@@ -433,42 +448,44 @@ def _write_positions(batch: Batch, instance: ProcessInstance, stored: dict[tuple
         if origin is not None:
             left.remove(origin)
             arrived.remove(key)
-            moves.append({"at_instance": instance.id, "at_process": key[0], "from_element": origin[1],
+            moves.append({"at_instance": owner.id, "at_process": key[0], "from_element": origin[1],
                           "to_element": key[1], "to_definition": definitions[key], "to_since": wanted[key]})
     if left:
-        batch.execute(_DELETE_POSITIONS, {"instance": instance.id, "keys": left})
+        batch.execute(_DELETE_POSITIONS, {"instance": owner.id, "keys": left})
     if moves:
         batch.execute(_MOVE_POSITION, moves)
     if arrived:
         batch.execute(_INSERT_POSITIONS, [
-            {"instance_id": instance.id, "process_key": process_key, "element_id": element_id,
+            {"instance_id": owner.id, "process_key": process_key, "element_id": element_id,
              "definition_id": definitions[(process_key, element_id)], "since": wanted[(process_key, element_id)]}
             for process_key, element_id in arrived])
     wanted.update({key: since for key, since in stored.items() if key in wanted})
 
 
-def _write_external_tasks(batch: Batch, instance: ProcessInstance, workflow: Workflow, stored: set[str],
+def _write_external_tasks(batch: Batch, owner: _Owner, workflow: Workflow, stored: set[str],
                           now: datetime) -> set[str]:
     """Add new external tasks, drop finished ones; a waiting task's row (its lock, retries) stays as it is."""
-    views = {view.id: view for view in workflow.external_tasks()}
-    if stored - set(views):
-        batch.execute(_DELETE_EXTERNAL, {"ids": list(stored - set(views))})
-    rows = [{"id": v.id, "instance_id": instance.id, "definition_id": instance.definition_id,
-             "definition_key": instance.definition_key, "process_key": v.process_key, "element_id": v.element_id,
-             "name": v.name, "topic": v.topic, "priority": v.priority, "business_key": instance.business_key,
-             "created_at": now} for task_id, v in views.items() if task_id not in stored]
+    views = workflow.external_tasks()
+    waiting = {view.id for view in views}
+    finished = stored - waiting
+    if finished:
+        batch.execute(_DELETE_EXTERNAL, {"ids": list(finished)})
+    rows = [{"id": v.id, "instance_id": owner.id, "definition_id": owner.definition_id,
+             "definition_key": owner.definition_key, "process_key": v.process_key, "element_id": v.element_id,
+             "name": v.name, "topic": v.topic, "priority": v.priority, "business_key": owner.business_key,
+             "created_at": now} for v in views if v.id not in stored]
     if rows:
         batch.execute(_INSERT_EXTERNAL, rows)
-    return set(views)
+    return waiting
 
 
-def _write_variables(batch: Batch, instance: ProcessInstance, wanted: dict[str, tuple[str, str]],
+def _write_variables(batch: Batch, owner: _Owner, wanted: dict[str, tuple[str, str]],
                      stored: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
     """Insert, update or delete only the variables whose JSON text changed."""
     gone = [name for name in stored if name not in wanted]
     if gone:
-        batch.execute(_DELETE_VARIABLES, {"instance": instance.id, "names": gone})
-    written = [{"instance_id": instance.id, "definition_id": instance.definition_id, "name": name, "type": kind,
+        batch.execute(_DELETE_VARIABLES, {"instance": owner.id, "names": gone})
+    written = [{"instance_id": owner.id, "definition_id": owner.definition_id, "name": name, "type": kind,
                 "value": text} for name, (kind, text) in wanted.items() if stored.get(name) != (kind, text)]
     if written:  # new and changed ones in one statement
         batch.execute(_upsert(batch, VARIABLES, ("instance_id", "name"), ("type", "value")), written)

@@ -10,10 +10,14 @@ map and putting the few matches in the walk's order gives the same answer at any
 
 from __future__ import annotations
 
+import logging
+
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
 FEW = 16  # up to this many matches are ordered by their paths; more by one walk of the map
+MAX_DEPTH = 1000  # how deep SpiffWorkflow's walk descends below the task it starts from
+SPIFF_LOG = logging.getLogger("spiff.workflow")
 
 
 class FlatBpmnWorkflow(BpmnWorkflow):
@@ -22,12 +26,44 @@ class FlatBpmnWorkflow(BpmnWorkflow):
         # The plain questions only: a definite state (ready, waiting, …), or an element in any state.
         # For those the walk descends everywhere, so its answer is the whole map's.
         plain = set(kwargs) == {"state"} and not state & ~TaskState.DEFINITE_MASK or set(kwargs) == {"spec_name"}
+        if first_task is not None and set(kwargs) == {"spec_name"} and self._alone(first_task):
+            return self._below(first_task, kwargs["spec_name"])
         if first_task is not None or not plain:
             return super().get_tasks(first_task, **kwargs)
         name = kwargs.get("spec_name")
         found = [task for workflow in self._searched(state) for task in workflow.tasks.values()
                  if task._state & state and (name is None or task.task_spec.name == name)]
         return self._in_tree_order(found)
+
+    def _alone(self, task) -> bool:
+        """Whether the walk from ``task`` stays in this workflow's map: no subprocess to descend into."""
+        return task.workflow is self and not self.subprocesses
+
+    def _below(self, first_task, name: str) -> list:
+        """The tasks of element ``name`` in ``first_task``'s subtree (itself included), as the walk from it
+        finds them: up to its depth limit (``MAX_DEPTH`` below it). A catching event asks this each time it
+        runs (to reset its later instances), and the walk visited every task below it to answer."""
+        found = []
+        for task in self.tasks.values():
+            if task.task_spec.name == name:
+                depth, above = 0, task
+                while above is not None and above is not first_task:
+                    above, depth = above.parent, depth + 1
+                if above is not None and depth <= MAX_DEPTH:
+                    found.append(task)
+        return self._in_tree_order(found)
+
+    def own_tasks(self, spec_class: type) -> list:
+        """This workflow's own tasks (not its subprocesses') of a ``spec_class`` element, in the walk's order."""
+        return self._in_tree_order([task for task in self.tasks.values() if isinstance(task.task_spec, spec_class)])
+
+    def collect_log_extras(self, dct: dict | None = None) -> dict:
+        """SpiffWorkflow builds the details of its workflow's INFO messages (created, completed) whether they
+        are logged or not, walking the whole tree for a list of task ids: a third of a new workflow's cost.
+        Built only for a message that is logged."""
+        if not SPIFF_LOG.isEnabledFor(logging.INFO):
+            return {}
+        return super().collect_log_extras(dct)
 
     def update_waiting_tasks(self) -> None:
         waiting = [task for task in self.tasks.values() if task._state == TaskState.WAITING]

@@ -6,6 +6,7 @@ handle and read ``UserTaskView``/``TimerView``/``MessageView`` values from it.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -138,6 +139,42 @@ UNSETTLED = "unsettled"  # in DEADLINES: an expression failed, the incident's re
 DEADLINE_NAMES = {"dueDate": "vervaldatum", "followUpDate": "opvolgdatum"}
 
 
+HELD_STATES = (TaskState.READY, TaskState.WAITING, TaskState.ERROR, TaskState.STARTED)
+
+
+class _Held:
+    """Where a workflow's tokens are, from one pass over its task maps: the tasks in each state that holds a
+    token (in the maps' order) and the waiting catch events, with the timers and messages they wait for
+    once asked. A save asks ~15 times (what it waits at, its positions, its tasks, timers and messages);
+    each used to scan the maps again."""
+
+    __slots__ = ("by_state", "catching", "timers", "messages")
+
+    def __init__(self, inner: BpmnWorkflow) -> None:
+        self.by_state: dict[int, list] = {state: [] for state in HELD_STATES}
+        for workflow in [inner, *inner.subprocesses.values()]:
+            for task in workflow.tasks.values():
+                found = self.by_state.get(task._state)
+                if found is not None:
+                    found.append(task)
+        self.catching = [t for t in inner.event_manager.tasks.values() if t.state == TaskState.WAITING]
+        self.timers: list[TimerView] | None = None
+        self.messages: list[MessageView] | None = None
+
+
+def _moves_tasks(method):
+    """A method that can change which tasks hold a token: what the workflow holds is worked out anew after
+    it (and before: an earlier failure may have left it half-done)."""
+    @functools.wraps(method)
+    def moving(self, *args, **kwargs):
+        self._held = None
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            self._held = None
+    return moving
+
+
 class Workflow:
     """A live workflow instance plus the clock time its current command runs at."""
 
@@ -145,6 +182,7 @@ class Workflow:
         self.bundle = bundle
         self.inner = inner
         self.steps: list[ElementRun] = []
+        self._held: _Held | None = None  # what its tokens hold, until a method of this class moves them
 
     # --- creating, loading, saving -----------------------------------------------------------
     @classmethod
@@ -154,12 +192,12 @@ class Workflow:
         or at the process's plain start event; every other start event is cancelled."""
         inner = FlatBpmnWorkflow(bundle.spec, dict(bundle.subprocess_specs), script_engine=SCRIPT_ENGINE)
         inner.called_processes = called
-        starts = [t for t in inner.get_tasks(spec_class=StartEvent) if t.workflow is inner]
+        starts = inner.own_tasks(StartEvent)
         chosen = [t for t in starts if _is_chosen(t, start_element)]
         with clock_at(now):
             for start in chosen:
                 _mark_started(start)
-            root = inner.get_next_task(state=TaskState.READY, spec_name="Start")
+            root = inner.task_tree  # SpiffWorkflow's "Start", made ready by the constructor
             root.data.update(variables)
             root.run()
             for start in starts:
@@ -174,6 +212,7 @@ class Workflow:
         inner.called_processes = called
         return cls(bundle, inner)
 
+    @_moves_tasks
     def dump(self) -> str:
         prune(self.inner)
         return dump_state(self.inner)
@@ -185,6 +224,7 @@ class Workflow:
         inner = self.inner
         for workflow in [*inner.subprocesses.values(), inner]:  # tasks, event manager, top workflow: all go
             vars(workflow).clear()
+        self._held = None
 
     def release_calls(self) -> None:
         """Forget the deployed processes its command could call: they read in that command's session, which
@@ -211,14 +251,17 @@ class Workflow:
         return [_external_view(t) for t in self._in_state(TaskState.READY) if _is_external(t)]
 
     def timers(self) -> list[TimerView]:
-        return [view for task in self._waiting() for view in _timer_views(task)]
+        held = self._holding()
+        if held.timers is None:
+            held.timers = [view for task in held.catching for view in _timer_views(task)]
+        return list(held.timers)
 
     def messages(self) -> list[MessageView]:
-        return [
-            MessageView(str(task.id), task.task_spec.bpmn_id, definition.name)
-            for task in self._waiting()
-            for definition in _definitions(task, MessageEventDefinition)
-        ]
+        held = self._holding()
+        if held.messages is None:
+            held.messages = [MessageView(str(task.id), task.task_spec.bpmn_id, definition.name)
+                             for task in held.catching for definition in _definitions(task, MessageEventDefinition)]
+        return list(held.messages)
 
     def waiting_at(self) -> list[str]:
         ready = [t.task_spec.bpmn_id for t in self._in_state(TaskState.READY) if t.task_spec.manual]
@@ -240,18 +283,25 @@ class Workflow:
                   and isinstance(self.inner.get_task_from_id(w.parent_task_id).task_spec, GrosCallActivity)]
         return max(called, key=lambda w: w.depth).spec.name if called else self.inner.spec.name
 
+    def _holding(self) -> _Held:
+        held = self._held
+        if held is None:
+            held = self._held = _Held(self.inner)
+        return held
+
     def _in_state(self, state: int) -> list:
-        """Tasks in a state, from the flat task maps: cheaper than walking a long history's tree."""
-        workflows = [self.inner, *self.inner.subprocesses.values()]
-        return [task for workflow in workflows for task in workflow.tasks.values() if task._state == state]
+        """Tasks in a state that holds a token (``HELD_STATES``), from the flat task maps: cheaper than walking
+        a long history's tree."""
+        return self._holding().by_state[state]
 
     def _waiting(self) -> list:
-        return [t for t in self.inner.event_manager.tasks.values() if t.state == TaskState.WAITING]
+        return self._holding().catching
 
     def task_data(self, task_id: str) -> dict:
         return self._task(task_id).data
 
     # --- acting ------------------------------------------------------------------------------
+    @_moves_tasks
     def complete_user_task(self, task_id: str, variables: dict, now: datetime) -> None:
         task = self._task(task_id)
         self.user_task(task_id)
@@ -259,12 +309,14 @@ class Workflow:
             task.data.update(variables)
             self._run_task(task)
 
+    @_moves_tasks
     def complete_external_task(self, task_id: str, variables: dict, now: datetime) -> None:
         task = self._external(task_id)
         with clock_at(now):
             task.data.update(variables)
             self._run_task(task)
 
+    @_moves_tasks
     def throw_bpmn_error(self, task_id: str, code: str, variables: dict, now: datetime) -> bool:
         """A worker's BPMN error on an external task, for the error boundary events on that task that
         catch its code; False (and nothing changed) when none does."""
@@ -285,6 +337,7 @@ class Workflow:
             raise TaskStateError(f"taak {task_id} is {TaskState.get_name(task.state)}, geen wachtende external task")
         return task
 
+    @_moves_tasks
     def deliver_message(self, task_id: str, name: str, variables: dict, now: datetime) -> None:
         task = self._task(task_id)
         matching = [d for d in _definitions(task, MessageEventDefinition) if d.name == name]
@@ -300,12 +353,14 @@ class Workflow:
         """Run engine steps until only people, timers and messages are awaited."""
         with clock_at(now):
             try:
+                self._held = None
                 self.inner.refresh_timers()
                 self.inner.do_engine_steps(did_complete_task=self._record)
                 # do_engine_steps ends by arming new timers; one already due leaves a ready branch.
                 while any(not t.task_spec.manual for t in self._in_state(TaskState.READY)):
+                    self._held = None
                     self.inner.do_engine_steps(did_complete_task=self._record)
-                self._settle_deadlines()
+                self._settle_deadlines()  # writes internal data only: what the tokens hold stays known
             except EngineStepError:
                 raise
             except Exception as error:  # noqa: BLE001 - any failure inside a model run becomes an incident
@@ -336,6 +391,7 @@ class Workflow:
                 f"{str(error).strip().rstrip('.')}. De taak wacht zonder {label}; vul de variabele aan en probeer "
                 "het incident opnieuw.", spec.bpmn_id, str(task.id))
 
+    @_moves_tasks
     def retry(self, variables: dict, now: datetime) -> None:
         """Run the failed elements again, after someone fixed their data or the model."""
         for task in self._in_state(TaskState.READY):

@@ -75,3 +75,16 @@ def test_a_long_history_saved_after_every_step_writes_what_a_fresh_save_writes()
     for task in again.inner.tasks.values():
         assert task.__dict__.pop(TEXT_ATTRIBUTE, None) is not None or task.state != TaskState.COMPLETED
     assert state_json(dump_state(again.inner)) == state_json(state)  # each task encoded anew: the same text
+
+
+def test_an_elements_tasks_below_a_task_are_those_the_walk_finds_in_its_order():
+    """A catching event asks for its element's tasks below it each time it runs: the map answers."""
+    workflow = bench_workflow()
+    for again in (True, True, False):
+        rework(workflow, again)
+    inner = workflow.inner
+    walked = type(inner).__mro__[1].get_tasks
+    for task in list(inner.tasks.values()):
+        for name in {task.task_spec.name, "registreren", "ernstig", "besluit_nl"}:
+            assert inner.get_tasks(task, spec_name=name) == walked(inner, task, spec_name=name)
+    assert len(inner.get_tasks(inner.task_tree, spec_name="registreren")) == 3  # one a pass
