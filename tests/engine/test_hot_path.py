@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import gc
 import weakref
-from datetime import timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import JSON, Boolean, bindparam, delete, insert, null, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from engine import derived
@@ -20,15 +21,19 @@ from engine.errors import Conflict, NotFound
 from engine.services import Actor, Engine
 from engine.store.db import Batch, Database, DriverRows, execute
 from engine.store.models import (
+    Account,
     AuditEvent,
     Counter,
     HistoricTask,
     HumanTask,
     Incident,
+    LoginFailures,
     Position,
     ProcessInstance,
     TaskCandidate,
+    UTCDateTime,
 )
+from engine.store.prepared import converter
 
 MODEL = Path(__file__).parents[2] / "engine" / "bench" / "bench.bpmn"
 SECRETARIAAT = Actor.of("sam", ["secretariaat"])
@@ -370,6 +375,112 @@ def test_a_statement_sent_prepared_stores_what_sqlalchemys_own_path_stores(datab
     assert [r[1:] for r in prepared] == [r[1:] for r in own]
     assert read == [("prepared1", clock.now(), {"ü": "ß"}), ("prepared2", clock.now(), None),
                     ("prepared3", clock.now(), None), ("prepared4", clock.now(), {"a": [1, "é", None]})]
+
+
+_KEPT = {table: insert(table).inline() for table in (AuditEvent.__table__, Account.__table__,
+                                                    LoginFailures.__table__)}
+
+
+def _edge_rows(who: str, now: datetime) -> dict:
+    """Per table, rows with the values bind processors convert at their edges: moments in other zones, on a
+    whole second, in the years 999 and 1, NULL; JSON with non-ASCII text, nesting, floats, JSON null (None and
+    JSON.NULL), SQL NULL, a bare string and number; booleans."""
+    west = timezone(-timedelta(hours=2))
+    moments = [now, now.astimezone(timezone(timedelta(hours=5, minutes=30))), now.replace(microsecond=0),
+               now.replace(microsecond=7), datetime(999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+               datetime(1, 1, 1, 1, 2, 3, tzinfo=west), now]
+    data = [{"ü": {"ß": ["€", 1.5, -0.0, 1e-7, 10**20, 0.1 + 0.2]}}, None, [], JSON.NULL, null(), "tëkst",
+            {"a": {"b": [True, False, None, {}]}, "": 3.25}]
+    return {
+        AuditEvent.__table__: [{"instance_id": None, "at": at, "actor": f"{who}{n}", "action": "edge",
+                                "element_id": None, "element_name": "é", "task_id": None, "data": value}
+                               for n, (at, value) in enumerate(zip(moments, data, strict=True))],
+        Account.__table__: [{"username": f"{who}{n}", "display_name": "Zoë", "email": None, "password_hash": "-",
+                             "active": active, "created_at": at}
+                            for n, (active, at) in enumerate(zip((True, False, True), moments[4:], strict=True))],
+        LoginFailures.__table__: [{"kind": "account", "key": f"{who}{n}", "failures": n, "last_failed_at": at,
+                                   "blocked_until": until}
+                                  for n, (at, until) in enumerate(((moments[1], None), (moments[4], moments[5])))],
+    }
+
+
+_STORED = {  # per table its rows as the database holds them (JSON also as its text), by who wrote them
+    AuditEvent.__table__: "SELECT actor, instance_id, at, action, element_id, element_name, task_id, data,"
+                          " CAST(data AS TEXT), data IS NULL FROM audit_event WHERE action = 'edge'",
+    Account.__table__: "SELECT username, display_name, email, password_hash, active, created_at FROM account",
+    LoginFailures.__table__: "SELECT key, kind, failures, last_failed_at, blocked_until FROM login_failures",
+}
+
+
+def test_edge_values_sent_prepared_are_stored_as_sqlalchemys_own_path_stores_them(database: str, clock):
+    db = Database(database)
+    try:
+        with db.transaction() as session:
+            connection = session.connection()
+            for table, rows in _edge_rows("own", clock.now()).items():  # statements built anew: SQLAlchemy's
+                for row in rows:
+                    connection.execute(insert(table).inline(), row)
+            answers = {}
+            for who in ("warm", "one", "many"):  # kept: the first execution goes SQLAlchemy's way
+                for table, rows in _edge_rows(who, clock.now()).items():
+                    sent = [rows] if who == "many" else rows  # all rows in one executemany
+                    answers[who, table] = [execute(connection, _KEPT[table], given) for given in sent]
+            stored = {table: connection.execute(text(f"{sql} ORDER BY 1")).all() for table, sql in _STORED.items()}
+        with db.reading() as session:
+            read = session.execute(select(AuditEvent.at, AuditEvent.data).where(AuditEvent.actor.like("one%"))
+                                   .order_by(AuditEvent.actor)).all()
+    finally:
+        db.dispose()
+    assert all(isinstance(answer, DriverRows) for (who, _), sent in answers.items() if who != "warm"
+               for answer in sent)  # sent on the driver, every one
+    for table, rows in stored.items():
+        by_who = {who: [row[1:] for row in rows if row[0].startswith(who)] for who in ("own", "one", "many")}
+        assert len(by_who["own"]) == len(_edge_rows("own", clock.now())[table])
+        assert by_who["one"] == by_who["own"] and by_who["many"] == by_who["own"], table.name
+    edges = _edge_rows("one", clock.now())[AuditEvent.__table__]
+    assert read == [(row["at"], None if row["data"] is JSON.NULL or row["data"] is null() else row["data"])
+                    for row in edges]
+
+
+_SQLITE, _POSTGRESQL = sqlite.dialect(), postgresql.psycopg.dialect()
+_UTC = UTCDateTime()
+_MOMENTS = [datetime(2027, 1, 4, 9, 0, tzinfo=UTC), datetime(2027, 7, 4, 9, 0, 0, 1, tzinfo=UTC),
+            datetime(999, 1, 1, 12, 0, 0, 999999, tzinfo=timezone(timedelta(hours=3))),
+            datetime(1, 1, 1, tzinfo=timezone(-timedelta(minutes=1))), None]
+
+
+@pytest.mark.parametrize("dialect", [_SQLITE, _POSTGRESQL], ids=["sqlite", "postgresql"])
+@pytest.mark.parametrize(("type_", "values"), [
+    (_UTC, [*_MOMENTS, _MOMENTS[0], _MOMENTS[2]]),  # a moment again: the last one's text is kept
+    (JSON(), [{"ü": [1.5, -0.0, 10**20, None]}, [], {}, None, JSON.NULL, null(), "é", 3, True, [[{"": {}}]]]),
+    (JSON(none_as_null=True), [None, [None], {"a": None}]),
+    (Boolean(), [True, False, None, 1, 0]),
+], ids=["utc-datetime", "json", "json-none-as-null", "boolean"])
+def test_a_converter_gives_what_sqlalchemys_bind_processor_gives(dialect, type_, values):
+    ours, theirs = converter(type_, dialect), type_.dialect_impl(dialect).bind_processor(dialect)
+    for value in values:
+        expected, got = theirs(value), ours(value)
+        assert (type(got), _unwrapped(got)) == (type(expected), _unwrapped(expected)), value
+
+
+def _unwrapped(value):
+    """psycopg's Json wraps the value it sends as JSON (and compares by identity)."""
+    return getattr(value, "obj", value)
+
+
+@pytest.mark.parametrize(("dialect", "type_", "value", "error"), [
+    *((dialect, type_, value, error) for dialect in (_SQLITE, _POSTGRESQL) for type_, value, error in (
+        (_UTC, datetime(2027, 1, 4, 9, 0), ValueError),  # naive
+        (_UTC, date(2027, 1, 4), AttributeError),
+        (Boolean(), "ja", TypeError),
+        (Boolean(), 2, ValueError))),
+    (_SQLITE, JSON(), object(), TypeError),  # PostgreSQL's driver serializes JSON itself, when it sends it
+])
+def test_a_converter_refuses_what_sqlalchemys_bind_processor_refuses(dialect, type_, value, error):
+    with pytest.raises(error):
+        type_.dialect_impl(dialect).bind_processor(dialect)(value)
+    with pytest.raises(error):
+        converter(type_, dialect)(value)
 
 
 def test_a_query_sent_prepared_answers_the_drivers_rows(database: str):
