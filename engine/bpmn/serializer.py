@@ -9,7 +9,6 @@ import json
 import threading
 import zlib
 from collections.abc import Callable
-from json.encoder import c_make_encoder, encode_basestring, encode_basestring_ascii
 from uuid import UUID, uuid4
 
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
@@ -24,6 +23,8 @@ from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 from SpiffWorkflow.camunda.serializer.event_definition import MessageEventDefinitionConverter
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
+
+from engine.json_encoder import ReusedEncoder
 
 from .flat import FlatBpmnWorkflow
 from .specs import CALLED, GrosMessage
@@ -189,33 +190,8 @@ def _registry():
 
 
 _SERIALIZER = BpmnWorkflowSerializer(_registry())
-_SETTINGS = _SERIALIZER._encoder_cls(separators=(",", ":"))
-
-
-class _Encoder(threading.local):
-    """The C encoder ``_SETTINGS.encode`` would build anew at each call, built once per thread: the state is
-    encoded task by task. Its memo of the containers it is inside (circular references) is its own thread's;
-    a failure leaves them in it, held, so it is emptied then."""
-
-    def __init__(self) -> None:
-        self.inside: dict = {}
-        strings = encode_basestring_ascii if _SETTINGS.ensure_ascii else encode_basestring
-        self.chunks = c_make_encoder(self.inside, _SETTINGS.default, strings, _SETTINGS.indent,
-                                     _SETTINGS.key_separator, _SETTINGS.item_separator, _SETTINGS.sort_keys,
-                                     _SETTINGS.skipkeys, _SETTINGS.allow_nan)
-
-
-_ENCODER = _Encoder()
-
-
-def _encode(value) -> str:
-    """``value`` as ``_SETTINGS.encode`` writes it."""
-    encoder = _ENCODER
-    try:
-        return "".join(encoder.chunks(value, 0))
-    except BaseException:
-        encoder.inside.clear()
-        raise
+# each task is encoded on its own: one encoder for all of them (a state's text as json.dumps(cls=...) writes it)
+_encode = ReusedEncoder(_SERIALIZER._encoder_cls(separators=(",", ":"))).encode
 
 
 def dump_state(workflow: BpmnWorkflow) -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from json import JSONEncoder
-from json.encoder import c_make_encoder, encode_basestring_ascii
 from typing import Any
 
 from sqlalchemy import JSON, Boolean
@@ -20,6 +19,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import Executable
 from sqlalchemy.types import TypeEngine
 
+from engine.json_encoder import ReusedEncoder
 from engine.store.models import UTCDateTime
 
 Convert = Callable[[Any], Any]
@@ -128,30 +128,15 @@ def _utc_text(process: Convert) -> Convert:
     return convert
 
 
-def _json_encoder() -> Callable[[Any, int], list[str]] | None:
-    """json.dumps' C encoder, built once with its settings: json.dumps builds one per call, after checking
-    its keywords. Without its check for a value that contains itself: such a value fails either way
-    (RecursionError, not ValueError), and the check's record of the containers being written, kept in the
-    encoder, would outlive a failed call and be shared by the threads."""
-    if c_make_encoder is None:  # a Python without json's C speedups
-        return None
-    dumps = JSONEncoder()
-    return c_make_encoder(None, dumps.default, encode_basestring_ascii, dumps.indent, dumps.key_separator,
-                          dumps.item_separator, dumps.sort_keys, dumps.skipkeys, dumps.allow_nan)
-
-
-_encode_json = _json_encoder()
+_encode_json = ReusedEncoder(JSONEncoder()).encode  # what json.dumps writes, its encoder built once
 
 
 def _json_text(process: Convert, none: Any) -> Convert:
-    if _encode_json is None:
-        return process
-
     def convert(value):
         if value is None:
             return none
         if type(value) is dict or type(value) is list:
-            return "".join(_encode_json(value, 0))
+            return _encode_json(value)
         return process(value)
 
     return convert
