@@ -247,12 +247,12 @@ def _write_tasks(batch: Batch, owner: _Owner, stored: dict[str, dict], wanted: d
     gone = [task_id for task_id in stored if task_id not in wanted]
     new = [values for task_id, values in wanted.items() if task_id not in stored]
     kept = [(task_id, values) for task_id, values in wanted.items()
-            if task_id in stored and _differs(stored[task_id], values)] if stored else []
-    reused = _pairs(stored, gone, new) if gone and new else {}
-    rewritten = kept + list(reused.items()) if reused else kept
+            if task_id in stored and _differs(stored[task_id], values)]
+    reused = _pairs(stored, gone, new) if gone and new else {}  # a pair needs one of each
+    rewritten = kept + list(reused.items())
     taken_over = {values["id"] for values in reused.values()}
-    inserted = [values for values in new if values["id"] not in taken_over] if reused else new
-    removed = [task_id for task_id in gone if task_id not in reused] if reused else gone
+    inserted = [values for values in new if values["id"] not in taken_over]
+    removed = [task_id for task_id in gone if task_id not in reused]
     if removed:
         batch.execute(_DELETE_TASKS, {"ids": removed})  # their candidates go by ON DELETE CASCADE
     if inserted:
@@ -286,9 +286,8 @@ def _pairs(stored: dict[str, dict], gone: list[str], new: list[dict]) -> dict[st
 def _history_row(owner: _Owner, values: dict, ended_at: datetime | None, reason: str | None) -> dict:
     return {"id": values["id"], "instance_id": owner.id, "definition_id": owner.definition_id,
             "definition_key": owner.definition_key, "element_id": values["element_id"],
-            "started_at": values["created_at"], "assignee": values["assignee"], "priority": values["priority"],
-            "due_at": values["due_at"], "follow_up_at": values["follow_up_at"], "name": values["name"],
-            "ended_at": ended_at, "delete_reason": reason}
+            "started_at": values["created_at"], **_history_fields(values), "ended_at": ended_at,
+            "delete_reason": reason}
 
 
 def _history_fields(values: dict) -> dict:
